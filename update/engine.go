@@ -1,0 +1,138 @@
+package update
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// Engine applies updates to records in a Store under a Policy.
+// An Engine is safe for concurrent use.
+type Engine struct {
+	store    storage.Store
+	policy   *compiled
+	now      func() time.Time
+	log      *slog.Logger
+	dispatch verify.Dispatcher
+	newID    func() string
+	codes    *verify.Hasher
+	observe  func(context.Context, *storage.Record, storage.Event)
+	validate *validator.Validate
+}
+
+// Option configures an Engine.
+type Option func(*options)
+
+type options struct {
+	now        func() time.Time
+	log        *slog.Logger
+	dispatch   verify.Dispatcher
+	newID      func() string
+	codeKey    []byte
+	observe    func(context.Context, *storage.Record, storage.Event)
+	validators map[string]validator.Func
+}
+
+// WithClock sets the engine's clock. Default time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLogger sets the logger. Default slog.Default(). The engine never logs
+// secrets, codes or code hashes.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithDispatcher sets where verification codes are sent. Default: a
+// dispatcher that refuses every message, so a Send delivery reports a
+// dispatch error and the challenge stays resendable.
+func WithDispatcher(d verify.Dispatcher) Option { return func(o *options) { o.dispatch = d } }
+
+// WithIDGenerator sets the generator of record and challenge ids. Default:
+// 16 random bytes, hex-encoded.
+func WithIDGenerator(f func() string) Option { return func(o *options) { o.newID = f } }
+
+// WithCodeKey sets the key that verification code hashes are keyed with
+// (at least 32 bytes). Default: a random key made by New, which means codes
+// pending in a durable store cannot be confirmed after a restart; set a
+// stable key wherever records outlive the process.
+func WithCodeKey(key []byte) Option { return func(o *options) { o.codeKey = key } }
+
+// WithObserver registers a function called after each commit with the
+// committed record and event (for webhooks, caches, search indexes). It runs
+// after the transaction and cannot fail it. The record carries no secrets.
+func WithObserver(f func(ctx context.Context, rec *storage.Record, ev storage.Event)) Option {
+	return func(o *options) { o.observe = f }
+}
+
+// WithValidator registers a custom validator under a tag name that field
+// Rules can then use ("alphaunicode", "janrain_printable", ...).
+func WithValidator(tag string, fn validator.Func) Option {
+	return func(o *options) {
+		if o.validators == nil {
+			o.validators = map[string]validator.Func{}
+		}
+		o.validators[tag] = fn
+	}
+}
+
+// New returns an Engine over store under policy. It checks the policy
+// (every rule tag known, every path a valid pointer, every knob in range)
+// and returns a descriptive error if it is not usable.
+func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
+	o := options{now: time.Now, log: slog.Default(), dispatch: refuseDispatch{}, newID: randomID}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	v := validator.New(validator.WithRequiredStructEnabled())
+	for tag, fn := range o.validators {
+		if err := v.RegisterValidation(tag, fn); err != nil {
+			return nil, err
+		}
+	}
+	for tag, fn := range builtinValidators {
+		if _, taken := o.validators[tag]; !taken {
+			if err := v.RegisterValidation(tag, fn); err != nil {
+				return nil, err
+			}
+		}
+	}
+	cp, err := compilePolicy(policy, v)
+	if err != nil {
+		return nil, err
+	}
+	key := o.codeKey
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
+	h, err := verify.NewHasher(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{
+		store: store, policy: cp, now: o.now, log: o.log, dispatch: o.dispatch,
+		newID: o.newID, codes: h, observe: o.observe, validate: v,
+	}, nil
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() storage.Store { return e.store }
+
+func randomID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type refuseDispatch struct{}
+
+func (refuseDispatch) Dispatch(context.Context, verify.Message) error {
+	return errNoDispatcher
+}

@@ -1,0 +1,147 @@
+package update
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+// Code classifies an error. Each adapter maps codes, and nothing else, to
+// its vendor's statuses, so a code says what went wrong in terms a client
+// can act on.
+type Code string
+
+// The error codes. Every error the engine returns carries one of them.
+const (
+	Invalid        Code = "invalid"         // a value broke a rule; Fields lists each one
+	NotFound       Code = "not_found"       // no such record, path or plural element
+	Conflict       Code = "conflict"        // a precondition (version, created, updated) failed
+	NotUnique      Code = "not_unique"      // a unique value is held by another record
+	Forbidden      Code = "forbidden"       // the client's grant does not allow this
+	Immutable      Code = "immutable"       // a write to a read-only or set-once field
+	Malformed      Code = "malformed"       // the request itself is unusable (bad JSON, bad pointer, bad template)
+	TooLarge       Code = "too_large"       // a limit (bytes, depth, length, count) was exceeded
+	Expired        Code = "expired"         // the verification code's time is up
+	Locked         Code = "locked"          // too many wrong codes; the challenge is closed
+	CodeMismatch   Code = "code_mismatch"   // a wrong verification code or current password
+	NothingPending Code = "nothing_pending" // there is no challenge to confirm, resend or cancel
+	Throttled      Code = "throttled"       // a resend was refused by the limiter; Reason says why
+	Internal       Code = "internal"        // anything else; its details are not for clients
+)
+
+// Rule names used in FieldError.Rule besides validator tags (which appear
+// as written, e.g. "email", "max", "e164").
+const (
+	RuleRequired   = "required"       // a required field is missing or null
+	RuleType       = "type"           // the JSON type is wrong
+	RuleUnknown    = "unknown"        // the path is not declared and unknown attributes are rejected
+	RuleReadOnly   = "readonly"       // the field is server-owned
+	RuleImmutable  = "immutable"      // the field is set once
+	RuleUnique     = "unique"         // the value is held by another record
+	RuleLocal      = "locally_unique" // the value repeats inside one plural
+	RuleComplexity = "complexity"     // a password misses the complexity rule
+	RuleHash       = "hash"           // a pre-hashed secret is of a refused format or cost
+	RuleLimit      = "limit"          // a size limit
+	RuleGrant      = "grant"          // the client may not write this path
+	RuleNormalize  = "normalize"      // the value could not be normalized (e.g. not a phone number)
+	RuleTemplate   = "template"       // a link template does not parse or render
+	RuleElement    = "element"        // a plural element key that does not exist
+)
+
+// FieldError is one failing field.
+type FieldError struct {
+	Path    string `json:"path"`            // JSON Pointer of the field
+	Rule    string `json:"rule"`            // the rule that failed; see the Rule constants
+	Param   string `json:"param,omitempty"` // the rule's parameter, e.g. "200" for max=200
+	Message string `json:"message"`
+}
+
+// Error is the engine's error: a code, a message safe to show a client,
+// the failing fields, and the cause (never shown to clients).
+type Error struct {
+	Code    Code
+	Message string
+	Fields  []FieldError
+	// Holder is set on NotUnique: the state of the record that holds the
+	// value, and which key clashed.
+	Holder *storage.NotUniqueError
+	// Reason refines Throttled ("cooldown" or "window") and NothingPending
+	// ("none", "confirmed": the code was already used).
+	Reason string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(string(e.Code))
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	for i, f := range e.Fields {
+		if i == 0 {
+			b.WriteString(" [")
+		} else {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %s", f.Path, f.Message)
+		if i == len(e.Fields)-1 {
+			b.WriteString("]")
+		}
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err: the code of the first *Error in its
+// chain, "" for nil, and Internal for any other error.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// ErrorMessage returns a message safe to show a client: the message of the
+// first *Error in err's chain, or a generic text for anything else, so
+// internal details never reach a client.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code != Internal {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorFields returns the failing fields of err, if it carries any.
+func ErrorFields(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// AsError returns the *Error in err's chain, or an Internal one wrapping err.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: Internal, Message: "internal error", Err: err}
+}

@@ -1,0 +1,359 @@
+package update
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Policy is the set of semantics the engine applies: one Schema per entity
+// type and one Grant per client. A Policy is plain data: build it in Go or
+// load it from JSON with LoadPolicy / ParsePolicy. Do not change a Policy
+// after handing it to New.
+type Policy struct {
+	// Types maps an entity type name ("user") to its schema.
+	Types map[string]*Schema `json:"types"`
+	// Grants maps a client id to what that client may do.
+	Grants map[string]Grant `json:"grants,omitempty"`
+	// DefaultGrant applies to clients without an entry in Grants
+	// (including the empty client id). Nil means such clients are refused
+	// with Forbidden.
+	DefaultGrant *Grant `json:"defaultGrant,omitempty"`
+}
+
+// Schema is the rule set of one entity type.
+type Schema struct {
+	// Fields maps a JSON Pointer to the rule for the value there. A "*"
+	// segment stands for any element of an array: "/statuses/*/status".
+	Fields map[string]*Field `json:"fields"`
+	// Unknown says what happens to a written path that no field rule covers.
+	// A path is covered when a rule exists for it, for one of its ancestors,
+	// or for one of its descendants (an intermediate object). Default Reject.
+	Unknown Unknown `json:"unknown,omitempty"`
+	// Omitted says what a Replace does with a declared field it was not
+	// sent: remove it (default) or set it to null (Janrain's replace).
+	Omitted Omitted `json:"omitted,omitempty"`
+	// Limits bound every request before it is trusted. Zero fields take the
+	// defaults of DefaultLimits.
+	Limits Limits `json:"limits,omitempty"`
+}
+
+// Field is the rule for one path.
+type Field struct {
+	// Type is the JSON type the value must have; "" accepts any type.
+	Type JSONType `json:"type,omitempty"`
+	// Rules are go-playground/validator tags applied to the value, e.g.
+	// "email,max=200". Custom validators registered with WithValidator are
+	// used by their tag name.
+	Rules string `json:"rules,omitempty"`
+	// Required fields must be present and non-null after every change.
+	Required bool `json:"required,omitempty"`
+	// Unique values are held by at most one record of the type. The store
+	// indexes the normalized value under the key name of the path.
+	Unique bool `json:"unique,omitempty"`
+	// Mutability says who may write the field. Default ReadWrite.
+	Mutability Mutability `json:"mutability,omitempty"`
+	// Keep makes a Replace carry the field over when the request omits it
+	// (credentials, server-owned fields).
+	Keep bool `json:"keep,omitempty"`
+	// Normalize rewrites the value before validation.
+	Normalize Normalize `json:"normalize,omitempty"`
+	// Region is the default region for Normalize "phone" (ISO 3166 alpha-2,
+	// e.g. "CH"); numbers written with a leading + need none.
+	Region string `json:"region,omitempty"`
+	// Plural makes the field an array of elements with merge semantics of
+	// its own. Nil means RFC 7386: an array sent replaces the array stored.
+	Plural *Plural `json:"plural,omitempty"`
+	// Confirm makes the field confirmable: a changed value is verified
+	// through a code before (Hold) or after (ApplyUnverified) it counts.
+	Confirm *Confirm `json:"confirm,omitempty"`
+	// Secret makes the field a credential: the value is hashed, kept out of
+	// the document and never returned.
+	Secret *Secret `json:"secret,omitempty"`
+}
+
+// JSONType names a JSON type.
+type JSONType string
+
+// The JSON types a field can require. Integer is a number without a
+// fraction or exponent.
+const (
+	TypeAny     JSONType = ""
+	TypeString  JSONType = "string"
+	TypeNumber  JSONType = "number"
+	TypeInteger JSONType = "integer"
+	TypeBoolean JSONType = "boolean"
+	TypeObject  JSONType = "object"
+	TypeArray   JSONType = "array"
+)
+
+// Mutability says who may write a field.
+type Mutability string
+
+// The mutabilities.
+const (
+	ReadWrite Mutability = ""          // clients read and write it
+	SetOnce   Mutability = "immutable" // written once (at create or while absent), never changed
+	ReadOnly  Mutability = "readOnly"  // server-owned: clients never write it
+	WriteOnly Mutability = "writeOnly" // written, never returned by reads or results
+)
+
+// Normalize names a normalizer.
+type Normalize string
+
+// The normalizers.
+const (
+	NormalizeNone  Normalize = ""
+	NormalizeEmail Normalize = "email"       // trim, lower-case the domain
+	NormalizeLower Normalize = "email-lower" // trim, lower-case the whole address
+	NormalizePhone Normalize = "phone"       // E.164 via libphonenumber, with Field.Region as default region
+	NormalizeTrim  Normalize = "trim"        // trim surrounding white space
+)
+
+// Unknown says what happens to undeclared attributes.
+type Unknown string
+
+// The unknown-attribute policies.
+const (
+	Reject Unknown = ""      // Invalid, rule "unknown" (default)
+	Allow  Unknown = "allow" // stored as sent
+	Drop   Unknown = "drop"  // silently left out
+)
+
+// Omitted says what a Replace does with declared fields it was not sent.
+type Omitted string
+
+// The omitted-field policies of Replace.
+const (
+	OmitRemove Omitted = ""     // the field is removed (default)
+	OmitNull   Omitted = "null" // the field is set to null; plurals become empty
+)
+
+// PluralMode says how a Merge treats an array sent for a plural field.
+type PluralMode string
+
+// The plural modes.
+const (
+	PluralReplace PluralMode = ""       // RFC 7386: the array sent replaces the stored one
+	PluralAppend  PluralMode = "append" // elements sent are appended
+	// PluralUpsert: an element whose key exists replaces that element (or
+	// is merged into it, with MergeElements); an element without a key is
+	// appended and given a fresh key when KeyGen is set; a key that does
+	// not exist is NotFound naming the element's path.
+	PluralUpsert PluralMode = "upsert"
+)
+
+// KeyGen names a generator of plural element keys.
+type KeyGen string
+
+// The key generators.
+const (
+	KeyGenNone KeyGen = ""     // elements keep whatever key they were sent with
+	KeyGenInt  KeyGen = "int"  // a positive integer unused in the plural
+	KeyGenUUID KeyGen = "uuid" // a random UUID string
+)
+
+// Plural configures an array field.
+type Plural struct {
+	Mode PluralMode `json:"mode,omitempty"`
+	// Key is the member that identifies an element, e.g. "id".
+	Key string `json:"key,omitempty"`
+	// KeyGen assigns keys to new elements. On Replace every element gets a
+	// fresh key when it is set.
+	KeyGen KeyGen `json:"keyGen,omitempty"`
+	// MergeElements merges an upserted element into the stored one
+	// (RFC 7386) instead of replacing it.
+	MergeElements bool `json:"mergeElements,omitempty"`
+	// LocallyUnique lists member names whose values may not repeat
+	// between elements of one plural.
+	LocallyUnique []string `json:"locallyUnique,omitempty"`
+}
+
+// ConfirmMode says when a changed confirmable value counts.
+type ConfirmMode string
+
+// The confirm modes.
+const (
+	// Hold keeps the old value in the document; the new one waits in a
+	// challenge until confirmed.
+	Hold ConfirmMode = "hold"
+	// ApplyUnverified writes the new value at once and clears the
+	// verified flag until the code is confirmed.
+	ApplyUnverified ConfirmMode = "applyUnverified"
+)
+
+// Confirm configures a confirmable field.
+type Confirm struct {
+	Channel string      `json:"channel"` // "email" or "sms"
+	Mode    ConfirmMode `json:"mode"`
+	// VerifiedPath is the JSON Pointer of the boolean that says the value
+	// is verified, e.g. "/emailVerified". Optional.
+	VerifiedPath string `json:"verifiedPath,omitempty"`
+	// Code is the code's form and life. Zero fields: 6 characters of
+	// A–Z0–9, valid one hour.
+	Code CodeSpec `json:"code,omitempty"`
+	// MaxAttempts wrong codes lock the challenge. Default 5.
+	MaxAttempts int `json:"maxAttempts,omitempty"`
+	// Cooldown is the least time between two sends. Default none.
+	Cooldown Duration `json:"cooldown,omitempty"`
+	// MaxSends within Window; zero means no window limit.
+	MaxSends int      `json:"maxSends,omitempty"`
+	Window   Duration `json:"window,omitempty"`
+	// ReservePending makes a held value count for uniqueness while it waits.
+	ReservePending bool `json:"reservePending,omitempty"`
+}
+
+// CodeSpec is the form and life of verification codes.
+type CodeSpec struct {
+	Length   int      `json:"length,omitempty"`
+	Alphabet string   `json:"alphabet,omitempty"`
+	TTL      Duration `json:"ttl,omitempty"`
+}
+
+// Secret configures a credential field.
+type Secret struct {
+	// Hasher is "bcrypt" (default) or "argon2id".
+	Hasher string `json:"hasher,omitempty"`
+	// Cost is the bcrypt cost (default 10).
+	Cost int `json:"cost,omitempty"`
+	// AcceptHashed lists the pre-hashed formats a request may send instead
+	// of a plain value: "bcrypt", "argon2id". Empty refuses all.
+	AcceptHashed []string `json:"acceptHashed,omitempty"`
+	// MinCost and MaxCost bound an accepted bcrypt hash's cost.
+	MinCost int `json:"minCost,omitempty"`
+	MaxCost int `json:"maxCost,omitempty"`
+	// Complexity is the rule a plain value must meet.
+	Complexity Complexity `json:"complexity,omitempty"`
+}
+
+// Complexity is a password complexity rule.
+type Complexity struct {
+	MinLength int  `json:"minLength,omitempty"`
+	MaxLength int  `json:"maxLength,omitempty"` // default 72, bcrypt's limit
+	Lower     bool `json:"lower,omitempty"`
+	Upper     bool `json:"upper,omitempty"`
+	Digit     bool `json:"digit,omitempty"`
+	Symbol    bool `json:"symbol,omitempty"`
+}
+
+// Limits bound a request before it is trusted.
+type Limits struct {
+	MaxBytes   int `json:"maxBytes,omitempty"`   // a request body, for ParseDocument
+	MaxDepth   int `json:"maxDepth,omitempty"`   // nesting of objects and arrays
+	MaxPlural  int `json:"maxPlural,omitempty"`  // elements of any array, after the change
+	MaxString  int `json:"maxString,omitempty"`  // bytes of any string
+	MaxMembers int `json:"maxMembers,omitempty"` // members of any object sent
+}
+
+// DefaultLimits are the limits a zero Limits field takes.
+var DefaultLimits = Limits{
+	MaxBytes:   1 << 20,
+	MaxDepth:   32,
+	MaxPlural:  1000,
+	MaxString:  64 << 10,
+	MaxMembers: 1000,
+}
+
+// Grant is what one client may do.
+type Grant struct {
+	// Write allows updates at all; without it every change is Forbidden.
+	Write bool `json:"write"`
+	// Create allows Create; Delete allows Delete.
+	Create bool `json:"create,omitempty"`
+	Delete bool `json:"delete,omitempty"`
+	// Paths limits writes to these JSON Pointers and what lies below them.
+	// Empty means every path.
+	Paths []string `json:"paths,omitempty"`
+	// AssertVerified lets the client set a confirmable value as already
+	// verified (Delivery AlreadyVerified).
+	AssertVerified bool `json:"assertVerified,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes JSON as "90s", "2m".
+type Duration time.Duration
+
+// MarshalJSON writes d as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a Go duration string ("1h", "120s").
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"2m\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q is negative", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// LoadPolicy reads a policy from a JSON file; see ParsePolicy.
+func LoadPolicy(path string) (*Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load policy: %w", err)
+	}
+	defer f.Close()
+	p, err := ParsePolicy(f)
+	if err != nil {
+		return nil, fmt.Errorf("load policy %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParsePolicy reads a policy from JSON. Unknown keys are errors, and the
+// policy is checked as New would check it, so a typo fails here and not at
+// the first request.
+func ParsePolicy(r io.Reader) (*Policy, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Policy
+	if err := dec.Decode(&p); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("policy: trailing data after the JSON object")
+	}
+	if _, err := compilePolicy(&p, nil); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// describeJSONError adds the line and column to a decoding error.
+func describeJSONError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 {
+		return fmt.Errorf("policy: %w", err)
+	}
+	line, col := 1, 1
+	for _, c := range data[:min(int(off), len(data))] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("policy: line %d, column %d: %w", line, col, err)
+}

@@ -1,0 +1,201 @@
+package update
+
+import (
+	"time"
+
+	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// Mode is how a request's document is applied.
+type Mode string
+
+// The request modes.
+const (
+	// Merge changes only what is sent (RFC 7386): null removes a member,
+	// objects merge recursively, other values replace; arrays of plural
+	// fields follow their Plural rule.
+	Merge Mode = "merge"
+	// Replace puts the document sent in place of the one stored (or of the
+	// subtree at Request.Path). What is not sent is removed, or set to null
+	// when the schema says so, except fields marked Keep, secrets and
+	// server-owned (ReadOnly) fields.
+	Replace Mode = "replace"
+	// Patch applies RFC 6902 operations (Request.Ops).
+	Patch Mode = "patch"
+)
+
+// Locator names one record: by ID, or by a unique key.
+type Locator struct {
+	ID  string
+	Key *storage.Key
+}
+
+// ByID locates a record by its id.
+func ByID(id string) Locator { return Locator{ID: id} }
+
+// ByKey locates a record by a unique value: the key name is the field's
+// JSON Pointer ("/email") or an external key name ("ext:crm"). The value is
+// normalized with the field's normalizer before the lookup.
+func ByKey(name, value string) Locator {
+	return Locator{Key: &storage.Key{Name: name, Value: value}}
+}
+
+// Expect holds preconditions; each one set must match the stored record or
+// the request fails with Conflict and changes nothing.
+type Expect struct {
+	Version *uint64
+	Created *time.Time
+	Updated *time.Time
+}
+
+// DeliveryKind says what happens to the code of a confirmable change.
+type DeliveryKind string
+
+// The delivery kinds.
+const (
+	// Send dispatches the code through the engine's Dispatcher (default).
+	Send DeliveryKind = "send"
+	// ReturnCode returns the code in the Result; nothing is sent.
+	ReturnCode DeliveryKind = "return"
+	// AlreadyVerified applies the value as verified without a code. Only
+	// clients whose Grant has AssertVerified may ask for it.
+	AlreadyVerified DeliveryKind = "verified"
+)
+
+// Delivery is the caller's choice for one confirmable path.
+type Delivery struct {
+	Kind DeliveryKind
+	// LinkTemplate is a text/template rendered into Message.Link, with the
+	// fields of verify.LinkData. Checked before anything changes.
+	LinkTemplate string
+	// OrgID is passed to the link template as .OrgID.
+	OrgID string
+}
+
+// SecretValue is a credential sent for a Secret field.
+type SecretValue struct {
+	// Plain is a clear-text value; it is checked against the complexity
+	// rule and hashed. Exactly one of Plain and Hash is set.
+	Plain string
+	// Hash is a pre-hashed value in a format the field accepts.
+	Hash string
+	// Current, when set, must match the stored secret for the change to
+	// go ahead (CodeMismatch otherwise).
+	Current string
+}
+
+// Request is one update of one record.
+type Request struct {
+	// Type is the entity type; Locator names the record.
+	Type    string
+	Locator Locator
+	// Client is the id of the calling client, looked up in Policy.Grants;
+	// Actor is who acts (a user, an operator), recorded in the history.
+	Client string
+	Actor  string
+
+	Mode Mode
+	// Path is the JSON Pointer of the subtree Doc applies to; "" is the
+	// whole document. With Merge, Doc is merged into the value at Path;
+	// with Replace, Doc replaces it (a missing parent is NotFound).
+	Path string
+	// Doc is the decoded JSON sent (map[string]any, []any, string,
+	// json.Number, bool, nil) for Merge and Replace.
+	Doc any
+	// Ops are the operations of a Patch.
+	Ops []merge.Operation
+	// Secrets carries credentials by path (e.g. "/password"). A string
+	// sent in Doc at a secret path counts as SecretValue{Plain: ...}.
+	Secrets map[string]SecretValue
+	// Delivery chooses, per confirmable path, what happens to the code.
+	// Paths not listed get Delivery{Kind: Send}.
+	Delivery map[string]Delivery
+
+	Expect Expect
+	// DryRun plans and checks everything and commits nothing.
+	DryRun bool
+	// IncludeRecord puts the record after the change into the Result.
+	IncludeRecord bool
+}
+
+// CreateRequest creates one record.
+type CreateRequest struct {
+	Type string
+	// ID is the new record's id; empty asks the engine's generator.
+	ID     string
+	Client string
+	Actor  string
+	Doc    map[string]any
+	// State is the new record's state; empty means Active.
+	State storage.RecordState
+	// ExternalKeys are extra unique keys (Name "ext:crm") the record is
+	// findable by.
+	ExternalKeys []storage.Key
+	Secrets      map[string]SecretValue
+	Delivery     map[string]Delivery
+	// Verified lists confirmable paths whose initial values count as
+	// verified (requires Grant.AssertVerified), e.g. for seeding.
+	Verified []string
+	DryRun   bool
+}
+
+// Result is the normalized answer to every update.
+type Result struct {
+	ID string
+	// Modified: the document or the pending challenges changed and were
+	// committed (or would be, on a dry run). Unchanged: nothing to do.
+	// Exactly one of the two is true.
+	Modified  bool
+	Unchanged bool
+	// VerificationDispatched: at least one code went to a dispatcher.
+	VerificationDispatched bool
+	// Changes lists what changed in the document; secret values appear as
+	// "[redacted]".
+	Changes []storage.Change
+	// Pending lists the challenges this request opened or touched.
+	Pending []PendingInfo
+	// Version and Updated are the record's after the request.
+	Version uint64
+	Updated time.Time
+	// Record is set when the request asked for it.
+	Record *View
+	DryRun bool
+}
+
+// PendingInfo describes one challenge in a Result.
+type PendingInfo struct {
+	ID      string
+	Path    string
+	Channel verify.Channel
+	State   verify.State
+	Expires time.Time
+	// Held: the value waits outside the document (Hold mode).
+	Held bool
+	// Dispatched: the code went to the dispatcher.
+	Dispatched bool
+	// Throttled is "" or the limiter's reason: "cooldown" or "window".
+	Throttled string
+	// DispatchError says why a send failed; the challenge stays open and
+	// Resend can retry.
+	DispatchError string
+	// Code is set only when the request asked for it (ReturnCode).
+	Code string
+}
+
+// View is a record as a client may see it: no secrets, no write-only
+// fields, no code hashes.
+type View struct {
+	Type    string
+	ID      string
+	Version uint64
+	Created time.Time
+	Updated time.Time
+	State   storage.RecordState
+	Doc     map[string]any
+	// HasSecret lists the secret paths that have a value.
+	HasSecret []string
+	Pending   []PendingInfo
+	Keys      []storage.Key
+}
