@@ -1,0 +1,237 @@
+package rubiq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
+)
+
+// EntityType is the entity type of Rubiq records in the engine. It is
+// namespaced because the shim server keeps every vendor's records in one
+// store.
+const EntityType = "rubiq.entity"
+
+// The fields of a Rubiq entity. A contract is a subset of them.
+const (
+	FieldName   = "name"
+	FieldEmail  = "email"
+	FieldMobile = "mobile"
+	FieldCity   = "city"
+)
+
+// The defaults a zero Config field takes.
+const (
+	DefaultRegion         = "NO"
+	DefaultCooldown       = 2 * time.Minute
+	DefaultMaxSends       = 5
+	DefaultWindow         = time.Hour
+	DefaultCodeLength     = 6
+	DefaultCodeTTL        = 30 * time.Minute
+	DefaultMaxAttempts    = 5
+	DefaultMaxBodyBytes   = 64 << 10
+	DefaultMaxDepth       = 8
+	DefaultMaxStringBytes = 1024
+)
+
+// App is one calling application.
+type App struct {
+	// ID is the client id the engine records in the history and looks up
+	// in the policy's grants. It is not a secret.
+	ID string
+	// Token is the bearer token the app authenticates with. It is never
+	// logged or written to the history.
+	Token string
+	// Update is Rubiq's "permission to update accounts"; without it every
+	// update answers 412.
+	Update bool
+	// Contracts maps a contract id to the fields it covers.
+	Contracts map[string][]string
+	// DefaultContract is the contract used when the path names none.
+	DefaultContract string
+}
+
+// Config configures the Rubiq profile and handler. The zero value of every
+// limit takes the Default constant of the same name; Apps must not be empty.
+type Config struct {
+	Apps []App
+	// Region is the default region for mobile numbers written without a
+	// leading + (ISO 3166 alpha-2). Default DefaultRegion.
+	Region string
+	// Cooldown is the least time between two verification sends for one
+	// entity and field: Rubiq's two minutes. Default DefaultCooldown.
+	Cooldown time.Duration
+	// MaxSends verification requests are allowed per Window. Defaults
+	// DefaultMaxSends and DefaultWindow.
+	MaxSends int
+	Window   time.Duration
+	// CodeLength is the number of digits of a verification code; CodeTTL
+	// how long it is accepted; MaxAttempts wrong codes lock it.
+	CodeLength  int
+	CodeTTL     time.Duration
+	MaxAttempts int
+	// MaxBodyBytes bounds a request body; MaxDepth its JSON nesting;
+	// MaxStringBytes any string in it.
+	MaxBodyBytes   int
+	MaxDepth       int
+	MaxStringBytes int
+	// Logger receives the handler's log lines (never tokens, codes or
+	// bodies). Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// SeedClient is the client id SeedDemo creates records as. Its grant may
+// create records and assert that seeded contact points are verified; no
+// token maps to it, so no HTTP caller can act as it.
+const SeedClient = "rubiq:seed"
+
+// DemoConfig returns the demo apps of the shim server: demo-rubiq-app may
+// update accounts through its default contract (name, email, mobile, city)
+// or the contract "profile" (name, city); demo-rubiq-readonly may not
+// update accounts. The tokens are demo values, not secrets.
+func DemoConfig() Config {
+	return Config{Apps: []App{
+		{
+			ID:     "rubiq:demo-app",
+			Token:  "demo-rubiq-app",
+			Update: true,
+			Contracts: map[string][]string{
+				"default": {FieldName, FieldEmail, FieldMobile, FieldCity},
+				"profile": {FieldName, FieldCity},
+			},
+			DefaultContract: "default",
+		},
+		{
+			ID:     "rubiq:demo-readonly",
+			Token:  "demo-rubiq-readonly",
+			Update: false,
+			Contracts: map[string][]string{
+				"default": {FieldName, FieldEmail, FieldMobile, FieldCity},
+			},
+			DefaultContract: "default",
+		},
+	}}
+}
+
+// withDefaults returns c with every zero limit set to its default.
+func (c Config) withDefaults() Config {
+	set := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	setD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	setD(&c.Cooldown, DefaultCooldown)
+	set(&c.MaxSends, DefaultMaxSends)
+	setD(&c.Window, DefaultWindow)
+	set(&c.CodeLength, DefaultCodeLength)
+	setD(&c.CodeTTL, DefaultCodeTTL)
+	set(&c.MaxAttempts, DefaultMaxAttempts)
+	set(&c.MaxBodyBytes, DefaultMaxBodyBytes)
+	set(&c.MaxDepth, DefaultMaxDepth)
+	set(&c.MaxStringBytes, DefaultMaxStringBytes)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+var contractID = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// validate reports the first problem that makes c unusable.
+func (c Config) validate() error {
+	if len(c.Apps) == 0 {
+		return errors.New("rubiq: config has no apps")
+	}
+	ids, tokens := map[string]bool{}, map[string]bool{}
+	for i, a := range c.Apps {
+		switch {
+		case a.ID == "" || a.ID == SeedClient:
+			return fmt.Errorf("rubiq: app %d: id %q is empty or reserved", i, a.ID)
+		case ids[a.ID]:
+			return fmt.Errorf("rubiq: app %q appears twice", a.ID)
+		case a.Token == "":
+			return fmt.Errorf("rubiq: app %q has no token", a.ID)
+		case tokens[a.Token]:
+			// The token is not named: it is a credential.
+			return fmt.Errorf("rubiq: app %q shares its token with another app", a.ID)
+		}
+		ids[a.ID], tokens[a.Token] = true, true
+		if _, ok := a.Contracts[a.DefaultContract]; !ok {
+			return fmt.Errorf("rubiq: app %q: default contract %q is not one of its contracts", a.ID, a.DefaultContract)
+		}
+		for cid, fields := range a.Contracts {
+			if !contractID.MatchString(cid) {
+				return fmt.Errorf("rubiq: app %q: contract id %q is not 1-64 characters of A-Z a-z 0-9 _ . -", a.ID, cid)
+			}
+			for _, f := range fields {
+				if !knownField(f) {
+					return fmt.Errorf("rubiq: app %q: contract %q names unknown field %q", a.ID, cid, f)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func knownField(f string) bool {
+	switch f {
+	case FieldName, FieldEmail, FieldMobile, FieldCity:
+		return true
+	}
+	return false
+}
+
+// SeedDemo creates the demo entities if they do not exist: 1001 (active,
+// external key crm-42 of type crm, name "Ola Nordmann", verified email
+// ola@example.com and mobile +4790000001) and 1002 (inactive, verified
+// mobile +4790000002). A record that already exists is left alone. eng must
+// run a policy built by Policy.
+func SeedDemo(ctx context.Context, eng *update.Engine) error {
+	seeds := []update.CreateRequest{
+		{
+			ID:           "1001",
+			Doc:          map[string]any{FieldName: "Ola Nordmann", FieldEmail: "ola@example.com", FieldMobile: "+4790000001"},
+			ExternalKeys: []storage.Key{ExternalKey("crm", "crm-42")},
+			Verified:     []string{"/" + FieldEmail, "/" + FieldMobile},
+		},
+		{
+			ID:       "1002",
+			Doc:      map[string]any{FieldMobile: "+4790000002"},
+			State:    storage.Inactive,
+			Verified: []string{"/" + FieldMobile},
+		},
+	}
+	for _, s := range seeds {
+		s.Type, s.Client, s.Actor = EntityType, SeedClient, "seed"
+		_, err := eng.Get(ctx, EntityType, update.ByID(s.ID))
+		if err == nil {
+			continue
+		}
+		if update.ErrorCode(err) != update.NotFound {
+			return fmt.Errorf("rubiq: seed %s: %w", s.ID, err)
+		}
+		if _, err := eng.Create(ctx, s); err != nil && !errors.Is(err, storage.ErrExists) {
+			return fmt.Errorf("rubiq: seed %s: %w", s.ID, err)
+		}
+	}
+	return nil
+}
+
+// ExternalKey returns the engine key under which an entity is found by its
+// Rubiq external key of the given type.
+func ExternalKey(extType, extKey string) storage.Key {
+	return storage.Key{Name: "ext:" + extType, Value: extKey}
+}

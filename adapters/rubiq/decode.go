@@ -1,0 +1,224 @@
+package rubiq
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/update"
+)
+
+// Target names the entity a request addresses: by its dp-keyid (the
+// engine's record id) or by an external key of a type.
+// Build one with ByID or ByExt; the zero Target addresses no entity by id.
+type Target struct {
+	ID      string
+	ExtType string
+	ExtKey  string
+	ext     bool
+}
+
+// ByExtKey reports whether t addresses the entity by external key.
+func (t Target) ByExtKey() bool { return t.ext }
+
+// Locator returns the engine locator of t.
+func (t Target) Locator() update.Locator {
+	if t.ByExtKey() {
+		k := ExternalKey(t.ExtType, t.ExtKey)
+		return update.ByKey(k.Name, k.Value)
+	}
+	return update.ByID(t.ID)
+}
+
+// RuleContract is the FieldError rule of a member outside the request's
+// contract, and of a contract the app does not have.
+const RuleContract = "contract"
+
+// IgnoredMember is the top-level member DecodeUpdate drops whatever its
+// value: the entity's own identifier, which the path already names and no
+// app may change (the vendor's example body sends it beside the contract's
+// fields).
+const IgnoredMember = "id"
+
+const (
+	maxExtKey  = 128
+	maxCodeLen = 64
+)
+
+var (
+	entityID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	extType  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
+)
+
+// ByID returns the target of a dp-keyid / entity-id path value. A value no
+// entity can have (empty, too long, a slash from an encoded %2F, anything
+// but letters, digits, - and _) is NotFound, so it answers 404.1. The
+// target is returned with the error too, so the answer can name the form.
+func ByID(id string) (Target, error) {
+	t := Target{ID: id}
+	if !entityID.MatchString(id) {
+		return t, update.Errorf(update.NotFound, "no entity has this id")
+	}
+	return t, nil
+}
+
+// ByExt returns the target of an ext-key / ext-type path pair. A type
+// other than 1-32 letters, digits, '.', '-' or '_', or a key that is
+// empty, longer than 128 bytes, or holds a slash or a control character,
+// is NotFound, so it answers 404.2. The target is returned with the error
+// too, so the answer can name the form.
+func ByExt(key, typ string) (Target, error) {
+	t := Target{ExtType: typ, ExtKey: key, ext: true}
+	if !extType.MatchString(typ) || key == "" || len(key) > maxExtKey || !utf8.ValidString(key) ||
+		strings.ContainsFunc(key, func(r rune) bool { return r == '/' || unicode.IsControl(r) }) {
+		return t, update.Errorf(update.NotFound, "no entity has this external key")
+	}
+	return t, nil
+}
+
+// Contract returns the fields of the contract id of app, or of its default
+// contract when id is "". A contract the app does not have is Invalid with
+// rule RuleContract.
+func Contract(app App, id string) ([]string, error) {
+	if id == "" {
+		id = app.DefaultContract
+	}
+	fields, ok := app.Contracts[id]
+	if !ok {
+		return nil, &update.Error{
+			Code:    update.Invalid,
+			Message: "unknown contract",
+			Fields: []update.FieldError{{
+				Rule: RuleContract, Param: clip(id, 64),
+				Message: fmt.Sprintf("the app has no contract %q", clip(id, 64)),
+			}},
+		}
+	}
+	return fields, nil
+}
+
+// DecodeUpdate turns the body of an endpoint 1003 call into a Merge
+// request for the engine, so only the members sent change.
+//
+// The body must be one JSON object within cfg's byte and depth limits
+// (TooLarge or Malformed otherwise). Its member IgnoredMember is dropped.
+// Every other member must be a field of contract; each one that is not is
+// listed in an Invalid error with rule RuleContract. A null removes name
+// or city; email and mobile are changed, never removed, so a null for them
+// is Invalid. Types, formats and uniqueness are left to the engine.
+func DecodeUpdate(app App, t Target, contract []string, body []byte, cfg Config) (update.Request, error) {
+	cfg = cfg.withDefaults()
+	v, err := decodeJSON(body, cfg)
+	if err != nil {
+		return update.Request{}, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return update.Request{}, update.Errorf(update.Malformed, "the body must be a JSON object")
+	}
+	doc := make(map[string]any, len(obj))
+	var bad []update.FieldError
+	for _, name := range sortedKeys(obj) {
+		val := obj[name]
+		path := "/" + escape(name)
+		switch {
+		case name == IgnoredMember:
+			continue
+		case !slices.Contains(contract, name):
+			bad = append(bad, update.FieldError{
+				Path: clip(path, 128), Rule: RuleContract,
+				Message: fmt.Sprintf("field %q is not in the contract", clip(name, 64)),
+			})
+			continue
+		case val == nil && (name == FieldEmail || name == FieldMobile):
+			bad = append(bad, update.FieldError{
+				Path: path, Rule: update.RuleRequired,
+				Message: fmt.Sprintf("%s cannot be removed, only changed", name),
+			})
+			continue
+		}
+		doc[name] = val
+	}
+	if len(bad) > 0 {
+		return update.Request{}, &update.Error{Code: update.Invalid, Message: "data validation failed", Fields: bad}
+	}
+	return update.Request{
+		Type:    EntityType,
+		Locator: t.Locator(),
+		Client:  app.ID,
+		Mode:    update.Merge,
+		Doc:     doc,
+	}, nil
+}
+
+// DecodeVerify turns the body of an endpoint 2004 call into a confirm
+// request that tries every open verification of the entity. The body must
+// be {"code":"..."} with a code of 1-64 characters and nothing else;
+// anything else is Malformed and never reaches the engine, so it costs the
+// entity no attempt.
+func DecodeVerify(app App, t Target, body []byte, cfg Config) (update.ConfirmRequest, error) {
+	cfg = cfg.withDefaults()
+	v, err := decodeJSON(body, cfg)
+	if err != nil {
+		return update.ConfirmRequest{}, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return update.ConfirmRequest{}, update.Errorf(update.Malformed, `the body must be {"code":"..."}`)
+	}
+	code, ok := obj["code"].(string)
+	if !ok || len(obj) != 1 {
+		return update.ConfirmRequest{}, update.Errorf(update.Malformed, `the body must be {"code":"..."}`)
+	}
+	if code == "" || len(code) > maxCodeLen {
+		return update.ConfirmRequest{}, update.Errorf(update.Malformed, "the code must be 1 to %d characters", maxCodeLen)
+	}
+	return update.ConfirmRequest{Type: EntityType, Locator: t.Locator(), Code: code, Client: app.ID}, nil
+}
+
+// decodeJSON decodes one bounded JSON value and translates merge's errors
+// into the engine's codes.
+func decodeJSON(body []byte, cfg Config) (any, error) {
+	v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth})
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(err, merge.ErrTooLarge):
+		return nil, &update.Error{Code: update.TooLarge, Message: "the body is too large", Err: err}
+	case errors.Is(err, merge.ErrTooDeep):
+		return nil, &update.Error{Code: update.TooLarge, Message: "the body nests too deeply", Err: err}
+	default:
+		return nil, &update.Error{Code: update.Malformed, Message: "the body is not valid JSON", Err: err}
+	}
+}
+
+// escape escapes a member name for a JSON Pointer (RFC 6901).
+func escape(name string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
+}
+
+// clip shortens s to at most n bytes on a rune boundary, so a hostile name
+// is never echoed whole.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

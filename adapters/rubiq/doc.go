@@ -1,0 +1,87 @@
+// Package rubiq provides the Rubiq (dialogportal) UserEntity API over the
+// update engine: its default profile, pure decode and encode functions, and
+// an http.Handler on Rubiq's own paths.
+//
+// # Endpoints
+//
+// Endpoint 1003, update account data, merges the body into the entity: only
+// the members sent change.
+//
+//	PUT /userentity/dp-keyid/{dpentity-keyid}/data[/{contract-id}]
+//	PUT /userentity/ext-key/{ext-key}/{ext-type}/data[/{contract-id}]
+//
+// Endpoint 2004, verify account, completes a change held for verification.
+//
+//	POST /entity/id/{entity-id}/verify              {"code":"123456"}
+//	POST /entity/ext-key/{ext-key}/{ext-type}/verify {"code":"123456"}
+//
+// The dp-keyid and entity-id are the engine's record id; an external key is
+// the engine key "ext:<ext-type>" given when the entity was created (see
+// ExternalKey). Both forms reach the same entity, so a change made through
+// one form is verified through either.
+//
+// Every answer but 204 has the body
+//
+//	{"status":{"statusCode":"200.1","statusText":"A verification request has been dispatched"}}
+//
+// whose statusCode carries the sub-code; the HTTP status is its integer
+// part. The statuses are those of the vendor's tables for 1003 (200,
+// 200.1–200.3, 400, 400.2–400.5, 404.1, 404.2, 412) and 2004 (204, 400.4,
+// 400.5, 403, 404.1, 404.2, 501.2, 501.3), and a few of our own listed
+// below; all of them live in one table in errors.go.
+//
+// # Verification
+//
+// Email and mobile are verified fields in Hold mode: a changed value waits
+// in a challenge and the stored value stays until 2004 confirms the code.
+// A new value for the same field replaces the one waiting. Sends are
+// limited per entity and field: one per Config.Cooldown (two minutes, as
+// Rubiq says) and Config.MaxSends per Config.Window. A pending value counts
+// for uniqueness, so a number waiting for its code is already taken.
+//
+// # Our choices
+//
+// Where the vendor's record is silent, this package chooses (each choice
+// is marked ours in the vendor facts):
+//
+//   - Apps authenticate with "Authorization: Bearer <app token>" on both
+//     endpoints; a missing or unknown token is 401 (statusCode "401").
+//   - A member outside the request's contract is 400 with the member named
+//     in "errors" (rule "contract"); every such member is listed and
+//     nothing changes. A contract id the app does not have is 400 the same
+//     way, with no field.
+//   - The top-level member "id" (IgnoredMember) is ignored whatever its
+//     value: it is the entity's identifier, which the path already names
+//     and no app may change. The seed document's example body sends it
+//     beside the contract's name and email, which are applied.
+//   - null removes name or city; email and mobile can be changed but not
+//     removed through 1003, so null for them is 400.
+//   - 400.3 answers any mobile value that is not a phone number in E.164
+//     form after normalization with Config.Region, including a value that
+//     is not a string.
+//   - When one call opens several verifications, the sub-code is that of
+//     the one most in need of attention: 200.2 before 200.3 before 200.1.
+//     A dispatch that failed counts as "still being processed" (200.3): the
+//     value waits and a later change can send again.
+//   - An email address held by another entity, active or inactive, is
+//     400.2, on 1003 and, since the vendor's 2004 table has no code for it,
+//     on 2004 too.
+//   - A malformed body (not JSON, not an object, trailing data, not UTF-8),
+//     one over Config.MaxBodyBytes or nested deeper than Config.MaxDepth is
+//     400 with its own statusText; the vendor has no code for these.
+//   - A path value no entity can have (a dp-keyid of other than letters,
+//     digits, - and _, an ext-key with a slash, for instance from an
+//     encoded %2F) is 404.1 or 404.2 without a lookup.
+//   - A verify body other than exactly {"code":"<1-64 characters>"} is 400
+//     and costs no attempt. A wrong code is 403; after Config.MaxAttempts
+//     wrong codes the verification is locked and every later code, the
+//     right one too, is 403 with a text saying so; an expired code is
+//     501.3, as no valid code is assigned any more.
+//   - A known path with another method is 405 (statusCode "405") with an
+//     Allow header; an unknown path under /userentity/, /entity/id/ or
+//     /entity/ext-key/ is 404 (statusCode "404").
+//   - A concurrent change that the engine reports as a conflict is 409; an
+//     internal error is 500 and its cause is only logged.
+//
+// Rubiq's documented "envelope mode" is not offered.
+package rubiq

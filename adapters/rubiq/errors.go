@@ -1,0 +1,158 @@
+package rubiq
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
+)
+
+// Status is one answer of the Rubiq API: the HTTP status, the full Rubiq
+// status code with its sub-code ("200.1", "400.4") and its text.
+type Status struct {
+	HTTP int
+	Code string
+	Text string
+}
+
+// The Rubiq codes of outcomes that are not engine errors.
+const (
+	codeUpdated    = "200"
+	codeDispatched = "200.1"
+	codeWindow     = "200.2"
+	codeCooldown   = "200.3"
+	codeVerified   = "204"
+	codeInternal   = "500"
+)
+
+// The errors the handler raises before the engine is asked. They are
+// answered through the same table as the engine's errors.
+var (
+	// errUnauthenticated: no bearer token, or one no app holds.
+	errUnauthenticated = errors.New("rubiq: missing or unknown app token")
+	// errMethod: a known path with a method it does not serve.
+	errMethod = errors.New("rubiq: method not allowed")
+	// errRoute: a path under Rubiq's prefixes that names no endpoint.
+	errRoute = errors.New("rubiq: no such endpoint")
+)
+
+// row is one line of the table: the engine code it answers (or "" for the
+// handler's own errors and the outcomes of a success), an optional
+// refinement, and the answer.
+type row struct {
+	code   update.Code
+	when   func(e *update.Error, t Target) bool
+	status Status
+}
+
+// table is every answer this adapter gives, and the only place HTTP
+// statuses appear. For an error the first row whose code matches and
+// whose refinement (if any) holds wins, so refined rows come first.
+// Success rows carry no engine code; they are found by their Rubiq code.
+var table = []row{
+	// 1003 outcomes.
+	{"", nil, Status{http.StatusOK, "200", "Account was successfully updated"}},
+	{"", nil, Status{http.StatusOK, "200.1", "A verification request has been dispatched"}},
+	{update.Throttled, reason("window"), Status{http.StatusOK, "200.2", "A verification request has not been dispatched, as the recent verification request limit has been reached"}},
+	{update.Throttled, nil, Status{http.StatusOK, "200.3", "A verification request has not been dispatched, as a previous verification has been sent within the last 2 minutes, or is still being processed"}},
+	// 2004 outcome.
+	{"", nil, Status{http.StatusNoContent, "204", "Verified"}},
+
+	{update.NotUnique, clashOn("/" + FieldEmail), Status{http.StatusBadRequest, "400.2", "Email address is not unique"}},
+	{update.NotUnique, holder(storage.Inactive), Status{http.StatusBadRequest, "400.5", "Mobile number is not unique (the mobile number belongs to an inactive entity)"}},
+	{update.NotUnique, nil, Status{http.StatusBadRequest, "400.4", "Mobile number is not unique (the mobile number belongs to an active entity)"}},
+	{update.Invalid, badMobile, Status{http.StatusBadRequest, "400.3", "Mobile number is not in a valid format"}},
+	{update.Invalid, nil, Status{http.StatusBadRequest, "400", "Request is valid but data validation failed"}},
+	{update.Immutable, nil, Status{http.StatusBadRequest, "400", "Request is valid but data validation failed"}},
+	{update.Malformed, nil, Status{http.StatusBadRequest, "400", "Request is not a valid JSON request"}},
+	{update.TooLarge, nil, Status{http.StatusBadRequest, "400", "Request exceeds a size limit"}},
+	{update.NotFound, byExtKey, Status{http.StatusNotFound, "404.2", "External user could not be found"}},
+	{update.NotFound, nil, Status{http.StatusNotFound, "404.1", "User not found"}},
+	{update.Forbidden, nil, Status{http.StatusPreconditionFailed, "412", "App has no permission to update accounts"}},
+	{update.CodeMismatch, nil, Status{http.StatusForbidden, "403", "Code does not match"}},
+	{update.Locked, nil, Status{http.StatusForbidden, "403", "Code does not match; too many wrong codes, the verification is locked"}},
+	{update.NothingPending, reason("no_code"), Status{http.StatusNotImplemented, "501.3", "No verification code assigned"}},
+	{update.Expired, nil, Status{http.StatusNotImplemented, "501.3", "No verification code assigned (the code has expired)"}},
+	{update.NothingPending, nil, Status{http.StatusNotImplemented, "501.2", "Entity does not need verification"}},
+	{update.Conflict, nil, Status{http.StatusConflict, "409", "The account was changed concurrently; try again"}},
+
+	{"", cause(errUnauthenticated), Status{http.StatusUnauthorized, "401", "App token missing or not recognized"}},
+	{"", cause(errMethod), Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
+	{"", cause(errRoute), Status{http.StatusNotFound, "404", "Not found"}},
+	{update.Internal, nil, Status{http.StatusInternalServerError, "500", "Internal error"}},
+}
+
+// lookup returns the first row with the Rubiq code; it is how outcomes that
+// are not errors (200.1, 204) find their answer.
+func lookup(code string) Status {
+	for _, r := range table {
+		if r.status.Code == code {
+			return r.status
+		}
+	}
+	panic("rubiq: no status " + code) // a typo in this package, caught by its tests
+}
+
+// ErrorStatus returns the Rubiq answer to err for a request addressing t.
+// An error that is not one of the engine's or the handler's is Internal.
+func ErrorStatus(err error, t Target) Status {
+	e := update.AsError(err)
+	for _, r := range table {
+		switch {
+		case r.code == "" && r.when != nil:
+			if r.when(e, t) {
+				return r.status
+			}
+		case r.code != "" && r.code == e.Code && (r.when == nil || r.when(e, t)):
+			return r.status
+		}
+	}
+	return lookup(codeInternal)
+}
+
+func reason(want string) func(*update.Error, Target) bool {
+	return func(e *update.Error, _ Target) bool { return e.Reason == want }
+}
+
+func cause(target error) func(*update.Error, Target) bool {
+	return func(e *update.Error, _ Target) bool { return errors.Is(e.Err, target) || errors.Is(e, target) }
+}
+
+func byExtKey(_ *update.Error, t Target) bool { return t.ByExtKey() }
+
+// clashOn reports whether a NotUnique error is about the field at path.
+func clashOn(path string) func(*update.Error, Target) bool {
+	return func(e *update.Error, _ Target) bool {
+		if e.Holder != nil {
+			return e.Holder.Key.Name == path
+		}
+		for _, f := range e.Fields {
+			if f.Path == path {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// holder reports whether a NotUnique error's holder is in state s.
+func holder(s storage.RecordState) func(*update.Error, Target) bool {
+	return func(e *update.Error, _ Target) bool { return e.Holder != nil && e.Holder.HolderState == s }
+}
+
+// badMobile reports whether a validation error concerns the mobile
+// number's format: not a string, not a phone number, or not E.164.
+func badMobile(e *update.Error, _ Target) bool {
+	for _, f := range e.Fields {
+		if f.Path != "/"+FieldMobile {
+			continue
+		}
+		switch strings.ToLower(f.Rule) {
+		case update.RuleNormalize, update.RuleType, "e164":
+			return true
+		}
+	}
+	return false
+}
