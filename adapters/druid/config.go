@@ -1,0 +1,164 @@
+package druid
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
+)
+
+// Client is one application registered with DRUID.
+type Client struct {
+	// ID is the client id, also the app_id the activity's actor names.
+	ID string
+	// Secret is the client secret sent to /oauth2/token.
+	Secret string
+	// ChallengeFlow allows the client the challenge-code grant; without it
+	// the token endpoint refuses the client (403).
+	ChallengeFlow bool
+	// AssertConfirmed lets the client send an email or phone number with
+	// "confirmed": true and have it set at once as confirmed.
+	AssertConfirmed bool
+	// EntryPoints are the entry point ids the client may name in From.
+	EntryPoints []string
+	// Scopes the client may ask for. Nil means just "update".
+	Scopes []string
+}
+
+// Config configures the adapter. The zero value of every field but
+// Clients has a usable default, applied by New and Policy.
+type Config struct {
+	Clients []Client
+	// TokenTTL is how long a challenge-code token lives. Default 60 s.
+	TokenTTL time.Duration
+	// MaxTokens caps the per-process table of issued tokens and of used
+	// code verifiers (each). Default 10000; a full table refuses new tokens
+	// with 503 until entries expire.
+	MaxTokens int
+	// MaxBodyBytes bounds a request body. Default 64 KiB.
+	MaxBodyBytes int64
+	// MaxDepth bounds the nesting of a request body. Default 12.
+	MaxDepth int
+	// DefaultRegion is the region phone numbers without a leading + are
+	// read in (ISO 3166 alpha-2). Default "ES".
+	DefaultRegion string
+	// PasswordCost is the bcrypt cost of password hashes. Default 10.
+	PasswordCost int
+	// CodeTTL is how long a confirmation code is valid. Default 24 h.
+	CodeTTL time.Duration
+	// ResendCooldown is the least time between two codes for one id.
+	// Default 60 s.
+	ResendCooldown time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives one line per refused or failed request, without
+	// secrets. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// The demo data of the shim server.
+const (
+	DemoClientID   = "demo-app"
+	DemoSecret     = "demo-app-secret"
+	DemoEntryPoint = "demo-entrypoint"
+	DemoUserID     = "druid-user-1"
+)
+
+// DemoConfig returns the shim server's demo configuration: client
+// demo-app / demo-app-secret, allowed the challenge-code flow and to assert
+// confirmed ids, with entry point demo-entrypoint.
+func DemoConfig() Config {
+	return Config{Clients: []Client{{
+		ID:              DemoClientID,
+		Secret:          DemoSecret,
+		ChallengeFlow:   true,
+		AssertConfirmed: true,
+		EntryPoints:     []string{DemoEntryPoint},
+		Scopes:          []string{scopeUpdate},
+	}}}
+}
+
+// SeedDemo creates the demo user druid-user-1: email jane@example.com and
+// phone number +34600111222, both confirmed, datas name Jane and surname
+// Doe. It is idempotent: an existing druid-user-1 is left alone. The engine
+// must run under a Policy built from DemoConfig (or one granting demo-app
+// Create and AssertConfirmed).
+func SeedDemo(ctx context.Context, eng *update.Engine) error {
+	_, err := eng.Get(ctx, UserType, update.ByID(DemoUserID))
+	if err == nil {
+		return nil
+	}
+	if update.ErrorCode(err) != update.NotFound {
+		return fmt.Errorf("druid: seed demo: %w", err)
+	}
+	_, err = eng.Create(ctx, update.CreateRequest{
+		Type:   UserType,
+		ID:     DemoUserID,
+		Client: DemoClientID,
+		Actor:  "seed",
+		Doc: map[string]any{
+			pathEmail[1:]: "jane@example.com",
+			pathPhone[1:]: "+34600111222",
+			pathDatas[1:]: map[string]any{"name": "Jane", "surname": "Doe"},
+		},
+		Verified: []string{pathEmail, pathPhone},
+	})
+	if err != nil && !errors.Is(err, storage.ErrExists) {
+		return fmt.Errorf("druid: seed demo: %w", err)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = 60 * time.Second
+	}
+	if c.MaxTokens <= 0 {
+		c.MaxTokens = 10000
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 64 << 10
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = 12
+	}
+	if c.DefaultRegion == "" {
+		c.DefaultRegion = "ES"
+	}
+	if c.PasswordCost <= 0 {
+		c.PasswordCost = 10
+	}
+	if c.CodeTTL <= 0 {
+		c.CodeTTL = 24 * time.Hour
+	}
+	if c.ResendCooldown <= 0 {
+		c.ResendCooldown = 60 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func (c Config) client(id string) (Client, bool) {
+	for _, cl := range c.Clients {
+		if cl.ID == id {
+			return cl, true
+		}
+	}
+	return Client{}, false
+}
+
+func (cl Client) scopes() []string {
+	if cl.Scopes == nil {
+		return []string{scopeUpdate}
+	}
+	return cl.Scopes
+}

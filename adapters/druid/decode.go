@@ -1,0 +1,254 @@
+package druid
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/idupdate/idupdate/update"
+)
+
+// The values DRUID's activities may carry.
+var (
+	verbsUpdate = []string{"update", "create"} // "create" is the seed's table, kept as an alias
+	sourceIDs   = []string{"unknown", "pc", "mobile", "tablet", "game_console", "itv"}
+)
+
+// maxNameLen bounds ids, entry points and member names of datas and
+// assertions.
+const maxNameLen = 128
+
+// Update is a decoded DRUID user update: the user it names and the user
+// as the request states it. Nil maps and slices mean the member was not
+// sent (or was null), which a replacement treats as "remove".
+type Update struct {
+	// Actor is the app_id in actor.id; the handler checks it against the
+	// token's client.
+	Actor  string
+	Verb   string
+	Source string
+	// UserID is object.id.
+	UserID string
+	// Password is object.password, nil when not sent.
+	Password *string
+	// IDs holds object.ids by name ("email", "phone_number", ...).
+	IDs        map[string]ID
+	Datas      map[string]any
+	Assertions map[string]any
+	Addresses  []any
+}
+
+// ID is one user id as sent.
+type ID struct {
+	Value string
+	// Confirmed is what the request says: true claims the value is already
+	// confirmed, false (or absent) asks for confirmation.
+	Confirmed bool
+}
+
+// fieldErrors collects every problem of one request, so a client learns
+// all of them at once.
+type fieldErrors []update.FieldError
+
+func (f *fieldErrors) add(path, rule, format string, args ...any) {
+	*f = append(*f, update.FieldError{Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	// Members come from maps; sorting makes the answer the same every time.
+	slices.SortStableFunc(f, func(a, b update.FieldError) int { return strings.Compare(a.Path, b.Path) })
+	return &update.Error{Code: update.Invalid, Message: "invalid data", Fields: f}
+}
+
+// DecodeUpdate reads a DRUID update activity from its decoded JSON body
+// (the map[string]any, []any, string, json.Number, bool, nil of a bounded
+// decode). Every structural problem is reported as one Invalid error
+// listing each failing member by its vendor name; values are left for the
+// engine's rules. It does not look at authorization.
+func DecodeUpdate(body any) (*Update, error) {
+	var fe fieldErrors
+	root, ok := body.(map[string]any)
+	if !ok {
+		return nil, failure(update.Malformed, "the body must be a JSON object")
+	}
+	onlyMembers(&fe, "", root, "actor", "verb", "object", "source")
+	u := &Update{}
+	if actor := object(&fe, root, "actor", true); actor != nil {
+		onlyMembers(&fe, "actor.", actor, "id", "objectType")
+		u.Actor = str(&fe, actor, "actor.", "id", true)
+		constant(&fe, actor, "actor.", "objectType", "application")
+	}
+	u.Verb = str(&fe, root, "", "verb", true)
+	if u.Verb != "" && !slices.Contains(verbsUpdate, u.Verb) {
+		fe.add("verb", "oneof", "must be \"update\"")
+	}
+	if src := object(&fe, root, "source", true); src != nil {
+		onlyMembers(&fe, "source.", src, "id", "objectType")
+		u.Source = str(&fe, src, "source.", "id", true)
+		if u.Source != "" && !slices.Contains(sourceIDs, u.Source) {
+			fe.add("source.id", "oneof", "must be one of %s", strings.Join(sourceIDs, ", "))
+		}
+		constant(&fe, src, "source.", "objectType", "device")
+	}
+	if obj := object(&fe, root, "object", true); obj != nil {
+		decodeUser(&fe, obj, u)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// decodeUser reads the object member: the user as it should be.
+func decodeUser(fe *fieldErrors, obj map[string]any, u *Update) {
+	for k := range obj {
+		switch k {
+		case "objectType", "id", "password", "ids", "datas", "assertions", "addresses":
+		case "createdOn", "updatedOn", "confirmed":
+			fe.add("object."+k, update.RuleReadOnly, "is set by the server and cannot be sent")
+		default:
+			fe.add("object."+clip(k), update.RuleUnknown, "is not a user member")
+		}
+	}
+	constant(fe, obj, "object.", "objectType", "user")
+	u.UserID = str(fe, obj, "object.", "id", true)
+	if len(u.UserID) > maxNameLen {
+		fe.add("object.id", "max", "must be at most %d bytes", maxNameLen)
+	}
+	if _, sent := obj["password"]; sent && obj["password"] != nil {
+		p := str(fe, obj, "object.", "password", false)
+		u.Password = &p
+	}
+	if ids := object(fe, obj, "ids", false); ids != nil {
+		u.IDs = decodeIDs(fe, ids)
+	}
+	u.Datas = named(fe, obj, "datas")
+	u.Assertions = named(fe, obj, "assertions")
+	if v, ok := obj["addresses"]; ok && v != nil {
+		arr, isArr := v.([]any)
+		if !isArr {
+			fe.add("object.addresses", update.RuleType, "must be an array of address objects")
+		}
+		for i, a := range arr {
+			if _, isObj := a.(map[string]any); !isObj {
+				fe.add(fmt.Sprintf("object.addresses.%d", i), update.RuleType, "must be an object")
+			}
+		}
+		u.Addresses = arr
+	}
+}
+
+// decodeIDs reads object.ids: each member a user_id object.
+func decodeIDs(fe *fieldErrors, ids map[string]any) map[string]ID {
+	out := make(map[string]ID, len(ids))
+	for name, v := range ids {
+		at := "object.ids." + clip(name)
+		if _, known := idByName(name); !known {
+			fe.add(at, update.RuleUnknown, "is not a user id (email, phone_number, screen_name, national_id)")
+			continue
+		}
+		if v == nil {
+			continue // null is the same as leaving the id out
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			fe.add(at, update.RuleType, "must be a user_id object")
+			continue
+		}
+		onlyMembers(fe, at+".", m, "objectType", "value", "confirmed")
+		if _, sent := m["objectType"]; sent {
+			constant(fe, m, at+".", "objectType", "user_id")
+		}
+		id := ID{Value: str(fe, m, at+".", "value", true)}
+		switch c := m["confirmed"].(type) {
+		case nil:
+		case bool:
+			id.Confirmed = c
+		default:
+			fe.add(at+".confirmed", update.RuleType, "must be a boolean")
+		}
+		out[name] = id
+	}
+	return out
+}
+
+// named reads an object of named values (datas, assertions); nil when not
+// sent or null.
+func named(fe *fieldErrors, obj map[string]any, key string) map[string]any {
+	m := object(fe, obj, key, false)
+	for k := range m {
+		if k == "" || len(k) > maxNameLen || strings.ContainsAny(k, "/~") {
+			fe.add("object."+key+"."+clip(k), "name", "names must be 1 to %d characters without / or ~", maxNameLen)
+		}
+	}
+	return m
+}
+
+// object returns obj[key] as an object; a missing or null member is nil
+// (an error when required), another type an error.
+func object(fe *fieldErrors, obj map[string]any, key string, required bool) map[string]any {
+	at := key
+	if key != "actor" && key != "object" && key != "source" {
+		at = "object." + key
+	}
+	v, ok := obj[key]
+	if !ok || v == nil {
+		if required {
+			fe.add(at, update.RuleRequired, "is required")
+		}
+		return nil
+	}
+	m, isObj := v.(map[string]any)
+	if !isObj {
+		fe.add(at, update.RuleType, "must be an object")
+		return nil
+	}
+	return m
+}
+
+// str returns obj[key] as a string.
+func str(fe *fieldErrors, obj map[string]any, prefix, key string, required bool) string {
+	v, ok := obj[key]
+	if !ok || v == nil {
+		if required {
+			fe.add(prefix+key, update.RuleRequired, "is required")
+		}
+		return ""
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		fe.add(prefix+key, update.RuleType, "must be a string")
+		return ""
+	}
+	if required && s == "" {
+		fe.add(prefix+key, update.RuleRequired, "must not be empty")
+	}
+	return s
+}
+
+// constant requires obj[key] to be want.
+func constant(fe *fieldErrors, obj map[string]any, prefix, key, want string) {
+	if got := str(fe, obj, prefix, key, true); got != "" && got != want {
+		fe.add(prefix+key, "eq", "must be %q", want)
+	}
+}
+
+// onlyMembers refuses members of obj not in allowed.
+func onlyMembers(fe *fieldErrors, prefix string, obj map[string]any, allowed ...string) {
+	for k := range obj {
+		if !slices.Contains(allowed, k) {
+			fe.add(prefix+clip(k), update.RuleUnknown, "is not allowed here")
+		}
+	}
+}
+
+// clip shortens a client-chosen name before it is echoed in an error.
+func clip(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:64], "") + "…"
+}

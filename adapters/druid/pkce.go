@@ -1,0 +1,68 @@
+package druid
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+)
+
+// The code challenge methods of RFC 7636.
+const (
+	methodPlain = "plain"
+	methodS256  = "S256"
+)
+
+// validPKCE reports whether s has the form RFC 7636 section 4.1 gives a
+// code verifier (and, for plain, a challenge): 43 to 128 characters of
+// A-Z a-z 0-9 - . _ ~.
+func validPKCE(s string) bool {
+	if len(s) < 43 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// validChallenge reports whether challenge is well formed for method: for
+// S256 the unpadded base64url of a SHA-256 digest (43 characters), for
+// plain a verifier.
+func validChallenge(method, challenge string) bool {
+	switch method {
+	case methodPlain:
+		return validPKCE(challenge)
+	case methodS256:
+		b, err := base64.RawURLEncoding.Strict().DecodeString(challenge)
+		return err == nil && len(b) == sha256.Size
+	}
+	return false
+}
+
+// S256Challenge returns the S256 code challenge of verifier:
+// BASE64URL(SHA256(verifier)) without padding.
+func S256Challenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// verifierMatches reports whether verifier answers challenge under method,
+// comparing in constant time.
+func verifierMatches(method, challenge, verifier string) bool {
+	if !validPKCE(verifier) {
+		return false
+	}
+	var got string
+	switch method {
+	case methodPlain:
+		got = verifier
+	case methodS256:
+		got = S256Challenge(verifier)
+	default:
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+}

@@ -1,0 +1,126 @@
+package druid
+
+import (
+	"time"
+
+	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// UserType is the entity type of DRUID users in the engine's store.
+const UserType = "druid.user"
+
+// The JSON Pointers of the engine document a DRUID user is kept as. The
+// vendor's object.ids.<name>.value becomes /<name>, and the confirmed flag
+// of a confirmable id lives beside it; datas, assertions and addresses keep
+// their names.
+const (
+	pathEmail          = "/email"
+	pathEmailConfirmed = "/emailConfirmed"
+	pathPhone          = "/phone_number"
+	pathPhoneConfirmed = "/phoneNumberConfirmed"
+	pathScreenName     = "/screen_name"
+	pathNationalID     = "/national_id"
+	pathDatas          = "/datas"
+	pathAssertions     = "/assertions"
+	pathAddresses      = "/addresses"
+	pathPassword       = "/password"
+)
+
+// idField describes one of the vendor's user ids.
+type idField struct {
+	name        string // the member name under object.ids
+	path        string // the engine path of its value
+	confirmPath string // the engine path of its confirmed flag; "" if not confirmable
+}
+
+// idFields lists the ids DRUID knows, in the order responses list them.
+var idFields = []idField{
+	{name: "email", path: pathEmail, confirmPath: pathEmailConfirmed},
+	{name: "phone_number", path: pathPhone, confirmPath: pathPhoneConfirmed},
+	{name: "screen_name", path: pathScreenName},
+	{name: "national_id", path: pathNationalID},
+}
+
+func idByName(name string) (idField, bool) {
+	for _, f := range idFields {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return idField{}, false
+}
+
+func idByPath(path string) (idField, bool) {
+	for _, f := range idFields {
+		if f.path == path || f.confirmPath == path {
+			return f, true
+		}
+	}
+	return idField{}, false
+}
+
+// Policy returns the profile reproducing DRUID's semantics for cfg: one
+// schema, "druid.user", updated by Replace; email and phone_number unique
+// and confirmable under Hold (the old value stays until the new one is
+// confirmed); screen_name and national_id unique; datas and assertions
+// objects and addresses an array, each replaced as a whole; the password a
+// bcrypt secret that a Replace keeps; the confirmed flags kept by a Replace
+// because the request never carries them. Each configured client gets a
+// grant to write and create, and to assert verified values when its
+// AssertConfirmed is set. Clients not configured are refused.
+func Policy(cfg Config) *update.Policy {
+	cfg = cfg.withDefaults()
+	confirm := func(ch verify.Channel, flag string) *update.Confirm {
+		return &update.Confirm{
+			Channel:      string(ch),
+			Mode:         update.Hold,
+			VerifiedPath: flag,
+			Code:         update.CodeSpec{Length: 8, Alphabet: verify.Alphanumeric, TTL: update.Duration(cfg.CodeTTL)},
+			MaxAttempts:  5,
+			Cooldown:     update.Duration(cfg.ResendCooldown),
+			MaxSends:     5,
+			Window:       update.Duration(24 * time.Hour),
+		}
+	}
+	fields := map[string]*update.Field{
+		pathEmail: {
+			Type: update.TypeString, Rules: "email,max=254", Unique: true,
+			Normalize: update.NormalizeEmail, Confirm: confirm(verify.Email, pathEmailConfirmed),
+		},
+		pathEmailConfirmed: {Type: update.TypeBoolean, Keep: true},
+		pathPhone: {
+			Type: update.TypeString, Rules: "max=32", Unique: true,
+			Normalize: update.NormalizePhone, Region: cfg.DefaultRegion,
+			Confirm: confirm(verify.SMS, pathPhoneConfirmed),
+		},
+		pathPhoneConfirmed: {Type: update.TypeBoolean, Keep: true},
+		pathScreenName:     {Type: update.TypeString, Rules: "min=1,max=100", Unique: true, Normalize: update.NormalizeTrim},
+		pathNationalID:     {Type: update.TypeString, Rules: "min=1,max=64", Unique: true, Normalize: update.NormalizeTrim},
+		pathDatas:          {Type: update.TypeObject},
+		pathAssertions:     {Type: update.TypeObject},
+		pathAddresses:      {Type: update.TypeArray},
+		pathPassword: {Secret: &update.Secret{
+			Hasher: "bcrypt", Cost: cfg.PasswordCost,
+			Complexity: update.Complexity{MinLength: 8, MaxLength: 72},
+		}},
+	}
+	grants := make(map[string]update.Grant, len(cfg.Clients))
+	for _, cl := range cfg.Clients {
+		grants[cl.ID] = update.Grant{Write: true, Create: true, AssertVerified: cl.AssertConfirmed}
+	}
+	return &update.Policy{
+		Types: map[string]*update.Schema{UserType: {
+			Fields:  fields,
+			Unknown: update.Reject,
+			Limits: update.Limits{
+				MaxBytes:   int(cfg.MaxBodyBytes),
+				MaxDepth:   cfg.MaxDepth,
+				MaxPlural:  20,
+				MaxString:  4 << 10,
+				MaxMembers: 200,
+			},
+		}},
+		Grants: grants,
+	}
+}
