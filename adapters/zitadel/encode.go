@@ -1,0 +1,115 @@
+package zitadel
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
+)
+
+// timeLayout is RFC 3339 in UTC with milliseconds, as ZITADEL writes it.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// ViewDetails returns the details of a read user: its version as the
+// sequence, its last change and its organisation.
+func ViewDetails(v *update.View) Details {
+	return Details{
+		Sequence:      strconv.FormatUint(v.Version, 10),
+		ChangeDate:    formatTime(v.Updated),
+		ResourceOwner: str(v.Doc, "orgId"),
+		CreationDate:  formatTime(v.Created),
+	}
+}
+
+// EncodeChange returns the answer to a change: the details after it
+// (unchanged ones when nothing changed) and the codes the request asked to
+// have returned. orgID is the user's organisation, used when res carries
+// no record.
+func EncodeChange(res *update.Result, orgID string) ChangeResponse {
+	d := Details{
+		Sequence:      strconv.FormatUint(res.Version, 10),
+		ChangeDate:    formatTime(res.Updated),
+		ResourceOwner: orgID,
+	}
+	if res.Record != nil {
+		d.CreationDate = formatTime(res.Record.Created)
+		if org := str(res.Record.Doc, "orgId"); org != "" {
+			d.ResourceOwner = org
+		}
+	}
+	out := ChangeResponse{Details: d}
+	for _, p := range res.Pending {
+		switch {
+		case p.Code == "":
+		case p.Path == emailPath:
+			out.EmailCode = p.Code
+		case p.Path == phonePath:
+			out.PhoneCode = p.Code
+		}
+	}
+	return out
+}
+
+// EncodeAdd returns the answer to a create.
+func EncodeAdd(res *update.Result, orgID string) AddResponse {
+	c := EncodeChange(res, orgID)
+	c.Details.CreationDate = c.Details.ChangeDate
+	return AddResponse{UserID: res.ID, Details: c.Details, EmailCode: c.EmailCode, PhoneCode: c.PhoneCode}
+}
+
+// EncodeUser returns GetUserByID's answer for a read user.
+func EncodeUser(v *update.View) UserResponse {
+	d := ViewDetails(v)
+	username := str(v.Doc, "username")
+	profile := obj(v.Doc, "profile")
+	email := obj(v.Doc, "email")
+	phone := obj(v.Doc, "phone")
+	gender := str(profile, "gender")
+	if gender == "" {
+		gender = "GENDER_UNSPECIFIED"
+	}
+	state := "USER_STATE_ACTIVE"
+	if v.State == storage.Inactive {
+		state = "USER_STATE_INACTIVE"
+	}
+	return UserResponse{
+		Details: d,
+		User: User{
+			UserID: v.ID, Details: d, State: state,
+			Username: username, LoginNames: []string{username}, PreferredLoginName: username,
+			Human: Human{
+				Profile: Profile{
+					GivenName: str(profile, "givenName"), FamilyName: str(profile, "familyName"),
+					NickName: str(profile, "nickName"), DisplayName: str(profile, "displayName"),
+					PreferredLanguage: str(profile, "preferredLanguage"), Gender: gender,
+				},
+				Email:                  Email{Email: str(email, "email"), IsVerified: boolean(email, "isVerified")},
+				Phone:                  Phone{Phone: str(phone, "phone"), IsVerified: boolean(phone, "isVerified")},
+				PasswordChangeRequired: boolean(v.Doc, "passwordChangeRequired"),
+			},
+		},
+	}
+}
+
+func obj(m map[string]any, key string) map[string]any {
+	o, _ := m[key].(map[string]any)
+	return o
+}
+
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+func boolean(m map[string]any, key string) bool {
+	b, _ := m[key].(bool)
+	return b
+}
