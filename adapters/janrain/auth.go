@@ -1,0 +1,66 @@
+package janrain
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"strings"
+
+	"github.com/idupdate/idupdate/update"
+)
+
+// maxAuthHeader bounds the Authorization header before it is decoded.
+const maxAuthHeader = 1024
+
+// ParseBasic reads an HTTP Basic Authorization header value. Surplus '='
+// padding is tolerated, because the vendor's own example 1 sends a
+// credential ending in "==" where standard base64 has one '='.
+func ParseBasic(header string) (id, secret string, ok bool) {
+	scheme, cred, found := strings.Cut(strings.TrimSpace(header), " ")
+	if !found || !strings.EqualFold(scheme, "Basic") || len(cred) > maxAuthHeader {
+		return "", "", false
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(cred), "="))
+	if err != nil {
+		return "", "", false
+	}
+	id, secret, found = strings.Cut(string(raw), ":")
+	if !found || id == "" {
+		return "", "", false
+	}
+	return id, secret, true
+}
+
+// clientEntry is a configured client as the handler keeps it: the secret
+// only as its SHA-256.
+type clientEntry struct {
+	sum   [sha256.Size]byte
+	class Class
+}
+
+// clients checks Basic credentials against the configured clients.
+type clients map[string]clientEntry
+
+func newClients(cs []Client) clients {
+	m := make(clients, len(cs))
+	for _, c := range cs {
+		m[c.ID] = clientEntry{sum: sha256.Sum256([]byte(c.Secret)), class: c.Class}
+	}
+	return m
+}
+
+// authenticate returns the client id and class of the credentials in an
+// Authorization header. The secret comparison runs in constant time and
+// also for unknown ids, so timing does not tell which ids exist.
+func (cs clients) authenticate(header string) (string, Class, error) {
+	id, secret, ok := ParseBasic(header)
+	if !ok {
+		return "", "", newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
+	}
+	e, known := cs[id]
+	sum := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(sum[:], e.sum[:]) != 1 || !known {
+		return "", "", newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
+	}
+	return id, e.class, nil
+}

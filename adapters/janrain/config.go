@@ -1,0 +1,170 @@
+package janrain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/idupdate/idupdate/update"
+)
+
+// Class is a Capture API client permission class.
+type Class string
+
+// The permission classes of Capture API clients. Owner and DirectAccess may
+// read and write records; DirectAccessRead may only read; AccessIssuer and
+// LoginClient may call none of the entity operations served here.
+const (
+	Owner            Class = "owner"
+	AccessIssuer     Class = "access_issuer"
+	DirectAccess     Class = "direct_access"
+	DirectAccessRead Class = "direct_access_read"
+	LoginClient      Class = "login_client"
+)
+
+// canRead reports whether clients of the class may call /entity.
+func (c Class) canRead() bool {
+	return c == Owner || c == DirectAccess || c == DirectAccessRead
+}
+
+// canWrite reports whether clients of the class may create, update,
+// replace and delete.
+func (c Class) canWrite() bool { return c == Owner || c == DirectAccess }
+
+// Client is one API client allowed to call the adapter with HTTP Basic
+// authentication.
+type Client struct {
+	// ID is the client_id; it may not contain ':' (Basic authentication
+	// splits there).
+	ID string
+	// Secret is the client_secret. The handler keeps only its SHA-256 and
+	// compares in constant time; it is never logged or returned.
+	Secret string
+	// Class is the client's permission class.
+	Class Class
+}
+
+// Config configures the adapter's profile and handler.
+type Config struct {
+	// Clients are the API clients; at least one is required by New.
+	Clients []Client
+	// MaxBody bounds a request body in bytes. Default 1 MiB.
+	MaxBody int64
+	// MaxDepth bounds the nesting of a JSON value (value, attributes,
+	// key_value). Default 16.
+	MaxDepth int
+	// Retries bounds how often an update is retried when another write
+	// changed the record between the read that resolves plural element ids
+	// and the write. Default 3.
+	Retries int
+	// Logger receives one line per failed request (never parameters or
+	// credentials). Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// The defaults of a zero Config field.
+const (
+	DefaultMaxBody  int64 = 1 << 20
+	DefaultMaxDepth       = 16
+	DefaultRetries        = 3
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.Retries <= 0 {
+		c.Retries = DefaultRetries
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// check reports a configuration that cannot work.
+func (c Config) check() error {
+	if len(c.Clients) == 0 {
+		return errors.New("janrain: no clients configured")
+	}
+	seen := map[string]bool{}
+	for _, cl := range c.Clients {
+		switch {
+		case cl.ID == "" || strings.Contains(cl.ID, ":"):
+			return fmt.Errorf("janrain: client id %q is empty or contains ':'", cl.ID)
+		case cl.Secret == "":
+			return fmt.Errorf("janrain: client %q has no secret", cl.ID)
+		case seen[cl.ID]:
+			return fmt.Errorf("janrain: client %q configured twice", cl.ID)
+		}
+		switch cl.Class {
+		case Owner, AccessIssuer, DirectAccess, DirectAccessRead, LoginClient:
+		default:
+			return fmt.Errorf("janrain: client %q has unknown permission class %q", cl.ID, cl.Class)
+		}
+		seen[cl.ID] = true
+	}
+	return nil
+}
+
+// DemoConfig returns the demo clients: the two owner clients whose
+// credentials appear in the vendor's entity.update examples 1 and 3, and
+// the read-only client demo_reader:demo_reader_secret. They are public
+// test credentials; never use them for real data.
+func DemoConfig() Config {
+	return Config{Clients: []Client{
+		{ID: "sgnyvus6pc4jm7khr2neq5gs89gbr2eq", Secret: "wt4c3un9wkkcfvyknqx44ync476afs68", Class: Owner},
+		{ID: "ut4bgrra7w282jcfmypfqx9pzhqhjj2b", Secret: "unjze9nwkfuy6jpw838qpa7ad3hdnya6", Class: Owner},
+		{ID: "demo_reader", Secret: "demo_reader_secret", Class: DirectAccessRead},
+	}}
+}
+
+// The demo records SeedDemo creates.
+const (
+	DemoID         = "5252"
+	DemoUUID       = "6bbe7e58-bede-41b8-940b-5614c7607a4e"
+	DemoSecondID   = "5254"
+	DemoSecondUUID = "3c0e9a52-7f4b-4d8e-9f31-2b6a1d5c8e07"
+)
+
+// SeedDemo creates the demo records of type "user" in eng (whose policy
+// must be this package's Policy): Matthew Park (id 5252, with status
+// element 5253) and G Jack (id 5254). A record that already exists is left
+// as it is, so SeedDemo may run at every start.
+func SeedDemo(ctx context.Context, eng *update.Engine) error {
+	demo := []struct {
+		id, uuid string
+		doc      map[string]any
+	}{
+		{DemoID, DemoUUID, map[string]any{
+			"givenName": "Matthew", "familyName": "Park", "displayName": "Matt P",
+			"email":    "mparker@example.com",
+			"statuses": []any{map[string]any{"id": jsonInt(5253), "status": "inactive"}},
+		}},
+		{DemoSecondID, DemoSecondUUID, map[string]any{
+			"displayName": "G Jack", "email": "gjack@example.com",
+		}},
+	}
+	for _, d := range demo {
+		_, err := eng.Get(ctx, TypeUser, update.ByID(d.id))
+		if err == nil {
+			continue
+		}
+		if update.ErrorCode(err) != update.NotFound {
+			return fmt.Errorf("janrain: seed %s: %w", d.id, err)
+		}
+		_, err = eng.Create(ctx, update.CreateRequest{
+			Type: TypeUser, ID: d.id, Client: systemClient, Actor: "seed",
+			Doc: d.doc, ExternalKeys: uuidKeys(d.uuid),
+		})
+		if err != nil {
+			return fmt.Errorf("janrain: seed %s: %w", d.id, err)
+		}
+	}
+	return nil
+}

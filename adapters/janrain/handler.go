@@ -1,0 +1,261 @@
+package janrain
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
+)
+
+// operations are the Capture operations the handler serves, each at
+// "/<operation>".
+var operations = []Operation{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete}
+
+// createAttempts bounds the retries of entity.create when a random id is
+// already taken.
+const createAttempts = 8
+
+// Handler serves Capture's entity API over an engine. It is safe for
+// concurrent use.
+type Handler struct {
+	eng     *update.Engine
+	cfg     Config
+	schema  *Schema
+	clients clients
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// New returns a handler serving the Capture operations over eng. The
+// engine must have been built with Policy(cfg) and Options(). New fails on
+// a config without clients or with malformed ones.
+func New(eng *update.Engine, cfg Config) (*Handler, error) {
+	if eng == nil {
+		return nil, errors.New("janrain: nil engine")
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	sch, err := NewSchema(Policy(cfg))
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), log: cfg.Logger}
+	h.mux = http.NewServeMux()
+	h.Register(h.mux)
+	return h, nil
+}
+
+// ServeHTTP serves the Capture operations.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Register registers the handler's patterns on mux: "POST /entity",
+// "POST /entity.create", "POST /entity.update", "POST /entity.replace",
+// "POST /entity.delete", and the same paths for any other method, which
+// get a Capture error body.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, op := range operations {
+		mux.HandleFunc("POST /"+string(op), func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
+		mux.HandleFunc("/"+string(op), func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", http.MethodPost)
+			h.fail(w, r, op, "", newArgError(update.Malformed, ruleMethod, "", op.String()+" accepts POST only"), errContext{})
+		})
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
+	client, class, err := h.clients.authenticate(r.Header.Get("Authorization"))
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
+		h.fail(w, r, op, "", err, errContext{})
+		return
+	}
+	if op.writes() && !class.canWrite() || !op.writes() && !class.canRead() {
+		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("a %s client may not call %s", class, op)), errContext{})
+		return
+	}
+	form, err := h.readForm(r)
+	if err != nil {
+		h.fail(w, r, op, client, err, errContext{})
+		return
+	}
+	call, err := DecodeForm(op, form, h.schema, h.cfg.MaxDepth)
+	if err != nil {
+		h.fail(w, r, op, client, err, errContext{})
+		return
+	}
+	ec := errContext{value: call.ValueArg, locator: call.LocatorArg}
+	if form.Has("attribute_name") {
+		ec.path = "attribute_name"
+	}
+	if call.LastUpdated != nil {
+		ec.expect = "lastUpdated"
+	} else if call.Created != nil {
+		ec.expect = "created"
+	}
+	var body map[string]any
+	switch {
+	case op == OpRead:
+		body, err = h.read(r.Context(), call)
+	case op == OpCreate:
+		body, err = h.create(r.Context(), call, client)
+	case op == OpDelete && len(call.Path) == 0:
+		body, err = h.deleteRecord(r.Context(), call, client)
+	default:
+		body, err = h.write(r.Context(), call, client)
+	}
+	if err != nil {
+		h.fail(w, r, op, client, err, ec)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, body)
+}
+
+// readForm reads the bounded body as a form.
+func (h *Handler) readForm(r *http.Request) (url.Values, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, newArgError(update.Malformed, "", "", "send the parameters as an application/x-www-form-urlencoded body")
+	}
+	b, err := httpx.ReadBody(r, h.cfg.MaxBody)
+	switch {
+	case errors.Is(err, httpx.ErrTooLarge):
+		return nil, newArgError(update.TooLarge, "", "", fmt.Sprintf("the request body is larger than %d bytes", h.cfg.MaxBody))
+	case errors.Is(err, httpx.ErrInvalidUTF8):
+		return nil, newArgError(update.Malformed, "", "", "the request body is not valid UTF-8")
+	case err != nil:
+		return nil, newArgError(update.Malformed, "", "", "the request body could not be read")
+	}
+	form, err := url.ParseQuery(string(b))
+	if err != nil {
+		return nil, newArgError(update.Malformed, "", "", "the request body is not a valid form")
+	}
+	return form, nil
+}
+
+func (h *Handler) read(ctx context.Context, c *Call) (map[string]any, error) {
+	v, err := h.eng.Get(ctx, c.Type, c.Locator)
+	if err != nil {
+		return nil, err
+	}
+	return EncodeRead(c, v, h.schema)
+}
+
+// create stores a new record under a random 31-bit id, drawing again when
+// the id is taken. Capture's ids are small integers; a random draw needs
+// no shared counter, which the store cannot offer without a listing.
+func (h *Handler) create(ctx context.Context, c *Call, client string) (map[string]any, error) {
+	doc, _ := c.Value.(map[string]any)
+	for range createAttempts {
+		id, err := randomID()
+		if err != nil {
+			return nil, newArgError(update.Internal, ruleCreate, "", "no record id could be drawn")
+		}
+		u := uuid.NewString()
+		res, err := h.eng.Create(ctx, update.CreateRequest{
+			Type: c.Type, ID: id, Client: client, Actor: client, Doc: doc, ExternalKeys: uuidKeys(u),
+		})
+		if errors.Is(err, storage.ErrExists) {
+			continue
+		}
+		if err != nil {
+			if update.ErrorCode(err) == update.Internal {
+				return nil, newArgError(update.Internal, ruleCreate, "", "the record could not be created")
+			}
+			return nil, err
+		}
+		v, err := h.eng.Get(ctx, c.Type, update.ByID(res.ID))
+		if err != nil {
+			return nil, err
+		}
+		return EncodeCreate(c, v, h.schema), nil
+	}
+	return nil, newArgError(update.Internal, ruleCreate, "", "no free record id was found")
+}
+
+func randomID() (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])>>1|1<<20), 10), nil
+}
+
+// write runs an update, replace, or attribute delete: read, plan against
+// what was read, apply expecting the version read. A Conflict from the
+// engine means another write came in between, so it is retried with a
+// fresh read; a precondition the client sent fails in Plan, never here.
+func (h *Handler) write(ctx context.Context, c *Call, client string) (map[string]any, error) {
+	for attempt := 0; ; attempt++ {
+		v, err := h.eng.Get(ctx, c.Type, c.Locator)
+		if err != nil {
+			return nil, err
+		}
+		req, err := Plan(c, v, h.schema, client)
+		if err != nil {
+			return nil, err
+		}
+		if req == nil {
+			return EncodeResult(c, v, h.schema)
+		}
+		res, err := h.eng.Apply(ctx, *req)
+		if update.ErrorCode(err) == update.Conflict && attempt < h.cfg.Retries {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		after := res.Record
+		if c.IncludeRecord && after == nil {
+			if after, err = h.eng.Get(ctx, c.Type, update.ByID(v.ID)); err != nil {
+				return nil, err
+			}
+		}
+		return EncodeResult(c, after, h.schema)
+	}
+}
+
+// deleteRecord removes the record after checking the preconditions sent.
+func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map[string]any, error) {
+	v, err := h.eng.Get(ctx, c.Type, c.Locator)
+	if err != nil {
+		return nil, err
+	}
+	if c.Created != nil && !sameTime(*c.Created, v.Created) {
+		return nil, newArgError(update.Conflict, "", "created", "created does not match the record's "+FormatTime(v.Created))
+	}
+	if c.LastUpdated != nil && !sameTime(*c.LastUpdated, v.Updated) {
+		return nil, newArgError(update.Conflict, "", "lastUpdated", "lastUpdated does not match the record's "+FormatTime(v.Updated))
+	}
+	err = h.eng.Delete(ctx, update.DeleteRequest{Type: c.Type, Locator: update.ByID(v.ID), Client: client, Actor: client})
+	if err != nil {
+		return nil, err
+	}
+	return okBody(nil, false), nil
+}
+
+// fail writes the Capture error for err and logs it without parameters.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Operation, client string, err error, ec errContext) {
+	rid := httpx.RequestID(r)
+	status, body := encodeError(err, ec, rid)
+	level := slog.LevelInfo
+	if body.Code == 500 || body.Code == 300 {
+		level = slog.LevelError
+	}
+	h.log.Log(r.Context(), level, "janrain request failed", "op", string(op), "client", client,
+		"code", body.Code, "error", body.Error, "request_id", rid, "cause", err.Error())
+	httpx.WriteJSON(w, status, body)
+}
