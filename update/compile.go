@@ -1,0 +1,412 @@
+package update
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// compiled is a Policy checked and indexed for fast lookups.
+type compiled struct {
+	types        map[string]*schema
+	grants       map[string]Grant
+	defaultGrant *Grant
+}
+
+// schema is one Schema, compiled.
+type schema struct {
+	name    string
+	src     *Schema
+	root    *node
+	rules   []*rule // every rule, sorted by path
+	limits  Limits
+	keep    []string // absolute paths a Replace carries over (Keep, ReadOnly)
+	unique  []*rule  // non-wildcard unique rules
+	require []*rule
+	confirm []*rule
+	secrets map[string]*rule
+	// verified maps a VerifiedPath to its confirmable rule; clients never
+	// write these paths directly.
+	verified map[string]*rule
+}
+
+// rule is one Field, compiled.
+type rule struct {
+	path     string
+	segs     []string
+	wildcard bool
+	f        *Field
+	code     verify.CodeSpec
+	limiter  verify.Limiter
+	attempts int
+}
+
+// node is a trie over pointer segments; "*" matches any array index.
+type node struct {
+	rule     *rule
+	children map[string]*node
+}
+
+func (n *node) child(seg string) *node {
+	if c, ok := n.children[seg]; ok {
+		return c
+	}
+	if c, ok := n.children["*"]; ok && isIndex(seg) {
+		return c
+	}
+	return nil
+}
+
+func isIndex(seg string) bool {
+	if seg == "" || seg == "-" {
+		return seg == "-"
+	}
+	for i := 0; i < len(seg); i++ {
+		if seg[i] < '0' || seg[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// coverage says how a concrete path relates to the rules.
+type coverage struct {
+	rule     *rule // the rule at the path, if any
+	ancestor *rule // the nearest rule above the path, if any
+	inner    bool  // rules exist below the path (an intermediate object)
+}
+
+func (c coverage) known() bool { return c.rule != nil || c.ancestor != nil || c.inner }
+
+// lookup walks segs down the trie.
+func (s *schema) lookup(segs []string) coverage {
+	var cv coverage
+	n := s.root
+	for _, seg := range segs {
+		if n.rule != nil {
+			cv.ancestor = n.rule
+		}
+		n = n.child(seg)
+		if n == nil {
+			return cv
+		}
+	}
+	cv.rule = n.rule
+	cv.inner = len(n.children) > 0
+	return cv
+}
+
+// ruleAt returns the rule for a concrete path, or nil.
+func (s *schema) ruleAt(segs []string) *rule {
+	n := s.root
+	for _, seg := range segs {
+		n = n.child(seg)
+		if n == nil {
+			return nil
+		}
+	}
+	return n.rule
+}
+
+// governing returns the rule at the path or the nearest above it.
+func (s *schema) governing(segs []string) *rule {
+	cv := s.lookup(segs)
+	if cv.rule != nil {
+		return cv.rule
+	}
+	return cv.ancestor
+}
+
+func compilePolicy(p *Policy, v *validator.Validate) (*compiled, error) {
+	if p == nil {
+		return nil, fmt.Errorf("policy: nil")
+	}
+	if len(p.Types) == 0 {
+		return nil, fmt.Errorf("policy: no entity types")
+	}
+	c := &compiled{types: map[string]*schema{}, grants: p.Grants, defaultGrant: p.DefaultGrant}
+	for name, s := range p.Types {
+		if name == "" {
+			return nil, fmt.Errorf("policy: empty entity type name")
+		}
+		if s == nil {
+			return nil, fmt.Errorf("policy: type %q: no schema", name)
+		}
+		cs, err := compileSchema(name, s, v)
+		if err != nil {
+			return nil, fmt.Errorf("policy: type %q: %w", name, err)
+		}
+		c.types[name] = cs
+	}
+	for id, g := range p.Grants {
+		if err := checkGrant(g); err != nil {
+			return nil, fmt.Errorf("policy: grant %q: %w", id, err)
+		}
+	}
+	if p.DefaultGrant != nil {
+		if err := checkGrant(*p.DefaultGrant); err != nil {
+			return nil, fmt.Errorf("policy: default grant: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func checkGrant(g Grant) error {
+	for _, p := range g.Paths {
+		if _, err := merge.ParsePointer(p); err != nil {
+			return fmt.Errorf("path %q: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, error) {
+	cs := &schema{
+		name: name, src: s, root: &node{}, limits: withDefaultLimits(s.Limits),
+		secrets: map[string]*rule{}, verified: map[string]*rule{},
+	}
+	switch s.Unknown {
+	case Reject, Allow, Drop:
+	default:
+		return nil, fmt.Errorf("unknown: %q is not reject, allow or drop", s.Unknown)
+	}
+	switch s.Omitted {
+	case OmitRemove, OmitNull:
+	default:
+		return nil, fmt.Errorf("omitted: %q is not \"\" or \"null\"", s.Omitted)
+	}
+	paths := make([]string, 0, len(s.Fields))
+	for p := range s.Fields {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		f := s.Fields[p]
+		r, err := compileRule(p, f, v)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", p, err)
+		}
+		n := cs.root
+		for _, seg := range r.segs {
+			if n.children == nil {
+				n.children = map[string]*node{}
+			}
+			next := n.children[seg]
+			if next == nil {
+				next = &node{}
+				n.children[seg] = next
+			}
+			n = next
+		}
+		n.rule = r
+		cs.rules = append(cs.rules, r)
+		if f.Keep || f.Mutability == ReadOnly {
+			if r.wildcard {
+				return nil, fmt.Errorf("keep and readOnly need a path without \"*\"")
+			}
+			cs.keep = append(cs.keep, p)
+		}
+		if f.Unique && !r.wildcard {
+			cs.unique = append(cs.unique, r)
+		}
+		if f.Required {
+			cs.require = append(cs.require, r)
+		}
+		if f.Confirm != nil {
+			if r.wildcard {
+				return nil, fmt.Errorf("a confirmable field needs a path without \"*\"")
+			}
+			cs.confirm = append(cs.confirm, r)
+			if vp := f.Confirm.VerifiedPath; vp != "" {
+				cs.verified[vp] = r
+			}
+		}
+		if f.Secret != nil {
+			if r.wildcard {
+				return nil, fmt.Errorf("a secret needs a path without \"*\"")
+			}
+			cs.secrets[p] = r
+		}
+	}
+	for vp := range cs.verified {
+		if _, err := merge.ParsePointer(vp); err != nil || vp == "" {
+			return nil, fmt.Errorf("verifiedPath %q is not a JSON Pointer", vp)
+		}
+	}
+	return cs, nil
+}
+
+func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
+	if f == nil {
+		return nil, fmt.Errorf("no rule")
+	}
+	segs, err := merge.ParsePointer(p)
+	if err != nil || p == "" {
+		return nil, fmt.Errorf("not a JSON Pointer below the root")
+	}
+	r := &rule{path: p, segs: segs, f: f}
+	for _, s := range segs {
+		if s == "*" {
+			r.wildcard = true
+		}
+	}
+	switch f.Type {
+	case TypeAny, TypeString, TypeNumber, TypeInteger, TypeBoolean, TypeObject, TypeArray:
+	default:
+		return nil, fmt.Errorf("type %q is not a JSON type", f.Type)
+	}
+	switch f.Mutability {
+	case ReadWrite, SetOnce, ReadOnly, WriteOnly:
+	default:
+		return nil, fmt.Errorf("mutability %q is not readOnly, immutable or writeOnly", f.Mutability)
+	}
+	switch f.Normalize {
+	case NormalizeNone, NormalizeEmail, NormalizeLower, NormalizeTrim:
+	case NormalizePhone:
+		if f.Region != "" && len(f.Region) != 2 {
+			return nil, fmt.Errorf("region %q is not an ISO 3166 alpha-2 code", f.Region)
+		}
+	default:
+		return nil, fmt.Errorf("normalize %q is unknown", f.Normalize)
+	}
+	if f.Rules != "" && v != nil {
+		if err := checkTags(v, f.Rules); err != nil {
+			return nil, err
+		}
+	}
+	if pl := f.Plural; pl != nil {
+		if f.Type != TypeAny && f.Type != TypeArray {
+			return nil, fmt.Errorf("a plural must have type array")
+		}
+		switch pl.Mode {
+		case PluralReplace, PluralAppend, PluralUpsert:
+		default:
+			return nil, fmt.Errorf("plural mode %q is not append or upsert", pl.Mode)
+		}
+		if pl.Mode == PluralUpsert && pl.Key == "" {
+			return nil, fmt.Errorf("plural upsert needs a key member")
+		}
+		switch pl.KeyGen {
+		case KeyGenNone, KeyGenInt, KeyGenUUID:
+		default:
+			return nil, fmt.Errorf("keyGen %q is not int or uuid", pl.KeyGen)
+		}
+		if pl.KeyGen != KeyGenNone && pl.Key == "" {
+			return nil, fmt.Errorf("keyGen needs a key member")
+		}
+	}
+	if c := f.Confirm; c != nil {
+		switch verify.Channel(c.Channel) {
+		case verify.Email, verify.SMS:
+		default:
+			return nil, fmt.Errorf("confirm channel %q is not email or sms", c.Channel)
+		}
+		switch c.Mode {
+		case Hold, ApplyUnverified:
+		default:
+			return nil, fmt.Errorf("confirm mode %q is not hold or applyUnverified", c.Mode)
+		}
+		r.code = verify.CodeSpec{Length: c.Code.Length, Alphabet: c.Code.Alphabet, TTL: time.Duration(c.Code.TTL)}.WithDefaults()
+		if err := r.code.Validate(); err != nil {
+			return nil, fmt.Errorf("confirm code: %w", err)
+		}
+		if c.MaxSends > 0 && c.Window <= 0 {
+			return nil, fmt.Errorf("confirm maxSends needs a window")
+		}
+		r.limiter = verify.Limiter{Cooldown: time.Duration(c.Cooldown), Window: time.Duration(c.Window), MaxSends: c.MaxSends}
+		r.attempts = c.MaxAttempts
+		if r.attempts <= 0 {
+			r.attempts = 5
+		}
+	}
+	if sc := f.Secret; sc != nil {
+		if err := checkSecret(sc); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// checkTags makes sure every validator tag is known, at New instead of at
+// the first request (validator panics on an unknown tag).
+func checkTags(v *validator.Validate, tags string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("rules %q: %v", tags, p)
+		}
+	}()
+	for _, sample := range []any{"", 0.0} {
+		_ = v.Var(sample, tags)
+	}
+	return nil
+}
+
+func withDefaultLimits(l Limits) Limits {
+	d := DefaultLimits
+	if l.MaxBytes > 0 {
+		d.MaxBytes = l.MaxBytes
+	}
+	if l.MaxDepth > 0 {
+		d.MaxDepth = l.MaxDepth
+	}
+	if l.MaxPlural > 0 {
+		d.MaxPlural = l.MaxPlural
+	}
+	if l.MaxString > 0 {
+		d.MaxString = l.MaxString
+	}
+	if l.MaxMembers > 0 {
+		d.MaxMembers = l.MaxMembers
+	}
+	return d
+}
+
+// grant returns the client's grant, or Forbidden.
+func (c *compiled) grant(client string) (Grant, error) {
+	if g, ok := c.grants[client]; ok {
+		return g, nil
+	}
+	if c.defaultGrant != nil {
+		return *c.defaultGrant, nil
+	}
+	return Grant{}, Errorf(Forbidden, "client %q has no grant", client)
+}
+
+// schemaOf returns the compiled schema of a type, or NotFound.
+func (c *compiled) schemaOf(typ string) (*schema, error) {
+	s, ok := c.types[typ]
+	if !ok {
+		return nil, &Error{Code: NotFound, Message: fmt.Sprintf("unknown entity type %q", typ), Reason: "type"}
+	}
+	return s, nil
+}
+
+// allows reports whether the grant lets the client write path.
+func (g Grant) allows(path string) bool {
+	if len(g.Paths) == 0 {
+		return true
+	}
+	for _, p := range g.Paths {
+		if p == "" || path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// above reports whether path is a strict ancestor of a granted path, so
+// only part of a value written there may be allowed.
+func (g Grant) above(path string) bool {
+	for _, p := range g.Paths {
+		if strings.HasPrefix(p, path+"/") || path == "" {
+			return true
+		}
+	}
+	return false
+}

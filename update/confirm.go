@@ -1,0 +1,295 @@
+package update
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// maxCodeLen bounds a code before it is hashed or compared.
+const maxCodeLen = 128
+
+// Confirm checks a verification code. The right code, in time, confirms
+// the challenge in one store update: a held value is applied (after its
+// uniqueness is checked again), the verified flag is set, the challenge is
+// closed, the version bumps and an event is written. A wrong code is
+// counted and persisted (the version bumps too: the attempt is part of the
+// record's history), and the challenge locks at the attempt limit.
+//
+// Returns CodeMismatch, Expired, Locked, NothingPending (Reason "confirmed"
+// when the challenge was already confirmed), NotUnique, NotFound,
+// Forbidden or Malformed.
+func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, error) {
+	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	if err != nil {
+		return nil, err
+	}
+	if req.Code == "" || len(req.Code) > maxCodeLen {
+		return nil, Errorf(Malformed, "the code is empty or too long")
+	}
+	id, err := e.locate(ctx, s, req.Locator)
+	if err != nil {
+		return nil, err
+	}
+	var o *outcome
+	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+		var err error
+		o, err = e.confirm(s, &req, rec)
+		if err != nil {
+			return nil, err
+		}
+		return o.event, nil
+	})
+	if err != nil {
+		return nil, e.storeError(err)
+	}
+	if o.err != nil {
+		return nil, o.err
+	}
+	return e.finish(ctx, s, rec, o, &Request{}, nil), nil
+}
+
+func (e *Engine) confirm(s *schema, req *ConfirmRequest, rec *storage.Record) (*outcome, error) {
+	now := e.now()
+	var candidates []int
+	for i, ch := range rec.Pending {
+		if req.Path == "" || ch.Path == req.Path {
+			candidates = append(candidates, i)
+		}
+	}
+	open := candidates[:0:0]
+	for _, i := range candidates {
+		if rec.Pending[i].State == verify.Pending {
+			open = append(open, i)
+		}
+	}
+	if len(open) == 0 {
+		return nil, closedError(rec.Pending, candidates)
+	}
+	pending := append([]verify.Challenge(nil), rec.Pending...)
+	// With several open challenges (no path given) the code picks one;
+	// when it matches none, each counts a wrong attempt.
+	pick := -1
+	for _, i := range open {
+		r := s.ruleAt(mustSegs(pending[i].Path))
+		if r != nil && e.codes.Match(&pending[i], verify.Normalize(req.Code, r.code)) {
+			pick = i
+			break
+		}
+	}
+	tries := open
+	if pick >= 0 {
+		tries = []int{pick}
+	}
+	var failure error
+	for _, i := range tries {
+		r := s.ruleAt(mustSegs(pending[i].Path))
+		if r == nil {
+			return nil, Errorf(Internal, "internal error")
+		}
+		ch := pending[i].Clone()
+		err := ch.Check(e.codes, verify.Normalize(req.Code, r.code), now, r.attempts)
+		pending[i] = ch
+		if err != nil {
+			failure = checkError(err)
+			continue
+		}
+		return e.confirmed(s, req.Actor, req.Client, rec, pending, i, r, now)
+	}
+	// Persist the counted attempt (or the expiry) and report the failure.
+	rec.Pending = pending
+	ev := &storage.Event{Time: now, Kind: "verify_failed", Actor: req.Actor, Client: req.Client}
+	return &outcome{event: ev, err: failure}, nil
+}
+
+// confirmed applies a confirmed challenge to the record.
+func (e *Engine) confirmed(s *schema, actor, client string, rec *storage.Record, pending []verify.Challenge, i int, r *rule, now time.Time) (*outcome, error) {
+	ch := pending[i]
+	v, err := decodeValue(ch.Value)
+	if err != nil {
+		return nil, err
+	}
+	rt := &routing{e: e, s: s, rec: rec, now: now, doc: rec.Doc, pending: pending, copied: true}
+	if ch.Held {
+		old, had := getPath(rec.Doc, r.segs)
+		rt.doc = mustObject(setPath(rec.Doc, r.segs, v, false))
+		c := merge.Change{Path: r.path, Op: merge.OpAdd, New: v}
+		if had {
+			c = merge.Change{Path: r.path, Op: merge.OpReplace, Old: old, New: v}
+		}
+		rt.changes = append(rt.changes, c)
+	} else if cur, _ := getPath(rec.Doc, r.segs); !merge.Equal(cur, v) {
+		// The value changed since the code went out, without superseding
+		// the challenge (a direct store edit): the code no longer proves it.
+		return nil, &Error{Code: NothingPending, Message: "the value to verify has changed", Reason: "changed"}
+	}
+	rt.setVerified(r, true)
+	keys, err := s.computeKeys(rec.Keys, rt.doc, pending)
+	if err != nil {
+		return nil, err
+	}
+	rec.Doc, rec.Pending, rec.Keys = rt.doc, pending, keys
+	changes := s.redact(toStorage(rt.changes))
+	ev := &storage.Event{Time: now, Kind: "confirm", Actor: actor, Client: client, Changes: changes}
+	return &outcome{event: ev, changes: changes, touched: []PendingInfo{pendingInfo(ch, "")}}, nil
+}
+
+func checkError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, verify.ErrMismatch):
+		return &Error{Code: CodeMismatch, Message: "the code does not match", Err: err}
+	case errors.Is(err, verify.ErrExpired):
+		return &Error{Code: Expired, Message: "the code has expired", Err: err}
+	case errors.Is(err, verify.ErrLocked):
+		return &Error{Code: Locked, Message: "too many wrong codes; request a new change", Err: err}
+	case errors.Is(err, verify.ErrUsed):
+		return &Error{Code: NothingPending, Message: "the code has already been used", Reason: "confirmed", Err: err}
+	}
+	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none", Err: err}
+}
+
+// closedError explains why no challenge is open.
+func closedError(all []verify.Challenge, idx []int) error {
+	for _, i := range idx {
+		switch all[i].State {
+		case verify.Locked:
+			return &Error{Code: Locked, Message: "too many wrong codes; request a new change"}
+		case verify.Expired:
+			return &Error{Code: Expired, Message: "the code has expired"}
+		}
+	}
+	for _, i := range idx {
+		if all[i].State == verify.Confirmed {
+			return &Error{Code: NothingPending, Message: "the code has already been used", Reason: "confirmed"}
+		}
+	}
+	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none"}
+}
+
+// Resend issues a new code for the challenge at req.Path; the old code
+// stops working. An expired challenge can be revived this way; a locked one
+// cannot (Locked). The limiter applies: a refused resend is Throttled with
+// Reason "cooldown" or "window" and writes nothing.
+//
+// Returns Throttled, Locked, NothingPending, NotFound, Forbidden or Malformed.
+func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error) {
+	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	if err != nil {
+		return nil, err
+	}
+	r := s.ruleAt(mustSegs(req.Path))
+	if r == nil || r.f.Confirm == nil {
+		return nil, &Error{Code: Malformed, Message: req.Path + " is not a confirmable field",
+			Fields: []FieldError{{Path: req.Path, Rule: RuleUnknown, Message: "is not a confirmable field"}}}
+	}
+	p := &prepared{}
+	if err := e.prepareDelivery(s, Grant{}, map[string]Delivery{req.Path: req.Delivery}, p); err != nil {
+		return nil, err
+	}
+	d := p.delivery[req.Path]
+	id, err := e.locate(ctx, s, req.Locator)
+	if err != nil {
+		return nil, err
+	}
+	var o *outcome
+	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+		now := e.now()
+		i := -1
+		for j, ch := range rec.Pending {
+			if ch.Path == req.Path {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none"}
+		}
+		switch rec.Pending[i].State {
+		case verify.Pending, verify.Expired:
+		case verify.Locked:
+			return nil, &Error{Code: Locked, Message: "too many wrong codes; request a new change"}
+		case verify.Confirmed:
+			return nil, &Error{Code: NothingPending, Message: "the value is already verified", Reason: "confirmed"}
+		default:
+			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none"}
+		}
+		ch := rec.Pending[i].Clone()
+		ch.Sends = r.limiter.Prune(ch.Sends, now)
+		if dec := r.limiter.Decide(ch.Sends, now); dec != verify.Allowed {
+			return nil, &Error{Code: Throttled, Message: throttleMessage(dec), Reason: string(dec)}
+		}
+		ch.State = verify.Pending
+		is, err := e.issue(&ch, r, d, now)
+		if err != nil {
+			return nil, err
+		}
+		v, err := decodeValue(ch.Value)
+		if err != nil {
+			return nil, err
+		}
+		is.to = addressOf(v)
+		is.ch = ch
+		pending := append([]verify.Challenge(nil), rec.Pending...)
+		pending[i] = ch
+		rec.Pending = pending
+		o = &outcome{issued: []issued{is},
+			event: &storage.Event{Time: now, Kind: "resend", Actor: req.Actor, Client: req.Client}}
+		return o.event, nil
+	})
+	if err != nil {
+		return nil, e.storeError(err)
+	}
+	return e.finish(ctx, s, rec, o, &Request{}, nil), nil
+}
+
+func throttleMessage(d verify.Decision) string {
+	if d == verify.WindowLimit {
+		return "the limit of codes for this period is reached"
+	}
+	return "a code was sent moments ago; wait before asking again"
+}
+
+// Cancel withdraws the open challenge at req.Path: a held value is
+// dropped (and its reservation freed); an applied-unverified value stays,
+// unverified. Returns NothingPending, NotFound, Forbidden or Malformed.
+func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error) {
+	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	if err != nil {
+		return nil, err
+	}
+	id, err := e.locate(ctx, s, req.Locator)
+	if err != nil {
+		return nil, err
+	}
+	var o *outcome
+	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+		now := e.now()
+		for i, ch := range rec.Pending {
+			if ch.Path != req.Path || ch.State != verify.Pending {
+				continue
+			}
+			pending := append([]verify.Challenge(nil), rec.Pending...)
+			c := ch.Clone()
+			c.Close(verify.Cancelled)
+			pending[i] = c
+			keys, err := s.computeKeys(rec.Keys, rec.Doc, pending)
+			if err != nil {
+				return nil, err
+			}
+			rec.Pending, rec.Keys = pending, keys
+			o = &outcome{touched: []PendingInfo{pendingInfo(c, "")},
+				event: &storage.Event{Time: now, Kind: "cancel", Actor: req.Actor, Client: req.Client}}
+			return o.event, nil
+		}
+		return nil, &Error{Code: NothingPending, Message: "nothing to cancel", Reason: "none"}
+	})
+	if err != nil {
+		return nil, e.storeError(err)
+	}
+	return e.finish(ctx, s, rec, o, &Request{}, nil), nil
+}

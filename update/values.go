@@ -1,0 +1,212 @@
+package update
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// normalize rewrites a value by the rule's normalizer. Only strings are
+// normalized; other types are left for the type check to refuse.
+func normalize(f *Field, v any) (any, *FieldError) {
+	s, ok := v.(string)
+	if !ok || f.Normalize == NormalizeNone {
+		return v, nil
+	}
+	switch f.Normalize {
+	case NormalizeTrim:
+		return strings.TrimSpace(s), nil
+	case NormalizeEmail, NormalizeLower:
+		s = strings.TrimSpace(s)
+		at := strings.LastIndexByte(s, '@')
+		if at < 0 {
+			return s, nil // the email rule, if any, refuses it
+		}
+		if f.Normalize == NormalizeLower {
+			return strings.ToLower(s), nil
+		}
+		return s[:at+1] + strings.ToLower(s[at+1:]), nil
+	case NormalizePhone:
+		return normalizePhone(s, f.Region)
+	}
+	return v, nil
+}
+
+// PhoneE164 returns the E.164 form of a phone number, parsed with the
+// default region for numbers written without a leading +. It returns an
+// error if the number is not valid for its region.
+func PhoneE164(number, region string) (string, error) {
+	s := strings.TrimSpace(number)
+	if s == "" || len(s) > 64 {
+		return "", fmt.Errorf("not a phone number")
+	}
+	if region == "" {
+		region = "ZZ"
+	}
+	n, err := phonenumbers.Parse(s, strings.ToUpper(region))
+	if err != nil {
+		return "", fmt.Errorf("not a phone number: %w", err)
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", errors.New("not a valid phone number")
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+func normalizePhone(s, region string) (any, *FieldError) {
+	out, err := PhoneE164(s, region)
+	if err != nil {
+		return s, &FieldError{Rule: RuleNormalize, Param: "phone", Message: "is not a valid phone number"}
+	}
+	return out, nil
+}
+
+// typeOK reports whether v has the JSON type t. Null passes: whether a
+// field may be absent is the required rule's business.
+func typeOK(t JSONType, v any) bool {
+	if v == nil || t == TypeAny {
+		return true
+	}
+	switch t {
+	case TypeString:
+		_, ok := v.(string)
+		return ok
+	case TypeNumber:
+		return isNumber(v)
+	case TypeInteger:
+		n, ok := v.(json.Number)
+		if ok {
+			_, err := n.Int64()
+			return err == nil || !strings.ContainsAny(string(n), ".eE")
+		}
+		switch x := v.(type) {
+		case int, int64:
+			return true
+		case float64:
+			return x == float64(int64(x))
+		}
+		return false
+	case TypeBoolean:
+		_, ok := v.(bool)
+		return ok
+	case TypeObject:
+		_, ok := v.(map[string]any)
+		return ok
+	case TypeArray:
+		_, ok := v.([]any)
+		return ok
+	}
+	return false
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case json.Number, float64, int, int64:
+		return true
+	}
+	return false
+}
+
+// runRules applies validator tags to one value and returns one FieldError
+// per failing tag.
+func (e *Engine) runRules(path, tags string, v any) []FieldError {
+	if tags == "" || v == nil {
+		return nil
+	}
+	var target any = v
+	if n, ok := v.(json.Number); ok {
+		f, err := n.Float64()
+		if err != nil {
+			return []FieldError{{Path: path, Rule: RuleType, Message: "is not a usable number"}}
+		}
+		target = f
+	}
+	err := e.validate.Var(target, tags)
+	if err == nil {
+		return nil
+	}
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return []FieldError{{Path: path, Rule: RuleType, Message: "cannot be checked against " + tags}}
+	}
+	out := make([]FieldError, 0, len(ves))
+	for _, fe := range ves {
+		out = append(out, FieldError{Path: path, Rule: fe.Tag(), Param: fe.Param(), Message: ruleMessage(fe.Tag(), fe.Param())})
+	}
+	return out
+}
+
+func ruleMessage(tag, param string) string {
+	switch tag {
+	case "required":
+		return "is required"
+	case "email":
+		return "is not a valid email address"
+	case "max", "lte":
+		return "is longer or larger than " + param
+	case "min", "gte":
+		return "is shorter or smaller than " + param
+	case "len":
+		return "must have length " + param
+	case "oneof":
+		return "must be one of: " + param
+	case "e164":
+		return "is not an E.164 phone number"
+	case "alpha", "alphaunicode":
+		return "may contain letters only"
+	case "alphanum", "alphanumunicode":
+		return "may contain letters and digits only"
+	case "bcp47_language_tag":
+		return "is not a BCP 47 language tag"
+	}
+	if param != "" {
+		return fmt.Sprintf("fails rule %s=%s", tag, param)
+	}
+	return "fails rule " + tag
+}
+
+// keyString is the indexed form of a unique value.
+func keyString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return string(x), true
+	case bool:
+		if x {
+			return "true", true
+		}
+		return "false", true
+	case float64:
+		return fmt.Sprint(x), true
+	case int, int64:
+		return fmt.Sprint(x), true
+	}
+	return "", false
+}
+
+// builtinValidators are tags the engine adds to validator/v10's set.
+var builtinValidators = map[string]validator.Func{
+	// printunicode: every rune is printable (letters, marks, numbers,
+	// punctuation, symbols, spaces).
+	"printunicode": func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		for _, r := range s {
+			if !unicode.IsPrint(r) {
+				return false
+			}
+		}
+		return true
+	},
+	// phone: a number libphonenumber accepts as valid (E.164 or national
+	// with a region prefix); pair it with Normalize "phone".
+	"phone": func(fl validator.FieldLevel) bool {
+		_, err := PhoneE164(fl.Field().String(), "ZZ")
+		return err == nil
+	},
+}
