@@ -75,6 +75,11 @@ type Config struct {
 	CodeLength  int
 	CodeTTL     time.Duration
 	MaxAttempts int
+	// ReleasePending stops a value waiting for its code from counting for
+	// uniqueness. By default it counts, as Rubiq's 400.4 includes entities
+	// not yet verified; with ReleasePending another entity may take the
+	// value meanwhile, and 2004 then answers 400.4 or 400.5.
+	ReleasePending bool
 	// MaxBodyBytes bounds a request body; MaxDepth its JSON nesting;
 	// MaxStringBytes any string in it.
 	MaxBodyBytes   int

@@ -87,7 +87,7 @@ func TestErrorStatus(t *testing.T) {
 		{"CodeMismatch", update.Errorf(update.CodeMismatch, "x"), byID, http.StatusForbidden, "403"},
 		{"Locked", update.Errorf(update.Locked, "x"), byID, http.StatusForbidden, "403"},
 		{"NothingPending", update.Errorf(update.NothingPending, "x"), byID, http.StatusNotImplemented, "501.2"},
-		{"NoCode", &update.Error{Code: update.NothingPending, Reason: "no_code"}, byID, http.StatusNotImplemented, "501.3"},
+		{"NoCode", &update.Error{Code: update.NothingPending, Reason: "none", Err: verify.ErrNoCode}, byID, http.StatusNotImplemented, "501.3"},
 		{"Expired", update.Errorf(update.Expired, "x"), byID, http.StatusNotImplemented, "501.3"},
 		{"ThrottledWindow", &update.Error{Code: update.Throttled, Reason: "window"}, byID, http.StatusOK, "200.2"},
 		{"ThrottledCooldown", &update.Error{Code: update.Throttled, Reason: "cooldown"}, byID, http.StatusOK, "200.3"},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
 )
 
 // Status is one answer of the Rubiq API: the HTTP status, the full Rubiq
@@ -73,14 +74,14 @@ var table = []row{
 	{update.Forbidden, nil, Status{http.StatusPreconditionFailed, "412", "App has no permission to update accounts"}},
 	{update.CodeMismatch, nil, Status{http.StatusForbidden, "403", "Code does not match"}},
 	{update.Locked, nil, Status{http.StatusForbidden, "403", "Code does not match; too many wrong codes, the verification is locked"}},
-	{update.NothingPending, reason("no_code"), Status{http.StatusNotImplemented, "501.3", "No verification code assigned"}},
+	{update.NothingPending, wraps(verify.ErrNoCode), Status{http.StatusNotImplemented, "501.3", "No verification code assigned"}},
 	{update.Expired, nil, Status{http.StatusNotImplemented, "501.3", "No verification code assigned (the code has expired)"}},
 	{update.NothingPending, nil, Status{http.StatusNotImplemented, "501.2", "Entity does not need verification"}},
 	{update.Conflict, nil, Status{http.StatusConflict, "409", "The account was changed concurrently; try again"}},
 
-	{"", cause(errUnauthenticated), Status{http.StatusUnauthorized, "401", "App token missing or not recognized"}},
-	{"", cause(errMethod), Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
-	{"", cause(errRoute), Status{http.StatusNotFound, "404", "Not found"}},
+	{"", wraps(errUnauthenticated), Status{http.StatusUnauthorized, "401", "App token missing or not recognized"}},
+	{"", wraps(errMethod), Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
+	{"", wraps(errRoute), Status{http.StatusNotFound, "404", "Not found"}},
 	{update.Internal, nil, Status{http.StatusInternalServerError, "500", "Internal error"}},
 }
 
@@ -116,8 +117,9 @@ func reason(want string) func(*update.Error, Target) bool {
 	return func(e *update.Error, _ Target) bool { return e.Reason == want }
 }
 
-func cause(target error) func(*update.Error, Target) bool {
-	return func(e *update.Error, _ Target) bool { return errors.Is(e.Err, target) || errors.Is(e, target) }
+// wraps reports whether the error wraps target.
+func wraps(target error) func(*update.Error, Target) bool {
+	return func(e *update.Error, _ Target) bool { return errors.Is(e, target) }
 }
 
 func byExtKey(_ *update.Error, t Target) bool { return t.ByExtKey() }

@@ -18,8 +18,9 @@ const (
 // fields name, email, mobile and city, updated by Merge. Email and mobile
 // are unique and confirmable in Hold mode (the stored value stays until
 // endpoint 2004 confirms the new one), with cfg's cooldown, window limit,
-// code form and attempt limit; a pending value counts for uniqueness, so a
-// mobile number waiting for its code is already taken (400.4). Mobile
+// code form and attempt limit; unless cfg.ReleasePending, a pending value
+// counts for uniqueness, so a mobile number waiting for its code is
+// already taken (400.4). Mobile
 // numbers are normalized to E.164 with cfg.Region as the default region.
 //
 // Each app gets a grant: it may write at all only with App.Update, and only
@@ -46,7 +47,7 @@ func Policy(cfg Config) *update.Policy {
 			Cooldown:       update.Duration(cfg.Cooldown),
 			MaxSends:       cfg.MaxSends,
 			Window:         update.Duration(cfg.Window),
-			ReservePending: true,
+			ReservePending: !cfg.ReleasePending,
 		}
 	}
 	maxLen := "max=" + strconv.Itoa(cfg.MaxStringBytes)
