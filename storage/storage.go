@@ -93,11 +93,20 @@ type Event struct {
 type Updater func(rec *Record) (*Event, error)
 
 // Store keeps records. Implementations are safe for concurrent use.
+//
+// Returned records may share memory with the store; treat them as read-only.
+// Records handed to Create and returned from an Updater must not be modified
+// afterwards either. Every method returns ctx.Err() (matching
+// context.Canceled or context.DeadlineExceeded) when ctx is done before the
+// store commits, and then writes nothing.
 type Store interface {
 	// Create stores a new record with Version 1 and appends ev (its
 	// Version set to 1) to the record's history.
-	// Returns ErrExists if the type already has a record with rec.ID, and
-	// an error matching ErrNotUnique if one of rec.Keys is held.
+	// Updated is set to ev.Time; Created keeps rec.Created, or takes ev.Time
+	// when zero.
+	// Returns ErrExists if the type already has a record with rec.ID, an
+	// error matching ErrNotUnique if one of rec.Keys is held, and one
+	// matching ErrInvalid if rec or ev fails Validate.
 	Create(ctx context.Context, rec *Record, ev Event) error
 
 	// Get returns the record. Returns ErrNotFound.
@@ -111,7 +120,10 @@ type Store interface {
 	// Updated set to the event's time, its keys re-indexed, and the event
 	// (its Version set to the new version) appended to the history.
 	// It returns the record as stored after the call.
-	// Returns ErrNotFound, an error matching ErrNotUnique, or fn's error.
+	// Type, ID and Created cannot be changed by fn.
+	// Returns ErrNotFound, an error matching ErrNotUnique, one matching
+	// ErrInvalid if the changed record or the event fails Validate, or fn's
+	// error.
 	Update(ctx context.Context, typ, id string, fn Updater) (*Record, error)
 
 	// Delete removes the record, its keys and its history.

@@ -1,0 +1,289 @@
+// Package memory provides an in-process storage.Store that keeps decoded
+// records in maps.
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var _ storage.Store = (*Store)(nil)
+
+// errClosed is returned by every method after Close.
+var errClosed = errors.New("storage/memory: store is closed")
+
+// Store is an in-process storage.Store. The zero value is not usable; call
+// New. A Store is safe for concurrent use.
+//
+// Updates of one record are serialized by that record's own lock, so the
+// updater runs without blocking readers or updates of other records; the
+// store-wide lock is held only for the short commit step that checks keys,
+// swaps the record and re-indexes it.
+//
+// The store keeps the maps and slices it is given and hands out records that
+// share memory with what it keeps: records passed to Create or returned from
+// an updater must not be modified afterwards, and records returned by Get,
+// Find and Update are read-only. Nothing survives the process.
+type Store struct {
+	mu      sync.RWMutex // guards records, index, closed and every entry's rec and history
+	records map[recordID]*entry
+	index   map[keyID]string // unique value → id of the record holding it
+	closed  bool
+}
+
+type recordID struct{ typ, id string }
+
+type keyID struct{ typ, name, value string }
+
+// entry is one stored record. lock serializes updaters of the record; the
+// fields below it change only under both lock and Store.mu.
+type entry struct {
+	lock    sync.Mutex
+	rec     *storage.Record
+	history []storage.Event
+	deleted bool
+}
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}}
+}
+
+// Create implements storage.Store. It stores Version 1 and sets Updated to
+// ev.Time; Created keeps rec.Created if set and is ev.Time otherwise.
+func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := rec.Validate(); err != nil {
+		return err
+	}
+	if err := ev.Validate(); err != nil {
+		return err
+	}
+	stored := *rec
+	stored.Version = 1
+	stored.Updated = ev.Time
+	if stored.Created.IsZero() {
+		stored.Created = ev.Time
+	}
+	ev.Version = 1
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	rid := recordID{rec.Type, rec.ID}
+	if _, ok := s.records[rid]; ok {
+		return fmt.Errorf("storage/memory: create %s %q: %w", rec.Type, rec.ID, storage.ErrExists)
+	}
+	if err := s.checkKeysLocked(rec.Type, rec.ID, stored.Keys); err != nil {
+		return err
+	}
+	s.records[rid] = &entry{rec: &stored, history: []storage.Event{ev}}
+	s.indexLocked(rec.Type, rec.ID, nil, stored.Keys)
+	return nil
+}
+
+// Get implements storage.Store.
+func (s *Store) Get(ctx context.Context, typ, id string) (*storage.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	e, ok := s.records[recordID{typ, id}]
+	if !ok {
+		return nil, fmt.Errorf("storage/memory: get %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	return view(e.rec), nil
+}
+
+// Find implements storage.Store.
+func (s *Store) Find(ctx context.Context, typ string, key storage.Key) (*storage.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	id, ok := s.index[keyID{typ, key.Name, key.Value}]
+	if !ok {
+		return nil, fmt.Errorf("storage/memory: find %s %s: %w", typ, key, storage.ErrNotFound)
+	}
+	return view(s.records[recordID{typ, id}].rec), nil
+}
+
+// Update implements storage.Store. fn runs exactly once, under the record's
+// lock. The store owns Type, ID, Version, Created and Updated: whatever fn
+// sets there is replaced.
+func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e, err := s.entry(typ, id)
+	if err != nil {
+		return nil, err
+	}
+	e.lock.Lock()
+	defer e.lock.Unlock()
+	// The wait for the lock may have outlasted the caller or the record.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if e.deleted {
+		return nil, fmt.Errorf("storage/memory: update %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+
+	// Only this goroutine writes e.rec while it holds e.lock, so reading it
+	// without s.mu is safe here.
+	old := e.rec
+	work := view(old)
+	ev, err := fn(work)
+	if err != nil {
+		return nil, err
+	}
+	if ev == nil {
+		return view(old), nil
+	}
+	next := *work
+	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
+	next.Version = old.Version + 1
+	next.Updated = ev.Time
+	if err := next.Validate(); err != nil {
+		return nil, fmt.Errorf("storage/memory: update %s %q: %w", typ, id, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, fmt.Errorf("storage/memory: update %s %q: %w", typ, id, err)
+	}
+	event := *ev
+	event.Version = next.Version
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.checkKeysLocked(typ, id, next.Keys); err != nil {
+		return nil, err
+	}
+	s.indexLocked(typ, id, old.Keys, next.Keys)
+	e.rec = &next
+	e.history = append(e.history, event)
+	return view(&next), nil
+}
+
+// Delete implements storage.Store. It waits for a running update of the
+// record to finish.
+func (s *Store) Delete(ctx context.Context, typ, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e, err := s.entry(typ, id)
+	if err != nil {
+		return err
+	}
+	e.lock.Lock()
+	defer e.lock.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	if e.deleted {
+		return fmt.Errorf("storage/memory: delete %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	s.indexLocked(typ, id, e.rec.Keys, nil)
+	delete(s.records, recordID{typ, id})
+	e.deleted = true
+	return nil
+}
+
+// History implements storage.Store. The returned slice is the caller's; the
+// events in it share memory with the store.
+func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	e, ok := s.records[recordID{typ, id}]
+	if !ok {
+		return nil, fmt.Errorf("storage/memory: history %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	return append([]storage.Event(nil), e.history...), nil
+}
+
+// Close drops every record. Calls after Close return an error; Close itself
+// may be called more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.records, s.index = nil, nil
+	return nil
+}
+
+func (s *Store) entry(typ, id string) (*entry, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	e, ok := s.records[recordID{typ, id}]
+	if !ok {
+		return nil, fmt.Errorf("storage/memory: %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	return e, nil
+}
+
+// checkKeysLocked returns a *storage.NotUniqueError for the first key held
+// by a record other than id. s.mu must be held.
+func (s *Store) checkKeysLocked(typ, id string, keys []storage.Key) error {
+	for _, k := range keys {
+		holder, ok := s.index[keyID{typ, k.Name, k.Value}]
+		if !ok || holder == id {
+			continue
+		}
+		return &storage.NotUniqueError{
+			Key:         k,
+			HolderID:    holder,
+			HolderState: s.records[recordID{typ, holder}].rec.State,
+		}
+	}
+	return nil
+}
+
+// indexLocked moves the record's index entries from old to next. s.mu must
+// be held and next must have passed checkKeysLocked.
+func (s *Store) indexLocked(typ, id string, old, next []storage.Key) {
+	for _, k := range old {
+		delete(s.index, keyID{typ, k.Name, k.Value})
+	}
+	for _, k := range next {
+		s.index[keyID{typ, k.Name, k.Value}] = id
+	}
+}
+
+// view returns a new Record struct sharing rec's maps and slices, so a caller
+// who sets a field does not change the stored record.
+func view(rec *storage.Record) *storage.Record {
+	v := *rec
+	return &v
+}

@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInvalid is matched (errors.Is) by the errors of Record.Validate and
+// Event.Validate, which every backend calls before it writes.
+var ErrInvalid = errors.New("storage: invalid record")
+
+// Bounds on the identifiers a store indexes, in bytes.
+const (
+	maxNameLen  = 255  // Type, ID and Key.Name
+	maxValueLen = 1024 // Key.Value
+)
+
+// Validate reports whether r can be stored: Type and ID are non-empty and at
+// most 255 bytes, State is Active or Inactive, and Keys holds no empty or
+// oversized name or value (names up to 255 bytes, values up to 1024) and no
+// (Name, Value) pair twice. The error matches ErrInvalid. Validate does not
+// look at Version, Created or Updated, which the store sets.
+func (r *Record) Validate() error {
+	if r == nil {
+		return fmt.Errorf("%w: nil record", ErrInvalid)
+	}
+	if err := checkName("type", r.Type); err != nil {
+		return err
+	}
+	if err := checkName("id", r.ID); err != nil {
+		return err
+	}
+	if r.State != Active && r.State != Inactive {
+		return fmt.Errorf("%w: state %q is neither %q nor %q", ErrInvalid, r.State, Active, Inactive)
+	}
+	seen := make(map[Key]struct{}, len(r.Keys))
+	for _, k := range r.Keys {
+		if err := checkName("key name", k.Name); err != nil {
+			return err
+		}
+		if k.Value == "" || len(k.Value) > maxValueLen {
+			return fmt.Errorf("%w: key %s: value must be 1 to %d bytes", ErrInvalid, k.Name, maxValueLen)
+		}
+		if _, dup := seen[k]; dup {
+			return fmt.Errorf("%w: key %s listed twice", ErrInvalid, k)
+		}
+		seen[k] = struct{}{}
+	}
+	return nil
+}
+
+// Validate reports whether e can be appended to a history: its Time must be
+// set, because it becomes the record's Updated time. The error matches
+// ErrInvalid.
+func (e *Event) Validate() error {
+	if e == nil || e.Time.IsZero() {
+		return fmt.Errorf("%w: event has no time", ErrInvalid)
+	}
+	return nil
+}
+
+func checkName(what, s string) error {
+	if s == "" || len(s) > maxNameLen {
+		return fmt.Errorf("%w: %s must be 1 to %d bytes", ErrInvalid, what, maxNameLen)
+	}
+	return nil
+}
