@@ -1,0 +1,363 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+// SQLSTATE codes the store acts on.
+const (
+	codeUniqueViolation      = "23505"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+	codeUntranslatable       = "22P05" // jsonb refuses \u0000 in strings
+	codeBadEncoding          = "22021"
+)
+
+// errHolderGone says a unique violation was reported but its holder had
+// let go of the key by the time we looked: the transaction is worth
+// running again.
+var errHolderGone = errors.New("storage/postgres: the holder of a clashing key released it")
+
+// Create implements storage.Store. It stores Version 1 and sets Updated to
+// ev.Time; Created keeps rec.Created if set and is ev.Time otherwise. rec
+// is not modified.
+func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := rec.Validate(); err != nil {
+		return fmt.Errorf("storage/postgres: create: %w", err)
+	}
+	if err := ev.Validate(); err != nil {
+		return fmt.Errorf("storage/postgres: create %s %q: %w", rec.Type, rec.ID, err)
+	}
+	if err := checkRecordText(rec); err != nil {
+		return fmt.Errorf("storage/postgres: create: %w", err)
+	}
+	stored := *rec
+	stored.Version = 1
+	stored.Updated = ev.Time
+	if stored.Created.IsZero() {
+		stored.Created = ev.Time
+	}
+	ev.Version = 1
+	enc, err := s.encodeRecord(&stored)
+	if err != nil {
+		return fmt.Errorf("storage/postgres: create %s %q: %w", rec.Type, rec.ID, err)
+	}
+	changes, err := s.encodeChanges(&ev)
+	if err != nil {
+		return fmt.Errorf("storage/postgres: create %s %q: %w", rec.Type, rec.ID, err)
+	}
+
+	err = s.retry(ctx, func() error {
+		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx) // a no-op once committed
+
+		b := &pgx.Batch{}
+		created, createdNanos := splitTime(stored.Created)
+		updated, updatedNanos := splitTime(stored.Updated)
+		b.Queue(sqlInsertRecord, stored.Type, stored.ID, int64(1), created, createdNanos, updated, updatedNanos,
+			string(stored.State), enc.doc, enc.secrets, enc.pending)
+		if len(stored.Keys) > 0 {
+			names, values := unzipKeys(stored.Keys)
+			b.Queue(sqlInsertKeys, stored.Type, stored.ID, names, values)
+		}
+		queueEvent(b, stored.Type, stored.ID, &ev, changes)
+		if err := execBatch(ctx, tx, b); err != nil {
+			return s.writeError(ctx, tx, err, stored.Type, stored.ID, stored.Keys)
+		}
+		return tx.Commit(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("storage/postgres: create %s %q: %w", rec.Type, rec.ID, err)
+	}
+	return nil
+}
+
+// Update implements storage.Store.
+//
+// It locks the record's row (SELECT ... FOR UPDATE in a READ COMMITTED
+// transaction), so updates of one record queue behind each other and
+// updates of different records do not wait for each other. fn runs inside
+// the transaction on a freshly decoded copy; it runs again only when the
+// transaction is retried after a deadlock or serialization failure, or
+// after a unique violation whose holder vanished before it could be named.
+// The store owns Type, ID, Version, Created and Updated: whatever fn sets
+// there is replaced. fn's error is returned unchanged.
+func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !validText(typ) || !validText(id) {
+		return nil, fmt.Errorf("storage/postgres: update %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	var out *storage.Record
+	var fnErr error
+	err := s.retry(ctx, func() error {
+		var err error
+		out, fnErr, err = s.updateOnce(ctx, typ, id, fn)
+		return err
+	})
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage/postgres: update %s %q: %w", typ, id, err)
+	}
+	return out, nil
+}
+
+// updateOnce runs one transaction of Update. fn's own error comes back as
+// fnErr so the caller can return it unwrapped.
+func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updater) (_ *storage.Record, fnErr, err error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback(ctx) // a no-op once committed
+
+	// Both statements travel in one round trip; the second starts after
+	// the first holds the lock (see sqlLock).
+	b := &pgx.Batch{}
+	b.Queue(sqlLock, typ, id)
+	b.Queue(sqlKeys, typ, id)
+	br := tx.SendBatch(ctx, b)
+	old, err := scanRecord(br.QueryRow(), false)
+	if err != nil {
+		br.Close()
+		return nil, nil, err
+	}
+	rows, err := br.Query()
+	if err == nil {
+		old.Keys, err = pgx.CollectRows(rows, pgx.RowToStructByPos[storage.Key])
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read keys: %w", err)
+	}
+	if len(old.Keys) == 0 {
+		old.Keys = nil
+	}
+
+	work := *old
+	ev, err := fn(&work)
+	if err != nil {
+		return nil, err, nil
+	}
+	if ev == nil {
+		return old, nil, nil
+	}
+	next := work
+	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
+	if old.Version >= math.MaxInt64 {
+		return nil, nil, fmt.Errorf("version %d cannot grow", old.Version)
+	}
+	next.Version = old.Version + 1
+	next.Updated = normTime(ev.Time)
+	if err := next.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkRecordText(&next); err != nil {
+		return nil, nil, err
+	}
+	event := *ev
+	event.Version = next.Version
+	enc, err := s.encodeRecord(&next)
+	if err != nil {
+		return nil, nil, err
+	}
+	changes, err := s.encodeChanges(&event)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	added, removed := diffKeys(old.Keys, next.Keys)
+	b = &pgx.Batch{}
+	updated, updatedNanos := splitTime(next.Updated)
+	b.Queue(sqlUpdateRecord, typ, id, int64(next.Version), updated, updatedNanos, string(next.State),
+		enc.doc, enc.secrets, enc.pending)
+	// Keys that stay are left alone: most updates change no key, and an
+	// untouched key row costs nothing.
+	if len(removed) > 0 {
+		names, values := unzipKeys(removed)
+		b.Queue(sqlDeleteKeys, typ, id, names, values)
+	}
+	if len(added) > 0 {
+		names, values := unzipKeys(added)
+		b.Queue(sqlInsertKeys, typ, id, names, values)
+	}
+	queueEvent(b, typ, id, &event, changes)
+	if err := execBatch(ctx, tx, b); err != nil {
+		return nil, nil, s.writeError(ctx, tx, err, typ, id, added)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, nil, err
+	}
+	next.Created = normTime(next.Created)
+	next.Keys = sortedKeys(next.Keys)
+	return &next, nil, nil
+}
+
+func queueEvent(b *pgx.Batch, typ, id string, ev *storage.Event, changes []byte) {
+	t, nanos := splitTime(ev.Time)
+	b.Queue(sqlInsertEvent, typ, id, int64(ev.Version), t, nanos, ev.Kind, ev.Actor, ev.Client, changes)
+}
+
+// execBatch sends b in one round trip and returns the first error.
+func execBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
+	br := tx.SendBatch(ctx, b)
+	for range b.Len() {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
+// writeError translates the error of a failed write. A unique violation on
+// records is ErrExists; on keys it becomes a *storage.NotUniqueError naming
+// the holder, looked up after the transaction is rolled back so the lookup
+// sees committed data. keys are the keys the write tried to add.
+func (s *Store) writeError(ctx context.Context, tx pgx.Tx, err error, typ, id string, keys []storage.Key) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case codeUntranslatable, codeBadEncoding:
+		return fmt.Errorf("%w: %s", storage.ErrInvalid, pgErr.Message)
+	case codeUniqueViolation:
+	default:
+		return err
+	}
+	if pgErr.TableName == "records" {
+		return storage.ErrExists
+	}
+	if pgErr.TableName != "keys" || len(keys) == 0 {
+		return err
+	}
+	if rerr := tx.Rollback(ctx); rerr != nil {
+		return fmt.Errorf("%w (rollback: %v)", err, rerr)
+	}
+	nu, lerr := s.holder(ctx, typ, id, keys)
+	if lerr != nil {
+		return fmt.Errorf("%w (naming the holder: %v)", storage.ErrNotUnique, lerr)
+	}
+	if nu == nil {
+		return errHolderGone
+	}
+	return nu
+}
+
+// holder returns the error naming the first of keys that another record of
+// typ holds, or nil if none is held.
+func (s *Store) holder(ctx context.Context, typ, id string, keys []storage.Key) (*storage.NotUniqueError, error) {
+	names, values := unzipKeys(keys)
+	rows, err := s.pool.Query(ctx, sqlHolders, typ, id, names, values)
+	if err != nil {
+		return nil, err
+	}
+	type held struct {
+		Name, Value, ID, State string
+	}
+	hs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[held])
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		for _, h := range hs {
+			if h.Name == k.Name && h.Value == k.Value {
+				return &storage.NotUniqueError{Key: k, HolderID: h.ID, HolderState: storage.RecordState(h.State)}, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// retry runs f until it succeeds, fails for a reason retrying cannot fix,
+// or has been retried opts.maxRetries times. Waits between attempts grow
+// exponentially from 1ms to at most 64ms, with full jitter so that
+// transactions that collided once do not collide again in lockstep.
+func (s *Store) retry(ctx context.Context, f func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if err == nil || !retryable(err) || attempt >= s.opts.maxRetries {
+			return err
+		}
+		backoff := time.Millisecond << min(attempt, 6)
+		t := time.NewTimer(rand.N(backoff) + 1)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (after: %v)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+func retryable(err error) bool {
+	if errors.Is(err, errHolderGone) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == codeSerializationFailure || pgErr.Code == codeDeadlockDetected
+	}
+	return false
+}
+
+// diffKeys returns the keys in next but not in old, and those in old but
+// not in next.
+func diffKeys(old, next []storage.Key) (added, removed []storage.Key) {
+	inOld := make(map[storage.Key]bool, len(old))
+	for _, k := range old {
+		inOld[k] = true
+	}
+	inNext := make(map[storage.Key]bool, len(next))
+	for _, k := range next {
+		inNext[k] = true
+		if !inOld[k] {
+			added = append(added, k)
+		}
+	}
+	for _, k := range old {
+		if !inNext[k] {
+			removed = append(removed, k)
+		}
+	}
+	return added, removed
+}
+
+// sortedKeys returns keys in the order Get reads them back, or nil for none.
+func sortedKeys(keys []storage.Key) []storage.Key {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := slices.Clone(keys)
+	slices.SortFunc(out, func(a, b storage.Key) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
+	})
+	return out
+}
