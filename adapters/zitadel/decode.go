@@ -498,10 +498,11 @@ func checkDepth(b []byte, max int) error {
 		case c == '{' || c == '[':
 			depth++
 			if depth > max {
+				msg := fmt.Sprintf("the body nests deeper than %d levels", max)
 				return &update.Error{
-					Code:    update.TooLarge,
-					Message: fmt.Sprintf("the body nests deeper than %d levels", max),
-					Fields:  []update.FieldError{{Rule: update.RuleLimit, Param: fmt.Sprint(max), Message: "nesting too deep"}},
+					Code:    update.Malformed,
+					Message: "invalid request body: " + msg,
+					Fields:  []update.FieldError{{Rule: ruleSyntax, Param: fmt.Sprint(max), Message: msg}},
 				}
 			}
 		case c == '}' || c == ']':

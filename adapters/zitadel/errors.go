@@ -323,7 +323,7 @@ func fieldKind(f update.FieldError) (kind, bool) {
 func complexityKind(param string) kind {
 	p := strings.ToLower(param)
 	switch {
-	case strings.Contains(p, "min"), strings.Contains(p, "length"):
+	case strings.HasPrefix(p, "minlength"):
 		return kindPasswordMinLength
 	case strings.Contains(p, "lower"):
 		return kindPasswordLower

@@ -1,0 +1,289 @@
+package zitadel_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/zitadel"
+)
+
+// createUser creates a user of the demo organisation from the create
+// fixture under another username and returns its id.
+func (e *env) createUser(tb testing.TB, username string) string {
+	tb.Helper()
+	var body map[string]any
+	require.NoError(tb, json.Unmarshal(fixture(tb, "create_user.json"), &body))
+	body["username"] = username
+	body["userId"] = "u-" + username
+	b, err := json.Marshal(body)
+	require.NoError(tb, err)
+	status, out := e.do(tb, http.MethodPost, "/v2/users/human", zitadel.DemoAdminToken, b)
+	require.Equal(tb, http.StatusCreated, status, string(out))
+	return "u-" + username
+}
+
+func TestCreate(t *testing.T) {
+	t.Run("CreatedAndReadable", func(t *testing.T) {
+		e := newEnv(t)
+
+		status, body := e.do(t, http.MethodPost, "/v2/users/human", zitadel.DemoAdminToken, fixture(t, "create_user.json"))
+
+		require.Equal(t, http.StatusCreated, status, string(body))
+		var out zitadel.AddResponse
+		require.NoError(t, json.Unmarshal(body, &out))
+		assert.Equal(t, "70000000000000001", out.UserID)
+		assert.Equal(t, "1", out.Details.Sequence)
+		assert.Equal(t, zitadel.DemoOrgID, out.Details.ResourceOwner)
+		assert.Regexp(t, codeForm, out.EmailCode)
+		assert.Empty(t, out.PhoneCode)
+		assert.NotContains(t, string(body), "Qu4ck")
+
+		status, body = e.do(t, http.MethodGet, "/v2/users/70000000000000001", zitadel.DemoAdminToken, nil)
+		require.Equal(t, http.StatusOK, status, string(body))
+		var u zitadel.UserResponse
+		require.NoError(t, json.Unmarshal(body, &u))
+		assert.Equal(t, "donald", u.User.Username)
+		assert.Equal(t, zitadel.Email{Email: "donald@example.com"}, u.User.Human.Email)
+		assert.Equal(t, zitadel.Phone{Phone: "+41795550101", IsVerified: true}, u.User.Human.Phone)
+		assert.Equal(t, "GENDER_MALE", u.User.Human.Profile.Gender)
+		assert.NotContains(t, string(body), "Qu4ck")
+	})
+	t.Run("SelfTokenForbidden", func(t *testing.T) {
+		e := newEnv(t)
+
+		status, body := e.do(t, http.MethodPost, "/v2/users/human", zitadel.DemoSelfToken, fixture(t, "create_user.json"))
+
+		assert.Equal(t, http.StatusForbidden, status)
+		zerror(t, body, 7, "AUTHZ-HKJD33")
+		status, _ = e.do(t, http.MethodGet, "/v2/users/70000000000000001", zitadel.DemoAdminToken, nil)
+		assert.Equal(t, http.StatusNotFound, status)
+	})
+	t.Run("OtherOrganisationForbidden", func(t *testing.T) {
+		e := newEnv(t)
+
+		status, body := e.do(t, http.MethodPost, "/v2/users/human", zitadel.DemoAdminToken,
+			[]byte(`{"organization":{"orgId":"1"},"profile":{"givenName":"A","familyName":"B"},"email":{"email":"a@b.example"}}`))
+
+		assert.Equal(t, http.StatusForbidden, status)
+		zerror(t, body, 7, "AUTHZ-HKJD33")
+	})
+	t.Run("MissingGivenNameRefused", func(t *testing.T) {
+		e := newEnv(t)
+
+		status, body := e.do(t, http.MethodPost, "/v2/users/human", zitadel.DemoAdminToken,
+			[]byte(`{"profile":{"givenName":"","familyName":"B"},"email":{"email":"a@b.example"}}`))
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, body, 3, "USER-UCej2")
+	})
+}
+
+func TestEmailVerification(t *testing.T) {
+	const verifyPath = "/v2/users/" + zitadel.DemoUserID + "/email/verify"
+	changeEmail := func(t *testing.T, e *env) string {
+		t.Helper()
+		status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"email":{"email":"new@example.com","returnCode":{}}}`))
+		require.Equal(t, http.StatusOK, status, string(body))
+		code := change(t, body).EmailCode
+		require.Regexp(t, codeForm, code)
+		return code
+	}
+	t.Run("RightCodeVerifies", func(t *testing.T) {
+		e := newEnv(t)
+		code := changeEmail(t, e)
+		require.Equal(t, zitadel.Email{Email: "new@example.com", IsVerified: false}, e.user(t).Human.Email)
+		before := e.state(t, zitadel.DemoUserID)
+
+		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+
+		require.Equal(t, http.StatusOK, status, string(body))
+		out := change(t, body)
+		assert.Equal(t, strconv.FormatUint(before.Version+1, 10), out.Details.Sequence)
+		assert.NotContains(t, string(body), code)
+		assert.Equal(t, zitadel.Email{Email: "new@example.com", IsVerified: true}, e.user(t).Human.Email)
+	})
+	t.Run("CodeUsedTwiceRefused", func(t *testing.T) {
+		e := newEnv(t)
+		code := changeEmail(t, e)
+		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+		require.Equal(t, http.StatusOK, status, string(body))
+		before := e.state(t, zitadel.DemoUserID)
+
+		status, body = e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, body, 9, "IDUPD-CODE03")
+		e.assertUnchanged(t, before)
+	})
+	t.Run("FiveWrongCodesLock", func(t *testing.T) {
+		e := newEnv(t)
+		code := changeEmail(t, e)
+		wrong := "AAAAAA"
+		if code == wrong {
+			wrong = "BBBBBB"
+		}
+		for i := range 5 {
+			status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+wrong+`"}`))
+			require.Equal(t, http.StatusBadRequest, status, "attempt %d: %s", i+1, body)
+		}
+		before := e.state(t, zitadel.DemoUserID)
+
+		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, body, 9, "IDUPD-CODE01")
+		assert.Equal(t, before.Doc, e.state(t, zitadel.DemoUserID).Doc)
+		assert.False(t, e.user(t).Human.Email.IsVerified)
+	})
+	t.Run("WrongCodeIsInvalid", func(t *testing.T) {
+		e := newEnv(t)
+		code := changeEmail(t, e)
+		wrong := "ZZZZZZ"
+		if code == wrong {
+			wrong = "YYYYYY"
+		}
+
+		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+wrong+`"}`))
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, body, 9, "COMMAND-eis9R")
+		assert.False(t, e.user(t).Human.Email.IsVerified)
+	})
+	t.Run("ExpiredCodeIsInvalid", func(t *testing.T) {
+		e := newEnv(t)
+		code := changeEmail(t, e)
+		e.clk.Advance(time.Hour + time.Second)
+
+		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, body, 9, "COMMAND-eis9R")
+		assert.False(t, e.user(t).Human.Email.IsVerified)
+	})
+	t.Run("NothingPendingIsCodeEmpty", func(t *testing.T) {
+		e := newEnv(t)
+
+		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"ABC123"}`))
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, body, 9, "EMAIL-5w5ilin4yt")
+	})
+}
+
+func TestEmailResend(t *testing.T) {
+	const resendPath = "/v2/users/" + zitadel.DemoUserID + "/email/resend"
+	e := newEnv(t)
+	status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"email":{"email":"new@example.com","sendCode":{}}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	first, ok := e.rec.CodeFor("new@example.com")
+	require.True(t, ok)
+
+	t.Run("WithinCooldownRefused", func(t *testing.T) {
+		e.clk.Advance(10 * time.Second)
+		before := e.state(t, zitadel.DemoUserID)
+
+		status, body := e.do(t, http.MethodPost, resendPath, zitadel.DemoAdminToken, []byte(`{"returnCode":{}}`))
+
+		assert.Equal(t, http.StatusTooManyRequests, status)
+		zerror(t, body, 8, "IDUPD-CODE02")
+		assert.Len(t, e.rec.Messages(), 1)
+		e.assertUnchanged(t, before)
+	})
+	t.Run("AfterCooldownSendsNewCode", func(t *testing.T) {
+		e.clk.Advance(time.Minute)
+
+		status, body := e.do(t, http.MethodPost, resendPath, zitadel.DemoAdminToken,
+			[]byte(`{"sendCode":{"urlTemplate":"https://x.example/{{.Code}}"}}`))
+
+		require.Equal(t, http.StatusOK, status, string(body))
+		assert.Empty(t, change(t, body).VerificationCode, "a sent code is not returned")
+		second, ok := e.rec.CodeFor("new@example.com")
+		require.True(t, ok)
+		m, _ := e.rec.Last()
+		assert.Equal(t, "https://x.example/"+second, m.Link)
+		assert.Len(t, e.rec.Messages(), 2)
+
+		if second != first {
+			status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/email/verify",
+				zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+first+`"}`))
+			assert.Equal(t, http.StatusBadRequest, status, "the old code died with the resend: %s", body)
+		}
+		status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/email/verify",
+			zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+second+`"}`))
+		require.Equal(t, http.StatusOK, status, string(body))
+		assert.True(t, e.user(t).Human.Email.IsVerified)
+	})
+}
+
+func TestPhone(t *testing.T) {
+	t.Run("ChangeReturnCodeThenVerify", func(t *testing.T) {
+		e := newEnv(t)
+		status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"phone":{"phone":"+41 79 111 22 33","returnCode":{}}}`))
+		require.Equal(t, http.StatusOK, status, string(body))
+		code := change(t, body).PhoneCode
+		require.Regexp(t, codeForm, code)
+		require.Equal(t, zitadel.Phone{Phone: "+41791112233"}, e.user(t).Human.Phone)
+
+		status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/phone/verify",
+			zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+
+		require.Equal(t, http.StatusOK, status, string(body))
+		assert.Equal(t, zitadel.Phone{Phone: "+41791112233", IsVerified: true}, e.user(t).Human.Phone)
+	})
+	t.Run("ResendReturnsCode", func(t *testing.T) {
+		e := newEnv(t)
+		status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"phone":{"phone":"+41791112233","returnCode":{}}}`))
+		require.Equal(t, http.StatusOK, status, string(body))
+		e.clk.Advance(2 * time.Minute)
+
+		status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/phone/resend",
+			zitadel.DemoSelfToken, []byte(`{"returnCode":{}}`))
+
+		require.Equal(t, http.StatusOK, status, string(body))
+		assert.Regexp(t, codeForm, change(t, body).VerificationCode)
+	})
+	t.Run("RemoveThenRemoveAgain", func(t *testing.T) {
+		e := newEnv(t)
+		path := "/v2/users/" + zitadel.DemoUserID + "/phone"
+
+		status, body := e.do(t, http.MethodDelete, path, zitadel.DemoSelfToken, nil)
+
+		require.Equal(t, http.StatusOK, status, string(body))
+		assert.Equal(t, zitadel.Phone{}, e.user(t).Human.Phone)
+		before := e.state(t, zitadel.DemoUserID)
+		status, body = e.do(t, http.MethodDelete, path, zitadel.DemoSelfToken, nil)
+		assert.Equal(t, http.StatusNotFound, status)
+		zerror(t, body, 5, "IDUPD-PHONE01")
+		e.assertUnchanged(t, before)
+	})
+}
+
+func TestRouting(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, method, path, token string
+		status, grpc              int
+		id                        string
+	}{
+		{"WrongMethodOnUpdate", http.MethodPatch, "/v2/users/human/" + zitadel.DemoUserID, zitadel.DemoAdminToken, 405, 12, "IDUPD-HTTP405"},
+		{"WrongMethodOnVerify", http.MethodGet, "/v2/users/" + zitadel.DemoUserID + "/email/verify", zitadel.DemoAdminToken, 405, 12, "IDUPD-HTTP405"},
+		{"WrongMethodOnCreate", http.MethodDelete, "/v2/users/human", zitadel.DemoAdminToken, 405, 12, "IDUPD-HTTP405"},
+		{"UnknownPath", http.MethodGet, "/v2/users/" + zitadel.DemoUserID + "/avatar", zitadel.DemoAdminToken, 404, 5, "IDUPD-HTTP404"},
+		{"NoToken", http.MethodGet, "/v2/users/" + zitadel.DemoUserID, "", 401, 16, "IDUPD-AUTH01"},
+		{"UnknownToken", http.MethodGet, "/v2/users/" + zitadel.DemoUserID, "not-a-token", 401, 16, "IDUPD-AUTH01"},
+		{"UnknownUser", http.MethodGet, "/v2/users/1", zitadel.DemoAdminToken, 404, 5, "COMMAND-ugjs0upun6"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.do(t, tc.method, tc.path, tc.token, nil)
+			assert.Equal(t, tc.status, status)
+			zerror(t, body, tc.grpc, tc.id)
+		})
+	}
+}

@@ -1,0 +1,163 @@
+package zitadel_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/storage/memory"
+	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// clock is a settable clock shared by the engine and the adapter.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// env is a running adapter over a fresh memory store with the demo user.
+type env struct {
+	srv *httptest.Server
+	eng *update.Engine
+	rec *verify.Recorder
+	clk *clock
+}
+
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	clk := &clock{now: time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC)}
+	rec := &verify.Recorder{}
+	cfg := zitadel.DemoConfig()
+	cfg.Now = clk.Now
+	opts := append(zitadel.Options(), update.WithClock(clk.Now), update.WithDispatcher(rec))
+	eng, err := update.New(memory.New(), zitadel.Policy(cfg), opts...)
+	require.NoError(tb, err)
+	require.NoError(tb, zitadel.SeedDemo(context.Background(), eng))
+	h, err := zitadel.New(eng, cfg)
+	require.NoError(tb, err)
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return &env{srv: srv, eng: eng, rec: rec, clk: clk}
+}
+
+// do sends one request and returns the status and the body.
+func (e *env) do(tb testing.TB, method, path, token string, body []byte) (int, []byte) {
+	tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	require.NoError(tb, err)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := e.srv.Client().Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return resp.StatusCode, out
+}
+
+// update sends UpdateHumanUser for the demo user with the admin token.
+func (e *env) update(tb testing.TB, token string, body []byte) (int, []byte) {
+	tb.Helper()
+	return e.do(tb, http.MethodPut, "/v2/users/human/"+zitadel.DemoUserID, token, body)
+}
+
+// user reads the demo user through the API.
+func (e *env) user(tb testing.TB) zitadel.User {
+	tb.Helper()
+	status, body := e.do(tb, http.MethodGet, "/v2/users/"+zitadel.DemoUserID, zitadel.DemoAdminToken, nil)
+	require.Equal(tb, http.StatusOK, status, string(body))
+	var out zitadel.UserResponse
+	require.NoError(tb, json.Unmarshal(body, &out))
+	return out.User
+}
+
+// state is what must not move when a request fails.
+type state struct {
+	Version uint64
+	Updated time.Time
+	Events  int
+	Doc     map[string]any
+}
+
+func (e *env) state(tb testing.TB, id string) state {
+	tb.Helper()
+	ctx := context.Background()
+	v, err := e.eng.Get(ctx, zitadel.EntityType, update.ByID(id))
+	require.NoError(tb, err)
+	h, err := e.eng.History(ctx, zitadel.EntityType, update.ByID(id))
+	require.NoError(tb, err)
+	return state{Version: v.Version, Updated: v.Updated, Events: len(h), Doc: v.Doc}
+}
+
+// assertUnchanged checks that the demo user is as before.
+func (e *env) assertUnchanged(tb testing.TB, before state) {
+	tb.Helper()
+	after := e.state(tb, zitadel.DemoUserID)
+	assert.Equal(tb, before.Version, after.Version, "version moved")
+	assert.True(tb, before.Updated.Equal(after.Updated), "updated moved")
+	assert.Equal(tb, before.Events, after.Events, "history grew")
+	assert.Equal(tb, before.Doc, after.Doc, "document changed")
+}
+
+// fixture returns the bytes of testdata/name.
+func fixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(tb, err)
+	return b
+}
+
+// change decodes a success answer.
+func change(tb testing.TB, body []byte) zitadel.ChangeResponse {
+	tb.Helper()
+	var out zitadel.ChangeResponse
+	require.NoError(tb, json.Unmarshal(body, &out), string(body))
+	return out
+}
+
+// zerror decodes an error answer and checks its shape: the gRPC code, the
+// message "<text> (<id>)" and one ErrorDetail with the same id and text.
+func zerror(tb testing.TB, body []byte, grpc int, id string) zitadel.ErrorBody {
+	tb.Helper()
+	var out zitadel.ErrorBody
+	require.NoError(tb, json.Unmarshal(body, &out), string(body))
+	assert.Equal(tb, grpc, out.Code, string(body))
+	if assert.Len(tb, out.Details, 1, string(body)) {
+		d := out.Details[0]
+		assert.Equal(tb, "type.googleapis.com/zitadel.v1.ErrorDetail", d.Type)
+		assert.Equal(tb, id, d.ID, string(body))
+		assert.Equal(tb, d.Message+" ("+id+")", out.Message)
+	}
+	return out
+}
