@@ -62,13 +62,17 @@ type gen struct {
 	// noNullMembersInArrays keeps null members out of objects inside
 	// arrays; see TestMergeMatchesLibrary for why.
 	noNullMembersInArrays bool
+	names                 []string
 }
 
-func newGen(seed uint64) *gen { return &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))} }
+func newGen(seed uint64) *gen {
+	return &gen{
+		r:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		names: []string{"a", "b", "c", "d", "e", "x~y", "p/q", ""},
+	}
+}
 
-var genNames = []string{"a", "b", "c", "d", "e", "x~y", "p/q", ""}
-
-func (g *gen) name() string { return genNames[g.r.IntN(len(genNames))] }
+func (g *gen) name() string { return g.names[g.r.IntN(len(g.names))] }
 
 func (g *gen) scalar() any {
 	switch g.r.IntN(8) {

@@ -9,9 +9,11 @@ import (
 // nothing: on any error the result and changes are nil and doc is as it
 // was. The changes are Diff("", doc, result).
 //
-// Errors: a failing "test" (including a test of a missing path) matches
-// ErrTestFailed; a path or "from" that does not exist, an array index out
-// of range, or a step into a scalar matches ErrPathNotFound; an unknown op,
+// Errors: a failing "test" matches ErrTestFailed, including a test of a
+// member or element that does not exist in an existing parent (even against
+// null: absent is not null); a path or "from" that does not exist, a parent
+// that does not exist (also for "test"), an array index out of range, or a
+// step into a scalar matches ErrPathNotFound; an unknown op,
 // a malformed pointer, removing the root, or moving a value into its own
 // child matches ErrInvalid. Array indices follow RFC 6901 strictly ("0" or
 // digits without a leading zero; "-" only as the target of "add", "move"
@@ -59,7 +61,10 @@ func applyOp(doc any, op Operation) (any, error) {
 	case "test":
 		v, ok := getIn(doc, path)
 		if !ok {
-			return nil, newErr(ErrTestFailed, op.Path, "the path does not exist")
+			if _, ok := getIn(doc, path[:len(path)-1]); !ok {
+				return nil, newErr(ErrPathNotFound, op.Path, "the parent does not exist")
+			}
+			return nil, newErr(ErrTestFailed, op.Path, "the member or element does not exist")
 		}
 		if !Equal(v, op.Value) {
 			return nil, newErr(ErrTestFailed, op.Path, "the value differs")
