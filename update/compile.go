@@ -206,9 +206,12 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		}
 		n.rule = r
 		cs.rules = append(cs.rules, r)
-		if f.Keep || f.Mutability == ReadOnly {
+		// A Replace carries over what it may not drop: kept fields,
+		// server-owned fields, and set-once fields (changing one is refused,
+		// so dropping it by omission must not be the way around that).
+		if f.Keep || f.Mutability == ReadOnly || f.Mutability == SetOnce {
 			if r.wildcard {
-				return nil, fmt.Errorf("keep and readOnly need a path without \"*\"")
+				return nil, fmt.Errorf("keep, readOnly and immutable need a path without \"*\"")
 			}
 			cs.keep = append(cs.keep, p)
 		}
@@ -276,7 +279,7 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 		return nil, fmt.Errorf("normalize %q is unknown", f.Normalize)
 	}
 	if f.Rules != "" && v != nil {
-		if err := checkTags(v, f.Rules); err != nil {
+		if err := checkTags(v, f.Rules, f.Type); err != nil {
 			return nil, err
 		}
 	}
@@ -335,15 +338,20 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 
 // checkTags makes sure every validator tag is known, at New instead of at
 // the first request (validator panics on an unknown tag).
-func checkTags(v *validator.Validate, tags string) (err error) {
+func checkTags(v *validator.Validate, tags string, t JSONType) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("rules %q: %v", tags, p)
 		}
 	}()
-	for _, sample := range []any{"", 0.0} {
-		_ = v.Var(sample, tags)
+	var sample any = ""
+	switch t {
+	case TypeNumber, TypeInteger:
+		sample = 0.0
+	case TypeBoolean:
+		sample = false
 	}
+	_ = v.Var(sample, tags)
 	return nil
 }
 

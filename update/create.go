@@ -84,6 +84,9 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 			}
 		}
 	}
+	if newDoc, err = e.serverValues(s, newDoc, req.Server); err != nil {
+		return nil, err
+	}
 	rec := &storage.Record{Type: req.Type, ID: id, Created: now, Updated: now, State: req.State, Doc: newDoc}
 	rt := &routing{e: e, s: s, g: g, p: p, rec: rec, now: now, doc: newDoc}
 	for _, r := range s.confirm {
@@ -120,6 +123,29 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 	}
 	rec.Version = 1
 	return e.finish(ctx, s, rec, o, &Request{}, p), nil
+}
+
+// serverValues writes the server-owned values of a create into doc. Only
+// read-only fields may be set this way; their types and rules still apply.
+func (e *Engine) serverValues(s *schema, doc map[string]any, vals map[string]any) (map[string]any, error) {
+	var invalid, limit []FieldError
+	for k, v := range vals {
+		segs := []string{k}
+		r := s.ruleAt(segs)
+		if r == nil || r.f.Mutability != ReadOnly {
+			invalid = append(invalid, FieldError{Path: pointer(segs), Rule: RuleReadOnly, Message: "is not a read-only field"})
+			continue
+		}
+		invalid = e.checkValue(s, segs, v, invalid, &limit)
+		doc = mustObject(setPath(doc, segs, v, false))
+	}
+	if len(limit) > 0 {
+		return nil, &Error{Code: TooLarge, Message: "a server value exceeds a limit", Fields: sortFields(limit)}
+	}
+	if len(invalid) > 0 {
+		return nil, &Error{Code: Invalid, Message: "invalid server values", Fields: sortFields(invalid)}
+	}
+	return doc, nil
 }
 
 // missingKeys gives plural elements sent without a key a fresh one.

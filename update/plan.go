@@ -138,7 +138,7 @@ func (s *schema) fillOmitted(at []string, value any) any {
 		if r.wildcard || len(r.segs) <= len(at) || !strings.HasPrefix(r.path, pointer(at)) || !under(r.path, pointer(at)) {
 			continue
 		}
-		if r.f.Keep || r.f.Mutability == ReadOnly || r.f.Secret != nil || s.verified[r.path] != nil {
+		if r.f.Keep || r.f.Mutability == ReadOnly || r.f.Mutability == SetOnce || r.f.Secret != nil || s.verified[r.path] != nil {
 			continue
 		}
 		rel := r.segs[len(at):]

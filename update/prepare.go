@@ -69,7 +69,11 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 					Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
 			}
 		}
-		doc, keep, _ := w.walk(at, req.Doc, plain)
+		in := req.Doc
+		if in == nil && len(at) == 0 && req.Mode != Replace {
+			in = map[string]any{} // only secrets or deliveries were sent
+		}
+		doc, keep, _ := w.walk(at, in, plain)
 		if !keep {
 			doc = map[string]any{}
 		}

@@ -128,6 +128,11 @@ type CreateRequest struct {
 	Client string
 	Actor  string
 	Doc    map[string]any
+	// Server holds values for read-only (server-owned) fields, set by the
+	// calling code rather than taken from a client: a record id a vendor
+	// shows, a uuid, a creation stamp. Clients' documents go in Doc, where
+	// read-only fields are refused. Server values are type- and rule-checked.
+	Server map[string]any
 	// State is the new record's state; empty means Active.
 	State storage.RecordState
 	// ExternalKeys are extra unique keys (Name "ext:crm") the record is

@@ -114,10 +114,17 @@ func isNumber(v any) bool {
 
 // runRules applies validator tags to one value and returns one FieldError
 // per failing tag.
-func (e *Engine) runRules(path, tags string, v any) []FieldError {
+func (e *Engine) runRules(path, tags string, v any) (out []FieldError) {
 	if tags == "" || v == nil {
 		return nil
 	}
+	// validator panics when a tag meets a type it cannot check (oneof on an
+	// object, say); for a field without a declared type that is bad input.
+	defer func() {
+		if p := recover(); p != nil {
+			out = []FieldError{{Path: path, Rule: RuleType, Message: "has a type its rules cannot check"}}
+		}
+	}()
 	var target any = v
 	if n, ok := v.(json.Number); ok {
 		f, err := n.Float64()
@@ -134,7 +141,7 @@ func (e *Engine) runRules(path, tags string, v any) []FieldError {
 	if !errors.As(err, &ves) {
 		return []FieldError{{Path: path, Rule: RuleType, Message: "cannot be checked against " + tags}}
 	}
-	out := make([]FieldError, 0, len(ves))
+	out = make([]FieldError, 0, len(ves))
 	for _, fe := range ves {
 		out = append(out, FieldError{Path: path, Rule: fe.Tag(), Param: fe.Param(), Message: ruleMessage(fe.Tag(), fe.Param())})
 	}
