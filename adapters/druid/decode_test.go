@@ -201,7 +201,7 @@ func TestEncodeError(t *testing.T) {
 		{"InvalidIs400", &update.Error{Code: update.Invalid, Fields: []update.FieldError{{Path: "/email", Message: "must be an email"}}}, 400, "invalid data"},
 		{"NotFoundIs404", update.Errorf(update.NotFound, "record druid-user-9 not found"), 404, "user not found"},
 		{"NotUniqueIs409", update.Errorf(update.NotUnique, "taken"), 409, "id already in use"},
-		{"ForbiddenIs403", update.Errorf(update.Forbidden, "no"), 403, "operation not allowed for this application"},
+		{"ForbiddenIs403", update.Errorf(update.Forbidden, "client may not write /email"), 403, "client may not write /email"},
 		{"TooLargeIs413", update.Errorf(update.TooLarge, "the body is too large"), 413, "the body is too large"},
 		{"CodeMismatchIsCodeNotFound", update.Errorf(update.CodeMismatch, "wrong"), 400, "code not found"},
 		{"UsedCodeIsAlreadyUsed", &update.Error{Code: update.NothingPending, Reason: "confirmed"}, 400, "code has already been used"},

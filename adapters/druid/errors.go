@@ -41,7 +41,7 @@ var outcomes = map[outcomeKey]outcome{
 	{code: update.NotFound}:                            {status: http.StatusNotFound, message: "user not found"},
 	{code: update.NotUnique}:                           {status: http.StatusConflict, message: "id already in use"},
 	{code: update.Conflict}:                            {status: http.StatusConflict, message: "user changed concurrently, try again"},
-	{code: update.Forbidden}:                           {status: http.StatusForbidden, message: "operation not allowed for this application"},
+	{code: update.Forbidden}:                           {status: http.StatusForbidden},
 	{code: update.CodeMismatch}:                        {status: http.StatusBadRequest, message: "code not found"},
 	{code: update.Expired}:                             {status: http.StatusBadRequest, message: "code has expired"},
 	{code: update.Locked}:                              {status: http.StatusBadRequest, message: "code blocked after too many attempts"},

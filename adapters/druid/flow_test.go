@@ -1,0 +1,130 @@
+package druid_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/druid"
+)
+
+func TestFlow(t *testing.T) {
+	e := newEnv(t)
+	body := fixture(t, "flow_update.json")
+
+	// Token with an S256 challenge.
+	verifier := newVerifier(t)
+	resp := e.requestToken(t, tokenForm(druid.DemoClientID, druid.DemoSecret, "S256", druid.S256Challenge(verifier)))
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	var tr druid.TokenResponse
+	require.NoError(t, json.Unmarshal(resp.body, &tr))
+	assert.NotEmpty(t, tr.AccessToken)
+	assert.Equal(t, "bearer", tr.TokenType)
+	assert.Equal(t, 60, tr.ExpiresIn)
+	assert.Equal(t, "update", tr.Scope)
+	assert.Equal(t, "no-store", resp.header.Get("Cache-Control"))
+
+	// Email changed, not confirmed: 200, pending, the old email established.
+	before := e.state(t, druid.DemoUserID)
+	resp = e.update(t, updateHeader(tr.AccessToken, druid.DemoEntryPoint), verifier, body)
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	assert.JSONEq(t, string(fixture(t, "flow_update.response.json")), string(resp.body))
+	v := e.view(t, druid.DemoUserID)
+	assert.Equal(t, "jane@example.com", v.Doc["email"], "the old email stays until the new one is confirmed")
+	assert.Equal(t, true, v.Doc["emailConfirmed"])
+	assert.Greater(t, v.Version, before.Version)
+	code, sent := e.rec.CodeFor("jane.new@example.com")
+	require.True(t, sent, "a code went to the new address")
+	afterUpdate := e.state(t, druid.DemoUserID)
+
+	t.Run("SameRequestAgainIsNotModified", func(t *testing.T) {
+		tok, ver := e.demoToken(t)
+		resp := e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, body)
+		assert.Equal(t, http.StatusNotModified, resp.status)
+		assert.Empty(t, resp.body)
+		assert.Equal(t, afterUpdate, e.state(t, druid.DemoUserID), "nothing written")
+	})
+
+	t.Run("ReusedVerifierIsUnauthorized", func(t *testing.T) {
+		// The same token again, and a new token bound to the same challenge.
+		resp := e.update(t, updateHeader(tr.AccessToken, druid.DemoEntryPoint), verifier, body)
+		assert.Equal(t, http.StatusUnauthorized, resp.status)
+		assert.Contains(t, messages(errorBody(t, resp)), "token already used")
+
+		again := e.requestToken(t, tokenForm(druid.DemoClientID, druid.DemoSecret, "S256", druid.S256Challenge(verifier)))
+		require.Equal(t, http.StatusOK, again.status)
+		var tr2 druid.TokenResponse
+		require.NoError(t, json.Unmarshal(again.body, &tr2))
+		resp = e.update(t, updateHeader(tr2.AccessToken, druid.DemoEntryPoint), verifier, fixture(t, "update_datas.json"))
+		assert.Equal(t, http.StatusUnauthorized, resp.status)
+		assert.Contains(t, messages(errorBody(t, resp)), "code_verifier already used")
+		assert.Equal(t, afterUpdate, e.state(t, druid.DemoUserID))
+	})
+
+	t.Run("ConfirmEstablishesTheNewEmail", func(t *testing.T) {
+		confirm := bytes.ReplaceAll(fixture(t, "flow_confirm.json"), []byte("{{code}}"), []byte(code))
+		resp := e.post(t, druid.PathConfirm, entryHeader(druid.DemoEntryPoint), confirm)
+		require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+		assert.JSONEq(t, `{"result":{"status":200}}`, string(resp.body))
+		v := e.view(t, druid.DemoUserID)
+		assert.Equal(t, "jane.new@example.com", v.Doc["email"])
+		assert.Equal(t, true, v.Doc["emailConfirmed"])
+		assert.Equal(t, "+34600111222", v.Doc["phone_number"])
+
+		confirmed := e.state(t, druid.DemoUserID)
+		resp = e.post(t, druid.PathConfirm, entryHeader(druid.DemoEntryPoint), confirm)
+		assert.Equal(t, http.StatusBadRequest, resp.status)
+		assert.Equal(t, "code has already been used", errorBody(t, resp).Result.Errors[0].Message)
+		assert.Equal(t, confirmed, e.state(t, druid.DemoUserID))
+	})
+
+	t.Run("TokenPastSixtySecondsIsUnauthorized", func(t *testing.T) {
+		tok, ver := e.demoToken(t)
+		e.clk.Advance(61 * time.Second)
+		st := e.state(t, druid.DemoUserID)
+		resp := e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, fixture(t, "update_datas.json"))
+		assert.Equal(t, http.StatusUnauthorized, resp.status)
+		assert.Contains(t, messages(errorBody(t, resp)), "token expired")
+		assert.Equal(t, st, e.state(t, druid.DemoUserID))
+	})
+}
+
+func TestReplaceOmittingDatasKeepsPasswordAndID(t *testing.T) {
+	e := newEnv(t)
+	tok, ver := e.demoToken(t)
+	resp := e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, fixture(t, "update_password.json"))
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	assert.NotContains(t, string(resp.body), "correct-horse-battery")
+	assert.NotContains(t, string(resp.body), "password")
+	before := e.view(t, druid.DemoUserID)
+	require.Contains(t, before.HasSecret, "/password")
+	require.Contains(t, before.Doc, "datas")
+
+	tok, ver = e.demoToken(t)
+	resp = e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, fixture(t, "update_no_datas.json"))
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	var body druid.Body
+	require.NoError(t, json.Unmarshal(resp.body, &body))
+	require.NotNil(t, body.Object)
+	assert.Nil(t, body.Object.Datas)
+	assert.Equal(t, druid.DemoUserID, body.Object.ID)
+	assert.Empty(t, body.Result.Pending)
+
+	after := e.view(t, druid.DemoUserID)
+	assert.NotContains(t, after.Doc, "datas", "what a replacement does not send is removed")
+	assert.Equal(t, map[string]any{"optin": map[string]any{"value": true}}, after.Doc["assertions"])
+	assert.Contains(t, after.HasSecret, "/password", "the password hash is kept")
+	assert.Equal(t, before.ID, after.ID)
+	assert.Equal(t, before.Created, after.Created)
+	assert.Equal(t, true, after.Doc["emailConfirmed"])
+	assert.Equal(t, true, after.Doc["phoneNumberConfirmed"])
+}
+
+func entryHeader(from string) http.Header {
+	return http.Header{"Content-Type": {"application/json"}, "From": {from}}
+}
