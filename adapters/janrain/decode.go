@@ -88,7 +88,7 @@ func DecodeForm(op Operation, form url.Values, sch *Schema, maxDepth int) (*Call
 	if err := decodePath(c, form, sch); err != nil {
 		return nil, err
 	}
-	if err := decodeValue(c, form, maxDepth); err != nil {
+	if err := decodeValue(c, form, sch, maxDepth); err != nil {
 		return nil, err
 	}
 	if err := decodePreconditions(c, form); err != nil {
@@ -217,7 +217,7 @@ func decodePath(c *Call, form url.Values, sch *Schema) error {
 	return nil
 }
 
-func decodeValue(c *Call, form url.Values, maxDepth int) error {
+func decodeValue(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 	hasValue, hasAttrs := form.Has("value"), form.Has("attributes")
 	switch {
 	case hasValue && hasAttrs:
@@ -259,6 +259,9 @@ func decodeValue(c *Call, form url.Values, maxDepth int) error {
 		if err := checkElementValue(c, v); err != nil {
 			return err
 		}
+	}
+	if err := sch.checkValue(c.Path.Schema(), v, c.ValueArg); err != nil {
+		return err
 	}
 	c.Value = v
 	return nil

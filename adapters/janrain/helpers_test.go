@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -62,6 +63,7 @@ func newEnv(tb testing.TB) *env { return newEnvWith(tb, memory.New(), testConfig
 // testConfig is the demo config plus one client of every other class.
 func testConfig() janrain.Config {
 	cfg := janrain.DemoConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.Clients = append(cfg.Clients,
 		janrain.Client{ID: "direct", Secret: "direct_secret", Class: janrain.DirectAccess},
 		janrain.Client{ID: "issuer", Secret: "issuer_secret", Class: janrain.AccessIssuer},
@@ -73,7 +75,7 @@ func testConfig() janrain.Config {
 func newEnvWith(tb testing.TB, store storage.Store, cfg janrain.Config) *env {
 	tb.Helper()
 	clk := newClock()
-	opts := append([]update.Option{update.WithClock(clk.Now), update.WithDispatcher(&verify.Recorder{})}, janrain.Options()...)
+	opts := append([]update.Option{update.WithClock(clk.Now), update.WithDispatcher(&verify.Recorder{}), update.WithLogger(cfg.Logger)}, janrain.Options()...)
 	eng, err := update.New(store, janrain.Policy(cfg), opts...)
 	require.NoError(tb, err)
 	require.NoError(tb, janrain.SeedDemo(context.Background(), eng))
