@@ -34,7 +34,7 @@ func TestReplace(t *testing.T) {
 				{Path: "/pw", Op: merge.OpRemove, Old: map[string]any{"hash": "h"}},
 			}},
 		{name: "KeepReplacesNullOnTheWay", at: "/profile", value: `null`, keep: []string{"/profile/name"},
-			want: `{"id":"u1","created":"2020","profile":{"name":"Ann"},"emails":[{"v":"a@x","verified":true}],"pw":{"hash":"h"}}`,
+			want:    `{"id":"u1","created":"2020","profile":{"name":"Ann"},"emails":[{"v":"a@x","verified":true}],"pw":{"hash":"h"}}`,
 			changes: []merge.Change{{Path: "/profile/age", Op: merge.OpRemove, Old: json.Number("30")}}},
 		{name: "KeepDoesNotOverrideSentValue", at: "/profile", value: `{"name":"Cy"}`, keep: []string{"/profile/name"},
 			want: `{"id":"u1","created":"2020","profile":{"name":"Cy"},"emails":[{"v":"a@x","verified":true}],"pw":{"hash":"h"}}`,
