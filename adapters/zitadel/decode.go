@@ -30,8 +30,8 @@ type Target struct {
 
 // The rule names the decoder reports besides the engine's.
 const (
-	ruleOneof  = "oneof"  // more than one member of a oneof is set
-	ruleSyntax = "syntax" // the body is not the JSON the endpoint takes
+	ruleOneof  = "oneofConflict" // more than one member of a oneof is set
+	ruleSyntax = "syntax"        // the body is not the JSON the endpoint takes
 )
 
 // ParseUpdate decodes the body of UpdateHumanUser and checks what needs no
@@ -453,6 +453,8 @@ func describeDecodeError(err error) string {
 	switch {
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Sprintf("the body must be a JSON object, not a JSON %s", te.Value)
 	case errors.As(err, &te):
 		return fmt.Sprintf("%s: a JSON %s is not allowed here", clip(te.Field, 100), te.Value)
 	case errors.Is(err, httpx.ErrInvalidUTF8):

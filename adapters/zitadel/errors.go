@@ -195,13 +195,34 @@ func EncodeError(err error, op Op) (int, ErrorBody) {
 	r := lookup(classify(err, op))
 	text := r.text
 	if text == "" {
-		text = update.ErrorMessage(err)
+		text = describe(err)
 	}
 	return r.status, ErrorBody{
 		Code:    r.grpc,
 		Message: text + " (" + r.id + ")",
 		Details: []ErrorDetail{{Type: errorDetailType, ID: r.id, Message: text}},
 	}
+}
+
+// describe returns the client-safe message of err followed by its failing
+// fields, unless the message already names them.
+func describe(err error) string {
+	msg := update.ErrorMessage(err)
+	var parts []string
+	for _, f := range update.ErrorFields(err) {
+		if f.Message == "" || strings.Contains(msg, f.Message) {
+			continue
+		}
+		if f.Path != "" {
+			parts = append(parts, f.Path+" "+f.Message)
+		} else {
+			parts = append(parts, f.Message)
+		}
+	}
+	if len(parts) == 0 {
+		return msg
+	}
+	return msg + ": " + strings.Join(parts, "; ")
 }
 
 // requestError is an error the adapter finds before the engine is asked.
