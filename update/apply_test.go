@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -424,7 +425,7 @@ func TestApplyWriteOnlyHidden(t *testing.T) {
 }
 
 func TestApplyInternalHidesCause(t *testing.T) {
-	f := newFixture(t, failingStore{memory.New()}, nil)
+	f := newFixture(t, failingStore{memory.New()}, nil, update.WithLogger(slog.New(slog.DiscardHandler)))
 	_, err := f.eng.Apply(ctx, update.Request{Type: "user", Client: "app", Locator: update.ByID("u1"), Doc: map[string]any{}})
 	require.Error(t, err)
 	assert.Equal(t, update.Internal, update.ErrorCode(err))
