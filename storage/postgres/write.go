@@ -75,7 +75,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		b.Queue(sqlInsertRecord, stored.Type, stored.ID, int64(1), created, createdNanos, updated, updatedNanos,
 			string(stored.State), enc.doc, enc.secrets, enc.pending)
 		if len(stored.Keys) > 0 {
-			names, values := unzipKeys(stored.Keys)
+			names, values := unzipKeys(sortedKeys(stored.Keys))
 			b.Queue(sqlInsertKeys, stored.Type, stored.ID, names, values)
 		}
 		queueEvent(b, stored.Type, stored.ID, &ev, changes)
@@ -204,7 +204,9 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 		b.Queue(sqlDeleteKeys, typ, id, names, values)
 	}
 	if len(added) > 0 {
-		names, values := unzipKeys(added)
+		// Sorted, so two transactions claiming overlapping keys take the
+		// index entries in the same order and queue instead of deadlocking.
+		names, values := unzipKeys(sortedKeys(added))
 		b.Queue(sqlInsertKeys, typ, id, names, values)
 	}
 	queueEvent(b, typ, id, &event, changes)

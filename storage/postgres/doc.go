@@ -1,0 +1,56 @@
+// Package postgres provides a storage.Store kept in PostgreSQL through
+// pgx/v5 and a pgxpool.Pool.
+//
+// # Schema
+//
+// Open applies the embedded, numbered migrations in migrations/ in one
+// transaction under pg_advisory_xact_lock, keyed by the schema name, so
+// processes starting together migrate once and in turn. The applied
+// versions are listed in schema_migrations; a database with a version this
+// code does not know is refused with ErrSchemaTooNew. WithSchema keeps the
+// tables in a schema of their own (it is created if missing, and every
+// connection's search_path names only it).
+//
+// A record is one row of records: the document as JSONB, secrets as JSONB,
+// pending challenges as json (raw values inside them keep their bytes,
+// which jsonb would not). Its unique values are rows of keys, whose primary
+// key (type, name, value) is the uniqueness guarantee; keys and events
+// reference their record and go with it on Delete.
+//
+// # Isolation and locking
+//
+// Update runs in a READ COMMITTED transaction that first locks the record's
+// row with SELECT ... FOR UPDATE. Updates of one record therefore run one
+// after another, each seeing the previous one's commit, and updates of
+// different records never wait for each other. The updater sees a record
+// decoded once from the locked row; the changed record is encoded once and
+// written, with its key changes and its event, in the same transaction.
+// Two records claiming one value meet on the keys primary key: the second
+// waits for the first to finish and then fails with a unique violation
+// (SQLSTATE 23505), returned as a *storage.NotUniqueError naming the
+// holder, which is looked up after the rollback.
+//
+// # Retries
+//
+// A transaction that fails with a serialization failure (40001) or a
+// deadlock (40P01), or whose clashing key was released before its holder
+// could be named, runs again: at most WithMaxRetries times (default 8),
+// after a randomized wait that doubles from 1ms up to 64ms. The updater
+// runs again with it, which the storage.Updater contract allows. Errors are
+// classified by SQLSTATE, never by message text.
+//
+// # Time precision
+//
+// timestamptz holds microseconds. To give back exactly the times it was
+// given, the store keeps each time as a timestamptz plus the nanoseconds
+// below the microsecond in a smallint column beside it. Times read back in
+// UTC.
+//
+// # Numbers
+//
+// Documents are decoded with json.Decoder.UseNumber, and jsonb keeps
+// numbers as numeric, so digits are never lost. jsonb does write numbers
+// its own way: 1e2 reads back as 100 and -0 as 0, equal values in a
+// different spelling. JSON strings cannot contain \u0000 in jsonb; such a
+// document is refused with storage.ErrInvalid.
+package postgres
