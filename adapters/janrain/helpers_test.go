@@ -163,3 +163,5 @@ func form(pairs ...string) url.Values {
 	}
 	return v
 }
+
+func memoryStore() storage.Store { return memory.New() }

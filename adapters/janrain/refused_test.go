@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -145,9 +146,8 @@ func captureCodes(tb testing.TB) map[int]string {
 	b, err := os.ReadFile(filepath.Join("testdata", "codes.json"))
 	require.NoError(tb, err)
 	var rows []struct {
-		Code    int    `json:"code"`
-		Error   string `json:"error"`
-		Applies bool   `json:"applies"`
+		Code  int    `json:"code"`
+		Error string `json:"error"`
 	}
 	require.NoError(tb, json.Unmarshal(b, &rows))
 	m := map[int]string{}
@@ -157,9 +157,22 @@ func captureCodes(tb testing.TB) map[int]string {
 	return m
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonInt(n)) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
-func jsonInt(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+// applicableCodes lists the vendor codes that apply to the entity
+// operations.
+func applicableCodes(tb testing.TB) map[int]bool {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "codes.json"))
+	require.NoError(tb, err)
+	var rows []struct {
+		Code    int  `json:"code"`
+		Applies bool `json:"applies"`
+	}
+	require.NoError(tb, json.Unmarshal(b, &rows))
+	m := map[int]bool{}
+	for _, r := range rows {
+		m[r.Code] = r.Applies
+	}
+	return m
 }

@@ -1,0 +1,66 @@
+package janrain_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/storage/memory"
+)
+
+// failingStore is a memory store whose Create and Get can be made to fail
+// the way a broken disk or network would.
+type failingStore struct {
+	storage.Store
+	failCreate, failGet atomic.Bool
+}
+
+var errBroken = errors.New("disk on fire at /var/lib/store")
+
+func (f *failingStore) Create(ctx context.Context, rec *storage.Record, ev storage.Event) error {
+	if f.failCreate.Load() {
+		return errBroken
+	}
+	return f.Store.Create(ctx, rec, ev)
+}
+
+func (f *failingStore) Get(ctx context.Context, typ, id string) (*storage.Record, error) {
+	if f.failGet.Load() {
+		return nil, errBroken
+	}
+	return f.Store.Get(ctx, typ, id)
+}
+
+func TestStoreFailures_AreCaptureErrorsWithoutDetails(t *testing.T) {
+	store := &failingStore{Store: memory.New()}
+	e := newEnvWith(t, store, testConfig())
+
+	t.Run("CreateFailsWith300", func(t *testing.T) {
+		store.failCreate.Store(true)
+		defer store.failCreate.Store(false)
+		r := e.post(t, "entity.create", form("type_name", "user", "value", `{"email":"new@example.com"}`))
+		assert.Equal(t, 500, r.status)
+		assert.Equal(t, "300", string(r.body["code"].(json.Number)))
+		assert.Equal(t, "error_creating_record", r.body["error"])
+		assert.NotContains(t, string(r.raw), "disk on fire")
+	})
+	t.Run("ReadFailsWith500", func(t *testing.T) {
+		before := e.snapshot(t, janrain.DemoID)
+		store.failGet.Store(true)
+		r := e.post(t, "entity.update", form("type_name", "user", "id", janrain.DemoID, "value", `{"givenName":"X"}`))
+		store.failGet.Store(false)
+		assert.Equal(t, 500, r.status)
+		assert.Equal(t, "500", string(r.body["code"].(json.Number)))
+		assert.Equal(t, "unexpected_error", r.body["error"])
+		assert.Equal(t, "unexpected error", r.body["error_description"])
+		assert.NotContains(t, string(r.raw), "disk on fire")
+		require.Equal(t, before, e.snapshot(t, janrain.DemoID))
+	})
+}
