@@ -178,6 +178,10 @@ func (c Config) validate() error {
 			return fmt.Errorf("rubiq: app %q: default contract %q is not one of its contracts", a.ID, a.DefaultContract)
 		}
 		for cid, fields := range a.Contracts {
+			if len(fields) == 0 {
+				// An empty grant path list would mean "every path".
+				return fmt.Errorf("rubiq: app %q: contract %q has no fields", a.ID, cid)
+			}
 			if !contractID.MatchString(cid) {
 				return fmt.Errorf("rubiq: app %q: contract id %q is not 1-64 characters of A-Z a-z 0-9 _ . -", a.ID, cid)
 			}
