@@ -98,6 +98,7 @@ func confirmedJane() *update.View {
 }
 
 func TestUpdateRequest(t *testing.T) {
+	caller := druid.Caller{Client: "demo-app", Actor: "demo-entrypoint", Region: "ES"}
 	base := func() *druid.Update {
 		return &druid.Update{Actor: "demo-app", Verb: "update", Source: "pc", UserID: "druid-user-1",
 			IDs: map[string]druid.ID{
@@ -108,7 +109,7 @@ func TestUpdateRequest(t *testing.T) {
 	t.Run("ReplacesWithExpectedVersion", func(t *testing.T) {
 		u := base()
 		u.Datas = map[string]any{"name": "Janet"}
-		req, err := u.Request(confirmedJane(), "demo-app", "demo-entrypoint")
+		req, err := u.Request(confirmedJane(), caller)
 		require.NoError(t, err)
 		assert.Equal(t, update.Replace, req.Mode)
 		assert.Equal(t, druid.UserType, req.Type)
@@ -122,10 +123,18 @@ func TestUpdateRequest(t *testing.T) {
 		assert.Nil(t, req.Secrets)
 		assert.True(t, req.IncludeRecord)
 	})
+	t.Run("RestatingInAnotherSpellingAsksNothing", func(t *testing.T) {
+		u := base()
+		u.IDs["email"] = druid.ID{Value: " jane@EXAMPLE.com", Confirmed: true}
+		u.IDs["phone_number"] = druid.ID{Value: "600 111 222", Confirmed: true}
+		req, err := u.Request(confirmedJane(), caller)
+		require.NoError(t, err)
+		assert.Nil(t, req.Delivery)
+	})
 	t.Run("ChangedValueConfirmedAsksAlreadyVerified", func(t *testing.T) {
 		u := base()
 		u.IDs["email"] = druid.ID{Value: "jane@work.example", Confirmed: true}
-		req, err := u.Request(confirmedJane(), "demo-app", "demo-entrypoint")
+		req, err := u.Request(confirmedJane(), caller)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]update.Delivery{"/email": {Kind: update.AlreadyVerified}}, req.Delivery)
 	})
@@ -133,7 +142,7 @@ func TestUpdateRequest(t *testing.T) {
 		u := base()
 		pw := "correct-horse-battery"
 		u.Password = &pw
-		req, err := u.Request(confirmedJane(), "demo-app", "demo-entrypoint")
+		req, err := u.Request(confirmedJane(), caller)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]update.SecretValue{"/password": {Plain: pw}}, req.Secrets)
 		assert.NotContains(t, req.Doc, "password")
@@ -141,7 +150,7 @@ func TestUpdateRequest(t *testing.T) {
 	t.Run("InvalidWhenConfirmedIDsLeftOut", func(t *testing.T) {
 		u := base()
 		u.IDs = map[string]druid.ID{"screen_name": {Value: "janed"}}
-		_, err := u.Request(confirmedJane(), "demo-app", "demo-entrypoint")
+		_, err := u.Request(confirmedJane(), caller)
 		require.Error(t, err)
 		assert.Equal(t, update.Invalid, update.ErrorCode(err))
 		var paths []string
@@ -155,7 +164,7 @@ func TestUpdateRequest(t *testing.T) {
 		cur.Doc["phoneNumberConfirmed"] = false
 		u := base()
 		delete(u.IDs, "phone_number")
-		req, err := u.Request(cur, "demo-app", "demo-entrypoint")
+		req, err := u.Request(cur, caller)
 		require.NoError(t, err)
 		assert.NotContains(t, req.Doc, "phone_number")
 	})

@@ -97,7 +97,7 @@ func EncodeError(err error) (int, ErrorBody) {
 		for _, f := range e.Fields {
 			body.Result.Errors = append(body.Result.Errors, ErrorMessage{Message: vendorField(f.Path) + ": " + f.Message})
 		}
-		if e.Code == update.NotUnique && e.Holder != nil {
+		if e.Code == update.NotUnique && e.Holder != nil && len(e.Fields) == 0 {
 			body.Result.Errors = append(body.Result.Errors, ErrorMessage{Message: vendorField(e.Holder.Key.Name) + ": already in use"})
 		}
 	}

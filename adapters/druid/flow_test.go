@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/update"
 )
 
 func TestFlow(t *testing.T) {
@@ -127,4 +128,29 @@ func TestReplaceOmittingDatasKeepsPasswordAndID(t *testing.T) {
 
 func entryHeader(from string) http.Header {
 	return http.Header{"Content-Type": {"application/json"}, "From": {from}}
+}
+
+func TestSamePasswordAgainIsNotModified(t *testing.T) {
+	e := newEnv(t)
+	tok, ver := e.demoToken(t)
+	resp := e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, fixture(t, "update_password.json"))
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	before := e.state(t, druid.DemoUserID)
+
+	tok, ver = e.demoToken(t)
+	resp = e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, fixture(t, "update_password.json"))
+	assert.Equal(t, http.StatusNotModified, resp.status, string(resp.body))
+	assert.Equal(t, before, e.state(t, druid.DemoUserID))
+
+	changed := bytes.Replace(fixture(t, "update_password.json"), []byte("correct-horse-battery"), []byte("another-long-password"), 1)
+	tok, ver = e.demoToken(t)
+	resp = e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, changed)
+	assert.Equal(t, http.StatusOK, resp.status, "a new password is a change")
+	assert.Greater(t, e.state(t, druid.DemoUserID).Version, before.Version)
+	hist, err := e.eng.History(t.Context(), druid.UserType, update.ByID(druid.DemoUserID))
+	require.NoError(t, err)
+	last := hist[len(hist)-1]
+	require.Len(t, last.Changes, 1)
+	assert.Equal(t, "/password", last.Changes[0].Path)
+	assert.Equal(t, update.Redacted, last.Changes[0].New)
 }

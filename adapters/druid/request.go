@@ -1,12 +1,22 @@
 package druid
 
 import (
+	"strings"
+
 	"github.com/idupdate/idupdate/update"
 )
 
+// Caller says who sends an update: the client the token was issued to, the
+// actor recorded in the history (the entry point), and the default region
+// phone numbers are read in.
+type Caller struct {
+	Client string
+	Actor  string
+	Region string
+}
+
 // Request turns u into the engine's replacement of the user, given the
-// user as it is now (current, read with the engine's Get) and the client
-// and actor to record. The request carries Expect.Version of current, so
+// user as it is now (current, read with the engine's Get) and the caller. The request carries Expect.Version of current, so
 // a write between the read and the update is a Conflict, not lost.
 //
 // It refuses (Invalid, naming each one) to leave out an email or phone
@@ -14,7 +24,7 @@ import (
 // dropped. An id sent with "confirmed": true asks for AlreadyVerified
 // delivery unless it is the confirmed value the user already has, which
 // restates a fact and needs no permission.
-func (u *Update) Request(current *update.View, client, actor string) (update.Request, error) {
+func (u *Update) Request(current *update.View, by Caller) (update.Request, error) {
 	var fe fieldErrors
 	doc := map[string]any{}
 	delivery := map[string]update.Delivery{}
@@ -30,7 +40,7 @@ func (u *Update) Request(current *update.View, client, actor string) (update.Req
 		if f.confirmPath == "" || !id.Confirmed {
 			continue
 		}
-		if confirmedIn(current, f) && current.Doc[f.path[1:]] == id.Value {
+		if confirmedIn(current, f) && current.Doc[f.path[1:]] == canonical(f, id.Value, by.Region) {
 			continue
 		}
 		delivery[f.path] = update.Delivery{Kind: update.AlreadyVerified}
@@ -50,8 +60,8 @@ func (u *Update) Request(current *update.View, client, actor string) (update.Req
 	req := update.Request{
 		Type:          UserType,
 		Locator:       update.ByID(u.UserID),
-		Client:        client,
-		Actor:         actor,
+		Client:        by.Client,
+		Actor:         by.Actor,
 		Mode:          update.Replace,
 		Doc:           doc,
 		IncludeRecord: true,
@@ -77,4 +87,24 @@ func confirmedIn(v *update.View, f idField) bool {
 	val, ok := v.Doc[f.path[1:]].(string)
 	flag, _ := v.Doc[f.confirmPath[1:]].(bool)
 	return ok && val != "" && flag
+}
+
+// canonical returns value as the engine stores it (the profile's
+// normalizers), so a restated id compares equal however it is written.
+// A value that does not normalize is returned as sent; the engine refuses
+// it.
+func canonical(f idField, value, region string) string {
+	switch f.path {
+	case pathEmail:
+		v := strings.TrimSpace(value)
+		if at := strings.LastIndexByte(v, '@'); at >= 0 {
+			return v[:at+1] + strings.ToLower(v[at+1:])
+		}
+		return v
+	case pathPhone:
+		if v, err := update.PhoneE164(value, region); err == nil {
+			return v
+		}
+	}
+	return value
 }
