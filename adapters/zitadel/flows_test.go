@@ -287,3 +287,74 @@ func TestRouting(t *testing.T) {
 		})
 	}
 }
+
+func TestSameAddressWithIsVerified(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"email":{"email":"new@example.com","returnCode":{}}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	before := e.state(t, zitadel.DemoUserID)
+	same := []byte(`{"email":{"email":"new@example.com","isVerified":true}}`)
+
+	t.Run("SelfTokenForbidden", func(t *testing.T) {
+		status, body := e.update(t, zitadel.DemoSelfToken, same)
+
+		assert.Equal(t, http.StatusForbidden, status)
+		zerror(t, body, 7, "AUTHZ-HKJD33")
+		e.assertUnchanged(t, before)
+	})
+	t.Run("AdminMarksVerified", func(t *testing.T) {
+		status, body := e.update(t, zitadel.DemoAdminToken, same)
+
+		require.Equal(t, http.StatusOK, status, string(body))
+		assert.Equal(t, strconv.FormatUint(before.Version+1, 10), change(t, body).Details.Sequence)
+		assert.Equal(t, zitadel.Email{Email: "new@example.com", IsVerified: true}, e.user(t).Human.Email)
+	})
+}
+
+func TestRemovePhoneWithdrawsPendingCode(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"phone":{"phone":"+41791112233","returnCode":{}}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	code := change(t, body).PhoneCode
+	status, body = e.do(t, http.MethodDelete, "/v2/users/"+zitadel.DemoUserID+"/phone", zitadel.DemoAdminToken, nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	before := e.state(t, zitadel.DemoUserID)
+
+	status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/phone/verify",
+		zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+
+	assert.Equal(t, http.StatusBadRequest, status)
+	zerror(t, body, 9, "EMAIL-5w5ilin4yt")
+	e.assertUnchanged(t, before)
+	assert.Equal(t, zitadel.Phone{}, e.user(t).Human.Phone)
+}
+
+func TestPermissions(t *testing.T) {
+	cfg := zitadel.DemoConfig()
+	cfg.Clients = append(cfg.Clients, zitadel.Client{ID: "other-admin", Token: "other-admin-token", OrgID: "1"})
+	e := newEnvWith(t, cfg)
+	other := e.createUser(t, "donald")
+	tests := []struct {
+		name, method, path, token string
+		body                      []byte
+	}{
+		{"OtherOrgAdminCannotRead", http.MethodGet, "/v2/users/" + zitadel.DemoUserID, "other-admin-token", nil},
+		{"OtherOrgAdminCannotUpdate", http.MethodPut, "/v2/users/human/" + zitadel.DemoUserID, "other-admin-token", []byte(`{"username":"x"}`)},
+		{"OtherOrgAdminCannotRemovePhone", http.MethodDelete, "/v2/users/" + zitadel.DemoUserID + "/phone", "other-admin-token", nil},
+		{"SelfCannotReadOthers", http.MethodGet, "/v2/users/" + other, zitadel.DemoSelfToken, nil},
+		{"SelfCannotVerifyOthers", http.MethodPost, "/v2/users/" + other + "/email/verify", zitadel.DemoSelfToken, []byte(`{"verificationCode":"ABC123"}`)},
+		{"SelfCannotResendForOthers", http.MethodPost, "/v2/users/" + other + "/email/resend", zitadel.DemoSelfToken, []byte(`{"returnCode":{}}`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			demo, donald := e.state(t, zitadel.DemoUserID), e.state(t, other)
+
+			status, body := e.do(t, tc.method, tc.path, tc.token, tc.body)
+
+			assert.Equal(t, http.StatusForbidden, status)
+			zerror(t, body, 7, "AUTHZ-HKJD33")
+			e.assertUnchanged(t, demo)
+			assert.Equal(t, donald, e.state(t, other))
+		})
+	}
+}

@@ -210,6 +210,7 @@ func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Clie
 		h.writeError(w, r, err, OpUpdate)
 		return
 	}
+	h.logDispatch(r, res)
 	httpx.WriteJSON(w, statusOK, EncodeChange(res, str(v.Doc, "orgId")))
 }
 
@@ -255,6 +256,7 @@ func (h *Handler) addHumanUser(w http.ResponseWriter, r *http.Request, c Client)
 		h.writeError(w, r, err, OpCreate)
 		return
 	}
+	h.logDispatch(r, res)
 	httpx.WriteJSON(w, statusCreated, EncodeAdd(res, c.OrgID))
 }
 
@@ -328,6 +330,7 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 			h.writeError(w, r, err, OpResend)
 			return
 		}
+		h.logDispatch(r, res)
 		out := EncodeChange(res, str(v.Doc, "orgId"))
 		out.VerificationCode = out.EmailCode + out.PhoneCode
 		out.EmailCode, out.PhoneCode = "", ""
@@ -354,6 +357,17 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, c Client) 
 		return
 	}
 	httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, t.OrgID).Details})
+}
+
+// logDispatch logs codes that could not be sent. The change stands, as
+// in ZITADEL, and the code can be resent; the log says so to an operator.
+func (h *Handler) logDispatch(r *http.Request, res *update.Result) {
+	for _, p := range res.Pending {
+		if p.DispatchError != "" {
+			h.cfg.Logger.WarnContext(r.Context(), "zitadel: verification code not sent",
+				"request_id", httpx.RequestID(r), "user", res.ID, "path", p.Path, "reason", p.DispatchError)
+		}
+	}
 }
 
 // writeError writes err as ZITADEL's error body. Internal errors are

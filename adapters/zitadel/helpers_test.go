@@ -50,9 +50,14 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, zitadel.DemoConfig())
+}
+
+// newEnvWith is newEnv with another configuration.
+func newEnvWith(tb testing.TB, cfg zitadel.Config) *env {
+	tb.Helper()
 	clk := &clock{now: time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC)}
 	rec := &verify.Recorder{}
-	cfg := zitadel.DemoConfig()
 	cfg.Now = clk.Now
 	opts := append(zitadel.Options(), update.WithClock(clk.Now), update.WithDispatcher(rec))
 	eng, err := update.New(memory.New(), zitadel.Policy(cfg), opts...)
