@@ -1,0 +1,91 @@
+package rubiq_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/storage/memory"
+	"github.com/idupdate/idupdate/update"
+)
+
+// BenchmarkDecode compares DecodeUpdate (bounded decode, contract check)
+// with the baseline of decoding the same bytes with encoding/json.
+func BenchmarkDecode(b *testing.B) {
+	body := fixture(b, "requests/seed-example.json")
+	cfg := rubiq.DemoConfig()
+	app := cfg.Apps[0]
+	tgt, _ := rubiq.ByID("1001")
+	contract := []string{rubiq.FieldName, rubiq.FieldEmail}
+	b.Run("baseline=json.Unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v map[string]any
+			if err := json.Unmarshal(body, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("DecodeUpdate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := rubiq.DecodeUpdate(app, tgt, contract, body, cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkUpdate compares a 1003 call through the handler (no network)
+// with the baseline of the same change applied to the engine directly, so
+// the difference is what the adapter costs.
+func BenchmarkUpdate(b *testing.B) {
+	cfg := rubiq.DemoConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	eng, err := update.New(memory.New(), rubiq.Policy(cfg), update.WithLogger(cfg.Logger))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
+		b.Fatal(err)
+	}
+	h, err := rubiq.New(eng, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cities := []string{"Oslo", "Bergen"}
+	b.Run("baseline=Engine.Apply", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			_, err := eng.Apply(context.Background(), update.Request{
+				Type: rubiq.EntityType, Locator: update.ByKey("ext:crm", "crm-42"), Client: cfg.Apps[0].ID,
+				Mode: update.Merge, Doc: map[string]any{"city": cities[i%2]},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Handler", func(b *testing.B) {
+		b.ReportAllocs()
+		bodies := [][]byte{[]byte(`{"city":"Oslo"}`), []byte(`{"city":"Bergen"}`)}
+		i := 0
+		for b.Loop() {
+			i++
+			req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[i%2]))
+			req.Header.Set("Authorization", "Bearer "+appToken)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	})
+}
