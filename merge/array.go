@@ -57,6 +57,10 @@ func (m *merger) array(path string, cur any, exists bool, sent []any) (any, bool
 // first change only.
 func (m *merger) upsert(path string, stored, sent []any, rule ArrayRule) (any, bool, error) {
 	index := make(map[string]int, len(stored))
+	var existing map[string]bool // what NewKey sees; only kept when it is set
+	if rule.NewKey != nil {
+		existing = make(map[string]bool, len(stored)+len(sent))
+	}
 	for i, e := range stored {
 		obj, ok := e.(map[string]any)
 		if !ok {
@@ -65,10 +69,12 @@ func (m *merger) upsert(path string, stored, sent []any, rule ArrayRule) (any, b
 		if k, ok := keyText(obj[rule.Key]); ok {
 			if _, dup := index[k]; !dup {
 				index[k] = i
+				if existing != nil {
+					existing[k] = true
+				}
 			}
 		}
 	}
-	var existing map[string]bool // built on the first NewKey call
 	out := stored
 	copied := false
 	own := func() {
@@ -120,12 +126,6 @@ func (m *merger) upsert(path string, stored, sent []any, rule ArrayRule) (any, b
 			continue
 		}
 		if isObj && rule.NewKey != nil {
-			if existing == nil {
-				existing = make(map[string]bool, len(index)+len(sent))
-				for k := range index {
-					existing[k] = true
-				}
-			}
 			nk := rule.NewKey(existing)
 			kt, ok := keyText(nk)
 			if !ok {
