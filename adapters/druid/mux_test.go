@@ -1,0 +1,131 @@
+package druid_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/storage/memory"
+	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
+)
+
+func TestRegisterOnSharedMux(t *testing.T) {
+	clk := &clock{now: start}
+	cfg := testConfig(clk)
+	eng, err := update.New(memory.New(), druid.Policy(cfg), update.WithClock(clk.Now), update.WithDispatcher(&verify.Recorder{}))
+	require.NoError(t, err)
+	require.NoError(t, druid.SeedDemo(context.Background(), eng))
+	h, err := druid.New(eng, cfg)
+	require.NoError(t, err)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/entity.update", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	h.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	resp, err := srv.Client().PostForm(srv.URL+druid.PathToken, tokenForm(druid.DemoClientID, druid.DemoSecret, "plain", newVerifier(t)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "DRUID's paths are served")
+
+	resp, err = srv.Client().Post(srv.URL+"/entity.update", "application/json", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusTeapot, resp.StatusCode, "other vendors' paths are left alone")
+}
+
+func TestUnknownPathIsVendor404(t *testing.T) {
+	e := newEnv(t)
+	resp := e.post(t, "/activityid/v1/user/delete", entryHeader(druid.DemoEntryPoint), []byte(`{}`))
+	assert.Equal(t, http.StatusNotFound, resp.status)
+	errorBody(t, resp)
+}
+
+func TestTokenTableIsBounded(t *testing.T) {
+	clk := &clock{now: start}
+	cfg := testConfig(clk)
+	cfg.MaxTokens = 2
+	eng, err := update.New(memory.New(), druid.Policy(cfg), update.WithClock(clk.Now))
+	require.NoError(t, err)
+	h, err := druid.New(eng, cfg)
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ask := func() int {
+		resp, err := srv.Client().PostForm(srv.URL+druid.PathToken,
+			tokenForm(druid.DemoClientID, druid.DemoSecret, "S256", druid.S256Challenge(newVerifier(t))))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			var body druid.ErrorBody
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+			assert.Equal(t, resp.StatusCode, body.Result.Status)
+		}
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, ask())
+	assert.Equal(t, http.StatusOK, ask())
+	assert.Equal(t, http.StatusServiceUnavailable, ask(), "the table is full of live tokens")
+	clk.Advance(61 * time.Second)
+	assert.Equal(t, http.StatusOK, ask(), "expired tokens make room")
+}
+
+// TestSecretsStayOutOfLogsAndBodies runs the flow with a password and a
+// failing confirm and looks for every secret in everything the adapter
+// wrote.
+func TestSecretsStayOutOfLogsAndBodies(t *testing.T) {
+	clk := &clock{now: start}
+	cfg := testConfig(clk)
+	var logs bytes.Buffer
+	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rec := &verify.Recorder{}
+	eng, err := update.New(memory.New(), druid.Policy(cfg), update.WithClock(clk.Now), update.WithDispatcher(rec), update.WithLogger(cfg.Logger))
+	require.NoError(t, err)
+	require.NoError(t, druid.SeedDemo(context.Background(), eng))
+	h, err := druid.New(eng, cfg)
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	e := &env{srv: srv, eng: eng, rec: rec, clk: clk}
+
+	var written bytes.Buffer
+	tok, ver := e.demoToken(t)
+	body := bytes.Replace(fixture(t, "flow_update.json"), []byte(`"ids"`), []byte(`"password": "correct-horse-battery", "ids"`), 1)
+	resp := e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, body)
+	require.Equal(t, http.StatusOK, resp.status, string(resp.body))
+	written.Write(resp.body)
+	code, ok := rec.CodeFor("jane.new@example.com")
+	require.True(t, ok)
+
+	// Refused requests log; they must not log the token, verifier or code.
+	resp = e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, body)
+	require.Equal(t, http.StatusUnauthorized, resp.status)
+	written.Write(resp.body)
+	short := bytes.Replace(body, []byte("correct-horse-battery"), []byte("Zq9xK"), 1)
+	tok2, ver2 := e.demoToken(t)
+	resp = e.update(t, updateHeader(tok2, druid.DemoEntryPoint), ver2, short)
+	require.Equal(t, http.StatusBadRequest, resp.status)
+	written.Write(resp.body)
+	wrong := withCode(t, "flow_confirm.json", code[:len(code)-1]+"Z")
+	resp = e.post(t, druid.PathConfirm, entryHeader(druid.DemoEntryPoint), wrong)
+	require.Equal(t, http.StatusBadRequest, resp.status)
+	written.Write(resp.body)
+
+	require.NotZero(t, logs.Len(), "refusals were logged")
+	for _, secret := range []string{"correct-horse-battery", "Zq9xK", code, tok, ver, url.QueryEscape(ver), tok2, ver2} {
+		assert.NotContains(t, logs.String(), secret)
+		assert.NotContains(t, written.String(), secret)
+	}
+}
