@@ -110,28 +110,20 @@ type ErrorResponse struct {
 	RequestID   string `json:"request_id"`
 }
 
-// errContext names the parameters a request used, so an engine error can
-// name the argument at fault.
-type errContext struct {
-	value   string // "value" or "attributes", "" if none was sent
-	locator string // "uuid", "id" or "key_value"
-	path    string // "attribute_name" if sent
-	expect  string // "created" or "lastUpdated" if sent
-}
-
 // EncodeError classifies err and returns the status and Capture body for
-// it. Engine errors name the argument their cause came in; internal
-// errors are described generically.
-func encodeError(err error, ec errContext, requestID string) (int, ErrorResponse) {
-	code, rule, arg, desc := classify(err, ec)
-	c := lookup(code, rule)
-	return c.status, ErrorResponse{
-		Stat: "error", Code: c.code, Error: c.name,
+// it. c is the decoded call, or nil when the request failed before it was
+// decoded; an engine error names the parameter its cause came in. Internal
+// errors are described generically, never with their cause.
+func EncodeError(err error, c *Call, requestID string) (int, ErrorResponse) {
+	code, rule, arg, desc := classify(err, c)
+	row := lookup(code, rule)
+	return row.status, ErrorResponse{
+		Stat: "error", Code: row.code, Error: row.name,
 		Description: desc, Argument: arg, RequestID: requestID,
 	}
 }
 
-func classify(err error, ec errContext) (code update.Code, rule, arg, desc string) {
+func classify(err error, c *Call) (code update.Code, rule, arg, desc string) {
 	var ae *argError
 	if errors.As(err, &ae) {
 		return ae.code, ae.rule, ae.arg, ae.msg
@@ -149,15 +141,20 @@ func classify(err error, ec errContext) (code update.Code, rule, arg, desc strin
 	if rule == update.RuleUnique && clashPath(e) == "/email" {
 		rule = ruleEmailInUse
 	}
+	if c == nil {
+		c = &Call{}
+	}
 	switch {
-	case e.Code == update.NotFound && rule != update.RuleElement && ec.locator != "":
-		arg = ec.locator
-	case e.Code == update.Conflict:
-		arg = ec.expect
-	case ec.value != "":
-		arg = ec.value
-	default:
-		arg = ec.path
+	case e.Code == update.NotFound && rule != update.RuleElement && c.LocatorArg != "":
+		arg = c.LocatorArg
+	case e.Code == update.Conflict && c.LastUpdated != nil:
+		arg = "lastUpdated"
+	case e.Code == update.Conflict && c.Created != nil:
+		arg = "created"
+	case c.ValueArg != "":
+		arg = c.ValueArg
+	case len(c.Path) > 0:
+		arg = "attribute_name"
 	}
 	return e.Code, rule, arg, describe(e)
 }

@@ -71,7 +71,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /"+string(op), func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 		mux.HandleFunc("/"+string(op), func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", http.MethodPost)
-			h.fail(w, r, op, "", newArgError(update.Malformed, ruleMethod, "", op.String()+" accepts POST only"), errContext{})
+			h.fail(w, r, op, "", newArgError(update.Malformed, ruleMethod, "", op.String()+" accepts POST only"), nil)
 		})
 	}
 }
@@ -80,31 +80,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
 	client, class, err := h.clients.authenticate(r.Header.Get("Authorization"))
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
-		h.fail(w, r, op, "", err, errContext{})
+		h.fail(w, r, op, "", err, nil)
 		return
 	}
 	if op.writes() && !class.canWrite() || !op.writes() && !class.canRead() {
-		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("a %s client may not call %s", class, op)), errContext{})
+		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("a %s client may not call %s", class, op)), nil)
 		return
 	}
 	form, err := h.readForm(r)
 	if err != nil {
-		h.fail(w, r, op, client, err, errContext{})
+		h.fail(w, r, op, client, err, nil)
 		return
 	}
 	call, err := DecodeForm(op, form, h.schema, h.cfg.MaxDepth)
 	if err != nil {
-		h.fail(w, r, op, client, err, errContext{})
+		h.fail(w, r, op, client, err, nil)
 		return
-	}
-	ec := errContext{value: call.ValueArg, locator: call.LocatorArg}
-	if form.Has("attribute_name") {
-		ec.path = "attribute_name"
-	}
-	if call.LastUpdated != nil {
-		ec.expect = "lastUpdated"
-	} else if call.Created != nil {
-		ec.expect = "created"
 	}
 	var body map[string]any
 	switch {
@@ -118,7 +109,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
 		body, err = h.write(r.Context(), call, client)
 	}
 	if err != nil {
-		h.fail(w, r, op, client, err, ec)
+		h.fail(w, r, op, client, err, call)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, body)
@@ -248,9 +239,9 @@ func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map
 }
 
 // fail writes the Capture error for err and logs it without parameters.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Operation, client string, err error, ec errContext) {
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Operation, client string, err error, call *Call) {
 	rid := httpx.RequestID(r)
-	status, body := encodeError(err, ec, rid)
+	status, body := EncodeError(err, call, rid)
 	level := slog.LevelInfo
 	if body.Code == 500 || body.Code == 300 {
 		level = slog.LevelError
