@@ -34,7 +34,9 @@
 //
 // Email and mobile are verified fields in Hold mode: a changed value waits
 // in a challenge and the stored value stays until 2004 confirms the code.
-// A new value for the same field replaces the one waiting. Sends are
+// A new value for the same field replaces the one waiting; sending the
+// stored value again withdraws it; sending the waiting value again sends
+// no second code (200.3, still in progress). Sends are
 // limited per entity and field: one per Config.Cooldown (two minutes, as
 // Rubiq says) and Config.MaxSends per Config.Window. A pending value counts
 // for uniqueness, so a number waiting for its code is already taken.
@@ -72,6 +74,8 @@
 //   - A path value no entity can have (a dp-keyid of other than letters,
 //     digits, - and _, an ext-key with a slash, for instance from an
 //     encoded %2F) is 404.1 or 404.2 without a lookup.
+//   - 2004 needs the same bearer token and update permission as 1003; an
+//     app without it gets 412 before any code is tried.
 //   - A verify body other than exactly {"code":"<1-64 characters>"} is 400
 //     and costs no attempt. A wrong code is 403; after Config.MaxAttempts
 //     wrong codes the verification is locked and every later code, the

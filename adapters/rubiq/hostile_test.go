@@ -58,6 +58,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "VerifyExtraMember", method: http.MethodPost, path: verifyExt1001, body: "hostile/verify-extra-member.json", status: http.StatusBadRequest, answer: "400-malformed"},
 		{name: "VerifyTenMegabytes", method: http.MethodPost, path: verify1001, raw: tenMB, status: http.StatusBadRequest, answer: "400-too-large"},
 		{name: "VerifyWrongMethod", method: http.MethodGet, path: verify1001, status: http.StatusMethodNotAllowed, answer: "405"},
+		{name: "VerifyNoUpdatePermission", method: http.MethodPost, path: verify1001, token: readonlyToken, body: "hostile/verify-guess.json", status: http.StatusPreconditionFailed, answer: "412"},
 		{name: "VerifyNoToken", method: http.MethodPost, path: verify1001, token: "-", body: "hostile/verify-number-code.json", status: http.StatusUnauthorized, answer: "401"},
 	}
 	for _, tc := range tests {

@@ -169,3 +169,14 @@ func TestUpdateStatuses(t *testing.T) {
 		})
 	}
 }
+
+// Sending the established value while a new one waits withdraws the new
+// one: the entity keeps what it has and nothing is left to verify.
+func TestUpdateBackToCurrentValueWithdrawsPending(t *testing.T) {
+	e := newEnv(t)
+	assertAnswer(t, e.put(byID1001, "email-new.json"), http.StatusOK, "200.1")
+	code := e.codeFor("ola.new@example.com")
+	assertAnswer(t, e.put(byExt1001, "email-ola.json"), http.StatusOK, "200")
+	assertAnswer(t, e.verifyCode(verify1001, code), http.StatusNotImplemented, "501.2")
+	assert.Equal(t, "ola@example.com", e.doc("1001")["email"])
+}
