@@ -36,10 +36,12 @@
 // in a challenge and the stored value stays until 2004 confirms the code.
 // A new value for the same field replaces the one waiting; sending the
 // stored value again withdraws it; sending the waiting value again sends
-// no second code (200.3, still in progress). Sends are
-// limited per entity and field: one per Config.Cooldown (two minutes, as
-// Rubiq says) and Config.MaxSends per Config.Window. A pending value counts
-// for uniqueness, so a number waiting for its code is already taken.
+// no second code (200.3, still in progress). Sends are limited per entity
+// and field, across successive values: one per Config.Cooldown (two
+// minutes, as Rubiq says) and Config.MaxSends per Config.Window. A pending
+// value counts for uniqueness, so a number waiting for its code is already
+// taken (400.4), unless Config.ReleasePending is set; then another entity
+// may take it meanwhile and 2004 answers 400.4 or 400.5.
 //
 // # Our choices
 //

@@ -52,6 +52,17 @@ func TestVerifyStatuses(t *testing.T) {
 			want: map[string]any{"mobile": "+4790000001"},
 		},
 		{
+			name: "400.2/EmailTakenMeanwhile", adjust: release,
+			setup: func(e *env) string {
+				e.put(byID1001, "email-new.json")
+				code := e.codeFor("ola.new@example.com")
+				e.create("2001", map[string]any{"email": "ola.new@example.com"}, storage.Active)
+				return code
+			},
+			path: verify1001, status: http.StatusBadRequest, answer: "400.2",
+			want: map[string]any{"email": "ola@example.com"},
+		},
+		{
 			name:  "403/WrongCode",
 			setup: func(e *env) string { e.put(byID1001, "mobile-new.json"); return wrong(e.codeFor("+4790000003")) },
 			path:  verify1001, status: http.StatusForbidden, answer: "403",
