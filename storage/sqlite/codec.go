@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// timeLayout is RFC 3339 with a fixed nine-digit fraction: exact to the
+// nanosecond, and in UTC it sorts as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage/sqlite: stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// encodeJSON encodes v, or returns nil (SQL NULL) when empty reports that
+// there is nothing to keep.
+func encodeJSON(v any, empty bool) (any, error) {
+	if empty {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// The store is not a web page; escaping <, > and & only costs bytes.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("storage/sqlite: encode: %w", err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// decodeJSON decodes a stored column into v, keeping numbers as json.Number.
+// A NULL column leaves v alone.
+func decodeJSON(col sql.NullString, v any) error {
+	if !col.Valid {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(col.String))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("storage/sqlite: decode stored JSON: %w", err)
+	}
+	return nil
+}
+
+// recordColumns selects everything scanRecord reads, with the record's keys
+// gathered by a subquery, so one statement reads a consistent record.
+const recordColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending,
+	(SELECT json_group_array(json_array(k.name, k.value)) FROM keys k WHERE k.type = r.type AND k.id = r.id)`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanRecord reads one row of recordColumns, decoding each JSON column once.
+func scanRecord(row scanner) (*storage.Record, error) {
+	var (
+		rec                      storage.Record
+		version                  int64
+		created, updated, state  string
+		doc, secrets, pending, k sql.NullString
+	)
+	if err := row.Scan(&rec.Type, &rec.ID, &version, &created, &updated, &state, &doc, &secrets, &pending, &k); err != nil {
+		return nil, err
+	}
+	rec.Version = uint64(version)
+	rec.State = storage.RecordState(state)
+	var err error
+	if rec.Created, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if rec.Updated, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	if err := decodeJSON(doc, &rec.Doc); err != nil {
+		return nil, err
+	}
+	if err := decodeJSON(secrets, &rec.Secrets); err != nil {
+		return nil, err
+	}
+	var challenges []verify.Challenge
+	if err := decodeJSON(pending, &challenges); err != nil {
+		return nil, err
+	}
+	rec.Pending = challenges
+	var pairs [][2]string
+	if err := decodeJSON(k, &pairs); err != nil {
+		return nil, err
+	}
+	for _, p := range pairs {
+		rec.Keys = append(rec.Keys, storage.Key{Name: p[0], Value: p[1]})
+	}
+	return &rec, nil
+}
+
+// encodedRecord holds the column values of a record ready to be written.
+type encodedRecord struct {
+	doc, secrets, pending any
+}
+
+func encodeRecord(rec *storage.Record) (encodedRecord, error) {
+	var e encodedRecord
+	var err error
+	if e.doc, err = encodeJSON(rec.Doc, false); err != nil {
+		return e, err
+	}
+	if e.secrets, err = encodeJSON(rec.Secrets, len(rec.Secrets) == 0); err != nil {
+		return e, err
+	}
+	if e.pending, err = encodeJSON(rec.Pending, len(rec.Pending) == 0); err != nil {
+		return e, err
+	}
+	return e, nil
+}

@@ -1,0 +1,43 @@
+// Package sqlite provides a storage.Store kept in one SQLite file, through
+// the pure-Go driver modernc.org/sqlite (no cgo).
+//
+// # Durability
+//
+// The database runs in WAL mode with synchronous=FULL: when Create, Update
+// or Delete returns nil, the change has been written to the write-ahead log
+// and the log synced to disk, so it survives a crash of the process, of the
+// operating system or a power loss, as far as the disk honours fsync. A
+// change whose call returned an error, or that was in flight at the crash,
+// is either wholly there or wholly absent: a record, its keys, its pending
+// challenges and its history event always commit together.
+// WithSynchronousNormal gives up the power-loss half of that promise for
+// faster commits.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. Every write goes through one
+// connection and begins with BEGIN IMMEDIATE, so writers in the process take
+// turns on a Go mutex in database/sql and never fail with SQLITE_BUSY
+// against each other; an Update's read-modify-write cycle holds the write
+// lock from its read to its commit, so no update is lost. Get, Find and
+// History use a separate pool of read-only connections (4 by default, see
+// WithReaders) and, thanks to WAL, run in parallel with the writer, each
+// reading one consistent snapshot. Another process writing the same file
+// makes a writer wait up to five seconds (busy_timeout) before the call
+// fails with an error matching storage.ErrConflict.
+//
+// # File layout
+//
+// Besides the database file, SQLite keeps path-wal and path-shm next to it
+// while the database is open; copy all three, or none, when the Store is
+// open. Tables:
+//
+//	records            one row per record; doc, secrets and pending as JSON text
+//	keys               (type, name, value) → id, the unique index behind Find
+//	events             the history, one row per version
+//	schema_migrations  which embedded migrations the file has had
+//
+// Times are RFC 3339 text in UTC with nine fraction digits, exact to the
+// nanosecond. Open applies the migrations a file lacks, each in its own
+// transaction, and refuses a file migrated by newer code (ErrSchemaTooNew).
+package sqlite

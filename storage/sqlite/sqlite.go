@@ -1,0 +1,138 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var _ storage.Store = (*Store)(nil)
+
+// Store is a storage.Store kept in one SQLite file. It is safe for
+// concurrent use; see the package comment for the concurrency model and the
+// durability guarantee.
+type Store struct {
+	writer *sql.DB // one connection; every transaction on it begins IMMEDIATE
+	reader *sql.DB // read-only connections for Get, Find and History
+	stmt   statements
+}
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	readers     int
+	synchronous string
+	now         func() time.Time
+}
+
+// WithReaders sets how many read connections serve Get, Find and History at
+// once. The default is 4; n < 1 is treated as 1.
+func WithReaders(n int) Option {
+	return func(c *config) { c.readers = max(n, 1) }
+}
+
+// WithSynchronousNormal trades durability for commit speed: with
+// synchronous=NORMAL under WAL, a commit no longer waits for the disk, so
+// commits acknowledged shortly before a power loss or operating-system crash
+// may be lost (a crash of the process alone loses nothing). The file stays
+// consistent either way. The default, synchronous=FULL, loses no
+// acknowledged commit.
+func WithSynchronousNormal() Option {
+	return func(c *config) { c.synchronous = "NORMAL" }
+}
+
+// Open opens the SQLite database at path, creating the file if it does not
+// exist and applying the embedded migrations it lacks. It returns an error
+// matching ErrSchemaTooNew if a newer release has migrated the file.
+// Close the Store when done.
+func Open(path string, opts ...Option) (*Store, error) {
+	cfg := config{readers: 4, synchronous: "FULL", now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+
+	writer, err := sql.Open("sqlite", dsn(path, cfg, false))
+	if err != nil {
+		return nil, fmt.Errorf("storage/sqlite: open %s: %w", path, err)
+	}
+	// One writer connection serializes writers inside the process before
+	// they reach SQLite, so they queue on a Go mutex instead of spinning on
+	// busy_timeout.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	ctx := context.Background()
+	if err := migrate(ctx, writer, cfg.now); err != nil {
+		_ = writer.Close()
+		return nil, err
+	}
+
+	reader, err := sql.Open("sqlite", dsn(path, cfg, true))
+	if err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("storage/sqlite: open %s: %w", path, err)
+	}
+	reader.SetMaxOpenConns(cfg.readers)
+	reader.SetMaxIdleConns(cfg.readers)
+	reader.SetConnMaxLifetime(0)
+	reader.SetConnMaxIdleTime(0)
+
+	s := &Store{writer: writer, reader: reader}
+	if err := s.stmt.prepare(ctx, writer, reader); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn builds the connection string. Every connection gets the same pragmas
+// because database/sql opens connections whenever it likes.
+func dsn(path string, cfg config, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous("+cfg.synchronous+")")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Close closes the Store's connections. Calls after the first return the
+// same kind of error database/sql gives for a closed database.
+func (s *Store) Close() error {
+	s.stmt.close()
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// sqliteCode returns the extended result code of a SQLite error, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+func isConstraint(err error, code int) bool { return sqliteCode(err) == code }
+
+// isBusy reports whether SQLite gave up waiting for a lock another process
+// holds.
+func isBusy(err error) bool {
+	c := sqliteCode(err)
+	return c&0xff == sqlite3.SQLITE_BUSY || c&0xff == sqlite3.SQLITE_LOCKED
+}

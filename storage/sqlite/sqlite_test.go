@@ -1,0 +1,27 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/storage/sqlite"
+	"github.com/idupdate/idupdate/storage/storagetest"
+)
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(tb testing.TB) storage.Store {
+		return openStore(tb, filepath.Join(tb.TempDir(), "records.db"))
+	})
+}
+
+// openStore opens path and closes the store when the test ends.
+func openStore(tb testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(path, opts...)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}

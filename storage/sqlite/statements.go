@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// statements are prepared once in Open. Writer statements run inside a
+// transaction through tx.StmtContext, which reuses the preparation because
+// the writer has a single connection.
+type statements struct {
+	// reader
+	get, find, history *sql.Stmt
+	// writer
+	lock, insertRecord, updateRecord, deleteRecord *sql.Stmt
+	insertKey, deleteKey, holder, insertEvent      *sql.Stmt
+}
+
+func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error {
+	list := []struct {
+		dst   **sql.Stmt
+		db    *sql.DB
+		query string
+	}{
+		{&st.get, reader, `SELECT ` + recordColumns + ` FROM records r WHERE r.type = ? AND r.id = ?`},
+		{&st.find, reader, `SELECT ` + recordColumns + ` FROM keys f JOIN records r ON r.type = f.type AND r.id = f.id
+			WHERE f.type = ? AND f.name = ? AND f.value = ?`},
+		{&st.history, reader, `SELECT version, time, kind, actor, client, changes FROM events
+			WHERE type = ? AND id = ? ORDER BY version`},
+		{&st.lock, writer, `SELECT ` + recordColumns + ` FROM records r WHERE r.type = ? AND r.id = ?`},
+		{&st.insertRecord, writer, `INSERT INTO records (type, id, version, created, updated, state, doc, secrets, pending)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.updateRecord, writer, `UPDATE records SET version = ?, updated = ?, state = ?, doc = ?, secrets = ?, pending = ?
+			WHERE type = ? AND id = ?`},
+		{&st.deleteRecord, writer, `DELETE FROM records WHERE type = ? AND id = ?`},
+		{&st.insertKey, writer, `INSERT INTO keys (type, name, value, id) VALUES (?, ?, ?, ?)`},
+		{&st.deleteKey, writer, `DELETE FROM keys WHERE type = ? AND name = ? AND value = ?`},
+		{&st.holder, writer, `SELECT k.id, r.state FROM keys k JOIN records r ON r.type = k.type AND r.id = k.id
+			WHERE k.type = ? AND k.name = ? AND k.value = ?`},
+		{&st.insertEvent, writer, `INSERT INTO events (type, id, version, time, kind, actor, client, changes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+	}
+	for _, p := range list {
+		stmt, err := p.db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (st *statements) close() {
+	for _, s := range []*sql.Stmt{st.get, st.find, st.history, st.lock, st.insertRecord, st.updateRecord,
+		st.deleteRecord, st.insertKey, st.deleteKey, st.holder, st.insertEvent} {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}

@@ -1,0 +1,309 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+// Create implements storage.Store. It stores Version 1 and sets Updated to
+// ev.Time; Created keeps rec.Created if set and is ev.Time otherwise.
+func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := rec.Validate(); err != nil {
+		return err
+	}
+	if err := ev.Validate(); err != nil {
+		return err
+	}
+	stored := *rec
+	stored.Version, stored.Updated = 1, ev.Time
+	if stored.Created.IsZero() {
+		stored.Created = ev.Time
+	}
+	ev.Version = 1
+	enc, err := encodeRecord(&stored)
+	if err != nil {
+		return err
+	}
+	changes, err := encodeJSON(ev.Changes, len(ev.Changes) == 0)
+	if err != nil {
+		return err
+	}
+
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, s.stmt.insertRecord).ExecContext(ctx,
+			stored.Type, stored.ID, 1, formatTime(stored.Created), formatTime(stored.Updated),
+			string(stored.State), enc.doc, enc.secrets, enc.pending)
+		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+			return fmt.Errorf("storage/sqlite: create %s %q: %w", stored.Type, stored.ID, storage.ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: create %s %q: %w", stored.Type, stored.ID, err)
+		}
+		if err := s.addKeys(ctx, tx, stored.Type, stored.ID, stored.Keys); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, stored.Type, stored.ID, ev, changes)
+	})
+}
+
+// Get implements storage.Store.
+func (s *Store) Get(ctx context.Context, typ, id string) (*storage.Record, error) {
+	rec, err := scanRecord(s.stmt.get.QueryRowContext(ctx, typ, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage/sqlite: get %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage/sqlite: get %s %q: %w", typ, id, err)
+	}
+	return rec, nil
+}
+
+// Find implements storage.Store.
+func (s *Store) Find(ctx context.Context, typ string, key storage.Key) (*storage.Record, error) {
+	rec, err := scanRecord(s.stmt.find.QueryRowContext(ctx, typ, key.Name, key.Value))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage/sqlite: find %s %s: %w", typ, key, storage.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage/sqlite: find %s %s: %w", typ, key, err)
+	}
+	return rec, nil
+}
+
+// Update implements storage.Store. fn runs exactly once, inside the write
+// transaction, so it holds up other writers while it runs. The store owns
+// Type, ID, Version, Created and Updated: whatever fn sets there is replaced.
+func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var result *storage.Record
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		old, err := scanRecord(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+		}
+		work := *old
+		ev, err := fn(&work)
+		if err != nil {
+			return err
+		}
+		if ev == nil {
+			result = old
+			return errNothingToWrite
+		}
+		next := work
+		next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
+		next.Version, next.Updated = old.Version+1, ev.Time
+		if err := next.Validate(); err != nil {
+			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+		}
+		if err := ev.Validate(); err != nil {
+			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+		}
+		event := *ev
+		event.Version = next.Version
+		if err := s.store(ctx, tx, old, &next, event); err != nil {
+			return err
+		}
+		result = &next
+		return nil
+	})
+	if errors.Is(err, errNothingToWrite) {
+		return result, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// errNothingToWrite rolls back the transaction of an update whose updater
+// returned no event.
+var errNothingToWrite = errors.New("nothing to write")
+
+// store writes next over old: the row, the difference between their key
+// sets, and the event.
+func (s *Store) store(ctx context.Context, tx *sql.Tx, old, next *storage.Record, ev storage.Event) error {
+	enc, err := encodeRecord(next)
+	if err != nil {
+		return err
+	}
+	changes, err := encodeJSON(ev.Changes, len(ev.Changes) == 0)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.StmtContext(ctx, s.stmt.updateRecord).ExecContext(ctx,
+		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc, enc.secrets, enc.pending,
+		next.Type, next.ID); err != nil {
+		return fmt.Errorf("storage/sqlite: update %s %q: %w", next.Type, next.ID, err)
+	}
+
+	keep := make(map[storage.Key]bool, len(old.Keys))
+	for _, k := range old.Keys {
+		keep[k] = false
+	}
+	var added []storage.Key
+	for _, k := range next.Keys {
+		if _, held := keep[k]; held {
+			keep[k] = true
+		} else {
+			added = append(added, k)
+		}
+	}
+	del := tx.StmtContext(ctx, s.stmt.deleteKey)
+	for k, kept := range keep {
+		if kept {
+			continue
+		}
+		if _, err := del.ExecContext(ctx, next.Type, k.Name, k.Value); err != nil {
+			return fmt.Errorf("storage/sqlite: drop key %s: %w", k, err)
+		}
+	}
+	if err := s.addKeys(ctx, tx, next.Type, next.ID, added); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, next.Type, next.ID, ev, changes)
+}
+
+// addKeys indexes keys for the record, translating a clash on the primary
+// key into a *storage.NotUniqueError naming the holder.
+func (s *Store) addKeys(ctx context.Context, tx *sql.Tx, typ, id string, keys []storage.Key) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	ins := tx.StmtContext(ctx, s.stmt.insertKey)
+	for _, k := range keys {
+		_, err := ins.ExecContext(ctx, typ, k.Name, k.Value, id)
+		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+			return s.notUnique(ctx, tx, typ, k)
+		}
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: add key %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) notUnique(ctx context.Context, tx *sql.Tx, typ string, k storage.Key) error {
+	var holder, state string
+	if err := tx.StmtContext(ctx, s.stmt.holder).QueryRowContext(ctx, typ, k.Name, k.Value).Scan(&holder, &state); err != nil {
+		return fmt.Errorf("storage/sqlite: look up holder of %s: %w", k, err)
+	}
+	return &storage.NotUniqueError{Key: k, HolderID: holder, HolderState: storage.RecordState(state)}
+}
+
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, typ, id string, ev storage.Event, changes any) error {
+	if _, err := tx.StmtContext(ctx, s.stmt.insertEvent).ExecContext(ctx,
+		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
+		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
+	}
+	return nil
+}
+
+// Delete implements storage.Store. Keys and history go with the record
+// through ON DELETE CASCADE.
+func (s *Store) Delete(ctx context.Context, typ, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.stmt.deleteRecord).ExecContext(ctx, typ, id)
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
+		} else if n == 0 {
+			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, storage.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// History implements storage.Store.
+func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, error) {
+	rows, err := s.stmt.history.QueryContext(ctx, typ, id)
+	if err != nil {
+		return nil, fmt.Errorf("storage/sqlite: history %s %q: %w", typ, id, err)
+	}
+	defer rows.Close()
+	var out []storage.Event
+	for rows.Next() {
+		var (
+			ev       storage.Event
+			version  int64
+			at       string
+			changes  sql.NullString
+			decodeTo []storage.Change
+		)
+		if err := rows.Scan(&version, &at, &ev.Kind, &ev.Actor, &ev.Client, &changes); err != nil {
+			return nil, fmt.Errorf("storage/sqlite: history %s %q: %w", typ, id, err)
+		}
+		ev.Version = uint64(version)
+		if ev.Time, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		if err := decodeJSON(changes, &decodeTo); err != nil {
+			return nil, err
+		}
+		ev.Changes = decodeTo
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage/sqlite: history %s %q: %w", typ, id, err)
+	}
+	// Every record has its create event, so no rows means no record.
+	if len(out) == 0 {
+		return nil, fmt.Errorf("storage/sqlite: history %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	return out, nil
+}
+
+// write runs fn in an IMMEDIATE transaction on the writer connection and
+// commits it if fn returns nil. A cancelled ctx rolls everything back and
+// returns ctx.Err().
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return s.txError(ctx, "begin", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	// A context that ended while fn ran must not see its write committed.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.txError(ctx, "commit", err)
+	}
+	return nil
+}
+
+func (s *Store) txError(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if isBusy(err) {
+		return fmt.Errorf("storage/sqlite: %s: %w: %w", op, storage.ErrConflict, err)
+	}
+	return fmt.Errorf("storage/sqlite: %s: %w", op, err)
+}
