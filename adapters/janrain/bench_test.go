@@ -1,0 +1,85 @@
+package janrain_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/update"
+)
+
+// benchEnv is the handler and engine without a network in between, so the
+// benchmarks measure the adapter and the engine, not TCP.
+func benchEnv(b *testing.B) (*janrain.Handler, *update.Engine) {
+	b.Helper()
+	cfg := testConfig()
+	opts := append([]update.Option{update.WithLogger(cfg.Logger)}, janrain.Options()...)
+	eng, err := update.New(memoryStore(), janrain.Policy(cfg), opts...)
+	require.NoError(b, err)
+	require.NoError(b, janrain.SeedDemo(context.Background(), eng))
+	h, err := janrain.New(eng, cfg)
+	require.NoError(b, err)
+	return h, eng
+}
+
+func serveForm(b *testing.B, h http.Handler, op string, f url.Values) {
+	req := httptest.NewRequest("POST", "/"+op, strings.NewReader(f.Encode()))
+	req.Header.Set("Authorization", basic(ownerID, ownerSecret))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		b.Fatalf("%s: %d %s", op, w.Code, w.Body)
+	}
+}
+
+// names alternate so that every request really changes the record.
+var names = [2]string{`{"givenName":"Matt"}`, `{"givenName":"Matthew"}`}
+
+// BenchmarkBaselineApply is the engine alone doing the change that
+// BenchmarkEntityUpdate does through Capture's API.
+func BenchmarkBaselineApply(b *testing.B) {
+	_, eng := benchEnv(b)
+	docs := [2]map[string]any{{"givenName": "Matt"}, {"givenName": "Matthew"}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_, err := eng.Apply(ctx, update.Request{Type: janrain.TypeUser, Locator: update.ByID(janrain.DemoID),
+			Client: ownerID, Mode: update.Merge, Doc: docs[i%2]})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEntityUpdate(b *testing.B) {
+	h, _ := benchEnv(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		serveForm(b, h, "entity.update", form("type_name", "user", "uuid", janrain.DemoUUID, "value", names[i%2]))
+	}
+}
+
+func BenchmarkEntityUpdatePluralElement(b *testing.B) {
+	h, _ := benchEnv(b)
+	values := [2]string{`{"status":"active"}`, `{"status":"inactive"}`}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		serveForm(b, h, "entity.update", form("type_name", "user", "id", janrain.DemoID,
+			"attribute_name", "/statuses#5253", "value", values[i%2]))
+	}
+}
+
+func BenchmarkEntityRead(b *testing.B) {
+	h, _ := benchEnv(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		serveForm(b, h, "entity", form("type_name", "user", "id", janrain.DemoID))
+	}
+}
