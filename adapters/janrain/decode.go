@@ -53,13 +53,23 @@ type Call struct {
 	IncludeRecord bool
 }
 
-// reserved are the server-owned attributes no request may write.
-var reserved = map[string]bool{"id": true, "uuid": true, "created": true, "lastUpdated": true}
+// reserved reports whether name is one of the server-owned attributes no
+// request may write.
+func reserved(name string) bool {
+	switch name {
+	case "id", "uuid", "created", "lastUpdated":
+		return true
+	}
+	return false
+}
 
-// params lists the parameters the adapter reads; each may appear once.
-var params = []string{
-	"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name",
-	"value", "attributes", "created", "lastUpdated", "include_record",
+// params lists the parameters the adapter reads; each may appear once,
+// because a repeated one would leave open which of its values counts.
+func params() []string {
+	return []string{
+		"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name",
+		"value", "attributes", "created", "lastUpdated", "include_record",
+	}
 }
 
 // DecodeForm turns a Capture form into a Call. It reads every parameter
@@ -67,7 +77,7 @@ var params = []string{
 // values within maxDepth levels of nesting. It never reads a record.
 // Errors are classified for the error table and name the parameter.
 func DecodeForm(op Operation, form url.Values, sch *Schema, maxDepth int) (*Call, error) {
-	for _, p := range params {
+	for _, p := range params() {
 		if len(form[p]) > 1 {
 			return nil, newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
 		}
@@ -200,7 +210,11 @@ func decodePath(c *Call, form url.Values, sch *Schema) error {
 	if err != nil {
 		return newArgError(update.Malformed, "", "attribute_name", "attribute_name "+err.Error())
 	}
-	if reserved[p.Top()] {
+	if len(p) == 0 && c.Op == OpDelete {
+		// A blank attribute_name must not widen a delete to the record.
+		return newArgError(update.Malformed, "", "attribute_name", "attribute_name names no attribute; leave it out to delete the record")
+	}
+	if reserved(p.Top()) {
 		if c.Op.writes() {
 			return newArgError(update.Invalid, update.RuleReadOnly, "attribute_name", p.Top()+" is a reserved attribute and cannot be written")
 		}
@@ -246,7 +260,7 @@ func decodeValue(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 			return newArgError(update.Invalid, update.RuleType, c.ValueArg, c.ValueArg+" must be a JSON object when attribute_name is the root")
 		}
 		for name := range obj {
-			if !reserved[name] {
+			if !reserved(name) {
 				continue
 			}
 			if c.Op == OpCreate && (name == "id" || name == "uuid") {

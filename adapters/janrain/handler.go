@@ -21,7 +21,7 @@ import (
 
 // operations are the Capture operations the handler serves, each at
 // "/<operation>".
-var operations = []Operation{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete}
+func operations() []Operation { return []Operation{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete} }
 
 // createAttempts bounds the retries of entity.create when a random id is
 // already taken.
@@ -40,7 +40,8 @@ type Handler struct {
 
 // New returns a handler serving the Capture operations over eng. The
 // engine must have been built with Policy(cfg) and Options(). New fails on
-// a config without clients or with malformed ones.
+// a nil engine and on a config without clients or with malformed ones;
+// zero limits in cfg take their defaults.
 func New(eng *update.Engine, cfg Config) (*Handler, error) {
 	if eng == nil {
 		return nil, errors.New("janrain: nil engine")
@@ -67,7 +68,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // "POST /entity.delete", and the same paths for any other method, which
 // get a Capture error body.
 func (h *Handler) Register(mux *http.ServeMux) {
-	for _, op := range operations {
+	for _, op := range operations() {
 		mux.HandleFunc("POST /"+string(op), func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 		mux.HandleFunc("/"+string(op), func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", http.MethodPost)

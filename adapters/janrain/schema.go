@@ -29,7 +29,7 @@ func NewSchema(p *update.Policy) (*Schema, error) {
 	for ptr := range st.Fields {
 		i := strings.LastIndexByte(ptr, '/')
 		parent, name := ptr[:i], ptr[i+1:]
-		if name == "*" || reserved[name] && parent == "" {
+		if name == "*" || reserved(name) && parent == "" {
 			continue
 		}
 		s.children[parent] = append(s.children[parent], name)
@@ -113,7 +113,7 @@ func (s *Schema) checkValue(at string, value any, arg string) error {
 		for name, member := range v {
 			ptr := at + "/" + name
 			if _, ok := s.fields[ptr]; !ok {
-				if at == "" && reserved[name] {
+				if at == "" && reserved(name) {
 					continue // refused as reserved by the caller
 				}
 				return newArgError(update.Invalid, update.RuleUnknown, arg, "unknown attribute "+ptr)

@@ -320,3 +320,11 @@ func TestConcurrentAppends_LoseNothing(t *testing.T) {
 	assert.Equal(t, num(5253), st[0].(map[string]any)["id"])
 	assert.Equal(t, uint64(1+2*n), e.view(t, janrain.DemoID).Version)
 }
+
+func TestReplace_NullUniqueAttributesDoNotClash(t *testing.T) {
+	e := newEnv(t)
+	e.ok(t, "entity.replace", "id", janrain.DemoID, "value", `{"email":"a@example.com"}`)
+	e.ok(t, "entity.replace", "id", janrain.DemoSecondID, "value", `{"email":"b@example.com"}`)
+	assert.Nil(t, e.record(t, janrain.DemoID)["username"])
+	assert.Nil(t, e.record(t, janrain.DemoSecondID)["username"])
+}
