@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,4 +154,41 @@ func TestSamePasswordAgainIsNotModified(t *testing.T) {
 	require.Len(t, last.Changes, 1)
 	assert.Equal(t, "/password", last.Changes[0].Path)
 	assert.Equal(t, update.Redacted, last.Changes[0].New)
+}
+
+// TestRacingOneTokenWinsOnce sends one token and verifier many times at
+// once: exactly one request may get past the token check.
+func TestRacingOneTokenWinsOnce(t *testing.T) {
+	e := newEnv(t)
+	tok, ver := e.demoToken(t)
+	body := fixture(t, "update_datas.json")
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			// No require here: FailNow must not run outside the test's goroutine.
+			req, err := http.NewRequest(http.MethodPost, e.srv.URL+druid.PathUpdate+"?code_verifier="+ver, bytes.NewReader(body))
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			req.Header = updateHeader(tok, druid.DemoEntryPoint)
+			resp, err := e.srv.Client().Do(req)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusUnauthorized: n - 1}, count)
+	assert.Equal(t, map[string]any{"name": "Janet", "surname": "Doe"}, e.view(t, druid.DemoUserID).Doc["datas"])
 }
