@@ -1,6 +1,7 @@
 package zitadel
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -430,7 +431,7 @@ func plainField(n *parse.ActionNode) bool {
 // decodeBody checks the nesting depth of body and decodes it strictly into
 // v. An empty body decodes as {}.
 func decodeBody(body []byte, maxDepth int, v any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
 	if err := checkDepth(body, maxDepth); err != nil {

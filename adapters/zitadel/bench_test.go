@@ -1,0 +1,97 @@
+package zitadel_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/storage/memory"
+	"github.com/idupdate/idupdate/update"
+)
+
+// BenchmarkDecode compares the adapter's decoding of an UpdateHumanUser
+// body (strict decode, depth check, oneofs, request building) with a
+// bare json.Unmarshal of the same bytes into a map.
+func BenchmarkDecode(b *testing.B) {
+	body := fixture(b, "update_profile_email.json")
+	b.Run("baseline-unmarshal-map", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("adapter-parse-and-build", func(b *testing.B) {
+		b.ReportAllocs()
+		t := zitadel.Target{UserID: "u1", OrgID: "o1", Client: "c", DefaultURLTemplate: zitadel.DefaultEmailTemplate}
+		for b.Loop() {
+			p, err := zitadel.ParseUpdate(body, 8)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := zitadel.UpdateRequest(p, t); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkUpdate compares a profile update through the HTTP handler
+// (auth, body, read, permission, decode, Apply, encode) with the same
+// change applied to the engine directly. Two bodies alternate so every
+// request changes the record.
+func BenchmarkUpdate(b *testing.B) {
+	bodies := [][]byte{
+		[]byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Mini"}}`),
+		[]byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Min"}}`),
+	}
+	newEngine := func(b *testing.B) *update.Engine {
+		eng, err := update.New(memory.New(), zitadel.Policy(zitadel.DemoConfig()), zitadel.Options()...)
+		require.NoError(b, err)
+		require.NoError(b, zitadel.SeedDemo(context.Background(), eng))
+		return eng
+	}
+	b.Run("baseline-engine-apply", func(b *testing.B) {
+		eng := newEngine(b)
+		reqs := make([]update.Request, len(bodies))
+		for i, body := range bodies {
+			p, err := zitadel.ParseUpdate(body, 8)
+			require.NoError(b, err)
+			reqs[i], err = zitadel.UpdateRequest(p, zitadel.Target{UserID: zitadel.DemoUserID, OrgID: zitadel.DemoOrgID, Client: "zitadel-admin"})
+			require.NoError(b, err)
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			res, err := eng.Apply(context.Background(), reqs[i%2])
+			if err != nil || !res.Modified {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("adapter-http-handler", func(b *testing.B) {
+		h, err := zitadel.New(newEngine(b), zitadel.DemoConfig())
+		require.NoError(b, err)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodPut, "/v2/users/human/"+zitadel.DemoUserID, bytes.NewReader(bodies[i%2]))
+			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatal(rec.Body.String())
+			}
+			i++
+		}
+	})
+}
