@@ -89,18 +89,29 @@ type response struct {
 // do sends one request; token "" sends no Authorization header.
 func (e *env) do(method, path, token string, body []byte) response {
 	e.tb.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	res, err := e.try(method, path, token, body)
 	require.NoError(e.tb, err)
+	return res
+}
+
+// try is do for goroutines other than the test's: it reports an error
+// instead of failing the test.
+func (e *env) try(method, path, token string, body []byte) (response, error) {
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return response{}, err
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	res, err := e.srv.Client().Do(req)
-	require.NoError(e.tb, err)
+	if err != nil {
+		return response{}, err
+	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	require.NoError(e.tb, err)
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return response{status: res.StatusCode, header: res.Header, body: b}, err
 }
 
 // put sends a 1003 update as the demo app with the body of a request

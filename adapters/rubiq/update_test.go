@@ -2,8 +2,11 @@ package rubiq_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +182,37 @@ func TestUpdateBackToCurrentValueWithdrawsPending(t *testing.T) {
 	assertAnswer(t, e.put(byExt1001, "email-ola.json"), http.StatusOK, "200")
 	assertAnswer(t, e.verifyCode(verify1001, code), http.StatusNotImplemented, "501.2")
 	assert.Equal(t, "ola@example.com", e.doc("1001")["email"])
+}
+
+// Entities racing for one mobile number: exactly one holds it (pending),
+// every other gets 400.4.
+func TestRaceForOneMobile(t *testing.T) {
+	e := newEnv(t)
+	const n = 20
+	for i := range n {
+		e.create(fmt.Sprintf("30%02d", i), map[string]any{"name": "racer"}, storage.Active)
+	}
+	body := fixture(t, "requests/mobile-new.json")
+	codes := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.try(http.MethodPut, fmt.Sprintf("/userentity/dp-keyid/30%02d/data", i), appToken, body)
+			var b rubiq.Body
+			if err != nil || json.Unmarshal(res.body, &b) != nil {
+				codes <- fmt.Sprintf("broken: %v %s", err, res.body)
+				return
+			}
+			codes <- b.Status.Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, map[string]int{"200.1": 1, "400.4": n - 1}, count)
 }
