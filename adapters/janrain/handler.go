@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -131,9 +133,32 @@ func (h *Handler) readForm(r *http.Request) (url.Values, error) {
 	case err != nil:
 		return nil, newArgError(update.Malformed, "", "", "the request body could not be read")
 	}
-	form, err := url.ParseQuery(string(b))
-	if err != nil {
-		return nil, newArgError(update.Malformed, "", "", "the request body is not a valid form")
+	return parseForm(string(b))
+}
+
+// parseForm parses a form body like url.ParseQuery, but names the
+// parameter whose value is badly escaped, so the error can say which
+// argument is at fault.
+func parseForm(body string) (url.Values, error) {
+	form := url.Values{}
+	for pair := range strings.SplitSeq(body, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			return nil, newArgError(update.Malformed, "", "", "the request body is not a valid form: a parameter name is badly escaped")
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return nil, newArgError(update.Malformed, "", key, key+" is badly escaped in the form body")
+		}
+		if !utf8.ValidString(key) || !utf8.ValidString(value) {
+			// The body was valid UTF-8, but %-escapes can still encode invalid bytes.
+			return nil, newArgError(update.Malformed, "", "", "a form parameter is not valid UTF-8 once unescaped")
+		}
+		form.Add(key, value)
 	}
 	return form, nil
 }
