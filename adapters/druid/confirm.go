@@ -42,7 +42,7 @@ func DecodeConfirm(body any) (*Confirmation, error) {
 	onlyMembers(&fe, "", root, "verb", "object", "context")
 	constant(&fe, root, "", "verb", "confirm")
 	c := &Confirmation{}
-	if ctx := object(&fe, root, "context", true); ctx != nil {
+	if ctx := object(&fe, root, "", "context", true); ctx != nil {
 		onlyMembers(&fe, "context.", ctx, "code")
 		c.Code = str(&fe, ctx, "context.", "code", true)
 		if len(c.Code) > maxCodeLen {
@@ -69,7 +69,7 @@ func DecodeResend(body any) (*Notification, error) {
 	}
 	onlyMembers(&fe, "", root, "verb", "object", "context")
 	constant(&fe, root, "", "verb", "request")
-	if ctx := object(&fe, root, "context", true); ctx != nil {
+	if ctx := object(&fe, root, "", "context", true); ctx != nil {
 		onlyMembers(&fe, "context.", ctx, "notificationType")
 		constant(&fe, ctx, "context.", "notificationType", notificationConfirm)
 	}
@@ -84,7 +84,7 @@ func DecodeResend(body any) (*Notification, error) {
 // and/or object.ids with one confirmable id. It returns the locator and
 // the path of the id named (""when none). needID requires the id.
 func userLocator(fe *fieldErrors, root map[string]any, needID bool) (update.Locator, string) {
-	obj := object(fe, root, "object", true)
+	obj := object(fe, root, "", "object", true)
 	if obj == nil {
 		return update.Locator{}, ""
 	}
@@ -97,7 +97,7 @@ func userLocator(fe *fieldErrors, root map[string]any, needID bool) (update.Loca
 		fe.add("object.id", "max", "must be at most %d bytes", maxNameLen)
 	}
 	var path, value string
-	if ids := object(fe, obj, "ids", false); ids != nil {
+	if ids := object(fe, obj, "object.", "ids", false); ids != nil {
 		if len(ids) != 1 {
 			fe.add("object.ids", "len", "must name exactly one of email, phone_number")
 		}

@@ -76,7 +76,7 @@ func DecodeUpdate(body any) (*Update, error) {
 	}
 	onlyMembers(&fe, "", root, "actor", "verb", "object", "source")
 	u := &Update{}
-	if actor := object(&fe, root, "actor", true); actor != nil {
+	if actor := object(&fe, root, "", "actor", true); actor != nil {
 		onlyMembers(&fe, "actor.", actor, "id", "objectType")
 		u.Actor = str(&fe, actor, "actor.", "id", true)
 		constant(&fe, actor, "actor.", "objectType", "application")
@@ -85,7 +85,7 @@ func DecodeUpdate(body any) (*Update, error) {
 	if u.Verb != "" && !slices.Contains(verbsUpdate, u.Verb) {
 		fe.add("verb", "oneof", "must be \"update\"")
 	}
-	if src := object(&fe, root, "source", true); src != nil {
+	if src := object(&fe, root, "", "source", true); src != nil {
 		onlyMembers(&fe, "source.", src, "id", "objectType")
 		u.Source = str(&fe, src, "source.", "id", true)
 		if u.Source != "" && !slices.Contains(sourceIDs, u.Source) {
@@ -93,7 +93,7 @@ func DecodeUpdate(body any) (*Update, error) {
 		}
 		constant(&fe, src, "source.", "objectType", "device")
 	}
-	if obj := object(&fe, root, "object", true); obj != nil {
+	if obj := object(&fe, root, "", "object", true); obj != nil {
 		decodeUser(&fe, obj, u)
 	}
 	if err := fe.err(); err != nil {
@@ -118,11 +118,11 @@ func decodeUser(fe *fieldErrors, obj map[string]any, u *Update) {
 	if len(u.UserID) > maxNameLen {
 		fe.add("object.id", "max", "must be at most %d bytes", maxNameLen)
 	}
-	if _, sent := obj["password"]; sent && obj["password"] != nil {
+	if obj["password"] != nil {
 		p := str(fe, obj, "object.", "password", false)
 		u.Password = &p
 	}
-	if ids := object(fe, obj, "ids", false); ids != nil {
+	if ids := object(fe, obj, "object.", "ids", false); ids != nil {
 		u.IDs = decodeIDs(fe, ids)
 	}
 	u.Datas = named(fe, obj, "datas")
@@ -178,7 +178,7 @@ func decodeIDs(fe *fieldErrors, ids map[string]any) map[string]ID {
 // named reads an object of named values (datas, assertions); nil when not
 // sent or null.
 func named(fe *fieldErrors, obj map[string]any, key string) map[string]any {
-	m := object(fe, obj, key, false)
+	m := object(fe, obj, "object.", key, false)
 	for k := range m {
 		if k == "" || len(k) > maxNameLen || strings.ContainsAny(k, "/~") {
 			fe.add("object."+key+"."+clip(k), "name", "names must be 1 to %d characters without / or ~", maxNameLen)
@@ -188,12 +188,10 @@ func named(fe *fieldErrors, obj map[string]any, key string) map[string]any {
 }
 
 // object returns obj[key] as an object; a missing or null member is nil
-// (an error when required), another type an error.
-func object(fe *fieldErrors, obj map[string]any, key string, required bool) map[string]any {
-	at := key
-	if key != "actor" && key != "object" && key != "source" {
-		at = "object." + key
-	}
+// (an error when required), another type an error. prefix is the vendor
+// path of obj, for the error.
+func object(fe *fieldErrors, obj map[string]any, prefix, key string, required bool) map[string]any {
+	at := prefix + key
 	v, ok := obj[key]
 	if !ok || v == nil {
 		if required {

@@ -64,6 +64,12 @@
 //     already used 400 "code has already been used", an expired code 400
 //     "code has expired"; five wrong codes lock the challenge. A resend
 //     within the cooldown (60 s) or beyond five codes a day is 429.
+//   - Accept and Accept-Language are read by nobody: answers are always
+//     JSON, and no message is translated.
+//   - An email or phone number restated in another spelling (case of the
+//     domain, national phone format) is the same value. A password equal
+//     to the stored one is no change, so repeating an update with its
+//     password is still 304.
 //   - Token errors use the same body shape as every other error, not
 //     OAuth's {"error": ...}. A missing code_challenge_method means plain
 //     (RFC 7636 section 4.3).
