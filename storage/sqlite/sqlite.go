@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"time"
 
-	sqlite "modernc.org/sqlite"
+	driver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/idupdate/idupdate/storage"
@@ -112,8 +112,8 @@ func dsn(path string, cfg config, readOnly bool) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Close closes the Store's connections. Calls after the first return the
-// same kind of error database/sql gives for a closed database.
+// Close closes the Store's connections; it may be called more than once.
+// Other methods called after Close return an error.
 func (s *Store) Close() error {
 	s.stmt.close()
 	return errors.Join(s.reader.Close(), s.writer.Close())
@@ -121,7 +121,7 @@ func (s *Store) Close() error {
 
 // sqliteCode returns the extended result code of a SQLite error, or 0.
 func sqliteCode(err error) int {
-	var se *sqlite.Error
+	var se *driver.Error
 	if errors.As(err, &se) {
 		return se.Code()
 	}

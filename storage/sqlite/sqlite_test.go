@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -24,4 +25,9 @@ func openStore(tb testing.TB, path string, opts ...sqlite.Option) *sqlite.Store 
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// at returns a fixed time n seconds into the tests' day.
+func at(n int) time.Time {
+	return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second)
 }
