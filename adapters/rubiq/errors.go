@@ -54,12 +54,12 @@ type row struct {
 // Success rows carry no engine code; they are found by their Rubiq code.
 var table = []row{
 	// 1003 outcomes.
-	{"", nil, Status{http.StatusOK, "200", "Account was successfully updated"}},
-	{"", nil, Status{http.StatusOK, "200.1", "A verification request has been dispatched"}},
-	{update.Throttled, reason("window"), Status{http.StatusOK, "200.2", "A verification request has not been dispatched, as the recent verification request limit has been reached"}},
-	{update.Throttled, nil, Status{http.StatusOK, "200.3", "A verification request has not been dispatched, as a previous verification has been sent within the last 2 minutes, or is still being processed"}},
+	{"", nil, Status{http.StatusOK, codeUpdated, "Account was successfully updated"}},
+	{"", nil, Status{http.StatusOK, codeDispatched, "A verification request has been dispatched"}},
+	{update.Throttled, reason(string(verify.WindowLimit)), Status{http.StatusOK, codeWindow, "A verification request has not been dispatched, as the recent verification request limit has been reached"}},
+	{update.Throttled, nil, Status{http.StatusOK, codeCooldown, "A verification request has not been dispatched, as a previous verification has been sent within the last 2 minutes, or is still being processed"}},
 	// 2004 outcome.
-	{"", nil, Status{http.StatusNoContent, "204", "Verified"}},
+	{"", nil, Status{http.StatusNoContent, codeVerified, "Verified"}},
 
 	{update.NotUnique, clashOn("/" + FieldEmail), Status{http.StatusBadRequest, "400.2", "Email address is not unique"}},
 	{update.NotUnique, holder(storage.Inactive), Status{http.StatusBadRequest, "400.5", "Mobile number is not unique (the mobile number belongs to an inactive entity)"}},
@@ -82,7 +82,7 @@ var table = []row{
 	{"", wraps(errUnauthenticated), Status{http.StatusUnauthorized, "401", "App token missing or not recognized"}},
 	{"", wraps(errMethod), Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
 	{"", wraps(errRoute), Status{http.StatusNotFound, "404", "Not found"}},
-	{update.Internal, nil, Status{http.StatusInternalServerError, "500", "Internal error"}},
+	{update.Internal, nil, Status{http.StatusInternalServerError, codeInternal, "Internal error"}},
 }
 
 // lookup returns the first row with the Rubiq code; it is how outcomes that
