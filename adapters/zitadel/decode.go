@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -428,22 +429,43 @@ func plainField(n *parse.ActionNode) bool {
 	return false
 }
 
-// decodeBody checks the nesting depth of body and decodes it strictly into
-// v. An empty body decodes as {}.
+// decodeBody checks body with merge.Decode (UTF-8, nesting depth, syntax,
+// repeated member names, which parsers disagree on) and then decodes it
+// strictly into v (unknown members and wrong types refused). An empty body
+// decodes as {}.
 func decodeBody(body []byte, maxDepth int, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if err := checkDepth(body, maxDepth); err != nil {
-		return err
+	if _, err := merge.Decode(body, merge.DecodeLimits{MaxDepth: maxDepth}); err != nil {
+		return bodyError(describeMergeError(err, maxDepth), err)
 	}
 	if err := httpx.DecodeStrict(body, v); err != nil {
-		return &update.Error{
-			Code: update.Malformed, Message: "invalid request body: " + describeDecodeError(err),
-			Fields: []update.FieldError{{Rule: ruleSyntax, Message: describeDecodeError(err)}}, Err: err,
-		}
+		return bodyError(describeDecodeError(err), err)
 	}
 	return nil
+}
+
+func bodyError(msg string, err error) *update.Error {
+	return &update.Error{
+		Code: update.Malformed, Message: "invalid request body: " + msg,
+		Fields: []update.FieldError{{Rule: ruleSyntax, Message: msg}}, Err: err,
+	}
+}
+
+// describeMergeError says what merge.Decode refused. Its messages name
+// positions and member names, never values.
+func describeMergeError(err error, maxDepth int) string {
+	var me *merge.Error
+	switch {
+	case errors.Is(err, merge.ErrTooDeep):
+		return fmt.Sprintf("the body nests deeper than %d levels", maxDepth)
+	case errors.As(err, &me) && me.Path != "":
+		return "at " + clip(me.Path, 100) + ": " + clip(me.Msg, 100)
+	case errors.As(err, &me):
+		return clip(me.Msg, 100)
+	}
+	return "the body is not well-formed JSON"
 }
 
 // describeDecodeError says what is wrong with a body without echoing its
@@ -479,40 +501,6 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// checkDepth refuses a body nested deeper than max before it is decoded,
-// so a deep body costs one linear scan and nothing more.
-func checkDepth(b []byte, max int) error {
-	depth, inString, escaped := 0, false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > max {
-				msg := fmt.Sprintf("the body nests deeper than %d levels", max)
-				return &update.Error{
-					Code:    update.Malformed,
-					Message: "invalid request body: " + msg,
-					Fields:  []update.FieldError{{Rule: ruleSyntax, Param: fmt.Sprint(max), Message: msg}},
-				}
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return nil
 }
 
 func malformed(fields []update.FieldError) *update.Error {
