@@ -39,6 +39,7 @@ const (
 	kindUserNotFound
 	kindPhoneNotFound
 	kindUserAlreadyExists
+	kindUserExisting
 	kindAborted
 	kindMethodNotAllowed
 	kindRouteNotFound
@@ -109,6 +110,8 @@ func lookup(k kind) row {
 		return row{grpcNotFound, http.StatusNotFound, "IDUPD-PHONE01", "Phone not found"}
 	case kindUserAlreadyExists:
 		return row{grpcAlreadyExists, http.StatusConflict, "IDUPD-USER01", "User already exists"}
+	case kindUserExisting:
+		return row{grpcFailedPrecondition, http.StatusBadRequest, "COMMAND-7yiox1isql", "User already exists"}
 	case kindAborted:
 		return row{grpcAborted, http.StatusConflict, "IDUPD-ABORT01", "The user was changed concurrently; retry"}
 	case kindMethodNotAllowed:
@@ -255,6 +258,9 @@ func classify(err error, op Op) kind {
 	case update.NotUnique:
 		return kindUserAlreadyExists
 	case update.Conflict:
+		if op == OpCreate && e.Reason == "exists" {
+			return kindUserExisting
+		}
 		return kindAborted
 	case update.TooLarge:
 		return kindTooLarge

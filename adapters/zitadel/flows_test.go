@@ -73,6 +73,18 @@ func TestCreate(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, status)
 		zerror(t, body, 7, "AUTHZ-HKJD33")
 	})
+	t.Run("ExistingIDRefused", func(t *testing.T) {
+		e := newEnv(t)
+		id := e.createUser(t, "donald")
+		before := e.state(t, id)
+		body := []byte(`{"userId":"` + id + `","username":"daisy","profile":{"givenName":"Daisy","familyName":"Duck"},"email":{"email":"daisy@example.com"}}`)
+
+		status, out := e.do(t, http.MethodPost, "/v2/users/human", zitadel.DemoAdminToken, body)
+
+		assert.Equal(t, http.StatusBadRequest, status)
+		zerror(t, out, 9, "COMMAND-7yiox1isql")
+		assert.Equal(t, before, e.state(t, id))
+	})
 	t.Run("MissingGivenNameRefused", func(t *testing.T) {
 		e := newEnv(t)
 
