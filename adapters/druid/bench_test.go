@@ -99,3 +99,60 @@ func BenchmarkUpdate(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPassword measures what the password check costs at the default
+// bcrypt cost: an update repeating the stored password (a dry run finds it
+// unchanged: 304) and one changing it (dry run, then the real hash),
+// beside the engine applying a new password alone.
+func BenchmarkPassword(b *testing.B) {
+	newEnvCost := func(b *testing.B) *env {
+		e := newEnvWith(b, func(cfg *druid.Config) { cfg.PasswordCost = 10 })
+		tok, ver := e.demoToken(b)
+		if resp := e.update(b, updateHeader(tok, druid.DemoEntryPoint), ver, fixture(b, "update_password.json")); resp.status != http.StatusOK {
+			b.Fatalf("status %d", resp.status)
+		}
+		return e
+	}
+	pw := []string{"correct-horse-battery", "another-long-password"}
+	b.Run("baseline-engine-new-password", func(b *testing.B) {
+		e := newEnvCost(b)
+		i := 0
+		for b.Loop() {
+			i++
+			_, err := e.eng.Apply(context.Background(), update.Request{
+				Type: druid.UserType, Locator: update.ByID(druid.DemoUserID), Client: druid.DemoClientID, Mode: update.Merge,
+				Doc: map[string]any{}, Secrets: map[string]update.SecretValue{"/password": {Plain: pw[i%2]}},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("http-same-password-304", func(b *testing.B) {
+		e := newEnvCost(b)
+		body := fixture(b, "update_password.json")
+		for b.Loop() {
+			e.clk.Advance(10 * time.Millisecond)
+			tok, ver := e.demoToken(b)
+			if resp := e.update(b, updateHeader(tok, druid.DemoEntryPoint), ver, body); resp.status != http.StatusNotModified {
+				b.Fatalf("status %d", resp.status)
+			}
+		}
+	})
+	b.Run("http-new-password-200", func(b *testing.B) {
+		e := newEnvCost(b)
+		bodies := [][]byte{
+			fixture(b, "update_password.json"),
+			bytes.Replace(fixture(b, "update_password.json"), []byte(pw[0]), []byte(pw[1]), 1),
+		}
+		i := 0
+		for b.Loop() {
+			i++
+			e.clk.Advance(10 * time.Millisecond)
+			tok, ver := e.demoToken(b)
+			if resp := e.update(b, updateHeader(tok, druid.DemoEntryPoint), ver, bodies[i%2]); resp.status != http.StatusOK {
+				b.Fatalf("status %d", resp.status)
+			}
+		}
+	})
+}

@@ -72,8 +72,15 @@ func testConfig(clk *clock) druid.Config {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, func(*druid.Config) {})
+}
+
+// newEnvWith is newEnv with the configuration changed by tune.
+func newEnvWith(tb testing.TB, tune func(*druid.Config)) *env {
+	tb.Helper()
 	clk := &clock{now: start}
 	cfg := testConfig(clk)
+	tune(&cfg)
 	rec := &verify.Recorder{}
 	eng, err := update.New(memory.New(), druid.Policy(cfg),
 		update.WithClock(clk.Now), update.WithDispatcher(rec), update.WithLogger(cfg.Logger))
