@@ -56,8 +56,10 @@ type Config struct {
 	// Default 5 per hour.
 	MaxSends   int
 	SendWindow time.Duration
-	// Now is the clock of the adapter. Default time.Now. The engine has
-	// its own clock (update.WithClock); give both the same function.
+	// Now is the clock of the deployment. Default time.Now. The adapter
+	// itself reads no time (codes, limits and change dates are the
+	// engine's); whoever builds the engine passes it to update.WithClock,
+	// so one setting drives both.
 	Now func() time.Time
 	// Logger receives internal errors (never secrets or codes).
 	// Default slog.Default().

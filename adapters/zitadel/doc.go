@@ -66,8 +66,11 @@
 //     "Password hash encoding not supported".
 //   - preferredLanguage "" clears the stored language (ZITADEL stores "und").
 //   - The JSON is read strictly: unknown members (and the proto's
-//     snake_case spellings) are refused with InvalidArgument; bodies are
-//     bounded (Config.MaxBodyBytes, Config.MaxDepth) and must be UTF-8.
+//     snake_case spellings), repeated member names, wrong types and
+//     trailing data are refused with InvalidArgument; bodies are bounded
+//     (Config.MaxBodyBytes, Config.MaxDepth) and must be UTF-8. A member
+//     sent as null counts as left out, as in protojson; isVerified: false
+//     counts as set, so it conflicts with sendCode or returnCode.
 //   - A body over the bound is ResourceExhausted with HTTP 413.
 //   - AddHumanUser: organization.orgId must be the admin token's own
 //     organisation (403 otherwise); organization.orgDomain, metadata, IDP
