@@ -211,15 +211,19 @@ func randomID() (string, error) {
 	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])>>1|1<<20), 10), nil
 }
 
-// write runs an update, replace, or attribute delete: read, plan against
-// what was read, apply expecting the version read. A Conflict from the
-// engine means another write came in between, so it is retried with a
-// fresh read; a precondition the client sent fails in Plan, never here.
+// write runs an update, replace, or attribute delete: read (when the call
+// needs it), plan against what was read, apply expecting the version read.
+// A Conflict from the engine means another write came in between, so it
+// is retried with a fresh read; a precondition the client sent fails in
+// Plan, never here.
 func (h *Handler) write(ctx context.Context, c *Call, client string) (map[string]any, error) {
 	for attempt := 0; ; attempt++ {
-		v, err := h.eng.Get(ctx, c.Type, c.Locator)
-		if err != nil {
-			return nil, err
+		var v *update.View
+		if NeedsRead(c) {
+			var err error
+			if v, err = h.eng.Get(ctx, c.Type, c.Locator); err != nil {
+				return nil, err
+			}
 		}
 		req, err := Plan(c, v, h.schema, client)
 		if err != nil {
@@ -237,7 +241,7 @@ func (h *Handler) write(ctx context.Context, c *Call, client string) (map[string
 		}
 		after := res.Record
 		if c.IncludeRecord && after == nil {
-			if after, err = h.eng.Get(ctx, c.Type, update.ByID(v.ID)); err != nil {
+			if after, err = h.eng.Get(ctx, c.Type, update.ByID(res.ID)); err != nil {
 				return nil, err
 			}
 		}

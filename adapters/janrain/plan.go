@@ -7,26 +7,43 @@ import (
 	"github.com/idupdate/idupdate/update"
 )
 
+// NeedsRead reports whether Plan needs the record as it is: for a path
+// (element ids to resolve, missing parents to create) or for created and
+// lastUpdated preconditions. A write of the whole record needs none.
+func NeedsRead(c *Call) bool {
+	return len(c.Path) > 0 || c.Created != nil || c.LastUpdated != nil || c.Op == OpDelete
+}
+
 // Plan turns a write Call into the engine request for the record v as it
 // was read: preconditions are checked against v at Capture's precision,
 // plural element ids are resolved to indices in v, and the request
 // expects v's version, so a concurrent write in between makes the engine
-// answer Conflict instead of writing to the wrong element.
+// answer Conflict instead of writing to the wrong element. v may be nil
+// when NeedsRead(c) is false: the request then locates the record by the
+// call's own locator and expects nothing.
 //
 // A nil request with a nil error means there is nothing to do (deleting an
 // attribute that is already absent). Plan does not handle the deletion of
 // a whole record.
 func Plan(c *Call, v *update.View, s *Schema, client string) (*update.Request, error) {
+	if v == nil {
+		if NeedsRead(c) {
+			return nil, newArgError(update.Internal, "", "", "the record must be read first")
+		}
+		v = &update.View{}
+	}
 	if c.Created != nil && !sameTime(*c.Created, v.Created) {
 		return nil, newArgError(update.Conflict, "", "created", "created does not match the record's "+FormatTime(v.Created))
 	}
 	if c.LastUpdated != nil && !sameTime(*c.LastUpdated, v.Updated) {
 		return nil, newArgError(update.Conflict, "", "lastUpdated", "lastUpdated does not match the record's "+FormatTime(v.Updated))
 	}
-	version := v.Version
 	req := &update.Request{
-		Type: c.Type, Locator: update.ByID(v.ID), Client: client, Actor: client,
-		Expect: update.Expect{Version: &version}, IncludeRecord: c.IncludeRecord,
+		Type: c.Type, Locator: c.Locator, Client: client, Actor: client, IncludeRecord: c.IncludeRecord,
+	}
+	if v.ID != "" {
+		version := v.Version
+		req.Locator, req.Expect.Version = update.ByID(v.ID), &version
 	}
 	ptr, _, exists, err := c.Path.Resolve(v.Doc)
 	if err != nil {

@@ -284,6 +284,23 @@ func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
 		require.NoError(t, err)
 		assert.Nil(t, req)
 	})
+	t.Run("WholeRecordWriteNeedsNoRead", func(t *testing.T) {
+		loc := update.ByKey("ext:uuid", janrain.DemoUUID)
+		c := &janrain.Call{Op: janrain.OpUpdate, Type: janrain.TypeUser, Locator: loc, Value: map[string]any{"givenName": "M"}}
+		require.False(t, janrain.NeedsRead(c))
+		req, err := janrain.Plan(c, nil, s, "client")
+		require.NoError(t, err)
+		assert.Equal(t, loc, req.Locator)
+		assert.Nil(t, req.Expect.Version)
+		assert.Equal(t, map[string]any{"givenName": "M"}, req.Doc)
+	})
+	t.Run("PathWriteWithoutReadIsRefused", func(t *testing.T) {
+		p, _ := janrain.ParsePath("/statuses#5253")
+		c := &janrain.Call{Op: janrain.OpUpdate, Path: p, Value: map[string]any{}}
+		require.True(t, janrain.NeedsRead(c))
+		_, err := janrain.Plan(c, nil, s, "client")
+		assert.Error(t, err)
+	})
 	t.Run("StaleCreatedIsConflict", func(t *testing.T) {
 		stale := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 		_, err := janrain.Plan(&janrain.Call{Op: janrain.OpUpdate, Created: &stale}, v, s, "client")
