@@ -134,7 +134,7 @@ func userLocator(fe *fieldErrors, root map[string]any, needID bool) (update.Loca
 	return update.ByKey(path, value), path
 }
 
-func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 	client, entry, body, err := h.entryRequest(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -155,7 +155,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, statusOK, Body{Result: Outcome{Status: statusOK}})
 }
 
-func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveResend(w http.ResponseWriter, r *http.Request) {
 	client, entry, body, err := h.entryRequest(r)
 	if err != nil {
 		h.fail(w, r, err)

@@ -72,5 +72,8 @@
 //     password is still 304.
 //   - Token errors use the same body shape as every other error, not
 //     OAuth's {"error": ...}. A missing code_challenge_method means plain
-//     (RFC 7636 section 4.3).
+//     (RFC 7636 section 4.3). The optional scope parameter narrows the
+//     token to scopes the client holds (Client.Scopes, default "update");
+//     asking for another is 403. A wrong client secret is 401, a client
+//     not allowed the challenge-code flow 403.
 package druid

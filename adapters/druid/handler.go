@@ -68,10 +68,10 @@ func New(eng *update.Engine, cfg Config) (*Handler, error) {
 // and the same paths for any other method, answered 405 in DRUID's body.
 func (h *Handler) Register(mux *http.ServeMux) {
 	routes := map[string]http.HandlerFunc{
-		PathToken:   h.token,
-		PathUpdate:  h.update,
-		PathConfirm: h.confirm,
-		PathResend:  h.resend,
+		PathToken:   h.serveToken,
+		PathUpdate:  h.serveUpdate,
+		PathConfirm: h.serveConfirm,
+		PathResend:  h.serveResend,
 	}
 	for path, fn := range routes {
 		mux.HandleFunc("POST "+path, fn)
@@ -101,7 +101,7 @@ type TokenResponse struct {
 	Scope       string `json:"scope"`
 }
 
-func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -200,7 +200,7 @@ func grantedScopes(cl Client, asked string) ([]string, error) {
 	return out, nil
 }
 
-func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	client, err := h.redeem(r)
 	if err != nil {
 		h.fail(w, r, err)

@@ -16,8 +16,10 @@ type Caller struct {
 }
 
 // Request turns u into the engine's replacement of the user, given the
-// user as it is now (current, read with the engine's Get) and the caller. The request carries Expect.Version of current, so
-// a write between the read and the update is a Conflict, not lost.
+// user as it is now (current, read with the engine's Get) and the caller.
+// The request carries Expect.Version of current, so a write between the
+// read and the update is a Conflict, not lost. A nil current sets no
+// precondition and treats no id as confirmed.
 //
 // It refuses (Invalid, naming each one) to leave out an email or phone
 // number that is confirmed: DRUID lets a confirmed id be replaced, never
