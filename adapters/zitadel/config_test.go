@@ -1,7 +1,10 @@
 package zitadel_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -74,4 +77,27 @@ func TestRegisterOnSharedMux(t *testing.T) {
 	rec = httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/entity", nil))
 	assert.Equal(t, http.StatusTeapot, rec.Code, "other vendors' paths stay theirs")
+}
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	var logs bytes.Buffer
+	cfg := zitadel.DemoConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnvWith(t, cfg)
+	e.rec.FailWith(errors.New("mail relay down"))
+
+	status, body := e.update(t, zitadel.DemoAdminToken,
+		[]byte(`{"email":{"email":"new@example.com"},"password":{"password":{"password":"L0gged-Never!"}}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	status, body = e.update(t, zitadel.DemoAdminToken, []byte(`{"phone":{"phone":"+41791112233","returnCode":{}}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	code := change(t, body).PhoneCode
+	require.NotEmpty(t, code)
+
+	assert.Contains(t, logs.String(), "verification code not sent", "the failed send is logged")
+	assert.NotContains(t, logs.String(), "L0gged-Never!")
+	assert.NotContains(t, logs.String(), code)
+	v, err := e.eng.Get(context.Background(), zitadel.EntityType, update.ByID(zitadel.DemoUserID))
+	require.NoError(t, err)
+	assert.Equal(t, "new@example.com", v.Doc["email"].(map[string]any)["email"], "the change stands; the code can be resent")
 }

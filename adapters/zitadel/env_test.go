@@ -60,6 +60,9 @@ func newEnvWith(tb testing.TB, cfg zitadel.Config) *env {
 	rec := &verify.Recorder{}
 	cfg.Now = clk.Now
 	opts := append(zitadel.Options(), update.WithClock(clk.Now), update.WithDispatcher(rec))
+	if cfg.Logger != nil {
+		opts = append(opts, update.WithLogger(cfg.Logger))
+	}
 	eng, err := update.New(memory.New(), zitadel.Policy(cfg), opts...)
 	require.NoError(tb, err)
 	require.NoError(tb, zitadel.SeedDemo(context.Background(), eng))
