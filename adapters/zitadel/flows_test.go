@@ -370,3 +370,26 @@ func TestPermissions(t *testing.T) {
 		})
 	}
 }
+
+func TestChangeWithinCooldownIsAppliedButNotSent(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.update(t, zitadel.DemoAdminToken, []byte(`{"email":{"email":"one@example.com"}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	e.clk.Advance(10 * time.Second)
+
+	status, body = e.update(t, zitadel.DemoAdminToken, []byte(`{"email":{"email":"two@example.com"}}`))
+
+	require.Equal(t, http.StatusOK, status, string(body))
+	assert.Equal(t, zitadel.Email{Email: "two@example.com"}, e.user(t).Human.Email)
+	_, sent := e.rec.CodeFor("two@example.com")
+	assert.False(t, sent, "the limiter holds the second code back")
+	e.clk.Advance(time.Minute)
+	status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/email/resend", zitadel.DemoSelfToken, nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	code, sent := e.rec.CodeFor("two@example.com")
+	require.True(t, sent, "a resend after the cooldown sends it")
+	status, body = e.do(t, http.MethodPost, "/v2/users/"+zitadel.DemoUserID+"/email/verify",
+		zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	assert.True(t, e.user(t).Human.Email.IsVerified)
+}
