@@ -53,7 +53,9 @@
 //   - Resends are limited: Config.ResendCooldown between two codes (default
 //     one minute) and Config.MaxSends per Config.SendWindow (default 5 per
 //     hour); a refused resend is ResourceExhausted, HTTP 429. ZITADEL has no
-//     limit, which let users' inboxes be flooded.
+//     limit, which let users' inboxes be flooded. The limits also cover
+//     changes: a new address within the cooldown is written (unverified) but
+//     its code is held back until a resend after the cooldown.
 //   - Email addresses are trimmed and their domain lower-cased before they
 //     are compared and stored; "Name <a@b.c>" forms are refused.
 //   - Usernames are unique per store (ZITADEL: per instance or organisation,
