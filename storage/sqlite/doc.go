@@ -11,13 +11,15 @@
 // is either wholly there or wholly absent: a record, its keys, its pending
 // challenges and its history event always commit together.
 // WithSynchronousNormal gives up the power-loss half of that promise for
-// faster commits.
+// faster commits. The package's tests check the process-crash half by
+// killing a writer with SIGKILL; the power-loss half rests on SQLite's
+// documented behaviour of WAL with synchronous=FULL.
 //
 // # Concurrency
 //
 // A Store is safe for concurrent use. Every write goes through one
-// connection and begins with BEGIN IMMEDIATE, so writers in the process take
-// turns on a Go mutex in database/sql and never fail with SQLITE_BUSY
+// connection and begins with BEGIN IMMEDIATE, so writers in the process
+// queue for that connection in database/sql and never fail with SQLITE_BUSY
 // against each other; an Update's read-modify-write cycle holds the write
 // lock from its read to its commit, so no update is lost. Get, Find and
 // History use a separate pool of read-only connections (4 by default, see
