@@ -68,6 +68,12 @@
 //     sending id or uuid to entity.create is 320 id_in_new_record.
 //   - An update that another write overtakes between the read that
 //     resolves element ids and the write is retried (Config.Retries).
-//   - No rate limiting: 510 api_limit_error is mapped (from the engine's
-//     Throttled) but nothing here produces it.
+//   - No rate limiting: 510 api_limit_error (status 429) is mapped from the
+//     engine's Throttled, but nothing the entity operations do produces it.
+//   - Objects are closed: a member the schema does not declare, at any
+//     depth, is 223 unknown_attribute, also inside a declared object or a
+//     plural element.
+//   - A repeated parameter, or value together with attributes, is 201
+//     duplicate_argument; entity.delete with a blank attribute_name is 200
+//     (it never widens to deleting the record).
 package janrain

@@ -36,6 +36,10 @@ func newArgError(code update.Code, rule, arg, msg string) error {
 	return &argError{code: code, rule: rule, arg: arg, msg: msg}
 }
 
+// okStatus is the status of every successful answer; Capture tells
+// success from failure by the body's stat, and so do its clients.
+const okStatus = http.StatusOK
+
 // capture is one row of the error table: the HTTP status and Capture's
 // numeric code and error name.
 type capture struct {
@@ -75,8 +79,6 @@ var errorTable = map[errorKey]capture{
 	{update.Invalid, update.RuleRequired}:  {http.StatusBadRequest, 362, "missing_required_attribute"},
 	{update.Invalid, ruleLength}:           {http.StatusBadRequest, 363, "length_violation"},
 	{update.Invalid, update.RuleLimit}:     {http.StatusBadRequest, 363, "length_violation"},
-	{update.Invalid, update.RuleElement}:   {http.StatusBadRequest, 310, "record_not_found"},
-	{update.Invalid, update.RuleGrant}:     {http.StatusForbidden, 403, "client_permission_error"},
 	{update.Immutable, ""}:                 {http.StatusBadRequest, 234, "reserved_attribute"},
 	{update.NotUnique, ""}:                 {http.StatusBadRequest, 361, "unique_violation"},
 	{update.NotUnique, ruleEmailInUse}:     {http.StatusBadRequest, 380, "email_address_in_use"},

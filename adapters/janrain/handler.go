@@ -87,7 +87,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
 		return
 	}
 	if op.writes() && !class.canWrite() || !op.writes() && !class.canRead() {
-		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("a %s client may not call %s", class, op)), nil)
+		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("clients of class %s may not call %s", class, op)), nil)
 		return
 	}
 	form, err := h.readForm(r)
@@ -115,7 +115,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
 		h.fail(w, r, op, client, err, call)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, body)
+	httpx.WriteJSON(w, okStatus, body)
 }
 
 // readForm reads the bounded body as a form.
