@@ -1,0 +1,54 @@
+package janrain_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/storage/memory"
+	"github.com/idupdate/idupdate/update"
+)
+
+// Example wires the adapter over a memory store with the demo clients and
+// records, then updates plural element 5253 as the vendor's example 2
+// does.
+func Example() {
+	cfg := janrain.DemoConfig()
+	eng, err := update.New(memory.New(), janrain.Policy(cfg), janrain.Options()...)
+	if err != nil {
+		panic(err)
+	}
+	if err := janrain.SeedDemo(context.Background(), eng); err != nil {
+		panic(err)
+	}
+	h, err := janrain.New(eng, cfg)
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	form := url.Values{
+		"type_name":      {"user"},
+		"id":             {"5252"},
+		"attribute_name": {"/statuses#5253"},
+		"value":          {`{"status":"active"}`},
+		"include_record": {"true"},
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/entity.update", strings.NewReader(form.Encode()))
+	req.SetBasicAuth("sgnyvus6pc4jm7khr2neq5gs89gbr2eq", "wt4c3un9wkkcfvyknqx44ync476afs68")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.StatusCode, " ", string(body))
+	// Output: 200 {"result":{"id":5253,"status":"active"},"stat":"ok"}
+}
