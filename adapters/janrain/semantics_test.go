@@ -230,6 +230,13 @@ func TestIncludeRecord_ReturnsRecordOrSubtree(t *testing.T) {
 
 	r = e.ok(t, "entity.update", "id", janrain.DemoID, "value", `{"givenName":"Other"}`)
 	assert.NotContains(t, r.body, "result")
+
+	r = e.ok(t, "entity.update", "id", janrain.DemoID, "value", `{"givenName":"Other"}`, "include_record", "true")
+	assert.Equal(t, "Other", r.body["result"].(map[string]any)["givenName"], "an unchanged record is returned too")
+
+	r = e.ok(t, "entity.delete", "id", janrain.DemoID, "attribute_name", "/statuses#5253", "include_record", "true")
+	assert.Contains(t, r.body, "result")
+	assert.Nil(t, r.body["result"], "the deleted element is gone")
 }
 
 func TestNestedAttribute_CreatesMissingParent(t *testing.T) {
