@@ -10,6 +10,9 @@
 // in Go may also use float64 and the integer types; Equal treats them as
 // numbers. Other Go types are treated as opaque scalars.
 //
+// The operations recurse once per level of nesting, so documents and
+// patches from outside should come through Decode with a MaxDepth.
+//
 // # Copy-on-write
 //
 // No function modifies its inputs: not the document, not the patch, not
@@ -78,9 +81,13 @@
 //
 // # Patch
 //
-// Patch applies RFC 6902 operations all or nothing, with strict RFC 6901
-// indices. Its results agree with github.com/evanphx/json-patch/v5 (with
-// negative indices disabled), which the tests check on generated input.
+// Patch applies RFC 6902 operations all or nothing, in memory and
+// copy-on-write, with strict RFC 6901 indices. The tests check it against
+// github.com/evanphx/json-patch/v5 (negative indices disabled) on generated
+// input. Patch departs from that library where the library departs from
+// the RFCs: "test" compares numbers by value (1 equals 1.0) and handles
+// null correctly; a path through a member named "" ("//x") is followed, not
+// ignored; and moving a value into its own child is refused (ErrInvalid).
 //
 // # Change lists
 //

@@ -1,6 +1,7 @@
 package merge
 
-// Change is one entry of a change list: what happened at one path.
+// Change is one entry of a change list: what happened at one path. Old and
+// New share memory with the documents involved; treat them as read-only.
 type Change struct {
 	Path string `json:"path"`          // JSON Pointer (RFC 6901)
 	Op   string `json:"op"`            // "add", "replace" or "remove"
@@ -54,9 +55,10 @@ type ArrayRule struct {
 	MergeElements bool
 }
 
-// Options tune Merge.
+// Options tune Merge and MergeAt. The zero Options is plain RFC 7386.
 type Options struct {
 	// Array returns the rule for the array sent at path (a concrete JSON
 	// Pointer, with element indices). Nil means ArrayReplace everywhere.
+	// It is called once per array in the patch, from the calling goroutine.
 	Array func(path string) ArrayRule
 }
