@@ -86,6 +86,7 @@ func (e *Engine) confirm(s *schema, req *ConfirmRequest, rec *storage.Record) (*
 		tries = []int{pick}
 	}
 	var failure error
+	counted := false
 	for _, i := range tries {
 		r := s.ruleAt(mustSegs(pending[i].Path))
 		if r == nil {
@@ -95,10 +96,16 @@ func (e *Engine) confirm(s *schema, req *ConfirmRequest, rec *storage.Record) (*
 		err := ch.Check(e.codes, verify.Normalize(req.Code, r.code), now, r.attempts)
 		pending[i] = ch
 		if err != nil {
-			failure = checkError(err)
+			if failure == nil || !errors.Is(err, verify.ErrNoCode) {
+				failure = checkError(err)
+			}
+			counted = counted || !errors.Is(err, verify.ErrNoCode)
 			continue
 		}
 		return e.confirmed(s, req.Actor, req.Client, rec, pending, i, r, now)
+	}
+	if !counted {
+		return &outcome{err: failure}, nil // no code was ever issued: nothing to count
 	}
 	// Persist the counted attempt (or the expiry) and report the failure.
 	rec.Pending = pending
@@ -148,6 +155,8 @@ func checkError(err error) error {
 		return &Error{Code: Expired, Message: "the code has expired", Err: err}
 	case errors.Is(err, verify.ErrLocked):
 		return &Error{Code: Locked, Message: "too many wrong codes; request a new change", Err: err}
+	case errors.Is(err, verify.ErrNoCode):
+		return &Error{Code: NothingPending, Message: "no code has been sent yet; ask for one", Reason: "no_code", Err: err}
 	case errors.Is(err, verify.ErrUsed):
 		return &Error{Code: NothingPending, Message: "the code has already been used", Reason: "confirmed", Err: err}
 	}

@@ -67,8 +67,10 @@ type Error struct {
 	// Holder is set on NotUnique: the state of the record that holds the
 	// value, and which key clashed.
 	Holder *storage.NotUniqueError
-	// Reason refines Throttled ("cooldown" or "window") and NothingPending
-	// ("none", "confirmed": the code was already used).
+	// Reason refines some codes: Throttled ("cooldown", "window"),
+	// NothingPending ("none"; "confirmed": the code was already used;
+	// "no_code": the challenge waits for a code, its send was throttled),
+	// Conflict ("version", "created", "updated", "exists", "concurrent").
 	Reason string
 	Err    error
 }

@@ -179,6 +179,9 @@ func expectConfirm(ch *modelChallenge, right bool, now time.Time, maxAttempts in
 	case verify.Expired:
 		return update.Expired
 	}
+	if ch.code == "" {
+		return update.NothingPending // throttled: no code was issued, nothing is counted
+	}
 	if !now.Before(ch.expires) {
 		ch.state = verify.Expired
 		return update.Expired

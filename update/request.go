@@ -180,7 +180,10 @@ type PendingInfo struct {
 	Held bool
 	// Dispatched: the code went to the dispatcher.
 	Dispatched bool
-	// Throttled is "" or the limiter's reason: "cooldown" or "window".
+	// Throttled is "" when the code went out (or was returned), else why
+	// not: "cooldown" or "window" (the limiter refused; the challenge has no
+	// code until a Resend), or "pending" (the same value already waits for
+	// its code, so nothing new was issued).
 	Throttled string
 	// DispatchError says why a send failed; the challenge stays open and
 	// Resend can retry.

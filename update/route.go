@@ -207,21 +207,23 @@ func (rt *routing) keptAt(path string) int {
 	return -1
 }
 
-// issue gives ch a fresh code and decides whether it may go out now. A
-// throttled challenge still gets a code hash (nobody learns the code), so
-// a later Resend is the only way to a usable code.
+// issue gives ch a fresh code if the limiter lets one go out now. A
+// throttled challenge gets no code at all (nobody could learn it): it waits
+// for a Resend, and a confirm against it is NothingPending.
 func (e *Engine) issue(ch *verify.Challenge, r *rule, d prepDelivery, now time.Time) (issued, error) {
+	ch.Expires = now.Add(r.code.TTL)
+	ch.Attempts = 0
+	ch.CodeHash = nil
+	dec := r.limiter.Decide(ch.Sends, now)
+	if dec != verify.Allowed {
+		return issued{delivery: d, decision: dec}, nil
+	}
 	code, err := verify.NewCode(r.code)
 	if err != nil {
 		return issued{}, &Error{Code: Internal, Message: "internal error", Err: err}
 	}
 	ch.CodeHash = e.codes.Hash(ch.ID, code)
-	ch.Expires = now.Add(r.code.TTL)
-	ch.Attempts = 0
-	dec := r.limiter.Decide(ch.Sends, now)
-	if dec == verify.Allowed {
-		ch.Sends = append(ch.Sends, now)
-	}
+	ch.Sends = append(ch.Sends, now)
 	return issued{code: code, delivery: d, decision: dec}, nil
 }
 

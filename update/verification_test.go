@@ -196,8 +196,18 @@ func TestUpdateThrottledStillHolds(t *testing.T) {
 	v := f.get(t, "u1")
 	require.Len(t, v.Pending, 1, "one open challenge per path")
 
+	snap := f.snapshot(t, "u1")
 	_, err = confirm(f, "/email", lastCode(t, f, "one@example.com"))
-	assert.Equal(t, update.CodeMismatch, update.ErrorCode(err), "the superseded challenge's code is dead")
+	assert.Equal(t, update.NothingPending, update.ErrorCode(err), "the superseded challenge's code is dead")
+	assert.Equal(t, "no_code", update.AsError(err).Reason, "the throttled challenge has no code yet")
+	assert.Equal(t, snap, f.snapshot(t, "u1"), "no attempt is counted against a challenge without a code")
+
+	f.clock.Advance(2 * time.Minute)
+	_, err = f.eng.Resend(ctx, update.ResendRequest{Type: "user", Locator: update.ByID("u1"), Client: "app", Path: "/email"})
+	require.NoError(t, err)
+	_, err = confirm(f, "/email", lastCode(t, f, "two@example.com"))
+	require.NoError(t, err)
+	assert.Equal(t, "two@example.com", f.get(t, "u1").Doc["email"])
 }
 
 func TestResendSameValueIsNothingNew(t *testing.T) {
