@@ -336,3 +336,45 @@ func TestMergeAt(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeUpsertKeyForms(t *testing.T) {
+	tests := []struct {
+		name, stored, sent string
+		match              bool
+	}{
+		{"IntegerMatchesItsString", `5253`, `"5253"`, true},
+		{"StringMatchesItsInteger", `"5253"`, `5253`, true},
+		{"NumberSpellingsMatch", `5253`, `5.253e3`, true},
+		{"DecimalMatchesItsString", `1.50`, `"1.5"`, true},
+		{"NegativeMatches", `-7`, `"-7.0"`, true},
+		{"HugeExponentsMatch", `1e999999999999999999999`, `"10e999999999999999999998"`, true},
+		{"LeadingZeroStringIsNotTheNumber", `5253`, `"05253"`, false},
+		{"OtherNumberDoesNotMatch", `5253`, `5254`, false},
+		{"StringsMatchExactly", `"Ab"`, `"Ab"`, true},
+		{"StringsAreCaseSensitive", `"Ab"`, `"ab"`, false},
+		{"BoolMatchesItsString", `true`, `"true"`, true},
+		{"DecimalMatchesItself", `0.25`, `0.25`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := decode(t, `{"statuses":[{"id":`+tt.stored+`,"v":1}]}`)
+			patch := decode(t, `{"statuses":[{"id":`+tt.sent+`,"v":2}]}`)
+			got, _, err := merge.Merge(doc, patch, upsertOptions(true, nil))
+			if !tt.match {
+				assert.ErrorIs(t, err, merge.ErrKeyNotFound)
+				return
+			}
+			require.NoError(t, err)
+			want := decode(t, `{"statuses":[{"id":`+tt.stored+`,"v":2}]}`)
+			assert.True(t, identical(want, got), "the stored key keeps its spelling: got %s", encode(t, got))
+		})
+	}
+	t.Run("GoNumbersMatchDecodedNumbers", func(t *testing.T) {
+		doc := map[string]any{"statuses": []any{map[string]any{"id": 3, "v": 1}, map[string]any{"id": 0.5, "v": 1}}}
+		patch := map[string]any{"statuses": []any{map[string]any{"id": json.Number("3.0"), "v": 2}, map[string]any{"id": "0.5", "v": 2}}}
+		got, changes, err := merge.Merge(doc, patch, upsertOptions(true, nil))
+		require.NoError(t, err)
+		assert.Len(t, changes, 2)
+		assert.True(t, merge.Equal(map[string]any{"statuses": []any{map[string]any{"id": 3, "v": 2}, map[string]any{"id": 0.5, "v": 2}}}, got))
+	})
+}
