@@ -66,6 +66,7 @@ func TestSeedExample2_UpdatesPluralElement5253WithAWorkingCredential(t *testing.
 		before := e.snapshot(t, janrain.DemoID)
 		r := send(t, parseCurl(t, text).request(t, e.srv.URL))
 		assert.Equal(t, 401, r.status)
+		assert.Contains(t, r.header.Get("WWW-Authenticate"), "Basic")
 		assert.Equal(t, "client_permission_error", r.body["error"])
 		assert.Equal(t, before, e.snapshot(t, janrain.DemoID))
 	})
