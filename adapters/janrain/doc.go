@@ -36,7 +36,7 @@
 //   - attribute_name: "/plural#ID" selects a plural element, "/a/b" a nested
 //     object attribute, "/plural#ID/field" a field inside an element.
 //   - Plural element ids are integers unique within their plural (the
-//     engine's integer key generator), not across the whole store.
+//     engine's integer element keys, KeyGenInt), not across the whole store.
 //   - Example 3 of the vendor's entity.update page sends value='{"Gary
 //     Jackson"}', which is not JSON: it gets error 200 invalid_argument
 //     naming value, with a description showing the intended form

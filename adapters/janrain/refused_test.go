@@ -27,7 +27,7 @@ type refusedCase struct {
 	ContentType *string     `json:"contentType"`
 	Form        [][2]string `json:"form"`
 	Body        *string     `json:"body"`
-	Generate    string      `json:"generate"`
+	Build       string      `json:"build"`
 	Status      int         `json:"status"`
 	Code        int         `json:"code"`
 	Argument    string      `json:"argument"`
@@ -62,14 +62,14 @@ func authHeader(name string) string {
 	return name
 }
 
-// body builds a case's request body. Generated bodies are the ones a
+// body builds a case's request body. Bodies built here are the ones a
 // fixture file cannot hold well: 10 MB, invalid UTF-8, deep nesting.
 func (c refusedCase) body() string {
 	v := url.Values{}
 	for _, kv := range c.Form {
 		v.Add(kv[0], kv[1])
 	}
-	switch c.Generate {
+	switch c.Build {
 	case "deep":
 		v.Set("value", `{"primaryAddress":`+strings.Repeat(`{"city":`, 40)+`"x"`+strings.Repeat("}", 41))
 	case "huge":
