@@ -126,7 +126,7 @@ func applySecrets(rec *storage.Record, p *prepared) ([]storage.Change, map[strin
 		old, had := rec.Secrets[path]
 		if ps.current != "" && (!had || !secretMatches(old, ps.current)) {
 			return nil, nil, &Error{Code: CodeMismatch, Message: "the current value does not match",
-				Fields: []FieldError{{Path: path, Rule: "current", Message: "does not match the current value"}}}
+				Fields: []FieldError{{Path: path, Rule: RuleCurrent, Message: "does not match the current value"}}}
 		}
 		out[path] = ps.hash
 		c := storage.Change{Path: path, Op: merge.OpAdd, New: Redacted}
@@ -225,11 +225,11 @@ func (e *Engine) storeError(err error) error {
 	case errors.Is(err, storage.ErrNotUnique):
 		return &Error{Code: NotUnique, Message: "a unique value is already in use", Err: err}
 	case errors.Is(err, storage.ErrNotFound):
-		return &Error{Code: NotFound, Message: "record not found", Err: err, Reason: "record"}
+		return &Error{Code: NotFound, Message: "record not found", Err: err, Reason: ReasonRecord}
 	case errors.Is(err, storage.ErrExists):
-		return &Error{Code: Conflict, Message: "a record with that id exists", Err: err, Reason: "exists"}
+		return &Error{Code: Conflict, Message: "a record with that id exists", Err: err, Reason: ReasonExists}
 	case errors.Is(err, storage.ErrConflict):
-		return &Error{Code: Conflict, Message: "the record changed concurrently; try again", Err: err, Reason: "concurrent"}
+		return &Error{Code: Conflict, Message: "the record changed concurrently; try again", Err: err, Reason: ReasonConcurrent}
 	}
 	e.log.Error("store failed", "err", err)
 	return &Error{Code: Internal, Message: "internal error", Err: err}
@@ -237,7 +237,7 @@ func (e *Engine) storeError(err error) error {
 
 // finish builds the result, dispatches codes and notifies the observer.
 func (e *Engine) finish(ctx context.Context, s *schema, rec *storage.Record, o *outcome, req *Request, p *prepared) *Result {
-	res := &Result{ID: rec.ID, Version: rec.Version, Updated: rec.Updated, DryRun: req.DryRun}
+	res := &Result{ID: rec.ID, Version: rec.Version, Created: rec.Created, Updated: rec.Updated, DryRun: req.DryRun}
 	if o == nil {
 		o = &outcome{}
 	}

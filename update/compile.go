@@ -390,7 +390,7 @@ func (c *compiled) grant(client string) (Grant, error) {
 func (c *compiled) schemaOf(typ string) (*schema, error) {
 	s, ok := c.types[typ]
 	if !ok {
-		return nil, &Error{Code: NotFound, Message: fmt.Sprintf("unknown entity type %q", typ), Reason: "type"}
+		return nil, &Error{Code: NotFound, Message: fmt.Sprintf("unknown entity type %q", typ), Reason: ReasonType}
 	}
 	return s, nil
 }

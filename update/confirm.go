@@ -132,7 +132,7 @@ func (e *Engine) confirmed(s *schema, actor, client string, rec *storage.Record,
 	} else if cur, _ := getPath(rec.Doc, r.segs); !merge.Equal(cur, v) {
 		// The value changed since the code went out, without superseding
 		// the challenge (a direct store edit): the code no longer proves it.
-		return nil, &Error{Code: NothingPending, Message: "the value to verify has changed", Reason: "changed"}
+		return nil, &Error{Code: NothingPending, Message: "the value to verify has changed", Reason: ReasonChanged}
 	}
 	rt.setVerified(r, true)
 	keys, err := s.computeKeys(rec.Keys, rt.doc, pending)
@@ -156,11 +156,11 @@ func checkError(err error) error {
 	case errors.Is(err, verify.ErrLocked):
 		return &Error{Code: Locked, Message: "too many wrong codes; request a new change", Err: err}
 	case errors.Is(err, verify.ErrNoCode):
-		return &Error{Code: NothingPending, Message: "no code has been sent yet; ask for one", Reason: "no_code", Err: err}
+		return &Error{Code: NothingPending, Message: "no code has been sent yet; ask for one", Reason: ReasonNoCode, Err: err}
 	case errors.Is(err, verify.ErrUsed):
-		return &Error{Code: NothingPending, Message: "the code has already been used", Reason: "confirmed", Err: err}
+		return &Error{Code: NothingPending, Message: "the code has already been used", Reason: ReasonConfirmed, Err: err}
 	}
-	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none", Err: err}
+	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone, Err: err}
 }
 
 // closedError explains why no challenge is open.
@@ -175,10 +175,10 @@ func closedError(all []verify.Challenge, idx []int) error {
 	}
 	for _, i := range idx {
 		if all[i].State == verify.Confirmed {
-			return &Error{Code: NothingPending, Message: "the code has already been used", Reason: "confirmed"}
+			return &Error{Code: NothingPending, Message: "the code has already been used", Reason: ReasonConfirmed}
 		}
 	}
-	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none"}
+	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone}
 }
 
 // Resend issues a new code for the challenge at req.Path; the old code
@@ -216,21 +216,21 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 			}
 		}
 		if i < 0 {
-			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none"}
+			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone}
 		}
 		switch rec.Pending[i].State {
 		case verify.Pending, verify.Expired:
 		case verify.Locked:
 			return nil, &Error{Code: Locked, Message: "too many wrong codes; request a new change"}
 		case verify.Confirmed:
-			return nil, &Error{Code: NothingPending, Message: "the value is already verified", Reason: "confirmed"}
+			return nil, &Error{Code: NothingPending, Message: "the value is already verified", Reason: ReasonConfirmed}
 		default:
-			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: "none"}
+			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone}
 		}
 		ch := rec.Pending[i].Clone()
 		ch.Sends = r.limiter.Prune(ch.Sends, now)
 		if dec := r.limiter.Decide(ch.Sends, now); dec != verify.Allowed {
-			return nil, &Error{Code: Throttled, Message: throttleMessage(dec), Reason: string(dec)}
+			return nil, &Error{Code: Throttled, Message: throttleMessage(dec), Reason: string(dec)} // ReasonCooldown or ReasonWindow
 		}
 		ch.State = verify.Pending
 		is, err := e.issue(&ch, r, d, now)
@@ -295,7 +295,7 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 				event: &storage.Event{Time: now, Kind: "cancel", Actor: req.Actor, Client: req.Client}}
 			return o.event, nil
 		}
-		return nil, &Error{Code: NothingPending, Message: "nothing to cancel", Reason: "none"}
+		return nil, &Error{Code: NothingPending, Message: "nothing to cancel", Reason: ReasonNone}
 	})
 	if err != nil {
 		return nil, e.storeError(err)

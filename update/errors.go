@@ -48,6 +48,35 @@ const (
 	RuleNormalize  = "normalize"      // the value could not be normalized (e.g. not a phone number)
 	RuleTemplate   = "template"       // a link template does not parse or render
 	RuleElement    = "element"        // a plural element key that does not exist
+	RuleCurrent    = "current"        // SecretValue.Current does not match the stored secret
+)
+
+// Params of RuleComplexity failures, one per part of the rule missed. The
+// length params carry the limit: "minLength=8", "maxLength=72".
+const (
+	ParamMinLength = "minLength"
+	ParamMaxLength = "maxLength"
+	ParamLower     = "lower"
+	ParamUpper     = "upper"
+	ParamDigit     = "digit"
+	ParamSymbol    = "symbol"
+)
+
+// Reasons refine an Error's code where clients answer differently.
+const (
+	ReasonVersion    = "version"    // Conflict: Expect.Version did not match
+	ReasonCreated    = "created"    // Conflict: Expect.Created did not match
+	ReasonUpdated    = "updated"    // Conflict: Expect.Updated did not match
+	ReasonExists     = "exists"     // Conflict: Create with an id already taken
+	ReasonConcurrent = "concurrent" // Conflict: a store gave up on a write race
+	ReasonCooldown   = "cooldown"   // Throttled: a code went out moments ago
+	ReasonWindow     = "window"     // Throttled: the sends of the window are used up
+	ReasonNone       = "none"       // NothingPending: no challenge at all
+	ReasonConfirmed  = "confirmed"  // NothingPending: the code was already used
+	ReasonNoCode     = "no_code"    // NothingPending: the challenge waits for its first code
+	ReasonChanged    = "changed"    // NothingPending: the value to verify changed meanwhile
+	ReasonType       = "type"       // NotFound: the entity type is not in the policy
+	ReasonRecord     = "record"     // NotFound: no such record
 )
 
 // FieldError is one failing field.
@@ -67,10 +96,7 @@ type Error struct {
 	// Holder is set on NotUnique: the state of the record that holds the
 	// value, and which key clashed.
 	Holder *storage.NotUniqueError
-	// Reason refines some codes: Throttled ("cooldown", "window"),
-	// NothingPending ("none"; "confirmed": the code was already used;
-	// "no_code": the challenge waits for a code, its send was throttled),
-	// Conflict ("version", "created", "updated", "exists", "concurrent").
+	// Reason refines some codes; see the Reason constants.
 	Reason string
 	Err    error
 }

@@ -476,13 +476,13 @@ func sortFields(fs []FieldError) []FieldError {
 // checkExpect compares the request's preconditions with the record.
 func checkExpect(x Expect, rec *storage.Record) error {
 	if x.Version != nil && *x.Version != rec.Version {
-		return &Error{Code: Conflict, Message: fmt.Sprintf("version is %d, not %d", rec.Version, *x.Version), Reason: "version"}
+		return &Error{Code: Conflict, Message: fmt.Sprintf("version is %d, not %d", rec.Version, *x.Version), Reason: ReasonVersion}
 	}
 	if x.Created != nil && !x.Created.Equal(rec.Created) {
-		return &Error{Code: Conflict, Message: "created does not match the record", Reason: "created"}
+		return &Error{Code: Conflict, Message: "created does not match the record", Reason: ReasonCreated}
 	}
 	if x.Updated != nil && !sameInstant(*x.Updated, rec.Updated) {
-		return &Error{Code: Conflict, Message: "updated does not match the record", Reason: "updated"}
+		return &Error{Code: Conflict, Message: "updated does not match the record", Reason: ReasonUpdated}
 	}
 	return nil
 }

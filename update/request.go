@@ -161,8 +161,9 @@ type Result struct {
 	Changes []storage.Change
 	// Pending lists the challenges this request opened or touched.
 	Pending []PendingInfo
-	// Version and Updated are the record's after the request.
+	// Version, Created and Updated are the record's after the request.
 	Version uint64
+	Created time.Time
 	Updated time.Time
 	// Record is set when the request asked for it.
 	Record *View

@@ -88,10 +88,10 @@ func checkComplexity(path string, s *Secret, plain string) []FieldError {
 		errs = append(errs, FieldError{Path: path, Rule: RuleComplexity, Param: param, Message: msg})
 	}
 	if len(plain) > maxLen {
-		add("maxLength="+strconv.Itoa(maxLen), fmt.Sprintf("is longer than %d bytes", maxLen))
+		add(ParamMaxLength+"="+strconv.Itoa(maxLen), fmt.Sprintf("is longer than %d bytes", maxLen))
 	}
 	if len([]rune(plain)) < c.MinLength {
-		add("minLength="+strconv.Itoa(c.MinLength), fmt.Sprintf("is shorter than %d characters", c.MinLength))
+		add(ParamMinLength+"="+strconv.Itoa(c.MinLength), fmt.Sprintf("is shorter than %d characters", c.MinLength))
 	}
 	var lower, upper, digit, symbol bool
 	for _, r := range plain {
@@ -107,16 +107,16 @@ func checkComplexity(path string, s *Secret, plain string) []FieldError {
 		}
 	}
 	if c.Lower && !lower {
-		add("lower", "needs a lower-case letter")
+		add(ParamLower, "needs a lower-case letter")
 	}
 	if c.Upper && !upper {
-		add("upper", "needs an upper-case letter")
+		add(ParamUpper, "needs an upper-case letter")
 	}
 	if c.Digit && !digit {
-		add("digit", "needs a digit")
+		add(ParamDigit, "needs a digit")
 	}
 	if c.Symbol && !symbol {
-		add("symbol", "needs a symbol")
+		add(ParamSymbol, "needs a symbol")
 	}
 	return errs
 }
