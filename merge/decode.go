@@ -8,12 +8,14 @@ import (
 	"unicode/utf8"
 )
 
-// DecodeLimits bound what Decode accepts. Zero means no limit.
+// DecodeLimits bound what Decode accepts. The zero value sets no size limit
+// and only the parser's own depth limit.
 type DecodeLimits struct {
 	// MaxBytes is the largest input accepted, in bytes.
 	MaxBytes int
 	// MaxDepth is the deepest nesting accepted, counted as Depth counts:
-	// a scalar is 0, [] is 1, [[]] is 2.
+	// a scalar is 0, [] is 1, [[]] is 2. Zero, or a value above 10000,
+	// means 10000, the most encoding/json parses.
 	MaxDepth int
 }
 
@@ -22,9 +24,10 @@ type DecodeLimits struct {
 // The checks run cheapest first, so hostile input is refused before it
 // costs much: size (ErrTooLarge), then UTF-8 validity (ErrMalformed), then
 // one pass over the bytes measuring nesting outside strings (ErrTooDeep,
-// so a million "[" are refused before any parsing), then the parse itself
-// (ErrMalformed for bad syntax, trailing data after the value, or an
-// object that repeats a member name). Repeated names are refused because
+// so a million "[" are refused before any parsing) and looking for an
+// object that repeats a member name (ErrMalformed, with the member's
+// path), then the parse itself (ErrMalformed for bad syntax or data after
+// the value). Repeated names are refused because
 // parsers disagree on them (first wins, last wins, or error): a request
 // that means one thing to a gateway and another to this code could slip a
 // value past a check. Decode is safe for concurrent use.
@@ -35,136 +38,156 @@ func Decode(data []byte, lim DecodeLimits) (any, error) {
 	if !utf8.Valid(data) {
 		return nil, newErr(ErrMalformed, "", "the input is not valid UTF-8")
 	}
-	if lim.MaxDepth > 0 {
-		if err := checkDepth(data, lim.MaxDepth); err != nil {
-			return nil, err
-		}
+	if err := scan(data, lim.MaxDepth); err != nil {
+		return nil, err
 	}
-	return decodeValue(data)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &Error{Kind: ErrMalformed, Msg: err.Error()}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, newErr(ErrMalformed, "", "data after the value")
+	}
+	return v, nil
 }
 
-// checkDepth scans once for brackets outside strings and stops at the
-// first one past max.
-func checkDepth(data []byte, max int) error {
-	depth := 0
-	inString := false
+// parserDepth is the deepest nesting encoding/json parses; scan refuses
+// deeper input itself so that it never keeps more frames than that.
+const parserDepth = 10000
+
+// scanFrame is one open object or array during scan.
+type scanFrame struct {
+	isObj     bool
+	expectKey bool
+	index     int      // elements seen so far (arrays)
+	last      string   // the member being read (objects)
+	small     []string // member names, while few
+	names     map[string]struct{}
+}
+
+// smallObject is how many names an object holds before scan switches from
+// a linear search to a map.
+const smallObject = 8
+
+// scan walks data once, tracking nesting outside strings and the member
+// names of each open object. It trusts nothing: on malformed input it may
+// stop early or miss things, and the parse that follows reports the syntax
+// error; on well-formed input it is exact.
+func scan(data []byte, maxDepth int) error {
+	if maxDepth <= 0 || maxDepth > parserDepth {
+		maxDepth = parserDepth
+	}
+	var stack []scanFrame
 	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
+		switch c := data[i]; c {
 		case '"':
-			inString = true
-		case '[', '{':
-			depth++
-			if depth > max {
-				return newErr(ErrTooDeep, "", "nesting passes %d levels at byte %d", max, i)
+			end, escaped := stringEnd(data, i)
+			if n := len(stack); n > 0 && stack[n-1].isObj && stack[n-1].expectKey {
+				name, ok := memberName(data[i:end+1], escaped)
+				if ok {
+					top := &stack[n-1]
+					if top.seen(name) {
+						top.last = name
+						return newErr(ErrMalformed, scanPath(stack), "member %q appears twice", name)
+					}
+					top.last = name
+					top.expectKey = false
+				}
 			}
-		case ']', '}':
-			depth--
+			i = end
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				return newErr(ErrTooDeep, "", "nesting passes %d levels at byte %d", maxDepth, i)
+			}
+			stack = append(stack, scanFrame{isObj: c == '{', expectKey: c == '{'})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if n := len(stack); n > 0 {
+				if stack[n-1].isObj {
+					stack[n-1].expectKey = true
+				} else {
+					stack[n-1].index++
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// frame is one open object or array while decoding.
-type frame struct {
-	obj     map[string]any
-	arr     []any
-	isObj   bool
-	key     string
-	haveKey bool
-	path    string
+// stringEnd returns the index of the quote closing the string that opens
+// at start (or the last index when it never closes) and whether the string
+// holds escapes.
+func stringEnd(data []byte, start int) (int, bool) {
+	escaped := false
+	for j := start + 1; j < len(data); j++ {
+		switch data[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j, escaped
+		}
+	}
+	return len(data) - 1, escaped
 }
 
-// decodeValue builds the value from the token stream with an explicit
-// stack, so nesting depth never turns into Go call depth, and checks each
-// member name against the names already seen in its object.
-func decodeValue(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var stack []*frame
-	path := func() string {
-		if len(stack) == 0 {
-			return ""
+// memberName returns the text of a quoted name; escapes are resolved by
+// encoding/json itself so "\u0041" and "A" are the same name, as they are
+// once decoded.
+func memberName(quoted []byte, escaped bool) (string, bool) {
+	if !escaped {
+		if len(quoted) < 2 {
+			return "", false
 		}
-		return stack[len(stack)-1].path
+		return string(quoted[1 : len(quoted)-1]), true
 	}
-	var root any
-	done := false
-	for !done {
-		tok, err := dec.Token()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, newErr(ErrMalformed, path(), "unexpected end of input")
-			}
-			return nil, &Error{Kind: ErrMalformed, Path: path(), Msg: err.Error()}
+	var s string
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+func (f *scanFrame) seen(name string) bool {
+	if f.names != nil {
+		if _, ok := f.names[name]; ok {
+			return true
 		}
-		var v any
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				p := ""
-				if len(stack) > 0 {
-					top := stack[len(stack)-1]
-					if top.isObj {
-						p = child(top.path, top.key)
-					} else {
-						p = childIndex(top.path, len(top.arr))
-					}
-				}
-				f := &frame{isObj: t == '{', path: p}
-				if f.isObj {
-					f.obj = map[string]any{}
-				} else {
-					f.arr = []any{}
-				}
-				stack = append(stack, f)
-				continue
-			default:
-				f := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				if f.isObj {
-					v = f.obj
-				} else {
-					v = f.arr
-				}
-			}
-		case string:
-			if n := len(stack); n > 0 && stack[n-1].isObj && !stack[n-1].haveKey {
-				top := stack[n-1]
-				if _, dup := top.obj[t]; dup {
-					return nil, newErr(ErrMalformed, child(top.path, t), "member %q appears twice", t)
-				}
-				top.key, top.haveKey = t, true
-				continue
-			}
-			v = t
-		default:
-			v = tok
+		f.names[name] = struct{}{}
+		return false
+	}
+	for _, n := range f.small {
+		if n == name {
+			return true
 		}
-		if len(stack) == 0 {
-			root, done = v, true
-			continue
-		}
-		top := stack[len(stack)-1]
-		if top.isObj {
-			top.obj[top.key] = v
-			top.haveKey = false
+	}
+	if len(f.small) < smallObject {
+		f.small = append(f.small, name)
+		return false
+	}
+	f.names = make(map[string]struct{}, 2*smallObject)
+	for _, n := range f.small {
+		f.names[n] = struct{}{}
+	}
+	f.names[name] = struct{}{}
+	f.small = nil
+	return false
+}
+
+// scanPath is the pointer of the member or element being read.
+func scanPath(stack []scanFrame) string {
+	p := ""
+	for _, f := range stack {
+		if f.isObj {
+			p = child(p, f.last)
 		} else {
-			top.arr = append(top.arr, v)
+			p = childIndex(p, f.index)
 		}
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, newErr(ErrMalformed, "", "data after the value")
-	}
-	return root, nil
+	return p
 }

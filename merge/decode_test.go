@@ -47,7 +47,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"DuplicateMemberIsErrMalformed", "duplicate_nested.json", merge.DecodeLimits{}, merge.ErrMalformed, "/b/c"},
 		{"SecondValueIsErrMalformed", "trailing_value.json", merge.DecodeLimits{}, merge.ErrMalformed, ""},
 		{"TrailingGarbageIsErrMalformed", "trailing_garbage.json", merge.DecodeLimits{}, merge.ErrMalformed, ""},
-		{"TrailingCommaIsErrMalformed", "trailing_comma.json", merge.DecodeLimits{}, merge.ErrMalformed, "/a"},
+		{"TrailingCommaIsErrMalformed", "trailing_comma.json", merge.DecodeLimits{}, merge.ErrMalformed, ""},
 		{"TruncatedIsErrMalformed", "truncated.json", merge.DecodeLimits{}, merge.ErrMalformed, ""},
 		{"EmptyIsErrMalformed", "empty.json", merge.DecodeLimits{}, merge.ErrMalformed, ""},
 	}
@@ -86,6 +86,42 @@ func TestDecodeMillionDeepFailsBeforeParsing(t *testing.T) {
 	_, err := merge.Decode(data, merge.DecodeLimits{MaxBytes: 2_000_000, MaxDepth: 64})
 	require.ErrorIs(t, err, merge.ErrTooDeep)
 	assert.Contains(t, err.Error(), "byte 64", "it stops at the first bracket past the limit")
+}
+
+func TestDecodeDefaultDepthIsTheParsers(t *testing.T) {
+	deep := func(n int) []byte {
+		return append(bytes.Repeat([]byte("["), n), bytes.Repeat([]byte("]"), n)...)
+	}
+	_, err := merge.Decode(deep(10000), merge.DecodeLimits{})
+	require.NoError(t, err)
+	_, err = merge.Decode(deep(10001), merge.DecodeLimits{})
+	assert.ErrorIs(t, err, merge.ErrTooDeep)
+	_, err = merge.Decode(deep(10001), merge.DecodeLimits{MaxDepth: 1 << 30})
+	assert.ErrorIs(t, err, merge.ErrTooDeep)
+}
+
+func TestDecodeDuplicates(t *testing.T) {
+	tests := []struct {
+		name, doc, path string
+	}{
+		{"EscapedSpellingIsTheSameName", `{"A":1,"\u0041":2}`, "/A"},
+		{"AfterNestedValue", `{"a":{"a":1,"b":[{"a":1}]},"a":2}`, "/a"},
+		{"InsideArrayElement", `[1,{"x":[]},{"k":1,"k":2}]`, "/2/k"},
+		{"ManyMembers", `{"m0":0,"m1":1,"m2":2,"m3":3,"m4":4,"m5":5,"m6":6,"m7":7,"m8":8,"m9":9,"m3":3}`, "/m3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := merge.Decode([]byte(tt.doc), merge.DecodeLimits{})
+			require.ErrorIs(t, err, merge.ErrMalformed)
+			var me *merge.Error
+			require.True(t, errors.As(err, &me))
+			assert.Equal(t, tt.path, me.Path)
+		})
+	}
+	t.Run("SameNameInSiblingsIsFine", func(t *testing.T) {
+		_, err := merge.Decode([]byte(`{"a":{"k":1},"b":{"k":2},"c":[{"k":1},{"k":2}],"k":"\"k\":"}`), merge.DecodeLimits{})
+		assert.NoError(t, err)
+	})
 }
 
 func TestDecodeDepthMatchesDepth(t *testing.T) {

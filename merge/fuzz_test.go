@@ -3,7 +3,9 @@ package merge_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
+	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
@@ -79,8 +81,9 @@ func FuzzMerge(f *testing.F) {
 }
 
 // FuzzDecode checks Decode against encoding/json: whatever Decode accepts,
-// encoding/json accepts with the same value, within the limits; whatever
-// encoding/json rejects, Decode rejects.
+// encoding/json accepts with the same value, within the limits, and holds
+// no repeated member name; whatever Decode refuses is too large, too deep,
+// rejected by encoding/json or holds a repeated member name.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"a":[1,2.5,"x",null,true]}`))
 	f.Add([]byte(`{"a":1,"a":2}`))
@@ -93,7 +96,11 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("input modified")
 		}
 		if err != nil {
+			explainRefusal(t, data, err)
 			return
+		}
+		if hasDuplicateName(t, data) {
+			t.Fatalf("Decode accepted a repeated member name: %q", data)
 		}
 		if !json.Valid(data) {
 			t.Fatalf("Decode accepted what encoding/json rejects: %q", data)
@@ -111,4 +118,84 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode %#v, encoding/json %#v", v, want)
 		}
 	})
+}
+
+// explainRefusal fails unless Decode had a reason to refuse data.
+func explainRefusal(t *testing.T, data []byte, err error) {
+	t.Helper()
+	switch {
+	case len(data) > fuzzLimits.MaxBytes:
+		if !errors.Is(err, merge.ErrTooLarge) {
+			t.Fatalf("over the size limit but %v", err)
+		}
+		return
+	case !utf8.Valid(data):
+		if !errors.Is(err, merge.ErrMalformed) {
+			t.Fatalf("invalid UTF-8 but %v", err)
+		}
+		return
+	case !json.Valid(data):
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if derr := dec.Decode(&v); derr != nil {
+		t.Fatalf("json.Valid but Decode fails: %v", derr)
+	}
+	if merge.Depth(v) > fuzzLimits.MaxDepth {
+		if !errors.Is(err, merge.ErrTooDeep) {
+			t.Fatalf("too deep but %v", err)
+		}
+		return
+	}
+	if !errors.Is(err, merge.ErrMalformed) || !hasDuplicateName(t, data) {
+		t.Fatalf("valid JSON without a repeated name refused: %v: %q", err, data)
+	}
+}
+
+// hasDuplicateName is a slow, independent check for a repeated member name,
+// reading the token stream of encoding/json. It assumes data parses.
+func hasDuplicateName(t *testing.T, data []byte) bool {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type level struct {
+		obj     bool
+		wantKey bool
+		names   map[string]bool
+	}
+	var stack []*level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if n := len(stack); n > 0 && stack[n-1].obj {
+					stack[n-1].wantKey = true
+				}
+				stack = append(stack, &level{obj: d == '{', wantKey: true, names: map[string]bool{}})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		n := len(stack)
+		if n == 0 || !stack[n-1].obj {
+			continue
+		}
+		top := stack[n-1]
+		if !top.wantKey {
+			top.wantKey = true
+			continue
+		}
+		name := tok.(string)
+		if top.names[name] {
+			return true
+		}
+		top.names[name] = true
+		top.wantKey = false
+	}
 }
