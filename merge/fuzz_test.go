@@ -36,7 +36,8 @@ func nullMemberInArray(v any, inArray bool) bool {
 }
 
 // FuzzMerge merges any two inputs that decode. It must not panic, must not
-// modify either input, and whenever both are objects (the library's domain;
+// modify either input, must report changes that replay to its result, and
+// whenever both are objects (the library's domain;
 // it refuses a null document and prunes root arrays) must agree with
 // jsonpatch.MergePatch.
 func FuzzMerge(f *testing.F) {
@@ -59,6 +60,9 @@ func FuzzMerge(f *testing.F) {
 		}
 		if (len(changes) == 0) != merge.Equal(doc, got) {
 			t.Fatalf("%d changes for a result that is equal=%v", len(changes), merge.Equal(doc, got))
+		}
+		if replayed, _, err := merge.Patch(doc, opsFromChanges(changes)); err != nil || !merge.Equal(got, replayed) {
+			t.Fatalf("the change list does not reproduce the result (%v)", err)
 		}
 		_, docObj := doc.(map[string]any)
 		_, patchObj := patch.(map[string]any)
