@@ -478,3 +478,87 @@ func sortChanges(cs []storage.Change) []storage.Change {
 	}
 	return out
 }
+
+func TestUnknownAttributes(t *testing.T) {
+	pol := userPolicy()
+	pol.Types["user"].Fields["/primaryAddress"] = &update.Field{Type: update.TypeObject}
+	pol.Types["user"].Fields["/prefs"] = &update.Field{Type: update.TypeObject}
+	f := newFixture(t, nil, pol)
+	f.seed(t)
+	for name, tc := range map[string]struct {
+		doc  string
+		code update.Code
+	}{
+		"DeclaredChildrenCloseTheObject": {`{"primaryAddress":{"planet":"Mars"}}`, update.Invalid},
+		"OpaqueObjectTakesAnything":      {`{"prefs":{"theme":{"dark":true}}}`, ""},
+		"PluralKeyIsDeclared":            {`{"statuses":[{"id":5253,"status":"active"}]}`, ""},
+		"UndeclaredElementMember":        {`{"statuses":[{"id":5253,"mood":"ok","status":"active"}]}`, update.Invalid},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := apply(f, update.Request{Doc: doc(t, tc.doc)})
+			assert.Equal(t, tc.code, update.ErrorCode(err), "err: %v", err)
+		})
+	}
+	t.Run("Drop", func(t *testing.T) {
+		pol := userPolicy()
+		pol.Types["user"].Unknown = update.Drop
+		g := newFixture(t, nil, pol)
+		g.seed(t)
+		res, err := apply(g, update.Request{Doc: doc(t, `{"givenName":"G","bogus":{"x":1}}`)})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"/givenName"}, changedPaths(res))
+		assert.NotContains(t, g.get(t, "u1").Doc, "bogus")
+	})
+}
+
+func TestDeleteWithPreconditions(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.seed(t)
+	stale := uint64(7)
+	err := f.eng.Delete(ctx, update.DeleteRequest{Type: "user", Client: "admin", Locator: update.ByID("u1"), Expect: update.Expect{Version: &stale}})
+	assert.Equal(t, update.Conflict, update.ErrorCode(err))
+	err = f.eng.Delete(ctx, update.DeleteRequest{Type: "user", Client: "app", Locator: update.ByID("u1")})
+	assert.Equal(t, update.Forbidden, update.ErrorCode(err), "deleting needs Grant.Delete")
+	one := uint64(1)
+	require.NoError(t, f.eng.Delete(ctx, update.DeleteRequest{Type: "user", Client: "admin", Locator: update.ByID("u1"), Expect: update.Expect{Version: &one}}))
+	_, err = f.eng.Get(ctx, "user", update.ByID("u1"))
+	assert.Equal(t, update.NotFound, update.ErrorCode(err))
+	_, err = f.eng.Get(ctx, "user", update.ByKey("/email", "mparker@example.com"))
+	assert.Equal(t, update.NotFound, update.ErrorCode(err), "its keys are gone too")
+}
+
+func TestCreate(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	res, err := f.eng.Create(ctx, update.CreateRequest{Type: "user", Client: "admin", IncludeRecord: true,
+		Doc:          doc(t, `{"familyName":"New","statuses":[{"status":"new"},{"id":40,"status":"active"}]}`),
+		ExternalKeys: []storage.Key{{Name: "ext:crm", Value: "A-1"}}})
+	require.NoError(t, err)
+	require.NotNil(t, res.Record)
+	assert.Equal(t, uint64(1), res.Version)
+	assert.Equal(t, val(t, `[{"id":41,"status":"new"},{"id":40,"status":"active"}]`), res.Record.Doc["statuses"])
+	v, err := f.eng.Get(ctx, "user", update.ByKey("ext:crm", "A-1"))
+	require.NoError(t, err)
+	assert.Equal(t, res.ID, v.ID)
+
+	for name, tc := range map[string]struct {
+		req  update.CreateRequest
+		code update.Code
+	}{
+		"MissingRequired":    {update.CreateRequest{Doc: doc(t, `{"givenName":"X"}`)}, update.Invalid},
+		"ReadOnlyFromClient": {update.CreateRequest{Doc: doc(t, `{"familyName":"X","id":"x"}`)}, update.Immutable},
+		"ClientMayNotCreate": {update.CreateRequest{Client: "app", Doc: doc(t, `{"familyName":"X"}`)}, update.Forbidden},
+		"VerifiedNeedsGrant": {update.CreateRequest{Client: "app", Doc: doc(t, `{"familyName":"X","email":"v@example.com"}`), Verified: []string{"/email"}}, update.Forbidden},
+		"IDTaken":            {update.CreateRequest{ID: res.ID, Doc: doc(t, `{"familyName":"X"}`)}, update.Conflict},
+		"BadExternalKey":     {update.CreateRequest{Doc: doc(t, `{"familyName":"X"}`), ExternalKeys: []storage.Key{{Name: "crm", Value: "1"}}}, update.Malformed},
+		"ExternalKeyTaken":   {update.CreateRequest{Doc: doc(t, `{"familyName":"X"}`), ExternalKeys: []storage.Key{{Name: "ext:crm", Value: "A-1"}}}, update.NotUnique},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.req.Type = "user"
+			if tc.req.Client == "" {
+				tc.req.Client = "admin"
+			}
+			_, err := f.eng.Create(ctx, tc.req)
+			assert.Equal(t, tc.code, update.ErrorCode(err), "err: %v", err)
+		})
+	}
+}

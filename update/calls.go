@@ -1,11 +1,5 @@
 package update
 
-import (
-	"context"
-
-	"github.com/idupdate/idupdate/storage"
-)
-
 // ConfirmRequest confirms a pending value with its code.
 type ConfirmRequest struct {
 	Type    string
@@ -44,7 +38,6 @@ type DeleteRequest struct {
 	Locator Locator
 	Client  string
 	Actor   string
+	// Expect preconditions are checked against the record before it goes.
+	Expect Expect
 }
-
-var _ = context.Background
-var _ storage.Store

@@ -80,9 +80,13 @@ type coverage struct {
 	rule     *rule // the rule at the path, if any
 	ancestor *rule // the nearest rule above the path, if any
 	inner    bool  // rules exist below the path (an intermediate object)
+	// open: the nearest rule above declares nothing below itself, so what
+	// lies inside its value is its own business. A rule that declares
+	// members below it closes its object: other members are unknown.
+	open bool
 }
 
-func (c coverage) known() bool { return c.rule != nil || c.ancestor != nil || c.inner }
+func (c coverage) known() bool { return c.rule != nil || c.inner || c.open }
 
 // lookup walks segs down the trie.
 func (s *schema) lookup(segs []string) coverage {
@@ -91,6 +95,7 @@ func (s *schema) lookup(segs []string) coverage {
 	for _, seg := range segs {
 		if n.rule != nil {
 			cv.ancestor = n.rule
+			cv.open = len(n.children) == 0
 		}
 		n = n.child(seg)
 		if n == nil {
@@ -181,13 +186,26 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 	default:
 		return nil, fmt.Errorf("omitted: %q is not \"\" or \"null\"", s.Omitted)
 	}
-	paths := make([]string, 0, len(s.Fields))
-	for p := range s.Fields {
+	fields := make(map[string]*Field, len(s.Fields))
+	for p, f := range s.Fields {
+		fields[p] = f
+	}
+	// A plural's key member is part of every element, declared or not.
+	for p, f := range s.Fields {
+		if f != nil && f.Plural != nil && f.Plural.Key != "" {
+			kp := p + "/*/" + escapeSeg(f.Plural.Key)
+			if _, ok := fields[kp]; !ok {
+				fields[kp] = &Field{}
+			}
+		}
+	}
+	paths := make([]string, 0, len(fields))
+	for p := range fields {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		f := s.Fields[p]
+		f := fields[p]
 		r, err := compileRule(p, f, v)
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", p, err)
@@ -243,6 +261,10 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		}
 	}
 	return cs, nil
+}
+
+func escapeSeg(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {

@@ -114,15 +114,13 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 	ev := storage.Event{Time: now, Kind: "create", Actor: req.Actor, Client: req.Client,
 		Changes: s.redact(createChanges(rec))}
 	o := &outcome{event: &ev, changes: ev.Changes, issued: rt.issued}
-	if req.DryRun {
-		rec.Version = 1
-		return e.finish(ctx, s, rec, o, &Request{DryRun: true}, p), nil
-	}
-	if err := e.store.Create(ctx, rec, ev); err != nil {
-		return nil, e.storeError(err)
-	}
 	rec.Version = 1
-	return e.finish(ctx, s, rec, o, &Request{}, p), nil
+	if !req.DryRun {
+		if err := e.store.Create(ctx, rec, ev); err != nil {
+			return nil, e.storeError(err)
+		}
+	}
+	return e.finish(ctx, s, rec, o, &Request{DryRun: req.DryRun, IncludeRecord: req.IncludeRecord}, p), nil
 }
 
 // serverValues writes the server-owned values of a create into doc. Only
@@ -270,6 +268,16 @@ func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
 		return err
+	}
+	if req.Expect != (Expect{}) {
+		// The store has no conditional delete: the preconditions are checked
+		// by an Update that writes nothing, just before the delete. A write
+		// that lands between the two is not detected.
+		if _, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+			return nil, checkExpect(req.Expect, rec)
+		}); err != nil {
+			return e.storeError(err)
+		}
 	}
 	if err := e.store.Delete(ctx, req.Type, id); err != nil {
 		return e.storeError(err)

@@ -478,7 +478,7 @@ func checkExpect(x Expect, rec *storage.Record) error {
 	if x.Version != nil && *x.Version != rec.Version {
 		return &Error{Code: Conflict, Message: fmt.Sprintf("version is %d, not %d", rec.Version, *x.Version), Reason: ReasonVersion}
 	}
-	if x.Created != nil && !x.Created.Equal(rec.Created) {
+	if x.Created != nil && !sameInstant(*x.Created, rec.Created) {
 		return &Error{Code: Conflict, Message: "created does not match the record", Reason: ReasonCreated}
 	}
 	if x.Updated != nil && !sameInstant(*x.Updated, rec.Updated) {

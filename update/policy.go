@@ -31,8 +31,11 @@ type Schema struct {
 	// segment stands for any element of an array: "/statuses/*/status".
 	Fields map[string]*Field `json:"fields"`
 	// Unknown says what happens to a written path that no field rule covers.
-	// A path is covered when a rule exists for it, for one of its ancestors,
-	// or for one of its descendants (an intermediate object). Default Reject.
+	// A path is covered when a rule exists for it or for one of its
+	// descendants (an intermediate object), or when its nearest ancestor
+	// with a rule declares no rules below itself (an opaque value). A rule
+	// that declares rules below it closes its object: other members are
+	// unknown. Default Reject.
 	Unknown Unknown `json:"unknown,omitempty"`
 	// Omitted says what a Replace does with a declared field it was not
 	// sent: remove it (default) or set it to null (Janrain's replace).

@@ -43,7 +43,8 @@ func ByKey(name, value string) Locator {
 }
 
 // Expect holds preconditions; each one set must match the stored record or
-// the request fails with Conflict and changes nothing.
+// the request fails with Conflict and changes nothing. Times compare to the
+// microsecond, the precision vendors and PostgreSQL carry.
 type Expect struct {
 	Version *uint64
 	Created *time.Time
@@ -99,7 +100,10 @@ type Request struct {
 	Mode Mode
 	// Path is the JSON Pointer of the subtree Doc applies to; "" is the
 	// whole document. With Merge, Doc is merged into the value at Path;
-	// with Replace, Doc replaces it (a missing parent is NotFound).
+	// with Replace, Doc replaces it. Either way the parent of Path must
+	// exist (NotFound otherwise); the value at Path itself may be absent.
+	// Plural rules apply to arrays met while merging, so a plural array is
+	// sent inside its parent object, not as the Doc of its own path.
 	Path string
 	// Doc is the decoded JSON sent (map[string]any, []any, string,
 	// json.Number, bool, nil) for Merge and Replace.
@@ -144,6 +148,8 @@ type CreateRequest struct {
 	// verified (requires Grant.AssertVerified), e.g. for seeding.
 	Verified []string
 	DryRun   bool
+	// IncludeRecord puts the new record into the Result.
+	IncludeRecord bool
 }
 
 // Result is the normalized answer to every update.
