@@ -83,7 +83,7 @@
 //
 // Patch applies RFC 6902 operations all or nothing, in memory and
 // copy-on-write, with strict RFC 6901 indices. The tests check it against
-// github.com/evanphx/json-patch/v5 (negative indices disabled) on generated
+// github.com/evanphx/json-patch/v5 (negative indices disabled) on random
 // input. Patch departs from that library where the library departs from
 // the RFCs: "test" compares numbers by value (1 equals 1.0) and handles
 // null correctly; a path through a member named "" ("//x") is followed, not

@@ -41,7 +41,7 @@ func opsFromChanges(changes []merge.Change) []merge.Operation {
 }
 
 // TestMergeMatchesLibrary compares Merge with jsonpatch.MergePatch on
-// generated documents and patches. Roots are objects, as in every update.
+// random documents and patches from a seeded source. Roots are objects, as in every update.
 // Patches carry no null members inside objects inside arrays: RFC 7386
 // takes an array as a whole value, but the library strips such nulls when
 // the stored member is absent or not an object (and keeps them otherwise);
@@ -377,4 +377,38 @@ func TestMergeUpsertKeyForms(t *testing.T) {
 		assert.Len(t, changes, 2)
 		assert.True(t, merge.Equal(map[string]any{"statuses": []any{map[string]any{"id": 3, "v": 2}, map[string]any{"id": 0.5, "v": 2}}}, got))
 	})
+}
+
+// TestConcurrentUseOfSharedDocument runs every operation on one shared
+// document from many goroutines; with -race it proves none of them writes
+// to its input.
+func TestConcurrentUseOfSharedDocument(t *testing.T) {
+	doc := decode(t, `{"a":{"b":1},"statuses":[{"id":1,"v":"x"},{"id":2,"v":"y"}],"c":[1,2]}`)
+	snap := merge.Clone(doc)
+	patch := decode(t, `{"a":{"b":2,"n":null},"statuses":[{"id":2,"v":"z"},{"v":"new"}]}`)
+	opt := upsertOptions(true, func(existing map[string]bool) any { return json.Number("3") })
+	done := make(chan error)
+	const workers = 8
+	for range workers {
+		go func() {
+			var err error
+			for range 200 {
+				if _, _, err = merge.Merge(doc, patch, opt); err != nil {
+					break
+				}
+				if _, _, err = merge.Replace(doc, "/a", patch, []string{"/a/b"}); err != nil {
+					break
+				}
+				if _, _, err = merge.Patch(doc, []merge.Operation{{Op: "move", From: "/c/0", Path: "/c/-"}}); err != nil {
+					break
+				}
+				_ = merge.Diff("", doc, patch)
+			}
+			done <- err
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-done)
+	}
+	assert.True(t, identical(snap, doc), "document modified")
 }

@@ -216,7 +216,7 @@ func libraryOps(tb testing.TB, ops []merge.Operation) []byte {
 	return encode(tb, out)
 }
 
-// TestPatchMatchesLibrary applies generated operation lists with Patch and
+// TestPatchMatchesLibrary applies random operation lists with Patch and
 // with jsonpatch (negative indices off, as RFC 6901 has none) and requires
 // the same outcome: both fail, with a failed test reported as such by both,
 // or both succeed with Equal documents. Test values are either the exact
@@ -267,6 +267,6 @@ func TestPatchMatchesLibrary(t *testing.T) {
 		assert.True(t, merge.Equal(decode(t, string(want)), got), "run %d: library %s, Patch %s: %s", i, want, encode(t, got), ctx())
 	}
 	t.Logf("%d runs succeeded, %d failed in both", succeeded, failed)
-	assert.Greater(t, succeeded, runs/4, "the generator should mostly produce applicable patches")
-	assert.Greater(t, failed, runs/20, "the generator should exercise failures too")
+	assert.Greater(t, succeeded, runs/4, "most random patches should apply")
+	assert.Greater(t, failed, runs/20, "failures should be exercised too")
 }
