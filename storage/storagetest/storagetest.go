@@ -5,7 +5,6 @@ package storagetest
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -168,8 +167,6 @@ func seq(n int) []uint64 {
 	}
 	return out
 }
-
-func num(s string) json.Number { return json.Number(s) }
 
 func key(name, value string) storage.Key { return storage.Key{Name: name, Value: value} }
 
