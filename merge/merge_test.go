@@ -347,6 +347,8 @@ func TestMergeUpsertKeyForms(t *testing.T) {
 		{"NumberSpellingsMatch", `5253`, `5.253e3`, true},
 		{"DecimalMatchesItsString", `1.50`, `"1.5"`, true},
 		{"NegativeMatches", `-7`, `"-7.0"`, true},
+		{"TrailingZerosMatch", `5000`, `"5e3"`, true},
+		{"ZeroMatchesNegativeZero", `0`, `-0.0`, true},
 		{"HugeExponentsMatch", `1e999999999999999999999`, `"10e999999999999999999998"`, true},
 		{"LeadingZeroStringIsNotTheNumber", `5253`, `"05253"`, false},
 		{"OtherNumberDoesNotMatch", `5253`, `5254`, false},

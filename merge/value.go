@@ -224,7 +224,14 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // be keys.
 func keyText(v any) (string, bool) {
 	switch k := v.(type) {
+	case json.Number:
+		if plainInteger(string(k)) {
+			return string(k), true // already canonical; the common case
+		}
 	case string:
+		if plainInteger(k) {
+			return k, true
+		}
 		if d, ok := parseDecimal(k); ok && isJSONNumber(k) {
 			return d.text(), true
 		}
@@ -241,6 +248,21 @@ func keyText(v any) (string, bool) {
 		return s, true
 	}
 	return "", false
+}
+
+// plainInteger reports whether s is an integer that d.text would render
+// unchanged: optional "-", no leading zero, at most 32 digits, not "-0".
+func plainInteger(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 32 || (digits[0] == '0' && (len(digits) > 1 || len(s) > 1)) {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if !isDigit(digits[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // text renders d as a plain integer when it is one of modest size, else as
