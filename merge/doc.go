@@ -75,9 +75,11 @@
 //
 // MergeAt(doc, at, patch, opt) merges patch into the value at pointer at,
 // as Merge would if that value were the whole document, and puts the result
-// back. Replace(doc, at, value, keep) sets the value at at outright, then
-// restores the kept paths that value lost. Both require every parent of at
-// to exist (ErrPathNotFound); see their documentation for details.
+// back; a null patch removes the member at at, as null does inside a merge
+// patch. Replace(doc, at, value, keep) sets the value at at outright, then
+// restores the kept paths that value lost, so "replace the record but never
+// drop /id or /created" is one call. Both require every parent of at to
+// exist (ErrPathNotFound); see their documentation for details.
 //
 // # Patch
 //
