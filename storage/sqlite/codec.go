@@ -37,7 +37,9 @@ func encodeJSON(v any, empty bool) (any, error) {
 	// The store is not a web page; escaping <, > and & only costs bytes.
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("storage/sqlite: encode: %w", err)
+		// Only a value outside the Doc contract (a malformed json.Number, a
+		// channel, a NaN) fails to encode: the caller's input, not the store.
+		return nil, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
 	}
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
