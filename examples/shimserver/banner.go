@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/zitadel"
+)
+
+// banner is what the startup text needs to know.
+type banner struct {
+	addr, store, storeKind, webhook string
+	key                             keySource
+	demoConfig, demoData            bool
+}
+
+// printBanner writes the startup text: where the server listens, what it
+// stores in, where codes go, and, for the built-in demo configuration, the
+// demo credentials and records with one ready-to-paste curl per vendor.
+// The demo credentials are public test values; a -config file's secrets
+// are never printed.
+func printBanner(w io.Writer, b banner) {
+	base := "http://" + b.addr
+	var s strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&s, format+"\n", args...) }
+
+	p("idupdate shim server: Janrain, DRUID, Rubiq and ZITADEL on one port")
+	p("  listening  %s   (health: curl -s %s/healthz)", base, base)
+	p("  store      %s", b.store)
+	p("  code key   %s", b.key.from)
+	if b.key.ephemeral && b.storeKind == "postgres" {
+		p("  WARNING    the code key dies with this process, so pending codes do not survive a restart;")
+		p("             set -code-key-file or IDUPDATE_CODE_KEY")
+	}
+	if b.webhook != "" {
+		p("  codes      sent to the webhook %s", b.webhook)
+	} else {
+		p("")
+		p("  !!! DEVELOPMENT MODE: verification codes are written to the log (stderr,")
+		p("  !!! lines \"verification code\") in clear text. Anyone who reads the log")
+		p("  !!! can confirm any pending change. Use -webhook URL for anything else.")
+	}
+	p("")
+	if !b.demoConfig {
+		p("Clients and tokens come from the -config file (not printed).")
+	} else {
+		printDemo(p, base, b.demoData)
+	}
+	p("Stop with Ctrl-C: requests in flight finish, then the store is closed.")
+	_, _ = io.WriteString(w, s.String())
+}
+
+// printDemo lists the demo credentials, records and one curl per vendor.
+func printDemo(p func(string, ...any), base string, records bool) {
+	j := janrain.DemoConfig()
+	p("Demo credentials (public test values; never use them for real data)")
+	p("  Janrain   Basic owner clients %s:%s", j.Clients[0].ID, j.Clients[0].Secret)
+	p("                            and %s:%s", j.Clients[1].ID, j.Clients[1].Secret)
+	p("            read-only client %s:%s", j.Clients[2].ID, j.Clients[2].Secret)
+	p("  DRUID     client %s / %s, entry point (From header) %s", druid.DemoClientID, druid.DemoSecret, druid.DemoEntryPoint)
+	p("  Rubiq     Bearer demo-rubiq-app (may update; contracts default, profile), demo-rubiq-readonly (may not)")
+	p("  ZITADEL   Bearer %s (user.write on org %s), %s (the demo user's own token)", zitadel.DemoAdminToken, zitadel.DemoOrgID, zitadel.DemoSelfToken)
+	p("")
+	if records {
+		p("Demo records")
+		p("  Janrain   user id %s (uuid %s) Matthew Park, status element 5253;", janrain.DemoID, janrain.DemoUUID)
+		p("            user id %s, gjack@example.com, \"G Jack\"", janrain.DemoSecondID)
+		p("  DRUID     user %s, jane@example.com and +34600111222 confirmed", druid.DemoUserID)
+		p("  Rubiq     entity 1001 (ext-key crm-42 of type crm) Ola Nordmann; entity 1002, inactive")
+		p("  ZITADEL   user %s (minnie) in org %s", zitadel.DemoUserID, zitadel.DemoOrgID)
+		p("")
+	} else {
+		p("Demo records were not loaded (-demo=false).")
+		p("")
+	}
+	p("Try (the README has a full session per vendor):")
+	p("  curl -s -u %s:%s --data-urlencode type_name=user --data-urlencode id=%s %s/entity",
+		j.Clients[2].ID, j.Clients[2].Secret, janrain.DemoID, base)
+	p("  curl -s -d grant_type=urn:druid:oauth2:grant-type:code_challenge -d client_id=%s -d client_secret=%s -d code_challenge=my-verifier-of-at-least-43-characters-0123456 -d code_challenge_method=plain %s%s",
+		druid.DemoClientID, druid.DemoSecret, base, druid.PathToken)
+	p("  curl -s -X PUT -H 'Authorization: Bearer demo-rubiq-app' -H 'Content-Type: application/json' -d '{\"city\":\"Oslo\"}' %s/userentity/dp-keyid/1001/data", base)
+	p("  curl -s -H 'Authorization: Bearer %s' %s/v2/users/%s", zitadel.DemoAdminToken, base, zitadel.DemoUserID)
+	p("")
+}

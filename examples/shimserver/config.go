@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/update"
+)
+
+// maxConfigBytes bounds the -config file; a real one is a few kilobytes.
+const maxConfigBytes = 1 << 20
+
+// fileConfig is the -config file. Every section is optional: a section
+// left out keeps that vendor's built-in demo configuration, and inside a
+// section every member left out keeps its demo value. A client list that is
+// present replaces the demo clients of that vendor as a whole.
+type fileConfig struct {
+	Janrain *janrainFile `json:"janrain,omitempty"`
+	DRUID   *druidFile   `json:"druid,omitempty"`
+	Rubiq   *rubiqFile   `json:"rubiq,omitempty"`
+	ZITADEL *zitadelFile `json:"zitadel,omitempty"`
+}
+
+type janrainFile struct {
+	Clients  []janrainClient `json:"clients,omitempty"`
+	MaxBody  int64           `json:"maxBody,omitempty"`
+	MaxDepth int             `json:"maxDepth,omitempty"`
+}
+
+type janrainClient struct {
+	ID     string        `json:"id"`
+	Secret string        `json:"secret"`
+	Class  janrain.Class `json:"class"`
+}
+
+type druidFile struct {
+	Clients        []druidClient   `json:"clients,omitempty"`
+	TokenTTL       update.Duration `json:"tokenTTL,omitempty"`
+	CodeTTL        update.Duration `json:"codeTTL,omitempty"`
+	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
+	Region         string          `json:"region,omitempty"`
+	MaxBodyBytes   int64           `json:"maxBodyBytes,omitempty"`
+}
+
+type druidClient struct {
+	ID              string   `json:"id"`
+	Secret          string   `json:"secret"`
+	ChallengeFlow   bool     `json:"challengeFlow"`
+	AssertConfirmed bool     `json:"assertConfirmed"`
+	EntryPoints     []string `json:"entryPoints"`
+	Scopes          []string `json:"scopes,omitempty"`
+}
+
+type rubiqFile struct {
+	Apps           []rubiqApp      `json:"apps,omitempty"`
+	Region         string          `json:"region,omitempty"`
+	Cooldown       update.Duration `json:"cooldown,omitempty"`
+	MaxSends       int             `json:"maxSends,omitempty"`
+	Window         update.Duration `json:"window,omitempty"`
+	CodeLength     int             `json:"codeLength,omitempty"`
+	CodeTTL        update.Duration `json:"codeTTL,omitempty"`
+	MaxAttempts    int             `json:"maxAttempts,omitempty"`
+	ReleasePending *bool           `json:"releasePending,omitempty"`
+}
+
+type rubiqApp struct {
+	ID              string              `json:"id"`
+	Token           string              `json:"token"`
+	Update          bool                `json:"update"`
+	Contracts       map[string][]string `json:"contracts"`
+	DefaultContract string              `json:"defaultContract"`
+}
+
+type zitadelFile struct {
+	Clients        []zitadelClient `json:"clients,omitempty"`
+	Region         string          `json:"region,omitempty"`
+	URLTemplate    string          `json:"urlTemplate,omitempty"`
+	MaxAttempts    int             `json:"maxAttempts,omitempty"`
+	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
+	MaxSends       int             `json:"maxSends,omitempty"`
+	SendWindow     update.Duration `json:"sendWindow,omitempty"`
+}
+
+type zitadelClient struct {
+	ID     string `json:"id"`
+	Token  string `json:"token"`
+	OrgID  string `json:"orgId"`
+	UserID string `json:"userId,omitempty"`
+}
+
+// vendorConfigs is the configuration of the four adapters.
+type vendorConfigs struct {
+	Janrain janrain.Config
+	DRUID   druid.Config
+	Rubiq   rubiq.Config
+	ZITADEL zitadel.Config
+}
+
+// demoConfigs returns every adapter's built-in demo configuration.
+func demoConfigs() vendorConfigs {
+	return vendorConfigs{
+		Janrain: janrain.DemoConfig(),
+		DRUID:   druid.DemoConfig(),
+		Rubiq:   rubiq.DemoConfig(),
+		ZITADEL: zitadel.DemoConfig(),
+	}
+}
+
+// errConfig marks a -config file that cannot be used.
+var errConfig = errors.New("config file")
+
+// loadConfig reads a -config file and applies it over the demo
+// configuration. Unknown members, trailing data and files over 1 MiB are
+// refused. An empty path returns the demo configuration.
+func loadConfig(path string) (vendorConfigs, error) {
+	cfg := demoConfigs()
+	if path == "" {
+		return cfg, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return cfg, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	defer f.Close()
+	fc, err := parseConfig(f)
+	if err != nil {
+		return cfg, fmt.Errorf("%w %s: %w", errConfig, path, err)
+	}
+	fc.apply(&cfg)
+	return cfg, nil
+}
+
+// parseConfig decodes a config file strictly.
+func parseConfig(r io.Reader) (*fileConfig, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("larger than %d bytes", maxConfigBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data after the JSON object")
+	}
+	if err := fc.check(); err != nil {
+		return nil, err
+	}
+	return &fc, nil
+}
+
+// check refuses negative numbers, which the adapters would otherwise
+// silently replace by their defaults.
+func (fc *fileConfig) check() error {
+	nums := map[string]int64{}
+	if j := fc.Janrain; j != nil {
+		nums["janrain.maxBody"], nums["janrain.maxDepth"] = j.MaxBody, int64(j.MaxDepth)
+	}
+	if d := fc.DRUID; d != nil {
+		nums["druid.maxBodyBytes"] = d.MaxBodyBytes
+	}
+	if r := fc.Rubiq; r != nil {
+		nums["rubiq.maxSends"], nums["rubiq.codeLength"], nums["rubiq.maxAttempts"] =
+			int64(r.MaxSends), int64(r.CodeLength), int64(r.MaxAttempts)
+	}
+	if z := fc.ZITADEL; z != nil {
+		nums["zitadel.maxAttempts"], nums["zitadel.maxSends"] = int64(z.MaxAttempts), int64(z.MaxSends)
+	}
+	for _, name := range slices.Sorted(maps.Keys(nums)) {
+		if nums[name] < 0 {
+			return fmt.Errorf("%s is negative (%d)", name, nums[name])
+		}
+	}
+	return nil
+}
+
+// apply overlays the file's settings on cfg. The adapters' own New and
+// Policy check the result, so a bad client list is reported by them.
+func (fc *fileConfig) apply(cfg *vendorConfigs) {
+	if j := fc.Janrain; j != nil {
+		if j.Clients != nil {
+			cfg.Janrain.Clients = nil
+			for _, c := range j.Clients {
+				cfg.Janrain.Clients = append(cfg.Janrain.Clients, janrain.Client(c))
+			}
+		}
+		setInt64(&cfg.Janrain.MaxBody, j.MaxBody)
+		setInt(&cfg.Janrain.MaxDepth, j.MaxDepth)
+	}
+	if d := fc.DRUID; d != nil {
+		if d.Clients != nil {
+			cfg.DRUID.Clients = nil
+			for _, c := range d.Clients {
+				cfg.DRUID.Clients = append(cfg.DRUID.Clients, druid.Client(c))
+			}
+		}
+		setDuration(&cfg.DRUID.TokenTTL, d.TokenTTL)
+		setDuration(&cfg.DRUID.CodeTTL, d.CodeTTL)
+		setDuration(&cfg.DRUID.ResendCooldown, d.ResendCooldown)
+		setString(&cfg.DRUID.DefaultRegion, d.Region)
+		setInt64(&cfg.DRUID.MaxBodyBytes, d.MaxBodyBytes)
+	}
+	if r := fc.Rubiq; r != nil {
+		if r.Apps != nil {
+			cfg.Rubiq.Apps = nil
+			for _, a := range r.Apps {
+				cfg.Rubiq.Apps = append(cfg.Rubiq.Apps, rubiq.App(a))
+			}
+		}
+		setString(&cfg.Rubiq.Region, r.Region)
+		setDuration(&cfg.Rubiq.Cooldown, r.Cooldown)
+		setInt(&cfg.Rubiq.MaxSends, r.MaxSends)
+		setDuration(&cfg.Rubiq.Window, r.Window)
+		setInt(&cfg.Rubiq.CodeLength, r.CodeLength)
+		setDuration(&cfg.Rubiq.CodeTTL, r.CodeTTL)
+		setInt(&cfg.Rubiq.MaxAttempts, r.MaxAttempts)
+		if r.ReleasePending != nil {
+			cfg.Rubiq.ReleasePending = *r.ReleasePending
+		}
+	}
+	if z := fc.ZITADEL; z != nil {
+		if z.Clients != nil {
+			cfg.ZITADEL.Clients = nil
+			for _, c := range z.Clients {
+				cfg.ZITADEL.Clients = append(cfg.ZITADEL.Clients, zitadel.Client(c))
+			}
+		}
+		setString(&cfg.ZITADEL.DefaultRegion, z.Region)
+		setString(&cfg.ZITADEL.DefaultURLTemplate, z.URLTemplate)
+		setInt(&cfg.ZITADEL.MaxAttempts, z.MaxAttempts)
+		setDuration(&cfg.ZITADEL.ResendCooldown, z.ResendCooldown)
+		setInt(&cfg.ZITADEL.MaxSends, z.MaxSends)
+		setDuration(&cfg.ZITADEL.SendWindow, z.SendWindow)
+	}
+}
+
+func setInt(dst *int, v int) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+func setInt64(dst *int64, v int64) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+func setString(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func setDuration(dst *time.Duration, v update.Duration) {
+	if v != 0 {
+		*dst = time.Duration(v)
+	}
+}

@@ -1,0 +1,77 @@
+// Command shimserver serves the Janrain, DRUID, Rubiq and ZITADEL adapters
+// on one port over one store, with demo data, so each vendor's documented
+// curl commands work against it unchanged.
+//
+// Usage:
+//
+//	go run ./examples/shimserver [flags]
+//
+// Flags:
+//
+//	-addr ADDR              listen address (default 127.0.0.1:8080)
+//	-store SPEC             memory | sqlite:PATH | postgres:DSN | postgres
+//	                        (default sqlite:idupdate.db; plain "postgres" reads
+//	                        the DSN from IDUPDATE_POSTGRES_DSN)
+//	-config FILE            clients, tokens, contracts and limits as JSON (see
+//	                        demo-config.json); without it the built-in demo
+//	                        configuration
+//	-demo                   load the demo records that are missing (default true)
+//	-webhook URL            POST verification messages there, signed with the
+//	                        key from -webhook-key-file or IDUPDATE_WEBHOOK_KEY
+//	                        (hex, at least 32 bytes); without it codes are
+//	                        written to the log
+//	-webhook-key-file FILE  the webhook signing key (hex)
+//	-code-key-file FILE     the key verification codes are hashed with (hex,
+//	                        at least 32 bytes)
+//	-log text|json          log format on stderr (default text)
+//	-shutdown-timeout D     how long in-flight requests may take to finish
+//	                        after SIGINT or SIGTERM (default 10s)
+//
+// The code key decides whether pending codes survive a restart. It is taken
+// from -code-key-file, else from IDUPDATE_CODE_KEY (hex), else: with
+// sqlite:PATH from the file PATH.key, created with a random key (mode 0600)
+// when missing; with memory or postgres a random key that dies with the
+// process (for postgres the server warns, since its records outlive it).
+//
+// Without -webhook every verification code is logged in clear text. That
+// is meant for trying the server out on one machine, and the server says so
+// at startup; never run it that way with real users.
+//
+// Each request is logged with method, path (no query string), status,
+// duration and request id (X-Request-Id, kept when the client sends a plain
+// one of up to 64 characters). Bodies, headers, credentials and codes are
+// never logged, apart from the codes of the development dispatcher above.
+//
+// On SIGINT or SIGTERM the server stops accepting connections, lets the
+// requests in flight finish (up to -shutdown-timeout) and closes the store.
+// A second signal ends it at once.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		// From here on a second signal takes the default action.
+		stop()
+	}()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "shimserver:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "shimserver:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/idupdate/idupdate/verify"
+)
+
+// flags are the command line settings.
+type flags struct {
+	addr            string
+	store           string
+	config          string
+	demo            bool
+	webhook         string
+	webhookKeyFile  string
+	codeKeyFile     string
+	logFormat       string
+	shutdownTimeout time.Duration
+}
+
+// errUsage marks a command line that cannot be run; the flag package has
+// already printed what is wrong.
+var errUsage = errors.New("usage")
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("shimserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&f.store, "store", "sqlite:idupdate.db", "memory | sqlite:PATH | postgres:DSN | postgres (DSN from IDUPDATE_POSTGRES_DSN)")
+	fs.StringVar(&f.config, "config", "", "JSON file of clients, tokens, contracts and limits (default: the built-in demo configuration)")
+	fs.BoolVar(&f.demo, "demo", true, "load the demo records that are missing")
+	fs.StringVar(&f.webhook, "webhook", "", "POST verification messages to this URL (default: write them, codes included, to the log)")
+	fs.StringVar(&f.webhookKeyFile, "webhook-key-file", "", "file holding the webhook signing key in hex (default: IDUPDATE_WEBHOOK_KEY)")
+	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else random)")
+	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return f, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return f, fmt.Errorf("%w: -log must be text or json, not %q", errUsage, f.logFormat)
+	}
+	if f.shutdownTimeout <= 0 {
+		return f, fmt.Errorf("%w: -shutdown-timeout must be positive", errUsage)
+	}
+	return f, nil
+}
+
+// run is the whole server: it parses args, opens the store, builds the
+// adapters, loads the demo data, listens, prints the banner to stdout and
+// serves until ctx is done, then shuts down gracefully and closes the
+// store. Logs go to stderr. ready, when not nil, is called with the
+// listening address once requests are accepted.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(f.logFormat, stderr)
+
+	spec, err := parseStore(f.store, getenv("IDUPDATE_POSTGRES_DSN"))
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	key, err := codeKey(spec, f.codeKeyFile, getenv("IDUPDATE_CODE_KEY"))
+	if err != nil {
+		return err
+	}
+	dispatcher, err := newDispatcher(f, getenv, logger)
+	if err != nil {
+		return err
+	}
+
+	store, err := spec.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			logger.Error("closing the store", "err", cerr)
+		}
+	}()
+
+	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger}, cfg)
+	if err != nil {
+		return err
+	}
+	if f.demo {
+		if err := seedDemo(ctx, vendors); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           logRequests(logger, newMux(vendors)),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	addr := ln.Addr().String()
+	printBanner(stdout, banner{
+		addr: addr, store: spec.String(), key: key, storeKind: spec.kind,
+		webhook: f.webhook, demoConfig: f.config == "", demoData: f.demo,
+	})
+	logger.Info("listening", "addr", addr, "store", spec.String())
+	if f.webhook == "" {
+		logger.Warn("verification codes are written to this log (development only; use -webhook for anything else)")
+	}
+	if key.ephemeral && spec.kind == "postgres" {
+		logger.Warn("the code key is random and dies with this process: pending codes will not survive a restart; set -code-key-file or IDUPDATE_CODE_KEY")
+	}
+	if ready != nil {
+		ready(addr)
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", f.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// newDispatcher returns the webhook dispatcher when -webhook is set, else
+// the development dispatcher that logs codes.
+func newDispatcher(f flags, getenv func(string) string, logger *slog.Logger) (verify.Dispatcher, error) {
+	if f.webhook == "" {
+		return verify.LogDispatcher{Logger: logger.With("dispatcher", "log")}, nil
+	}
+	var key []byte
+	var err error
+	switch {
+	case f.webhookKeyFile != "":
+		key, err = readKeyFile(f.webhookKeyFile)
+	case getenv("IDUPDATE_WEBHOOK_KEY") != "":
+		key, err = decodeKey(getenv("IDUPDATE_WEBHOOK_KEY"))
+	default:
+		return nil, fmt.Errorf("%w: -webhook needs a signing key: -webhook-key-file FILE or IDUPDATE_WEBHOOK_KEY (hex, at least %d bytes)", errUsage, verify.MinKeyLen)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webhook key: %w", err)
+	}
+	wh, err := verify.NewWebhook(f.webhook, key)
+	if err != nil {
+		return nil, fmt.Errorf("-webhook: %w", err)
+	}
+	return wh, nil
+}

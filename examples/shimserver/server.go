@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// vendor is one adapter as the server mounts it: its own engine (with its
+// own policy) over the shared store, its demo seeding and its routes.
+type vendor struct {
+	name     string
+	eng      *update.Engine
+	seed     func(context.Context, *update.Engine) error
+	register func(*http.ServeMux)
+}
+
+// deps are what every engine shares.
+type deps struct {
+	store      storage.Store
+	dispatcher verify.Dispatcher
+	codeKey    []byte
+	logger     *slog.Logger
+}
+
+// engineOptions are the options every engine gets, then the adapter's own.
+func (d deps) engineOptions(name string, extra ...update.Option) []update.Option {
+	return append([]update.Option{
+		update.WithDispatcher(d.dispatcher),
+		update.WithCodeKey(d.codeKey),
+		update.WithLogger(d.logger.With("vendor", name)),
+	}, extra...)
+}
+
+// buildVendors builds the four adapters over one store. Each gets its own
+// engine, because each vendor's semantics are a policy of its own; the
+// record types are namespaced (janrain.user, druid.user, ...), so they
+// share the store without meeting.
+func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
+	jc, dc, rc, zc := cfg.Janrain, cfg.DRUID, cfg.Rubiq, cfg.ZITADEL
+	jc.Logger = d.logger.With("vendor", "janrain")
+	dc.Logger = d.logger.With("vendor", "druid")
+	rc.Logger = d.logger.With("vendor", "rubiq")
+	zc.Logger = d.logger.With("vendor", "zitadel")
+
+	engines := map[string]*update.Engine{}
+	for _, e := range []struct {
+		name   string
+		policy *update.Policy
+		opts   []update.Option
+	}{
+		{"janrain", janrain.Policy(jc), janrain.Options()},
+		{"druid", druid.Policy(dc), nil},
+		{"rubiq", rubiq.Policy(rc), nil},
+		{"zitadel", zitadel.Policy(zc), zitadel.Options()},
+	} {
+		eng, err := update.New(d.store, e.policy, d.engineOptions(e.name, e.opts...)...)
+		if err != nil {
+			return nil, fmt.Errorf("%s engine: %w", e.name, err)
+		}
+		engines[e.name] = eng
+	}
+
+	jh, err := janrain.New(engines["janrain"], jc)
+	if err != nil {
+		return nil, fmt.Errorf("janrain adapter: %w", err)
+	}
+	dh, err := druid.New(engines["druid"], dc)
+	if err != nil {
+		return nil, fmt.Errorf("druid adapter: %w", err)
+	}
+	rh, err := rubiq.New(engines["rubiq"], rc)
+	if err != nil {
+		return nil, fmt.Errorf("rubiq adapter: %w", err)
+	}
+	zh, err := zitadel.New(engines["zitadel"], zc)
+	if err != nil {
+		return nil, fmt.Errorf("zitadel adapter: %w", err)
+	}
+	return []vendor{
+		{"janrain", engines["janrain"], janrain.SeedDemo, jh.Register},
+		{"druid", engines["druid"], druid.SeedDemo, dh.Register},
+		{"rubiq", engines["rubiq"], rubiq.SeedDemo, rh.Register},
+		{"zitadel", engines["zitadel"], zitadel.SeedDemo, zh.Register},
+	}, nil
+}
+
+// seedDemo loads every vendor's demo records that are not there yet.
+func seedDemo(ctx context.Context, vs []vendor) error {
+	for _, v := range vs {
+		if err := v.seed(ctx, v.eng); err != nil {
+			return fmt.Errorf("demo data for %s (a -config without the demo clients needs -demo=false): %w", v.name, err)
+		}
+	}
+	return nil
+}
+
+// newMux mounts every vendor's routes and /healthz on one mux.
+func newMux(vs []vendor) *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, v := range vs {
+		v.register(mux)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	return mux
+}
+
+// requestIDHeader carries the request id in and out; the adapters put the
+// same header's value into their error bodies.
+const requestIDHeader = "X-Request-Id"
+
+// logRequests logs one line per request: method, path (without the query,
+// which may carry a PKCE code_verifier), status, duration and request id.
+// Bodies and headers are never logged: they hold credentials and codes.
+// A request id the client sent is kept when short and plain; otherwise a
+// fresh one replaces it, so the log line and the answer always agree.
+func logRequests(l *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(requestIDHeader)
+		if !plainID(id) {
+			id = newRequestID()
+			r.Header.Set(requestIDHeader, id)
+		}
+		w.Header().Set(requestIDHeader, id)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		l.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status()),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("requestId", id),
+		)
+	})
+}
+
+// plainID reports whether id is 1–64 characters of A–Z a–z 0–9 - _ .
+func plainID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
