@@ -1,0 +1,102 @@
+// Package update provides the identity update engine: it applies replace,
+// merge and plural-append/upsert semantics to user documents as a Policy
+// configures them per field, routes changes of confirmable fields through
+// pending verification, and answers every call with a normalized Result or
+// a typed *Error.
+//
+// # The pieces
+//
+// A Policy holds one Schema per entity type and one Grant per client. A
+// Schema holds Field rules keyed by JSON Pointer ("/email",
+// "/statuses/*/status"). An Engine applies Requests to records kept in a
+// storage.Store. Policies are plain data and load from JSON (LoadPolicy),
+// so a policy experiment needs no recompile.
+//
+// # Modes
+//
+// Merge (RFC 7386): only what is sent changes. A member set to null is
+// removed; an object merges into the stored object member by member; any
+// other value replaces the stored one. An array replaces the stored array,
+// unless the field has a Plural rule:
+//
+//   - PluralAppend: the elements sent are appended.
+//   - PluralUpsert: elements are matched by Plural.Key. A sent element whose
+//     key exists replaces that element (or, with MergeElements, is merged
+//     into it); one without a key is appended and, with a KeyGen, given a
+//     fresh key; one whose key does not exist is NotFound, naming the plural
+//     and the key. The cost is linear in the plural's length.
+//
+// Replace: the document sent takes the place of the stored one (or of the
+// subtree at Request.Path). What is not sent is removed — or set to null,
+// plurals to [], when the schema's Omitted is OmitNull — except fields a
+// replace may not drop: Keep fields, read-only (server-owned) fields,
+// set-once fields, verified flags and secrets. Plurals with a KeyGen get
+// fresh keys for every element, numbered past the keys they replace. The
+// change list names everything the replace removed.
+//
+// Patch (RFC 6902): the operations in Request.Ops, all or nothing; a
+// failing test operation is Conflict.
+//
+// In every mode the stored document is never modified in place: the new
+// document shares every untouched subtree with the old one and copies only
+// the containers along the changed paths.
+//
+// # Checks, in order
+//
+// Before any record is read: the client's grant (Write, and Paths for every
+// written path), limits (depth, string length, members, plural length),
+// unknown attributes (Schema.Unknown: Reject, Allow, Drop; an object whose
+// rule declares members below it is closed), read-only fields and verified
+// flags (Immutable), normalization (email, E.164 phone numbers with a
+// default region), link templates, and secrets (complexity, hashing).
+// Then, inside the store's transaction, on the change list: preconditions
+// (Expect → Conflict), set-once fields (Immutable), JSON types and validator
+// tags of every written value and of the values below it, required fields,
+// locally unique plural members, plural length after the change, and
+// finally unique keys, which the store enforces atomically (NotUnique,
+// naming the field and whether the holder is active or inactive).
+// Invalid lists every failing field, not just the first.
+//
+// # Confirmable fields
+//
+// A Field with Confirm is verified by a code. Under Hold a changed value is
+// taken back out of the document and waits in a verify.Challenge; the old
+// value stays established until Confirm applies the new one (checking its
+// uniqueness again). Under ApplyUnverified the value is written at once and
+// the verified flag (Confirm.VerifiedPath) cleared until Confirm sets it.
+// Per request and path, Delivery chooses what happens to the code: Send
+// (through the Dispatcher, after the commit, optionally with a link
+// rendered from a template), ReturnCode (in the Result, nothing sent), or
+// AlreadyVerified (no code; only for grants with AssertVerified). A newer
+// change to the same path supersedes the open challenge; sending the value
+// that already waits issues nothing new. Codes come from crypto/rand, are
+// stored only as keyed hashes, compared in constant time, expire, lock the
+// challenge after MaxAttempts wrong tries, and are rate limited by a
+// cooldown and a maximum per window — throttled codes are reported, never
+// silently dropped, and the send history follows the path across
+// superseding changes.
+//
+// # Results and errors
+//
+// Every call that changes a record returns a Result: Modified or Unchanged,
+// VerificationDispatched, the change list (secret and write-only values
+// redacted), the challenges opened or touched, the version and times. A
+// request that changes nothing writes nothing: no version bump, no event.
+// A request that fails changes nothing at all. Errors are *Error values
+// with a Code; ErrorCode returns the code of any error (Internal for
+// errors of unknown origin, whose details never reach a client).
+//
+// # Secrets
+//
+// A Field with Secret holds a credential. Its plain value is checked
+// against the complexity rule and hashed (bcrypt or argon2id); accepted
+// pre-hashed formats are checked for format and cost. Hashes live in
+// storage.Record.Secrets, never in the document, and no read, result,
+// event, log line or error carries a secret or a hash.
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use. Each update runs inside one
+// Store.Update, which serializes read-modify-write on a record; codes are
+// dispatched and observers notified only after the commit.
+package update
