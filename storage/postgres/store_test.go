@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -264,4 +266,59 @@ func waitForLockWaiter(tb testing.TB, conn *pgx.Conn) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	tb.Fatal("no backend started waiting for a lock")
+}
+
+// jsonb stores numbers as numeric: digits survive, spelling may not. The
+// package documentation promises exactly this.
+func TestNumbersKeepTheirValueInJSONBSpelling(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	cases := []struct {
+		name     string
+		in, want json.Number
+	}{
+		{"TrailingZeroStays", "1.0", "1.0"},
+		{"ManyDigitsStay", "3.141592653589793238462643383279502884197", "3.141592653589793238462643383279502884197"},
+		{"ExponentIsWrittenOut", "1e2", "100"},
+		{"NegativeExponentIsWrittenOut", "2.5E-3", "0.0025"},
+		{"NegativeZeroIsZero", "-0", "0"},
+	}
+	doc := map[string]any{}
+	for _, tc := range cases {
+		doc[tc.name] = tc.in
+	}
+	rec := newUser("u1")
+	rec.Doc = doc
+	require.NoError(t, s.Create(ctx, rec, createEvent()))
+	got, err := s.Get(ctx, "user", "u1")
+	require.NoError(t, err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, got.Doc[tc.name])
+		})
+	}
+}
+
+func TestTimesKeepNanosecondsAroundTheEpoch(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	times := []time.Time{
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1815, 12, 10, 8, 0, 0, 1, time.UTC),
+		time.Unix(0, 0).UTC(),
+		time.Date(2262, 4, 11, 23, 47, 16, 854775807, time.UTC),
+	}
+	for i, want := range times {
+		t.Run(want.Format(time.RFC3339Nano), func(t *testing.T) {
+			rec := newUser("u" + strconv.Itoa(i))
+			rec.Created = want
+			ev := createEvent()
+			ev.Time = want.Add(1)
+			require.NoError(t, s.Create(ctx, rec, ev))
+			got, err := s.Get(ctx, "user", rec.ID)
+			require.NoError(t, err)
+			assert.Equal(t, want, got.Created)
+			assert.Equal(t, want.Add(1), got.Updated)
+		})
+	}
 }
