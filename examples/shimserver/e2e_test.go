@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/storage/sqlite"
+	"github.com/idupdate/idupdate/update"
+)
+
+// TestSeedRequests starts the server with the demo data and replays the
+// vendors' own documented requests against it, on each store.
+func TestSeedRequests(t *testing.T) {
+	stores := map[string]func(t *testing.T) string{
+		"Memory": func(*testing.T) string { return "memory" },
+		"SQLite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "shim.db") },
+	}
+	for name, store := range stores {
+		t.Run(name, func(t *testing.T) {
+			s := startShim(t, "-store", store(t))
+			t.Run("Janrain", func(t *testing.T) { replayJanrain(t, s) })
+			t.Run("ZITADEL", func(t *testing.T) { replayZITADEL(t, s) })
+			t.Run("DRUID", func(t *testing.T) { replayDRUID(t, s) })
+			t.Run("Rubiq", func(t *testing.T) { replayRubiq(t, s) })
+			t.Run("LogsCarryNoSecrets", func(t *testing.T) { assertLogsClean(t, s) })
+		})
+	}
+}
+
+// assertLogsClean checks the server's log after a replay: one line per
+// request with its fields and without a query string, and no credential,
+// password, verifier or code anywhere but on the development dispatcher's
+// own lines.
+func assertLogsClean(t *testing.T, s *shim) {
+	lines := s.logLines(t)
+	requests := 0
+	var codes []string
+	for _, l := range lines {
+		switch l["msg"] {
+		case "request":
+			requests++
+			for _, k := range []string{"method", "path", "status", "duration", "requestId"} {
+				assert.Contains(t, l, k)
+			}
+			assert.NotContains(t, l["path"], "?")
+		case "verification code":
+			codes = append(codes, l["code"].(string))
+		}
+	}
+	assert.Greater(t, requests, 20)
+	require.NotEmpty(t, codes)
+
+	var other strings.Builder
+	for _, line := range strings.Split(s.stderr.String(), "\n") {
+		if !strings.Contains(line, `"msg":"verification code"`) {
+			other.WriteString(line + "\n")
+		}
+	}
+	secrets := []string{
+		"Secr3tP4ssw0rd!", "code_verifier", druid.DemoSecret,
+		strings.TrimPrefix(basicAuth(janrainOwner2), "Authorization: Basic "),
+		"wt4c3un9wkkcfvyknqx44ync476afs68", "unjze9nwkfuy6jpw838qpa7ad3hdnya6", "demo_reader_secret",
+		rubiqAppToken, rubiqReadonlyToken, "demo-zitadel-admin",
+	}
+	for _, secret := range secrets {
+		assert.False(t, strings.Contains(other.String(), secret), "the log carries %q", secret)
+	}
+	for _, c := range codes {
+		assert.NotRegexp(t, `\b`+regexp.QuoteMeta(c)+`\b`, other.String(), "a code outside the dispatcher's lines")
+	}
+}
+
+// TestRestartKeepsChangesAndPendingCodes makes a change through every
+// adapter on SQLite, restarts the server, and reads the changes back and
+// confirms, after the restart, the codes issued before it.
+func TestRestartKeepsChangesAndPendingCodes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "shim.db")
+
+	first := startShim(t, "-store", "sqlite:"+db)
+	t.Run("Janrain", func(t *testing.T) {
+		r := first.send(t, curlRequest(t, string(fixture(t, "seed/janrain-example1.curl")), first.base))
+		require.Equal(t, 200, r.status, string(r.body))
+	})
+	var zitadelCode string
+	t.Run("ZITADEL", func(t *testing.T) { zitadelCode = zitadelResolvedUpdate(t, first) })
+	t.Run("DRUID", func(t *testing.T) { druidHeldUpdate(t, first) })
+	t.Run("Rubiq", func(t *testing.T) { rubiqSeedUpdate(t, first) })
+	druidCode := first.codeFor(t, "jane.new@example.com")
+	rubiqCode := first.codeFor(t, "mailbox@mailserver.com")
+	first.stop(t)
+
+	info, err := os.Stat(db + ".key")
+	require.NoError(t, err, "the code key lives beside the database")
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	second := startShim(t, "-store", "sqlite:"+db)
+	t.Run("JanrainReadsTheChange", func(t *testing.T) {
+		rec := janrainRecord(t, second, janrain.DemoID)
+		assert.Equal(t, "Matt", rec["givenName"])
+		assert.Equal(t, "Parker", rec["familyName"])
+	})
+	t.Run("ZITADELVerifiesWithTheCodeFromBefore", func(t *testing.T) {
+		require.NotEmpty(t, zitadelCode)
+		assert.Equal(t, "minnie-mouse", dig(t, zitadelUser(t, second), "user", "username"))
+		zitadelVerifyEmail(t, second, zitadelCode)
+	})
+	t.Run("DRUIDConfirmsWithTheCodeFromBefore", func(t *testing.T) {
+		r := druidConfirm(t, second, druidCode)
+		assert.Equal(t, 200, r.status, string(r.body))
+	})
+	t.Run("RubiqVerifiesWithTheCodeFromBefore", func(t *testing.T) {
+		r := rubiqVerify(t, second, rubiqCode)
+		assert.Equal(t, 204, r.status, string(r.body))
+	})
+	second.stop(t)
+
+	// DRUID and Rubiq serve no read, so the store itself is asked.
+	t.Run("StoreHoldsTheConfirmedValues", func(t *testing.T) {
+		st, err := sqlite.Open(db)
+		require.NoError(t, err)
+		defer st.Close()
+		ctx := context.Background()
+
+		deng, err := update.New(st, druid.Policy(druid.DemoConfig()))
+		require.NoError(t, err)
+		u, err := deng.Get(ctx, druid.UserType, update.ByID(druid.DemoUserID))
+		require.NoError(t, err)
+		assert.Equal(t, "jane.new@example.com", u.Doc["email"])
+		assert.Equal(t, true, u.Doc["emailConfirmed"])
+
+		reng, err := update.New(st, rubiq.Policy(rubiq.DemoConfig()))
+		require.NoError(t, err)
+		e, err := reng.Get(ctx, rubiq.EntityType, update.ByID("1001"))
+		require.NoError(t, err)
+		assert.Equal(t, "John Doe", e.Doc["name"])
+		assert.Equal(t, "mailbox@mailserver.com", e.Doc["email"])
+	})
+}
