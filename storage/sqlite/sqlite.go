@@ -23,6 +23,7 @@ type Store struct {
 	writer *sql.DB // one connection; every transaction on it begins IMMEDIATE
 	reader *sql.DB // read-only connections for Get, Find and History
 	stmt   statements
+	docs   *docCache // decoded documents of the writer's recent records
 }
 
 // Option configures Open.
@@ -88,7 +89,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
-	s := &Store{writer: writer, reader: reader}
+	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024)}
 	if err := s.stmt.prepare(ctx, writer, reader); err != nil {
 		_ = s.Close()
 		return nil, err

@@ -88,7 +88,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	}
 	var result *storage.Record
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		old, err := scanRecord(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id))
+		old, err := scanRecordCached(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id), s.docs)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
 		}
@@ -149,6 +149,11 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, old, next *storage.Record
 		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc, enc.secrets, enc.pending,
 		next.Type, next.ID); err != nil {
 		return fmt.Errorf("storage/sqlite: update %s %q: %w", next.Type, next.ID, err)
+	}
+	if text, ok := enc.doc.(string); ok {
+		// Checked against the stored text on the next read, so a rollback
+		// after this point leaves no stale entry in effect.
+		s.docs.put(next.Type, next.ID, text, next.Doc)
 	}
 
 	keep := make(map[storage.Key]bool, len(old.Keys))
@@ -219,6 +224,7 @@ func (s *Store) Delete(ctx context.Context, typ, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.docs.drop(typ, id)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, s.stmt.deleteRecord).ExecContext(ctx, typ, id)
 		if err != nil {
