@@ -18,10 +18,12 @@ const (
 
 // Operation is one RFC 6902 JSON Patch operation.
 type Operation struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	From  string `json:"from,omitempty"`
-	Value any    `json:"value,omitempty"`
+	Op   string `json:"op"`
+	Path string `json:"path"`
+	From string `json:"from,omitempty"`
+	// Value has no omitempty: null is a value an add, replace or test
+	// must carry.
+	Value any `json:"value"`
 }
 
 // ArrayMode says how Merge treats an array sent for a member.

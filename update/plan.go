@@ -111,18 +111,27 @@ func (s *schema) arrayRule(doc map[string]any) func(string) merge.ArrayRule {
 
 // keyGen returns a generator of fresh element keys. Integer keys are one
 // more than the largest integer key present, so they read like the
-// sequential ids vendors show; a key freed by a removal can come back.
+// sequential ids vendors show; a key freed by a removal can come back. The
+// largest key is found once per merge and then counted up, so appending m
+// elements to a plural of n costs O(n+m), not O(n·m).
 func keyGen(kg KeyGen) func(map[string]bool) any {
 	switch kg {
 	case KeyGenInt:
+		var next int64
 		return func(existing map[string]bool) any {
-			var max int64
-			for k := range existing {
-				if n, err := strconv.ParseInt(k, 10, 64); err == nil && n > max {
-					max = n
+			if next == 0 {
+				for k := range existing {
+					if n, err := strconv.ParseInt(k, 10, 64); err == nil && n > next {
+						next = n
+					}
 				}
 			}
-			return jsonInt(max + 1)
+			for {
+				next++
+				if !existing[strconv.FormatInt(next, 10)] {
+					return jsonInt(next)
+				}
+			}
 		}
 	case KeyGenUUID:
 		return func(map[string]bool) any { return uuid.NewString() }

@@ -13,7 +13,10 @@ import (
 //	        ──▶ Cancelled   the owner or an operator withdrew it
 //	        ──▶ Locked      the attempt limit was reached
 //
-// Only Pending is open; every other state is final.
+// Only Pending is open: every other state refuses codes. Expired is final
+// for its code, not for its value: update.Engine.Resend gives an expired
+// challenge a new code and reopens it (Rekey here does not, by design, so
+// that reopening stays a decision of the caller's).
 type State string
 
 // The states of a challenge.
