@@ -177,12 +177,12 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		secrets: map[string]*rule{}, verified: map[string]*rule{},
 	}
 	switch s.Unknown {
-	case Reject, Allow, Drop:
+	case "", Reject, Allow, Drop:
 	default:
 		return nil, fmt.Errorf("unknown: %q is not reject, allow or drop", s.Unknown)
 	}
 	switch s.Omitted {
-	case OmitRemove, OmitNull:
+	case "", OmitRemove, OmitNull:
 	default:
 		return nil, fmt.Errorf("omitted: %q is not \"\" or \"null\"", s.Omitted)
 	}
@@ -287,7 +287,7 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 		return nil, fmt.Errorf("type %q is not a JSON type", f.Type)
 	}
 	switch f.Mutability {
-	case ReadWrite, SetOnce, ReadOnly, WriteOnly:
+	case "", ReadWrite, SetOnce, ReadOnly, WriteOnly:
 	default:
 		return nil, fmt.Errorf("mutability %q is not readOnly, immutable or writeOnly", f.Mutability)
 	}
@@ -310,7 +310,7 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 			return nil, fmt.Errorf("a plural must have type array")
 		}
 		switch pl.Mode {
-		case PluralReplace, PluralAppend, PluralUpsert:
+		case "", PluralReplace, PluralAppend, PluralUpsert:
 		default:
 			return nil, fmt.Errorf("plural mode %q is not append or upsert", pl.Mode)
 		}

@@ -99,7 +99,7 @@ type Mutability string
 
 // The mutabilities.
 const (
-	ReadWrite Mutability = ""          // clients read and write it
+	ReadWrite Mutability = "readWrite" // clients read and write it (the default; "" too)
 	SetOnce   Mutability = "immutable" // written once (at create or while absent), never changed
 	ReadOnly  Mutability = "readOnly"  // server-owned: clients never write it
 	WriteOnly Mutability = "writeOnly" // written, never returned by reads or results
@@ -122,9 +122,9 @@ type Unknown string
 
 // The unknown-attribute policies.
 const (
-	Reject Unknown = ""      // Invalid, rule "unknown" (default)
-	Allow  Unknown = "allow" // stored as sent
-	Drop   Unknown = "drop"  // silently left out
+	Reject Unknown = "reject" // Invalid, rule "unknown" (the default; "" means Reject)
+	Allow  Unknown = "allow"  // stored as sent
+	Drop   Unknown = "drop"   // silently left out
 )
 
 // Omitted says what a Replace does with declared fields it was not sent.
@@ -132,8 +132,8 @@ type Omitted string
 
 // The omitted-field policies of Replace.
 const (
-	OmitRemove Omitted = ""     // the field is removed (default)
-	OmitNull   Omitted = "null" // the field is set to null; plurals become empty
+	OmitRemove Omitted = "remove" // the field is removed (the default; "" means OmitRemove)
+	OmitNull   Omitted = "null"   // the field is set to null; plurals become empty
 )
 
 // PluralMode says how a Merge treats an array sent for a plural field.
@@ -141,8 +141,8 @@ type PluralMode string
 
 // The plural modes.
 const (
-	PluralReplace PluralMode = ""       // RFC 7386: the array sent replaces the stored one
-	PluralAppend  PluralMode = "append" // elements sent are appended
+	PluralReplace PluralMode = "replace" // RFC 7386: the array sent replaces the stored one ("" too)
+	PluralAppend  PluralMode = "append"  // elements sent are appended
 	// PluralUpsert: an element whose key exists replaces that element (or
 	// is merged into it, with MergeElements); an element without a key is
 	// appended and given a fresh key when KeyGen is set; a key that does
@@ -315,7 +315,8 @@ func LoadPolicy(path string) (*Policy, error) {
 
 // ParsePolicy reads a policy from JSON. Unknown keys are errors, and the
 // policy is checked as New would check it, so a typo fails here and not at
-// the first request.
+// the first request — except validator tags, which New checks, since only
+// New knows the custom validators registered with WithValidator.
 func ParsePolicy(r io.Reader) (*Policy, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 8<<20))
 	if err != nil {

@@ -233,9 +233,10 @@ func (w *inputWalk) walk(segs []string, v any, plain map[string]SecretValue) (ou
 	}
 	if !cv.known() && len(segs) > 0 {
 		switch w.s.src.Unknown {
+		case Allow:
 		case Drop:
 			return nil, false, true
-		case Reject:
+		default:
 			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleUnknown, Message: "is not a known attribute"})
 			return v, true, false
 		}
