@@ -44,8 +44,13 @@ func printBanner(w io.Writer, b banner) {
 		p("  !!! can confirm any pending change. Use -webhook URL for anything else.")
 	}
 	p("")
+	if !b.demoData {
+		p("Demo records were not loaded (-demo=false).")
+		p("")
+	}
 	if !b.demoConfig {
 		p("Clients and tokens come from the -config file (not printed).")
+		p("")
 	} else {
 		printDemo(p, base, b.demoData)
 	}
@@ -71,9 +76,6 @@ func printDemo(p func(string, ...any), base string, records bool) {
 		p("  DRUID     user %s, jane@example.com and +34600111222 confirmed", druid.DemoUserID)
 		p("  Rubiq     entity 1001 (ext-key crm-42 of type crm) Ola Nordmann; entity 1002, inactive")
 		p("  ZITADEL   user %s (minnie) in org %s", zitadel.DemoUserID, zitadel.DemoOrgID)
-		p("")
-	} else {
-		p("Demo records were not loaded (-demo=false).")
 		p("")
 	}
 	p("Try (the README has a full session per vendor):")

@@ -138,11 +138,22 @@ func TestRestartKeepsChangesAndPendingCodes(t *testing.T) {
 		assert.Equal(t, "jane.new@example.com", u.Doc["email"])
 		assert.Equal(t, true, u.Doc["emailConfirmed"])
 
-		reng, err := update.New(st, rubiq.Policy(rubiq.DemoConfig()))
-		require.NoError(t, err)
-		e, err := reng.Get(ctx, rubiq.EntityType, update.ByID("1001"))
-		require.NoError(t, err)
+		e := storedEntity(t, db, "1001")
 		assert.Equal(t, "John Doe", e.Doc["name"])
 		assert.Equal(t, "mailbox@mailserver.com", e.Doc["email"])
 	})
+}
+
+// storedEntity reads a Rubiq entity straight from a SQLite file whose
+// server has stopped.
+func storedEntity(tb testing.TB, db, id string) *update.View {
+	tb.Helper()
+	st, err := sqlite.Open(db)
+	require.NoError(tb, err)
+	defer st.Close()
+	eng, err := update.New(st, rubiq.Policy(rubiq.DemoConfig()))
+	require.NoError(tb, err)
+	v, err := eng.Get(context.Background(), rubiq.EntityType, update.ByID(id))
+	require.NoError(tb, err)
+	return v
 }

@@ -67,7 +67,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.Is(err, errStoreSpec):
 		fmt.Fprintln(os.Stderr, "shimserver:", err)
 		os.Exit(2)
 	default:

@@ -20,11 +20,11 @@ import (
 // The demo credentials the requests below use (see the adapters'
 // DemoConfig).
 const (
-	janrainOwner2 = "ut4bgrra7w282jcfmypfqx9pzhqhjj2b:unjze9nwkfuy6jpw838qpa7ad3hdnya6"
-	janrainReader = "demo_reader:demo_reader_secret"
+	janrainOwner2      = "ut4bgrra7w282jcfmypfqx9pzhqhjj2b:unjze9nwkfuy6jpw838qpa7ad3hdnya6"
+	janrainReader      = "demo_reader:demo_reader_secret"
 	rubiqAppToken      = "demo-rubiq-app"
 	rubiqReadonlyToken = "demo-rubiq-readonly"
-	zitadelPath   = "/v2/users/" + zitadel.DemoUserID
+	zitadelPath        = "/v2/users/" + zitadel.DemoUserID
 )
 
 // codeForm is the form of ZITADEL's codes: 6 characters A–Z0–9.

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDemoConfigFileReproducesTheBuiltInDemo(t *testing.T) {
+	cfg, err := loadConfig("demo-config.json")
+	require.NoError(t, err)
+	assert.Equal(t, demoConfigs(), cfg)
+
+	s := startShim(t, "-store", "memory", "-config", "demo-config.json")
+	t.Run("DemoSeedRequestsWork", func(t *testing.T) {
+		replayRubiq(t, s)
+	})
+	t.Run("BannerHidesConfiguredSecrets", func(t *testing.T) {
+		assert.Contains(t, s.stdout.String(), "come from the -config file")
+		assert.NotContains(t, s.stdout.String(), "demo-app-secret")
+		assert.NotContains(t, s.stdout.String(), rubiqAppToken)
+	})
+}
+
+func TestConfigFileOverridesTheDemo(t *testing.T) {
+	path := filepath.Join("testdata", "config", "override.json")
+	cfg, err := loadConfig(path)
+	require.NoError(t, err)
+	demo := demoConfigs()
+
+	require.Len(t, cfg.Rubiq.Apps, 1, "a client list replaces the demo list")
+	assert.Equal(t, "crm-token-123", cfg.Rubiq.Apps[0].Token)
+	assert.Equal(t, 5*time.Minute, cfg.Rubiq.Cooldown)
+	assert.True(t, cfg.Rubiq.ReleasePending)
+	assert.Equal(t, "DE", cfg.ZITADEL.DefaultRegion)
+	assert.Equal(t, 3, cfg.ZITADEL.MaxSends)
+	assert.Equal(t, demo.ZITADEL.Clients, cfg.ZITADEL.Clients, "members left out keep the demo values")
+	assert.Equal(t, demo.Janrain, cfg.Janrain, "sections left out keep the demo")
+	assert.Equal(t, demo.DRUID, cfg.DRUID)
+
+	s := startShim(t, "-store", "memory", "-config", path)
+	t.Run("ConfiguredTokenUpdates", func(t *testing.T) {
+		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"city":"Bergen"}`), bearer("crm-token-123"), jsonType)
+		assert.Equal(t, 200, r.status, string(r.body))
+	})
+	t.Run("DemoTokenIsGone", func(t *testing.T) {
+		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"city":"Bergen"}`), bearer(rubiqAppToken), jsonType)
+		assert.Equal(t, 401, r.status, string(r.body))
+	})
+	t.Run("ContractLimitsTheApp", func(t *testing.T) {
+		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"email":"a@example.com"}`), bearer("crm-token-123"), jsonType)
+		assert.Equal(t, 400, r.status, string(r.body))
+	})
+}
+
+func TestConfigFileRefused(t *testing.T) {
+	tests := []struct {
+		file string
+		want error // nil: refused by an adapter, not by the file reader
+	}{
+		{"unknown-member.json", errConfig},
+		{"trailing-data.json", errConfig},
+		{"negative.json", errConfig},
+		{"number-duration.json", errConfig},
+		{"not-json.yaml", errConfig},
+		{"missing.json", errConfig},
+		{"unknown-class.json", nil},
+		{"no-demo-client.json", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", "config", tc.file)
+			err := run(context.Background(), []string{"-store", "memory", "-addr", "127.0.0.1:0", "-config", path},
+				noEnv, io.Discard, io.Discard, func(string) { t.Error("the server started") })
+			require.Error(t, err)
+			if tc.want != nil {
+				assert.ErrorIs(t, err, tc.want)
+			} else {
+				assert.False(t, errors.Is(err, errConfig), "the file itself reads: %v", err)
+			}
+		})
+	}
+}
+
+func TestConfigWithoutDemoClientsRunsWithoutDemoData(t *testing.T) {
+	s := startShim(t, "-store", "memory", "-demo=false", "-config", filepath.Join("testdata", "config", "no-demo-client.json"))
+	r := s.do(t, "GET", zitadelPath, nil, bearer("demo-zitadel-admin"))
+	assert.Equal(t, 404, r.status, "no demo user: %s", r.body)
+	assert.Contains(t, s.stdout.String(), "not loaded (-demo=false)")
+}
+
+func noEnv(string) string { return "" }
