@@ -159,38 +159,50 @@ func (s *schema) missingKeys(doc map[string]any) map[string]any {
 			continue
 		}
 		seen := map[string]bool{}
-		for _, el := range elems {
-			if m, ok := el.(map[string]any); ok {
-				if k, ok := keyString(m[pl.Key]); ok {
-					seen[k] = true
-				}
-			}
-		}
-		gen := keyGen(pl.KeyGen)
-		var out []any
-		for i, el := range elems {
-			m, ok := el.(map[string]any)
-			if !ok || m[pl.Key] != nil {
-				continue
-			}
-			if out == nil {
-				out = append([]any(nil), elems...)
-			}
-			nm := make(map[string]any, len(m)+1)
-			for k, v := range m {
-				nm[k] = v
-			}
-			key := gen(seen)
-			ks, _ := keyString(key)
-			seen[ks] = true
-			nm[pl.Key] = key
-			out[i] = nm
-		}
-		if out != nil {
+		collectKeys(elems, pl.Key, seen)
+		if out := assignKeys(elems, pl, seen, false); out != nil {
 			doc = mustObject(setPath(doc, r.segs, out, false))
 		}
 	}
 	return doc
+}
+
+// collectKeys adds the string forms of the elements' keys to seen.
+func collectKeys(elems []any, key string, seen map[string]bool) {
+	for _, el := range elems {
+		if m, ok := el.(map[string]any); ok {
+			if k, ok := keyString(m[key]); ok {
+				seen[k] = true
+			}
+		}
+	}
+}
+
+// assignKeys returns a copy of elems in which object elements get a fresh
+// key (all of them, or only those without one), or nil when nothing
+// changed. Elements are copied, never modified.
+func assignKeys(elems []any, pl *Plural, seen map[string]bool, all bool) []any {
+	gen := keyGen(pl.KeyGen)
+	var out []any
+	for i, el := range elems {
+		m, ok := el.(map[string]any)
+		if !ok || (!all && m[pl.Key] != nil) {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), elems...)
+		}
+		nm := make(map[string]any, len(m)+1)
+		for k, v := range m {
+			nm[k] = v
+		}
+		key := gen(seen)
+		ks, _ := keyString(key)
+		seen[ks] = true
+		nm[pl.Key] = key
+		out[i] = nm
+	}
+	return out
 }
 
 // createChanges lists a new record as one "add" per top-level member, so
@@ -225,11 +237,7 @@ func checkExternalKeys(keys []storage.Key) ([]storage.Key, error) {
 // Get returns the record as a client may see it: no secrets, no write-only
 // fields, no code hashes. Returns NotFound or Malformed.
 func (e *Engine) Get(ctx context.Context, typ string, loc Locator) (*View, error) {
-	s, err := e.policy.schemaOf(typ)
-	if err != nil {
-		return nil, err
-	}
-	id, err := e.locate(ctx, s, loc)
+	s, id, err := e.resolve(ctx, typ, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +251,7 @@ func (e *Engine) Get(ctx context.Context, typ string, loc Locator) (*View, error
 // History returns the record's committed events, oldest first, with
 // secrets redacted. Returns NotFound or Malformed.
 func (e *Engine) History(ctx context.Context, typ string, loc Locator) ([]storage.Event, error) {
-	s, err := e.policy.schemaOf(typ)
-	if err != nil {
-		return nil, err
-	}
-	id, err := e.locate(ctx, s, loc)
+	_, id, err := e.resolve(ctx, typ, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +260,16 @@ func (e *Engine) History(ctx context.Context, typ string, loc Locator) ([]storag
 		return nil, e.storeError(err)
 	}
 	return evs, nil
+}
+
+// resolve finds the type's schema and the located record's id.
+func (e *Engine) resolve(ctx context.Context, typ string, loc Locator) (*schema, string, error) {
+	s, err := e.policy.schemaOf(typ)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := e.locate(ctx, s, loc)
+	return s, id, err
 }
 
 // Delete removes a record, its keys and its history. The client needs

@@ -184,33 +184,10 @@ func (s *schema) freshKeys(at []string, doc map[string]any, value any) any {
 		seen := map[string]bool{}
 		if old, ok := getPath(doc, r.segs); ok {
 			if olds, ok := old.([]any); ok {
-				for _, el := range olds {
-					if m, ok := el.(map[string]any); ok {
-						if k, ok := keyString(m[pl.Key]); ok {
-							seen[k] = true
-						}
-					}
-				}
+				collectKeys(olds, pl.Key, seen)
 			}
 		}
-		gen := keyGen(pl.KeyGen)
-		out := make([]any, len(elems))
-		for i, el := range elems {
-			m, ok := el.(map[string]any)
-			if !ok {
-				out[i] = el
-				continue
-			}
-			nm := make(map[string]any, len(m)+1)
-			for k, v := range m {
-				nm[k] = v
-			}
-			key := gen(seen)
-			ks, _ := keyString(key)
-			seen[ks] = true
-			nm[pl.Key] = key
-			out[i] = nm
-		}
+		out := assignKeys(elems, pl, seen, true)
 		value, _ = setPath(value, rel, out, false)
 	}
 	return value
