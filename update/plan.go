@@ -442,18 +442,6 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 	return keys, nil
 }
 
-func sameKeys(a, b []storage.Key) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func sortFields(fs []FieldError) []FieldError {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Path < fs[j].Path })
 	return fs
