@@ -175,10 +175,8 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 			}
 		case ReturnCode:
 		case AlreadyVerified:
-			if !g.AssertVerified {
-				return &Error{Code: Forbidden, Message: "the client may not assert that a value is verified",
-					Fields: []FieldError{{Path: path, Rule: RuleGrant, Message: "may not be set as verified by this client"}}}
-			}
+			// Checked where it takes effect (routing): restating a value
+			// that is already established and verified asserts nothing.
 		default:
 			fields = append(fields, FieldError{Path: path, Rule: RuleType, Message: fmt.Sprintf("delivery %q is not send, return or verified", d.Kind)})
 			continue

@@ -53,7 +53,10 @@ func (rt *routing) route() error {
 			if open >= 0 && rt.pending[open].Held {
 				rt.close(open, verify.Superseded)
 			}
-			if d.kind == AlreadyVerified && newV != nil {
+			if d.kind == AlreadyVerified && newV != nil && !rt.isVerified(r) {
+				if err := rt.mayAssert(r); err != nil {
+					return err
+				}
 				rt.setVerified(r, true)
 			}
 			continue
@@ -67,6 +70,9 @@ func (rt *routing) route() error {
 		}
 		mode := r.f.Confirm.Mode
 		if d.kind == AlreadyVerified {
+			if err := rt.mayAssert(r); err != nil {
+				return err
+			}
 			if open >= 0 {
 				rt.close(open, verify.Superseded)
 			}
@@ -88,6 +94,27 @@ func (rt *routing) route() error {
 		}
 	}
 	return nil
+}
+
+// mayAssert refuses an assertion of verification from a client whose
+// grant does not allow it.
+func (rt *routing) mayAssert(r *rule) error {
+	if rt.g.AssertVerified {
+		return nil
+	}
+	return &Error{Code: Forbidden, Message: "the client may not assert that a value is verified",
+		Fields: []FieldError{{Path: r.path, Rule: RuleGrant, Message: "may not be set as verified by this client"}}}
+}
+
+// isVerified reports whether the rule's verified flag is set in the new
+// document (a rule without a flag counts as unverified).
+func (rt *routing) isVerified(r *rule) bool {
+	vp := r.f.Confirm.VerifiedPath
+	if vp == "" {
+		return false
+	}
+	v, _ := getPath(rt.doc, mustSegs(vp))
+	return v == true
 }
 
 func (rt *routing) deliveryFor(path string) prepDelivery {

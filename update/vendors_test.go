@@ -119,6 +119,8 @@ func TestVendorDRUID(t *testing.T) {
 		{name: "SameRequestAgainIsNothingNew", doc: map[string]any{"email": "jane.new@example.com"}, unchanged: true,
 			throttled: "pending", value: "jane@example.com", verified: true},
 		{name: "ConfirmEstablishes", confirm: "jane.new@example.com", value: "jane.new@example.com", verified: true},
+		{name: "RestatingConfirmedIsNoOp", client: "self", doc: map[string]any{"email": "jane.new@example.com"},
+			delivery: update.AlreadyVerified, unchanged: true, value: "jane.new@example.com", verified: true},
 		{name: "AssertConfirmedNeedsGrant", client: "self", doc: map[string]any{"email": "j@example.com"},
 			delivery: update.AlreadyVerified, code: update.Forbidden, value: "jane.new@example.com", verified: true},
 		{name: "AssertConfirmedAppliesAtOnce", client: "admin", doc: map[string]any{"email": "j@example.com"},
