@@ -39,6 +39,15 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.needsSettling() {
+		cur, err := e.store.Get(ctx, req.Type, id)
+		if err != nil {
+			return nil, e.storeError(err)
+		}
+		if err := s.settleSecrets(p, cur.Secrets); err != nil {
+			return nil, err
+		}
+	}
 	var out *outcome
 	fn := func(rec *storage.Record) (*storage.Event, error) {
 		o, err := e.plan(s, g, &req, p, rec)
@@ -117,6 +126,13 @@ func applySecrets(rec *storage.Record, p *prepared) ([]storage.Change, map[strin
 	if len(p.secrets) == 0 {
 		return nil, rec.Secrets, nil
 	}
+	changed := false
+	for _, ps := range p.secrets {
+		changed = changed || !ps.same
+	}
+	if !changed {
+		return nil, rec.Secrets, nil
+	}
 	out := make(map[string]string, len(rec.Secrets)+len(p.secrets))
 	for k, v := range rec.Secrets {
 		out[k] = v
@@ -127,6 +143,12 @@ func applySecrets(rec *storage.Record, p *prepared) ([]storage.Change, map[strin
 		if ps.current != "" && (!had || !secretMatches(old, ps.current)) {
 			return nil, nil, &Error{Code: CodeMismatch, Message: "the current value does not match",
 				Fields: []FieldError{{Path: path, Rule: RuleCurrent, Message: "does not match the current value"}}}
+		}
+		if ps.same {
+			if old != ps.seen {
+				return nil, nil, &Error{Code: Conflict, Message: "the secret changed concurrently; try again", Reason: ReasonConcurrent}
+			}
+			continue
 		}
 		out[path] = ps.hash
 		c := storage.Change{Path: path, Op: merge.OpAdd, New: Redacted}

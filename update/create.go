@@ -103,6 +103,9 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 			return nil, err
 		}
 	}
+	if err := s.settleSecrets(p, nil); err != nil {
+		return nil, err
+	}
 	_, secrets, err := applySecrets(&storage.Record{}, p)
 	if err != nil {
 		return nil, err

@@ -166,3 +166,21 @@ func TestWithoutDispatcherSendsFail(t *testing.T) {
 	require.Len(t, res.Pending, 1)
 	assert.Equal(t, "dispatch failed", res.Pending[0].DispatchError, "no dispatcher configured is a reported failure, not a silent drop")
 }
+
+func TestSecretKeepIfSame(t *testing.T) {
+	pol := userPolicy()
+	pol.Types["user"].Fields["/password"].Secret.KeepIfSame = true
+	f := newFixture(t, nil, pol)
+	f.seed(t)
+	snap := f.snapshot(t, "u1")
+	res, err := apply(f, update.Request{Doc: doc(t, `{"password":"Secret123","givenName":"Matthew"}`)})
+	require.NoError(t, err)
+	assert.True(t, res.Unchanged, "the stored password, sent again, is no change")
+	assert.Equal(t, snap, f.snapshot(t, "u1"))
+
+	res, err = apply(f, update.Request{Doc: doc(t, `{"password":"Different9"}`)})
+	require.NoError(t, err)
+	assert.True(t, res.Modified)
+	_, err = apply(f, update.Request{Secrets: map[string]update.SecretValue{"/password": {Plain: "Other1234", Current: "Different9"}}})
+	assert.NoError(t, err, "the new value is the one stored")
+}

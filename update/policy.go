@@ -231,6 +231,11 @@ type Secret struct {
 	MaxCost int `json:"maxCost,omitempty"`
 	// Complexity is the rule a plain value must meet.
 	Complexity Complexity `json:"complexity,omitempty"`
+	// KeepIfSame makes a plain value that matches the stored secret no
+	// change at all: not re-hashed, not in the change list, no version bump.
+	// For APIs whose clients send the password with every replacement
+	// (DRUID). It costs one hash comparison per such request.
+	KeepIfSame bool `json:"keepIfSame,omitempty"`
 }
 
 // Complexity is a password complexity rule.

@@ -45,10 +45,15 @@ func checkSecret(s *Secret) error {
 	return nil
 }
 
-// preparedSecret is a secret ready to store: hashed, checked.
+// preparedSecret is a secret ready to store: hashed, checked. A KeepIfSame
+// plain value stays plain until settleSecrets compares it with the stored
+// hash; seen is the hash it matched, so a concurrent change is noticed.
 type preparedSecret struct {
 	hash    string
 	current string
+	plain   string
+	same    bool
+	seen    string
 }
 
 // prepareSecret checks and hashes one secret value outside any transaction.
@@ -66,6 +71,9 @@ func prepareSecret(path string, s *Secret, v SecretValue) (preparedSecret, []Fie
 	}
 	if errs := checkComplexity(path, s, v.Plain); len(errs) > 0 {
 		return preparedSecret{}, errs
+	}
+	if s.KeepIfSame {
+		return preparedSecret{plain: v.Plain, current: v.Current}, nil
 	}
 	h, err := hashSecret(s, v.Plain)
 	if err != nil {
@@ -229,4 +237,37 @@ func secretMatches(hash, plain string) bool {
 		return subtle.ConstantTimeCompare(got, ap.dk) == 1
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(plain)) == nil
+}
+
+// settleSecrets decides, outside any transaction, whether each KeepIfSame
+// value equals the stored secret, and hashes the ones that do not.
+func (s *schema) settleSecrets(p *prepared, stored map[string]string) error {
+	for path, ps := range p.secrets {
+		if ps.plain == "" {
+			continue
+		}
+		if old, ok := stored[path]; ok && secretMatches(old, ps.plain) {
+			ps.same, ps.seen = true, old
+		} else {
+			h, err := hashSecret(s.secrets[path].f.Secret, ps.plain)
+			if err != nil {
+				return &Error{Code: Invalid, Message: "invalid secret",
+					Fields: []FieldError{{Path: path, Rule: RuleComplexity, Message: "cannot be hashed"}}}
+			}
+			ps.hash = h
+		}
+		ps.plain = ""
+		p.secrets[path] = ps
+	}
+	return nil
+}
+
+// needsSettling reports whether any secret waits for settleSecrets.
+func (p *prepared) needsSettling() bool {
+	for _, ps := range p.secrets {
+		if ps.plain != "" {
+			return true
+		}
+	}
+	return false
 }
