@@ -256,42 +256,12 @@ func (h *Handler) apply(ctx context.Context, u *Update, client, actor string) (*
 		if err != nil {
 			return nil, err
 		}
-		if err := h.dropSamePassword(ctx, &req); err != nil {
-			return nil, err
-		}
 		res, err := h.eng.Apply(ctx, req)
 		if update.ErrorCode(err) == update.Conflict && attempt < conflictRetries {
 			continue
 		}
 		return res, err
 	}
-}
-
-// dropSamePassword removes the password from req when it is the one the
-// user already has. DRUID's clients send the password with every update
-// (the vendor lists it as required), and the engine counts every plain
-// secret as a change because it hashes afresh; without this an update
-// repeating the stored password could never be 304. The check is a dry
-// run that only asks the engine whether the stored hash matches, pinned
-// to the version req was built from.
-func (h *Handler) dropSamePassword(ctx context.Context, req *update.Request) error {
-	pw, ok := req.Secrets[pathPassword]
-	if !ok || pw.Plain == "" {
-		return nil
-	}
-	_, err := h.eng.Apply(ctx, update.Request{
-		Type: req.Type, Locator: req.Locator, Client: req.Client, Actor: req.Actor,
-		Mode: update.Merge, Doc: map[string]any{}, Expect: req.Expect, DryRun: true,
-		Secrets: map[string]update.SecretValue{pathPassword: {Plain: pw.Plain, Current: pw.Plain}},
-	})
-	switch update.ErrorCode(err) {
-	case "":
-		req.Secrets = nil
-		return nil
-	case update.CodeMismatch, update.Invalid:
-		return nil // a new password, or one the real request will refuse with its reasons
-	}
-	return err
 }
 
 // redeem checks the bearer token and the code verifier of r, spending the

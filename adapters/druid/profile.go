@@ -100,7 +100,9 @@ func Policy(cfg Config) *update.Policy {
 		pathDatas:          {Type: update.TypeObject},
 		pathAssertions:     {Type: update.TypeObject},
 		pathAddresses:      {Type: update.TypeArray},
-		pathPassword: {Secret: &update.Secret{
+		// DRUID's clients send the password with every replacement: the
+		// same one again is no change (so an otherwise equal update is 304).
+		pathPassword: {Secret: &update.Secret{KeepIfSame: true,
 			Hasher: "bcrypt", Cost: cfg.PasswordCost,
 			Complexity: update.Complexity{MinLength: 8, MaxLength: 72},
 		}},
