@@ -39,6 +39,9 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := g.owns(id); err != nil {
+		return nil, err
+	}
 	if p.needsSettling() {
 		cur, err := e.store.Get(ctx, req.Type, id)
 		if err != nil {

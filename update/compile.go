@@ -417,6 +417,14 @@ func (c *compiled) schemaOf(typ string) (*schema, error) {
 	return s, nil
 }
 
+// owns refuses a record outside the grant's Subject.
+func (g Grant) owns(id string) error {
+	if g.Subject != "" && g.Subject != id {
+		return Errorf(Forbidden, "the client may change only its own record")
+	}
+	return nil
+}
+
 // allows reports whether the grant lets the client write path.
 func (g Grant) allows(path string) bool {
 	if len(g.Paths) == 0 {

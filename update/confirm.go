@@ -24,7 +24,7 @@ const maxCodeLen = 128
 // when the challenge was already confirmed), NotUnique, NotFound,
 // Forbidden or Malformed.
 func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, error) {
-	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +33,9 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 	}
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.owns(id); err != nil {
 		return nil, err
 	}
 	var o *outcome
@@ -188,7 +191,7 @@ func closedError(all []verify.Challenge, idx []int) error {
 //
 // Returns Throttled, Locked, NothingPending, NotFound, Forbidden or Malformed.
 func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error) {
-	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +207,9 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 	d := p.delivery[req.Path]
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.owns(id); err != nil {
 		return nil, err
 	}
 	var o *outcome
@@ -267,12 +273,15 @@ func throttleMessage(d verify.Decision) string {
 // dropped (and its reservation freed); an applied-unverified value stays,
 // unverified. Returns NothingPending, NotFound, Forbidden or Malformed.
 func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error) {
-	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
 	}
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.owns(id); err != nil {
 		return nil, err
 	}
 	var o *outcome

@@ -61,6 +61,9 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 	if id == "" {
 		id = e.newID()
 	}
+	if err := g.owns(id); err != nil {
+		return nil, err
+	}
 	if len(id) > 256 {
 		return nil, Errorf(Malformed, "record id is too long")
 	}
@@ -278,12 +281,15 @@ func (e *Engine) resolve(ctx context.Context, typ string, loc Locator) (*schema,
 // Delete removes a record, its keys and its history. The client needs
 // Grant.Delete. Returns Forbidden, NotFound or Malformed.
 func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
-	s, _, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Delete })
+	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Delete })
 	if err != nil {
 		return err
 	}
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
+		return err
+	}
+	if err := g.owns(id); err != nil {
 		return err
 	}
 	if req.Expect != (Expect{}) {

@@ -184,3 +184,20 @@ func TestSecretKeepIfSame(t *testing.T) {
 	_, err = apply(f, update.Request{Secrets: map[string]update.SecretValue{"/password": {Plain: "Other1234", Current: "Different9"}}})
 	assert.NoError(t, err, "the new value is the one stored")
 }
+
+func TestGrantSubject(t *testing.T) {
+	pol := userPolicy()
+	pol.Grants["me"] = update.Grant{Write: true, Subject: "u1"}
+	f := newFixture(t, nil, pol)
+	f.seed(t)
+	_, err := f.eng.Create(ctx, update.CreateRequest{Type: "user", ID: "u2", Client: "admin", Doc: doc(t, `{"familyName":"Other"}`)})
+	require.NoError(t, err)
+	_, err = f.eng.Apply(ctx, update.Request{Type: "user", Client: "me", Locator: update.ByID("u1"), Doc: doc(t, `{"givenName":"Me"}`)})
+	assert.NoError(t, err)
+	snap := f.snapshot(t, "u2")
+	_, err = f.eng.Apply(ctx, update.Request{Type: "user", Client: "me", Locator: update.ByID("u2"), Doc: doc(t, `{"givenName":"Me"}`)})
+	assert.Equal(t, update.Forbidden, update.ErrorCode(err))
+	_, err = f.eng.Cancel(ctx, update.CancelRequest{Type: "user", Client: "me", Locator: update.ByID("u2"), Path: "/email"})
+	assert.Equal(t, update.Forbidden, update.ErrorCode(err))
+	assert.Equal(t, snap, f.snapshot(t, "u2"))
+}

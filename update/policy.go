@@ -279,6 +279,9 @@ type Grant struct {
 	// AssertVerified lets the client set a confirmable value as already
 	// verified (Delivery AlreadyVerified).
 	AssertVerified bool `json:"assertVerified,omitempty"`
+	// Subject, when set, is the only record id the client may change — a
+	// user's own token. Any other record is Forbidden.
+	Subject string `json:"subject,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes JSON as "90s", "2m".
