@@ -122,8 +122,9 @@ func Policy(cfg Config) *update.Policy {
 		// A user's own token never writes a verified flag directly: the
 		// only way to one is a confirmed code (CVE-2026-27946).
 		p.Grants[c.ID] = update.Grant{
-			Write: true,
-			Paths: []string{usernamePath, profilePath, emailPath, "/phone", passwordPath, changeRequiredPath},
+			Write:   true,
+			Subject: c.UserID, // the engine refuses any other user as well
+			Paths:   []string{usernamePath, profilePath, emailPath, "/phone", passwordPath, changeRequiredPath},
 		}
 	}
 	return p
