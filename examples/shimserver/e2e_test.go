@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,20 +13,18 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
-	"github.com/idupdate/idupdate/storage/sqlite"
 	"github.com/idupdate/idupdate/update"
 )
 
 // TestSeedRequests starts the server with the demo data and replays the
 // vendors' own documented requests against it, on each store.
 func TestSeedRequests(t *testing.T) {
-	stores := map[string]func(t *testing.T) string{
-		"Memory": func(*testing.T) string { return "memory" },
-		"SQLite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "shim.db") },
-	}
+	stores := durableStores(t)
+	stores["Memory"] = func(*testing.T) testStore { return testStore{spec: "memory"} }
 	for name, store := range stores {
 		t.Run(name, func(t *testing.T) {
-			s := startShim(t, "-store", store(t))
+			st := store(t)
+			s := startShimEnv(t, st.env, "-store", st.spec)
 			t.Run("Janrain", func(t *testing.T) { replayJanrain(t, s) })
 			t.Run("ZITADEL", func(t *testing.T) { replayZITADEL(t, s) })
 			t.Run("DRUID", func(t *testing.T) { replayDRUID(t, s) })
@@ -81,12 +78,16 @@ func assertLogsClean(t *testing.T, s *shim) {
 }
 
 // TestRestartKeepsChangesAndPendingCodes makes a change through every
-// adapter on SQLite, restarts the server, and reads the changes back and
-// confirms, after the restart, the codes issued before it.
+// adapter on a durable store, restarts the server, and reads the changes
+// back and confirms, after the restart, the codes issued before it.
 func TestRestartKeepsChangesAndPendingCodes(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "shim.db")
+	for name, store := range durableStores(t) {
+		t.Run(name, func(t *testing.T) { testRestart(t, store(t)) })
+	}
+}
 
-	first := startShim(t, "-store", "sqlite:"+db)
+func testRestart(t *testing.T, st testStore) {
+	first := startShimEnv(t, st.env, "-store", st.spec)
 	t.Run("Janrain", func(t *testing.T) {
 		r := first.send(t, curlRequest(t, string(fixture(t, "seed/janrain-example1.curl")), first.base))
 		require.Equal(t, 200, r.status, string(r.body))
@@ -99,11 +100,13 @@ func TestRestartKeepsChangesAndPendingCodes(t *testing.T) {
 	rubiqCode := first.codeFor(t, "mailbox@mailserver.com")
 	first.stop(t)
 
-	info, err := os.Stat(db + ".key")
-	require.NoError(t, err, "the code key lives beside the database")
-	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	if path, ok := strings.CutPrefix(st.spec, "sqlite:"); ok {
+		info, err := os.Stat(path + ".key")
+		require.NoError(t, err, "the code key lives beside the database")
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	}
 
-	second := startShim(t, "-store", "sqlite:"+db)
+	second := startShimEnv(t, st.env, "-store", st.spec)
 	t.Run("JanrainReadsTheChange", func(t *testing.T) {
 		rec := janrainRecord(t, second, janrain.DemoID)
 		assert.Equal(t, "Matt", rec["givenName"])
@@ -126,34 +129,29 @@ func TestRestartKeepsChangesAndPendingCodes(t *testing.T) {
 
 	// DRUID and Rubiq serve no read, so the store itself is asked.
 	t.Run("StoreHoldsTheConfirmedValues", func(t *testing.T) {
-		st, err := sqlite.Open(db)
-		require.NoError(t, err)
-		defer st.Close()
-		ctx := context.Background()
-
-		deng, err := update.New(st, druid.Policy(druid.DemoConfig()))
-		require.NoError(t, err)
-		u, err := deng.Get(ctx, druid.UserType, update.ByID(druid.DemoUserID))
-		require.NoError(t, err)
+		u := stored(t, st.spec, druid.Policy(druid.DemoConfig()), druid.UserType, druid.DemoUserID)
 		assert.Equal(t, "jane.new@example.com", u.Doc["email"])
 		assert.Equal(t, true, u.Doc["emailConfirmed"])
 
-		e := storedEntity(t, db, "1001")
+		e := stored(t, st.spec, rubiq.Policy(rubiq.DemoConfig()), rubiq.EntityType, "1001")
 		assert.Equal(t, "John Doe", e.Doc["name"])
 		assert.Equal(t, "mailbox@mailserver.com", e.Doc["email"])
 	})
 }
 
-// storedEntity reads a Rubiq entity straight from a SQLite file whose
+// stored reads a record straight from the store named by spec, whose
 // server has stopped.
-func storedEntity(tb testing.TB, db, id string) *update.View {
+func stored(tb testing.TB, spec string, policy *update.Policy, typ, id string) *update.View {
 	tb.Helper()
-	st, err := sqlite.Open(db)
+	parsed, err := parseStore(spec, "")
+	require.NoError(tb, err)
+	ctx := context.Background()
+	st, err := parsed.open(ctx)
 	require.NoError(tb, err)
 	defer st.Close()
-	eng, err := update.New(st, rubiq.Policy(rubiq.DemoConfig()))
+	eng, err := update.New(st, policy)
 	require.NoError(tb, err)
-	v, err := eng.Get(context.Background(), rubiq.EntityType, update.ByID(id))
+	v, err := eng.Get(ctx, typ, update.ByID(id))
 	require.NoError(tb, err)
 	return v
 }

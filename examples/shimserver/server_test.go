@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/rubiq"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -252,5 +253,6 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	assert.Equal(t, 200, r.status, string(r.body))
 	s.stop(t)
 
-	assert.Equal(t, "Tromsø", storedEntity(t, db, "1001").Doc["city"], "committed before the store closed")
+	city := stored(t, "sqlite:"+db, rubiq.Policy(rubiq.DemoConfig()), rubiq.EntityType, "1001").Doc["city"]
+	assert.Equal(t, "Tromsø", city, "committed before the store closed")
 }
