@@ -27,6 +27,26 @@
 //	-shutdown-timeout D     how long in-flight requests may take to finish
 //	                        after SIGINT or SIGTERM (default 10s)
 //
+// The -config file is JSON with one optional section per vendor; a
+// section left out keeps that vendor's demo configuration, a member left
+// out keeps its demo value, and a client list replaces the demo clients.
+// Unknown members are refused. demo-config.json beside this file is the
+// built-in demo written out:
+//
+//	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth"},
+//	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
+//	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
+//	             "region", "maxBodyBytes"},
+//	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
+//	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
+//	             "maxAttempts", "releasePending"},
+//	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
+//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"}}
+//
+// Durations are strings such as "90s" or "24h". With clients that are not
+// the demo ones, run with -demo=false: the demo records are created as
+// the demo clients.
+//
 // The code key decides whether pending codes survive a restart. It is taken
 // from -code-key-file, else from IDUPDATE_CODE_KEY (hex), else: with
 // sqlite:PATH from the file PATH.key, created with a random key (mode 0600)
