@@ -43,9 +43,9 @@
 //	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
 //	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"}}
 //
-// Durations are strings such as "90s" or "24h". With clients that are not
-// the demo ones, run with -demo=false: the demo records are created as
-// the demo clients.
+// Durations are strings such as "90s" or "24h". The DRUID and ZITADEL demo
+// records are created as the demo clients, so a config without those
+// clients needs -demo=false.
 //
 // The code key decides whether pending codes survive a restart. It is taken
 // from -code-key-file, else from IDUPDATE_CODE_KEY (hex), else: with

@@ -106,7 +106,7 @@ type keySource struct {
 	ephemeral bool
 }
 
-// codeKeyBytes is the length of a generated code key.
+// codeKeyBytes is the length of a fresh random code key.
 const codeKeyBytes = 32
 
 // errCodeKey marks a code key that cannot be used.
