@@ -38,7 +38,8 @@ func TestSeedRequests(t *testing.T) {
 // request with its fields and without a query string, and no credential,
 // password, verifier or code anywhere but on the development dispatcher's
 // own lines.
-func assertLogsClean(t *testing.T, s *shim) {
+func assertLogsClean(t testing.TB, s *shim) {
+	t.Helper()
 	lines := s.logLines(t)
 	requests := 0
 	var codes []string

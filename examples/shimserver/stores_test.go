@@ -45,7 +45,7 @@ func durableStores(t *testing.T) map[string]func(t *testing.T) testStore {
 // freshSchemaDSN creates a schema no other test uses, dropped at the end
 // of the test, and returns the server's DSN with search_path set to it, so
 // the store keeps its tables there. It skips t without a server.
-func freshSchemaDSN(t *testing.T) string {
+func freshSchemaDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(postgresEnv)
 	if dsn == "" {

@@ -135,7 +135,7 @@ func dig(tb testing.TB, v any, path ...string) any {
 
 // zitadelResolvedUpdate sends the seed body with its oneofs resolved and
 // returns the email code it asked to be returned.
-func zitadelResolvedUpdate(t *testing.T, s *shim) string {
+func zitadelResolvedUpdate(t testing.TB, s *shim) string {
 	t.Helper()
 	before := dig(t, zitadelUser(t, s), "details", "sequence").(string)
 	r := s.do(t, "PUT", "/v2/users/human/"+zitadel.DemoUserID, fixture(t, "seed/zitadel-update-resolved.json"),
@@ -193,7 +193,7 @@ func replayZITADEL(t *testing.T, s *shim) {
 }
 
 // zitadelVerifyEmail verifies the demo user's email with code.
-func zitadelVerifyEmail(t *testing.T, s *shim, code string) {
+func zitadelVerifyEmail(t testing.TB, s *shim, code string) {
 	t.Helper()
 	r := s.do(t, "POST", zitadelPath+"/email/verify", []byte(`{"verificationCode":"`+code+`"}`),
 		bearer(zitadel.DemoAdminToken), jsonType)
@@ -237,7 +237,7 @@ func druidConfirm(tb testing.TB, s *shim, code string) response {
 
 // druidHeldUpdate sends the flow's update (a new, unconfirmed email) and
 // checks the answer: 200, the email pending, the old one still standing.
-func druidHeldUpdate(t *testing.T, s *shim) {
+func druidHeldUpdate(t testing.TB, s *shim) {
 	t.Helper()
 	r := druidUpdate(t, s, fixture(t, "seed/druid-update.json"))
 	require.Equal(t, 200, r.status, string(r.body))
@@ -288,7 +288,7 @@ func rubiqStatus(tb testing.TB, r response) any {
 
 // rubiqSeedUpdate sends the page's example body to entity 1001 and checks
 // that a verification of the new email went out (200.1).
-func rubiqSeedUpdate(t *testing.T, s *shim) {
+func rubiqSeedUpdate(t testing.TB, s *shim) {
 	t.Helper()
 	r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", fixture(t, "seed/rubiq-update.json"), bearer(rubiqAppToken), jsonType)
 	require.Equal(t, 200, r.status, string(r.body))
