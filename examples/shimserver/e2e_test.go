@@ -47,7 +47,7 @@ func assertLogsClean(t testing.TB, s *shim) {
 		switch l["msg"] {
 		case "request":
 			requests++
-			for _, k := range []string{"method", "path", "status", "duration", "requestId"} {
+			for _, k := range []string{"method", "path", "status", "duration", "request_id"} {
 				assert.Contains(t, l, k)
 			}
 			assert.NotContains(t, l["path"], "?")

@@ -145,7 +145,7 @@ func logRequests(l *slog.Logger, next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status()),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("requestId", id),
+			slog.String("request_id", id),
 		)
 	})
 }
