@@ -42,7 +42,7 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	if err := g.owns(id); err != nil {
 		return nil, err
 	}
-	if p.needsSettling() {
+	if p.needsSettling() && len(p.invalid) == 0 {
 		cur, err := e.store.Get(ctx, req.Type, id)
 		if err != nil {
 			return nil, e.storeError(err)
@@ -99,7 +99,7 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkChanges(s, g, rec.Doc, doc, changes); err != nil {
+	if err := withInvalid(e.checkChanges(s, g, rec.Doc, doc, changes), p.invalid); err != nil {
 		return nil, err
 	}
 	rt := &routing{e: e, s: s, g: g, p: p, rec: rec, now: now, doc: doc, changes: changes, pending: rec.Pending}

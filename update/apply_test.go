@@ -311,9 +311,10 @@ func TestApplyInvalidListsEveryField(t *testing.T) {
 	for _, fe := range update.ErrorFields(err) {
 		got[fe.Path] = fe.Rule
 	}
-	// The unknown attribute is found before the record is read; the rest
-	// only once it is fixed.
-	assert.Equal(t, map[string]string{"/bogus": update.RuleUnknown}, got)
+	assert.Equal(t, map[string]string{
+		"/bogus": update.RuleUnknown, "/givenName": "max", "/age": "lte", "/familyName": update.RuleRequired,
+		"/primaryAddress/country": "len", "/displayName": update.RuleType, "/email": "email",
+	}, got, "the input checks and the record checks report together")
 	assert.Equal(t, snap, f.snapshot(t, "u1"))
 
 	_, err = apply(f, update.Request{Doc: doc(t, `{"givenName":"ThisNameIsFarTooLongToBeValid","age":200,

@@ -77,7 +77,7 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 	for k, v := range newDoc {
 		changes = append(changes, merge.Change{Path: pointer([]string{k}), Op: merge.OpAdd, New: v})
 	}
-	if err := e.checkChanges(s, g, map[string]any{}, newDoc, changes); err != nil {
+	if err := withInvalid(e.checkChanges(s, g, map[string]any{}, newDoc, changes), p.invalid); err != nil {
 		return nil, err
 	}
 	if len(changes) == 0 { // checkChanges looks at required fields only when something changed

@@ -55,7 +55,10 @@
 // locally unique plural members, plural length after the change, and
 // finally unique keys, which the store enforces atomically (NotUnique,
 // naming the field and whether the holder is active or inactive).
-// Invalid lists every failing field, not just the first.
+// Invalid lists every failing field, not just the first: values the input
+// checks refuse are left out while the record checks run, and both lists
+// come back in one error. Forbidden, TooLarge and Immutable are graver and
+// are answered first, before the record is read.
 //
 // # Confirmable fields
 //

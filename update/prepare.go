@@ -20,6 +20,11 @@ type prepared struct {
 	secrets  map[string]preparedSecret
 	delivery map[string]prepDelivery
 	touched  map[string]bool // confirmable paths the input writes
+	// invalid holds what the input checks found wrong with values; such
+	// values are left out of doc so the checks that need the record can
+	// still run and report their fields too. The request then fails with
+	// every failing field at once.
+	invalid []FieldError
 }
 
 type prepDelivery struct {
@@ -103,9 +108,10 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 		}
 		plain[path] = v
 	}
-	if err := w.err(); err != nil {
-		return nil, err
+	if len(w.forbid)+len(w.limit)+len(w.fixed) > 0 {
+		return nil, w.err()
 	}
+	p.invalid = w.invalid
 	if err := e.prepareDelivery(s, g, req.Delivery, p); err != nil {
 		return nil, err
 	}
@@ -115,8 +121,27 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 	return p, nil
 }
 
+// withInvalid adds the input's failing fields to what the checks on the
+// record found: one Invalid listing them all, unless the record checks
+// found something graver (Forbidden, TooLarge, Immutable), which wins.
+func withInvalid(err error, fields []FieldError) error {
+	if len(fields) == 0 {
+		return err
+	}
+	if err == nil {
+		return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: sortFields(append([]FieldError(nil), fields...))}
+	}
+	e := AsError(err)
+	if e.Code != Invalid {
+		return err
+	}
+	all := append(append([]FieldError(nil), fields...), e.Fields...)
+	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: sortFields(all), Err: e.Err}
+}
+
 // prepareSecrets checks and hashes secrets; bcrypt runs only once the
-// rest of the request has passed, so a bad request costs no hashing.
+// rest of the request has passed, so a bad request costs no hashing. Their
+// failing fields join p.invalid.
 func prepareSecrets(s *schema, g Grant, plain map[string]SecretValue, p *prepared) error {
 	var forbid, invalid []FieldError
 	for path, v := range plain {
@@ -133,7 +158,7 @@ func prepareSecrets(s *schema, g Grant, plain map[string]SecretValue, p *prepare
 			invalid = append(invalid, FieldError{Path: path, Rule: RuleLimit, Message: "is too long"})
 			continue
 		}
-		ps, errs := prepareSecret(path, r.f.Secret, v)
+		ps, errs := prepareSecret(path, r.f.Secret, v, len(p.invalid) == 0 && len(invalid) == 0)
 		if len(errs) > 0 {
 			invalid = append(invalid, errs...)
 			continue
@@ -143,9 +168,7 @@ func prepareSecrets(s *schema, g Grant, plain map[string]SecretValue, p *prepare
 	if len(forbid) > 0 {
 		return &Error{Code: Forbidden, Message: "the client may not write these fields", Fields: sortFields(forbid)}
 	}
-	if len(invalid) > 0 {
-		return &Error{Code: Invalid, Message: "invalid secret", Fields: sortFields(invalid)}
-	}
+	p.invalid = append(p.invalid, invalid...)
 	return nil
 }
 
@@ -236,7 +259,7 @@ func (w *inputWalk) walk(segs []string, v any, plain map[string]SecretValue) (ou
 			return nil, false, true
 		default:
 			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleUnknown, Message: "is not a known attribute"})
-			return v, true, false
+			return nil, false, true
 		}
 	}
 	if len(segs) > 0 && !w.g.allows(path) && !w.g.above(path) {
@@ -281,10 +304,14 @@ func (w *inputWalk) walk(segs []string, v any, plain map[string]SecretValue) (ou
 		}
 		var out []any
 		for i, ev := range x {
+			before := len(w.invalid)
 			nv, keep, changed := w.walk(appendSeg(segs, strconv.Itoa(i)), ev, plain)
-			if !keep {
+			if !keep && len(w.invalid) == before {
 				w.invalid = append(w.invalid, FieldError{Path: path + "/" + strconv.Itoa(i), Rule: RuleUnknown, Message: "cannot be left out of an array"})
-				continue
+			}
+			if !keep {
+				// The request fails; a null keeps the other elements' places.
+				nv, changed = nil, true
 			}
 			if !changed {
 				continue
@@ -305,14 +332,14 @@ func (w *inputWalk) walk(segs []string, v any, plain map[string]SecretValue) (ou
 		}
 		if !utf8.ValidString(x) {
 			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Message: "is not valid UTF-8"})
-			return v, true, false
+			return nil, false, true
 		}
 		if cv.rule != nil {
 			nv, fe := normalize(cv.rule.f, x)
 			if fe != nil {
 				fe.Path = path
 				w.invalid = append(w.invalid, *fe)
-				return v, true, false
+				return nil, false, true
 			}
 			return nv, true, nv != any(x)
 		}

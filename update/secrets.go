@@ -56,8 +56,9 @@ type preparedSecret struct {
 	seen    string
 }
 
-// prepareSecret checks and hashes one secret value outside any transaction.
-func prepareSecret(path string, s *Secret, v SecretValue) (preparedSecret, []FieldError) {
+// prepareSecret checks and hashes one secret value outside any transaction;
+// with hash false (the request fails anyway) it only checks.
+func prepareSecret(path string, s *Secret, v SecretValue, hash bool) (preparedSecret, []FieldError) {
 	switch {
 	case v.Plain != "" && v.Hash != "":
 		return preparedSecret{}, []FieldError{{Path: path, Rule: RuleType, Message: "send a plain value or a hash, not both"}}
@@ -71,6 +72,9 @@ func prepareSecret(path string, s *Secret, v SecretValue) (preparedSecret, []Fie
 	}
 	if errs := checkComplexity(path, s, v.Plain); len(errs) > 0 {
 		return preparedSecret{}, errs
+	}
+	if !hash {
+		return preparedSecret{}, nil
 	}
 	if s.KeepIfSame {
 		return preparedSecret{plain: v.Plain, current: v.Current}, nil

@@ -2,6 +2,7 @@ package update_test
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -294,7 +295,7 @@ func TestReservationAndRecheckAtConfirm(t *testing.T) {
 
 func TestDispatchFailureKeepsChallenge(t *testing.T) {
 	each(t, func(t *testing.T, open opener) {
-		f := newFixture(t, open(t), nil)
+		f := newFixture(t, open(t), nil, update.WithLogger(slog.New(slog.DiscardHandler)))
 		f.seed(t)
 		f.sent.FailWith(errors.New("smtp down"))
 		res, err := apply(f, update.Request{Doc: doc(t, `{"email":"new@example.com"}`)})
