@@ -25,6 +25,9 @@
 // different records never wait for each other. The updater sees a record
 // decoded once from the locked row; the changed record is encoded once and
 // written, with its key changes and its event, in the same transaction.
+// BEGIN travels with the locked reads and COMMIT with the writes, so an
+// update costs two round trips, and the row stays locked for about one
+// round trip, the updater and the commit.
 // Two records claiming one value meet on the keys primary key: the second
 // waits for the first to finish and then fails with a unique violation
 // (SQLSTATE 23505), returned as a *storage.NotUniqueError naming the

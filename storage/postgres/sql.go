@@ -15,6 +15,11 @@ const recordKeys = `
 	ARRAY(SELECT k.value FROM keys k WHERE k.type = r.type AND k.id = r.id ORDER BY k.name COLLATE "C", k.value COLLATE "C")`
 
 const (
+	// The store names the isolation level rather than trust the server's
+	// default: the locking model in the package documentation assumes it.
+	sqlBegin  = `BEGIN ISOLATION LEVEL READ COMMITTED`
+	sqlCommit = `COMMIT`
+
 	sqlGet = `SELECT ` + recordColumns + `,` + recordKeys + `
 	FROM records r WHERE r.type = $1 AND r.id = $2`
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/idupdate/idupdate/storage"
 )
@@ -29,6 +30,12 @@ const (
 // let go of the key by the time we looked: the transaction is worth
 // running again.
 var errHolderGone = errors.New("storage/postgres: the holder of a clashing key released it")
+
+// errNotCommitted says a transaction's COMMIT answered ROLLBACK.
+var errNotCommitted = errors.New("storage/postgres: transaction was rolled back at commit")
+
+// rollbackTimeout bounds the ROLLBACK that ends an abandoned transaction.
+const rollbackTimeout = 5 * time.Second
 
 // Create implements storage.Store. It stores Version 1 and sets Updated to
 // ev.Time; Created keeps rec.Created if set and is ev.Time otherwise. rec
@@ -63,13 +70,14 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	}
 
 	err = s.retry(ctx, func() error {
-		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+		tx, err := s.begin(ctx)
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(ctx) // a no-op once committed
+		defer tx.end(ctx)
 
 		b := &pgx.Batch{}
+		b.Queue(sqlBegin)
 		created, createdNanos := splitTime(stored.Created)
 		updated, updatedNanos := splitTime(stored.Updated)
 		b.Queue(sqlInsertRecord, stored.Type, stored.ID, int64(1), created, createdNanos, updated, updatedNanos,
@@ -79,10 +87,11 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 			b.Queue(sqlInsertKeys, stored.Type, stored.ID, names, values)
 		}
 		queueEvent(b, stored.Type, stored.ID, &ev, changes)
-		if err := execBatch(ctx, tx, b); err != nil {
+		b.Queue(sqlCommit)
+		if err := tx.exec(ctx, b); err != nil {
 			return s.writeError(ctx, tx, err, stored.Type, stored.ID, stored.Keys)
 		}
-		return tx.Commit(ctx)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("storage/postgres: create %s %q: %w", rec.Type, rec.ID, err)
@@ -126,18 +135,23 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 // updateOnce runs one transaction of Update. fn's own error comes back as
 // fnErr so the caller can return it unwrapped.
 func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updater) (_ *storage.Record, fnErr, err error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer tx.Rollback(ctx) // a no-op once committed
+	defer tx.end(ctx)
 
-	// Both statements travel in one round trip; the second starts after
-	// the first holds the lock (see sqlLock).
+	// BEGIN and both reads travel in one round trip; the keys are read by
+	// a statement of their own, after the lock is held (see sqlLock).
 	b := &pgx.Batch{}
+	b.Queue(sqlBegin)
 	b.Queue(sqlLock, typ, id)
 	b.Queue(sqlKeys, typ, id)
-	br := tx.SendBatch(ctx, b)
+	br := tx.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, nil, err
+	}
 	old, err := scanRecord(br.QueryRow(), false)
 	if err != nil {
 		br.Close()
@@ -210,11 +224,9 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 		b.Queue(sqlInsertKeys, typ, id, names, values)
 	}
 	queueEvent(b, typ, id, &event, changes)
-	if err := execBatch(ctx, tx, b); err != nil {
+	b.Queue(sqlCommit)
+	if err := tx.exec(ctx, b); err != nil {
 		return nil, nil, s.writeError(ctx, tx, err, typ, id, added)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, nil, err
 	}
 	next.Created = normTime(next.Created)
 	next.Keys = sortedKeys(next.Keys)
@@ -226,23 +238,72 @@ func queueEvent(b *pgx.Batch, typ, id string, ev *storage.Event, changes []byte)
 	b.Queue(sqlInsertEvent, typ, id, int64(ev.Version), t, nanos, ev.Kind, ev.Actor, ev.Client, changes)
 }
 
-// execBatch sends b in one round trip and returns the first error.
-func execBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
-	br := tx.SendBatch(ctx, b)
+// pipeTx is a transaction on one pooled connection whose BEGIN and COMMIT
+// travel inside the batches that do its work, which saves the two round
+// trips pgx.Tx spends on them. Whatever does not reach COMMIT is rolled
+// back by end; a connection that cannot be rolled back is still inside a
+// transaction, and the pool destroys such a connection on Release rather
+// than reuse it.
+type pipeTx struct {
+	conn *pgxpool.Conn
+}
+
+func (s *Store) begin(ctx context.Context) (*pipeTx, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pipeTx{conn: conn}, nil
+}
+
+// exec sends b, which ends with COMMIT, in one round trip and returns the
+// first error.
+func (t *pipeTx) exec(ctx context.Context, b *pgx.Batch) error {
+	br := t.conn.SendBatch(ctx, b)
+	var tag pgconn.CommandTag
 	for range b.Len() {
-		if _, err := br.Exec(); err != nil {
+		var err error
+		if tag, err = br.Exec(); err != nil {
 			br.Close()
 			return err
 		}
 	}
-	return br.Close()
+	if err := br.Close(); err != nil {
+		return err
+	}
+	// COMMIT of a transaction that had failed answers ROLLBACK, not an
+	// error. A failed statement stops the batch before COMMIT, so this
+	// should not happen; if it does, nothing was written.
+	if tag.String() != "COMMIT" {
+		return errNotCommitted
+	}
+	return nil
+}
+
+// rollback ends the transaction if one is open or failed.
+func (t *pipeTx) rollback(ctx context.Context) error {
+	if t.conn.Conn().PgConn().TxStatus() == 'I' {
+		return nil
+	}
+	_, err := t.conn.Exec(ctx, "ROLLBACK")
+	return err
+}
+
+// end rolls back what was not committed and returns the connection. The
+// rollback outlives a cancelled ctx, so that cancelling a caller does not
+// cost the pool a connection.
+func (t *pipeTx) end(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	_ = t.rollback(ctx)
+	t.conn.Release()
 }
 
 // writeError translates the error of a failed write. A unique violation on
 // records is ErrExists; on keys it becomes a *storage.NotUniqueError naming
 // the holder, looked up after the transaction is rolled back so the lookup
 // sees committed data. keys are the keys the write tried to add.
-func (s *Store) writeError(ctx context.Context, tx pgx.Tx, err error, typ, id string, keys []storage.Key) error {
+func (s *Store) writeError(ctx context.Context, tx *pipeTx, err error, typ, id string, keys []storage.Key) error {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return err
@@ -260,10 +321,10 @@ func (s *Store) writeError(ctx context.Context, tx pgx.Tx, err error, typ, id st
 	if pgErr.TableName != "keys" || len(keys) == 0 {
 		return err
 	}
-	if rerr := tx.Rollback(ctx); rerr != nil {
+	if rerr := tx.rollback(ctx); rerr != nil {
 		return fmt.Errorf("%w (rollback: %v)", err, rerr)
 	}
-	nu, lerr := s.holder(ctx, typ, id, keys)
+	nu, lerr := holder(ctx, tx.conn, typ, id, keys)
 	if lerr != nil {
 		return fmt.Errorf("%w (naming the holder: %v)", storage.ErrNotUnique, lerr)
 	}
@@ -275,9 +336,13 @@ func (s *Store) writeError(ctx context.Context, tx pgx.Tx, err error, typ, id st
 
 // holder returns the error naming the first of keys that another record of
 // typ holds, or nil if none is held.
-func (s *Store) holder(ctx context.Context, typ, id string, keys []storage.Key) (*storage.NotUniqueError, error) {
+//
+// It runs on the connection of the failed transaction: taking a second
+// connection while holding one could wait forever on a pool whose
+// connections are all held by writers doing the same.
+func holder(ctx context.Context, conn *pgxpool.Conn, typ, id string, keys []storage.Key) (*storage.NotUniqueError, error) {
 	names, values := unzipKeys(keys)
-	rows, err := s.pool.Query(ctx, sqlHolders, typ, id, names, values)
+	rows, err := conn.Query(ctx, sqlHolders, typ, id, names, values)
 	if err != nil {
 		return nil, err
 	}
