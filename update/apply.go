@@ -114,9 +114,11 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if len(rt.changes) == 0 && !rt.dirty && len(secretChanges) == 0 {
 		return o, nil // nothing to write: the store commits nothing
 	}
-	keys, err := s.computeKeys(rec.Keys, rt.doc, rt.pending)
-	if err != nil {
-		return nil, err
+	keys := rec.Keys
+	if rt.dirty || s.touchesUnique(rt.changes) {
+		if keys, err = s.computeKeys(rec.Keys, rt.doc, rt.pending); err != nil {
+			return nil, err
+		}
 	}
 	rec.Doc, rec.Pending, rec.Keys, rec.Secrets = rt.doc, rt.pending, keys, secrets
 	o.changes = s.redact(append(toStorage(rt.changes), secretChanges...))

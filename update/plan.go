@@ -442,6 +442,19 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 	return keys, nil
 }
 
+// touchesUnique reports whether a change lies on the path of a unique
+// field (at it, above it or below it), so the record's keys may differ.
+func (s *schema) touchesUnique(changes []merge.Change) bool {
+	for _, c := range changes {
+		for _, r := range s.unique {
+			if under(r.path, c.Path) || under(c.Path, r.path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func sortFields(fs []FieldError) []FieldError {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Path < fs[j].Path })
 	return fs
