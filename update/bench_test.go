@@ -10,39 +10,15 @@ import (
 	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/storage/storagetest"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/updatetest"
 )
-
-// benchPolicy declares the fields the benchmark patch touches, with rules,
-// so Apply pays for validation; the rest of the document is allowed as is.
-func benchPolicy() *update.Policy {
-	return &update.Policy{
-		Types: map[string]*update.Schema{"user": {
-			Unknown: update.Allow,
-			Fields: map[string]*update.Field{
-				"/givenName":   {Type: update.TypeString, Rules: "max=100"},
-				"/displayName": {Type: update.TypeString, Rules: "max=100"},
-				"/loginCount":  {Type: update.TypeInteger, Rules: "gte=0"},
-				"/email":       {Type: update.TypeString, Rules: "email", Unique: true, Normalize: update.NormalizeEmail},
-				"/statuses": {Type: update.TypeArray,
-					Plural: &update.Plural{Mode: update.PluralUpsert, Key: "id", KeyGen: update.KeyGenInt}},
-			},
-		}},
-		DefaultGrant: &update.Grant{Write: true, Create: true},
-	}
-}
-
-// The two patches alternate so every Apply really changes the record.
-var benchPatches = [2][]byte{
-	[]byte(`{"givenName":"Augusta","displayName":"A. Lovelace","loginCount":1730}`),
-	[]byte(`{"givenName":"Ada","displayName":"Ada Lovelace","loginCount":1729}`),
-}
 
 // BenchmarkApplyMerge is the engine's whole update path on the memory
 // store: bounded decoding of the patch bytes, checks, copy-on-write merge,
 // validation of the touched fields, commit with its history event. Judge
 // it against BenchmarkBaselineMergePatch, which only merges the same bytes.
 func BenchmarkApplyMerge(b *testing.B) {
-	eng, err := update.New(memory.New(), benchPolicy())
+	eng, err := update.New(memory.New(), updatetest.BenchPolicy())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,7 +29,7 @@ func BenchmarkApplyMerge(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		patch, err := merge.Decode(benchPatches[i%2], lim)
+		patch, err := merge.Decode(updatetest.BenchPatches[i%2], lim)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -74,7 +50,7 @@ func BenchmarkBaselineMergePatch(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		out, err := jsonpatch.MergePatch(docBytes, benchPatches[i%2])
+		out, err := jsonpatch.MergePatch(docBytes, updatetest.BenchPatches[i%2])
 		if err != nil || len(out) == 0 {
 			b.Fatal(err)
 		}

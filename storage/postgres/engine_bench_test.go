@@ -7,23 +7,8 @@ import (
 
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/updatetest"
 )
-
-// enginePolicy declares the fields the benchmark patch touches, with
-// rules, and allows the rest of the document as it is.
-func enginePolicy() *update.Policy {
-	return &update.Policy{
-		Types: map[string]*update.Schema{"user": {
-			Unknown: update.Allow,
-			Fields: map[string]*update.Field{
-				"/givenName":   {Type: update.TypeString, Rules: "max=100"},
-				"/displayName": {Type: update.TypeString, Rules: "max=100"},
-				"/loginCount":  {Type: update.TypeInteger, Rules: "gte=0"},
-			},
-		}},
-		DefaultGrant: &update.Grant{Write: true},
-	}
-}
 
 // BenchmarkEngineApply is the engine's whole update path through
 // PostgreSQL on the ~2 KB document, 8 clients at once: decoding a 3-field
@@ -31,15 +16,11 @@ func enginePolicy() *update.Policy {
 // it beside BenchmarkRawUpdate with the same shape: the target is at least
 // 0.7× the raw throughput.
 func BenchmarkEngineApply(b *testing.B) {
-	patches := [2][]byte{
-		[]byte(`{"givenName":"Augusta","displayName":"A. Lovelace","loginCount":1730}`),
-		[]byte(`{"givenName":"Ada","displayName":"Ada Lovelace","loginCount":1729}`),
-	}
 	for _, shape := range benchShapes {
 		b.Run(shape.name, func(b *testing.B) {
 			p, clients := parallelism()
 			s := benchStore(b, clients)
-			eng, err := update.New(s, enginePolicy())
+			eng, err := update.New(s, updatetest.BenchPolicy())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -52,7 +33,7 @@ func BenchmarkEngineApply(b *testing.B) {
 				id := clientID(&next, shape.shared)
 				ctx := context.Background()
 				for i := 0; pb.Next(); i++ {
-					patch, err := merge.Decode(patches[i%2], merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32})
+					patch, err := merge.Decode(updatetest.BenchPatches[i%2], merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32})
 					if err != nil {
 						b.Error(err)
 						return

@@ -6,45 +6,25 @@ import (
 
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/updatetest"
 )
-
-// enginePolicy declares the fields the benchmark patch touches, with
-// rules, and allows the rest of the document as it is.
-func enginePolicy() *update.Policy {
-	return &update.Policy{
-		Types: map[string]*update.Schema{"user": {
-			Unknown: update.Allow,
-			Fields: map[string]*update.Field{
-				"/givenName":   {Type: update.TypeString, Rules: "max=100"},
-				"/displayName": {Type: update.TypeString, Rules: "max=100"},
-				"/loginCount":  {Type: update.TypeInteger, Rules: "gte=0"},
-				"/email":       {Type: update.TypeString, Rules: "email", Unique: true, Normalize: update.NormalizeEmail},
-			},
-		}},
-		DefaultGrant: &update.Grant{Write: true, Create: true},
-	}
-}
 
 // BenchmarkEngineApply is the engine's whole update path through SQLite on
 // the ~2 KB document: decoding a 3-field patch, checks, merge, validation,
 // one Store.Update with its event. Judge it beside BenchmarkRawUpdate with
 // the same sync mode: the target is at least 0.7× the raw throughput.
 func BenchmarkEngineApply(b *testing.B) {
-	patches := [2][]byte{
-		[]byte(`{"givenName":"Augusta","displayName":"A. Lovelace","loginCount":1730}`),
-		[]byte(`{"givenName":"Ada","displayName":"Ada Lovelace","loginCount":1729}`),
-	}
 	for _, mode := range syncModes {
 		b.Run(mode.name, func(b *testing.B) {
 			s, _ := newBenchRecord(b, mode.opts...)
-			eng, err := update.New(s, enginePolicy())
+			eng, err := update.New(s, updatetest.BenchPolicy())
 			if err != nil {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
 			i := 0
 			for b.Loop() {
-				patch, err := merge.Decode(patches[i%2], merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32})
+				patch, err := merge.Decode(updatetest.BenchPatches[i%2], merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32})
 				if err != nil {
 					b.Fatal(err)
 				}
