@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/internal/curltest"
 )
 
 // readCurl returns a seed example's curl command as the vendor page prints
@@ -45,7 +46,7 @@ func TestSeedExample1_UpdatesGivenAndFamilyNameAsWritten(t *testing.T) {
 	e := newEnv(t)
 	before := e.snapshot(t, janrain.DemoID)
 
-	r := send(t, parseCurl(t, readCurl(t, "example1")).request(t, e.srv.URL))
+	r := send(t, curltest.Request(t, readCurl(t, "example1"), e.srv.URL))
 
 	assert.Equal(t, 200, r.status)
 	assertBody(t, "seed/example1.response.json", r)
@@ -64,14 +65,14 @@ func TestSeedExample2_UpdatesPluralElement5253WithAWorkingCredential(t *testing.
 
 	t.Run("ElidedCredentialIsRefused", func(t *testing.T) {
 		before := e.snapshot(t, janrain.DemoID)
-		r := send(t, parseCurl(t, text).request(t, e.srv.URL))
+		r := send(t, curltest.Request(t, text, e.srv.URL))
 		assert.Equal(t, 401, r.status)
 		assert.Contains(t, r.header.Get("WWW-Authenticate"), "Basic")
 		assert.Equal(t, "client_permission_error", r.body["error"])
 		assert.Equal(t, before, e.snapshot(t, janrain.DemoID))
 	})
 	t.Run("OK", func(t *testing.T) {
-		r := send(t, parseCurl(t, strings.Replace(text, elided, basic(ownerID, ownerSecret), 1)).request(t, e.srv.URL))
+		r := send(t, curltest.Request(t, strings.Replace(text, elided, basic(ownerID, ownerSecret), 1), e.srv.URL))
 		assert.Equal(t, 200, r.status)
 		assertBody(t, "seed/example2.response.json", r)
 		v := e.view(t, janrain.DemoID)
@@ -85,7 +86,7 @@ func TestSeedExample3_IsInvalidArgumentAsWrittenAndWorksCorrected(t *testing.T) 
 
 	t.Run("InvalidArgumentNamingValue", func(t *testing.T) {
 		before := e.snapshot(t, janrain.DemoSecondID)
-		r := send(t, parseCurl(t, text).request(t, e.srv.URL))
+		r := send(t, curltest.Request(t, text, e.srv.URL))
 		assert.Equal(t, 400, r.status)
 		assertBody(t, "seed/example3.response.json", r)
 		assert.Equal(t, before, e.snapshot(t, janrain.DemoSecondID))
@@ -93,7 +94,7 @@ func TestSeedExample3_IsInvalidArgumentAsWrittenAndWorksCorrected(t *testing.T) 
 	t.Run("CorrectedValueUpdatesDisplayName", func(t *testing.T) {
 		const slip, fixed = `value='{"Gary Jackson"}'`, `value='"Gary Jackson"'`
 		require.Contains(t, text, slip)
-		r := send(t, parseCurl(t, strings.Replace(text, slip, fixed, 1)).request(t, e.srv.URL))
+		r := send(t, curltest.Request(t, strings.Replace(text, slip, fixed, 1), e.srv.URL))
 		assert.Equal(t, 200, r.status)
 		assertBody(t, "seed/example3-corrected.response.json", r)
 		assert.Equal(t, "Gary Jackson", e.view(t, janrain.DemoSecondID).Doc["displayName"])

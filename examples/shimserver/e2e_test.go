@@ -13,6 +13,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/internal/curltest"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -90,7 +91,7 @@ func TestRestartKeepsChangesAndPendingCodes(t *testing.T) {
 func testRestart(t *testing.T, st testStore) {
 	first := startShimEnv(t, st.env, "-store", st.spec)
 	t.Run("Janrain", func(t *testing.T) {
-		r := first.send(t, curlRequest(t, string(fixture(t, "seed/janrain-example1.curl")), first.base))
+		r := first.send(t, curltest.Request(t, string(fixture(t, "seed/janrain-example1.curl")), first.base))
 		require.Equal(t, 200, r.status, string(r.body))
 	})
 	var zitadelCode string

@@ -15,6 +15,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/internal/curltest"
 )
 
 // The demo credentials the requests below use (see the adapters'
@@ -66,7 +67,7 @@ func janrainRecord(tb testing.TB, s *shim, id string) map[string]any {
 // them.
 func replayJanrain(t *testing.T, s *shim) {
 	t.Run("Example1UpdatesGivenAndFamilyName", func(t *testing.T) {
-		r := s.send(t, curlRequest(t, string(fixture(t, "seed/janrain-example1.curl")), s.base))
+		r := s.send(t, curltest.Request(t, string(fixture(t, "seed/janrain-example1.curl")), s.base))
 		assert.Equal(t, 200, r.status)
 		assert.JSONEq(t, `{"stat":"ok"}`, string(r.body))
 		rec := janrainRecord(t, s, janrain.DemoID)
@@ -75,7 +76,7 @@ func replayJanrain(t *testing.T, s *shim) {
 		assert.Equal(t, "Matt P", rec["displayName"], "what is not sent stays")
 	})
 	t.Run("Example2ElidedCredentialIsUnauthorized", func(t *testing.T) {
-		r := s.send(t, curlRequest(t, string(fixture(t, "seed/janrain-example2.curl")), s.base))
+		r := s.send(t, curltest.Request(t, string(fixture(t, "seed/janrain-example2.curl")), s.base))
 		assert.Equal(t, 401, r.status)
 		assert.Equal(t, "client_permission_error", r.json(t)["error"])
 		statuses := janrainRecord(t, s, janrain.DemoID)["statuses"]
@@ -84,14 +85,14 @@ func replayJanrain(t *testing.T, s *shim) {
 	t.Run("Example2WithAnOwnerCredentialUpdatesElement5253", func(t *testing.T) {
 		text := strings.Replace(string(fixture(t, "seed/janrain-example2.curl")),
 			"Basic aW1fYV...NfbXk=", strings.TrimPrefix(basicAuth(janrainOwner2), "Authorization: "), 1)
-		r := s.send(t, curlRequest(t, text, s.base))
+		r := s.send(t, curltest.Request(t, text, s.base))
 		assert.Equal(t, 200, r.status)
 		assert.JSONEq(t, `{"stat":"ok"}`, string(r.body))
 		statuses := janrainRecord(t, s, janrain.DemoID)["statuses"]
 		assert.Equal(t, []any{map[string]any{"id": json.Number("5253"), "status": "active"}}, statuses)
 	})
 	t.Run("Example3AsPrintedIsInvalidArgument", func(t *testing.T) {
-		req := curlRequest(t, string(fixture(t, "seed/janrain-example3.curl")), s.base)
+		req := curltest.Request(t, string(fixture(t, "seed/janrain-example3.curl")), s.base)
 		req.Header.Set("X-Request-Id", "example-3")
 		r := s.send(t, req)
 		assert.Equal(t, 400, r.status)
@@ -107,7 +108,7 @@ func replayJanrain(t *testing.T, s *shim) {
 	t.Run("Example3CorrectedUpdatesDisplayName", func(t *testing.T) {
 		text := strings.Replace(string(fixture(t, "seed/janrain-example3.curl")),
 			`value='{"Gary Jackson"}'`, `value='"Gary Jackson"'`, 1)
-		r := s.send(t, curlRequest(t, text, s.base))
+		r := s.send(t, curltest.Request(t, text, s.base))
 		assert.Equal(t, 200, r.status)
 		assert.JSONEq(t, `{"stat":"ok"}`, string(r.body))
 		assert.Equal(t, "Gary Jackson", janrainRecord(t, s, janrain.DemoSecondID)["displayName"])

@@ -1,4 +1,7 @@
-package janrain_test
+// Package curltest turns curl commands as vendor documents print them into
+// HTTP requests, so tests can replay a vendor's documented examples
+// against a test server unchanged but for the host.
+package curltest
 
 import (
 	"net/http"
@@ -9,21 +12,30 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// curlCommand is what the vendor's curl examples send.
-type curlCommand struct {
+// Request parses text, a curl command of one or more lines (-X, -H and
+// --data-urlencode with POSIX quoting, a trailing backslash continuing the
+// command), and returns its request with the scheme and host replaced by
+// base. Anything it does not understand fails tb.
+func Request(tb testing.TB, text, base string) *http.Request {
+	tb.Helper()
+	return parse(tb, text).request(tb, base)
+}
+
+// command is what a vendor's curl example sends.
+type command struct {
 	method  string
 	headers http.Header
 	body    []string // --data-urlencode parts, already encoded
 	url     string
 }
 
-// parseCurl reads a curl command as the vendor's page prints it: one or
+// parse reads a curl command as the vendor's page prints it: one or
 // more arguments per line, a trailing backslash continuing the command.
 // Lines are split one by one, as the page presents them: in a POSIX shell
 // a closing quote directly followed by a backslash-newline (`"...="\`)
 // would glue the next line onto the same word, a slip of the page that a
 // reader does not make.
-func parseCurl(tb testing.TB, text string) curlCommand {
+func parse(tb testing.TB, text string) command {
 	tb.Helper()
 	var args []string
 	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
@@ -32,7 +44,7 @@ func parseCurl(tb testing.TB, text string) curlCommand {
 	}
 	require.NotEmpty(tb, args)
 	require.Equal(tb, "curl", args[0])
-	c := curlCommand{method: http.MethodGet, headers: http.Header{}}
+	c := command{method: http.MethodGet, headers: http.Header{}}
 	for i := 1; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "-X":
@@ -118,7 +130,7 @@ func shellWords(tb testing.TB, line string) []string {
 }
 
 // request builds the HTTP request of c with the host replaced by base.
-func (c curlCommand) request(tb testing.TB, base string) *http.Request {
+func (c command) request(tb testing.TB, base string) *http.Request {
 	tb.Helper()
 	u, err := url.Parse(c.url)
 	require.NoError(tb, err)
