@@ -28,6 +28,13 @@
 // makes a writer wait up to five seconds (busy_timeout) before the call
 // fails with an error matching storage.ErrConflict.
 //
+// Connections memory-map the first 256 MiB of the file (mmap_size), so
+// reads of a large, hot index cost no system call per page: a lookup by
+// key in a million records then costs less than twice one in ten thousand.
+// The writer also keeps the decoded documents of the records it wrote last
+// and reuses one only when the stored text is byte-for-byte the text it
+// came from, so an update of a hot record decodes nothing.
+//
 // # File layout
 //
 // Besides the database file, SQLite keeps path-wal and path-shm next to it
