@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
@@ -69,7 +70,7 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, e.storeError(err)
 	}
-	return e.finish(ctx, s, rec, out, &req, p), nil
+	return e.finish(ctx, s, rec, out, &req), nil
 }
 
 // authorize returns the type's schema and the client's grant, or
@@ -263,7 +264,7 @@ func (e *Engine) storeError(err error) error {
 }
 
 // finish builds the result, dispatches codes and notifies the observer.
-func (e *Engine) finish(ctx context.Context, s *schema, rec *storage.Record, o *outcome, req *Request, p *prepared) *Result {
+func (e *Engine) finish(ctx context.Context, s *schema, rec *storage.Record, o *outcome, req *Request) *Result {
 	res := &Result{ID: rec.ID, Version: rec.Version, Created: rec.Created, Updated: rec.Updated, DryRun: req.DryRun}
 	if o == nil {
 		o = &outcome{}
@@ -337,21 +338,70 @@ func toStorage(cs []merge.Change) []storage.Change {
 	return out
 }
 
-// redact hides secret and write-only values in a change list.
+// redact hides secret and write-only values in a change list, at the
+// change's own path or anywhere inside the values it carries.
 func (s *schema) redact(cs []storage.Change) []storage.Change {
+	if !s.hides {
+		return cs
+	}
 	for i, c := range cs {
 		segs, err := merge.ParsePointer(c.Path)
 		if err != nil {
 			continue
 		}
-		if r := s.governing(segs); r != nil && (r.f.Mutability == WriteOnly || r.f.Secret != nil) {
-			if c.Old != nil {
-				cs[i].Old = Redacted
-			}
-			if c.New != nil {
-				cs[i].New = Redacted
-			}
-		}
+		cs[i].Old, _ = s.hide(segs, c.Old)
+		cs[i].New, _ = s.hide(segs, c.New)
 	}
 	return cs
+}
+
+// hide returns v with every value under a write-only or secret rule
+// replaced by Redacted, copying only the containers it changes.
+func (s *schema) hide(segs []string, v any) (any, bool) {
+	if v == nil {
+		return nil, false
+	}
+	cv := s.lookup(segs)
+	if r := s.governing(segs); r != nil && (r.f.Mutability == WriteOnly || r.f.Secret != nil) {
+		return Redacted, true
+	}
+	if !cv.inner {
+		return v, false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, mv := range x {
+			hv, changed := s.hide(appendSeg(segs, k), mv)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = make(map[string]any, len(x))
+				for k2, v2 := range x {
+					out[k2] = v2
+				}
+			}
+			out[k] = hv
+		}
+		if out != nil {
+			return out, true
+		}
+	case []any:
+		var out []any
+		for i, ev := range x {
+			hv, changed := s.hide(appendSeg(segs, strconv.Itoa(i)), ev)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = append([]any(nil), x...)
+			}
+			out[i] = hv
+		}
+		if out != nil {
+			return out, true
+		}
+	}
+	return v, false
 }

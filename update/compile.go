@@ -34,6 +34,9 @@ type schema struct {
 	// verified maps a VerifiedPath to its confirmable rule; clients never
 	// write these paths directly.
 	verified map[string]*rule
+	// hides: some rule is write-only or a secret, so change lists need
+	// redacting.
+	hides bool
 }
 
 // rule is one Field, compiled.
@@ -63,9 +66,14 @@ func (n *node) child(seg string) *node {
 	return nil
 }
 
+// isIndex reports whether seg can name an array element: digits, or "-"
+// (RFC 6901's past-the-end element).
 func isIndex(seg string) bool {
-	if seg == "" || seg == "-" {
-		return seg == "-"
+	if seg == "-" {
+		return true
+	}
+	if seg == "" {
+		return false
 	}
 	for i := 0; i < len(seg); i++ {
 		if seg[i] < '0' || seg[i] > '9' {
@@ -232,6 +240,9 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 				return nil, fmt.Errorf("keep, readOnly and immutable need a path without \"*\"")
 			}
 			cs.keep = append(cs.keep, p)
+		}
+		if f.Mutability == WriteOnly || f.Secret != nil {
+			cs.hides = true
 		}
 		if f.Unique && !r.wildcard {
 			cs.unique = append(cs.unique, r)
