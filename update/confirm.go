@@ -53,7 +53,7 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 	if o.err != nil {
 		return nil, o.err
 	}
-	return e.finish(ctx, s, rec, o, &Request{}, nil), nil
+	return e.finish(ctx, s, rec, o, &Request{}), nil
 }
 
 func (e *Engine) confirm(s *schema, req *ConfirmRequest, rec *storage.Record) (*outcome, error) {
@@ -259,7 +259,7 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 	if err != nil {
 		return nil, e.storeError(err)
 	}
-	return e.finish(ctx, s, rec, o, &Request{}, nil), nil
+	return e.finish(ctx, s, rec, o, &Request{}), nil
 }
 
 func throttleMessage(d verify.Decision) string {
@@ -309,5 +309,5 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 	if err != nil {
 		return nil, e.storeError(err)
 	}
-	return e.finish(ctx, s, rec, o, &Request{}, nil), nil
+	return e.finish(ctx, s, rec, o, &Request{}), nil
 }

@@ -126,7 +126,7 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 			return nil, e.storeError(err)
 		}
 	}
-	return e.finish(ctx, s, rec, o, &Request{DryRun: req.DryRun, IncludeRecord: req.IncludeRecord}, p), nil
+	return e.finish(ctx, s, rec, o, &Request{DryRun: req.DryRun, IncludeRecord: req.IncludeRecord}), nil
 }
 
 // serverValues writes the server-owned values of a create into doc. Only

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -122,14 +123,14 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	}, nil
 }
 
-// Store returns the engine's store.
-func (e *Engine) Store() storage.Store { return e.store }
-
 func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// errNoDispatcher is what a Send reports when no dispatcher is configured.
+var errNoDispatcher = errors.New("update: no dispatcher configured")
 
 type refuseDispatch struct{}
 

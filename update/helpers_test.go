@@ -49,6 +49,7 @@ func userPolicy() *update.Policy {
 				"/givenName":              {Type: update.TypeString, Rules: "max=20"},
 				"/familyName":             {Type: update.TypeString, Required: true, Rules: "min=1,max=20"},
 				"/displayName":            {Type: update.TypeString, Rules: "max=40"},
+				"/nickName":               {Type: update.TypeString},
 				"/age":                    {Type: update.TypeInteger, Rules: "gte=0,lte=150"},
 				"/username":               {Type: update.TypeString, Unique: true, Mutability: update.SetOnce},
 				"/note":                   {Type: update.TypeString, Mutability: update.WriteOnly},

@@ -1,5 +1,0 @@
-package update
-
-import "errors"
-
-var errNoDispatcher = errors.New("update: no dispatcher configured")
