@@ -349,30 +349,41 @@ func (s *schema) redact(cs []storage.Change) []storage.Change {
 		if err != nil {
 			continue
 		}
-		cs[i].Old, _ = s.hide(segs, c.Old)
-		cs[i].New, _ = s.hide(segs, c.New)
+		cs[i].Old, _ = s.hide(segs, c.Old, false)
+		cs[i].New, _ = s.hide(segs, c.New, false)
 	}
 	return cs
 }
 
+// hidden reports whether the value at segs is write-only or a secret.
+func (s *schema) hidden(segs []string) bool {
+	r := s.governing(segs)
+	return r != nil && (r.f.Mutability == WriteOnly || r.f.Secret != nil)
+}
+
 // hide returns v with every value under a write-only or secret rule
-// replaced by Redacted, copying only the containers it changes.
-func (s *schema) hide(segs []string, v any) (any, bool) {
+// replaced by Redacted — or, with drop, object members left out — copying
+// only the containers it changes.
+func (s *schema) hide(segs []string, v any, drop bool) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
-	cv := s.lookup(segs)
-	if r := s.governing(segs); r != nil && (r.f.Mutability == WriteOnly || r.f.Secret != nil) {
+	if s.hidden(segs) {
 		return Redacted, true
 	}
-	if !cv.inner {
+	if !s.lookup(segs).inner {
 		return v, false
 	}
 	switch x := v.(type) {
 	case map[string]any:
 		var out map[string]any
 		for k, mv := range x {
-			hv, changed := s.hide(appendSeg(segs, k), mv)
+			child := appendSeg(segs, k)
+			gone := drop && s.hidden(child)
+			hv, changed := mv, gone
+			if !gone {
+				hv, changed = s.hide(child, mv, drop)
+			}
 			if !changed {
 				continue
 			}
@@ -382,7 +393,11 @@ func (s *schema) hide(segs []string, v any) (any, bool) {
 					out[k2] = v2
 				}
 			}
-			out[k] = hv
+			if gone {
+				delete(out, k)
+			} else {
+				out[k] = hv
+			}
 		}
 		if out != nil {
 			return out, true
@@ -390,7 +405,7 @@ func (s *schema) hide(segs []string, v any) (any, bool) {
 	case []any:
 		var out []any
 		for i, ev := range x {
-			hv, changed := s.hide(appendSeg(segs, strconv.Itoa(i)), ev)
+			hv, changed := s.hide(appendSeg(segs, strconv.Itoa(i)), ev, drop)
 			if !changed {
 				continue
 			}

@@ -596,3 +596,17 @@ func TestApplyWriteOnlyHiddenInsideAChange(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "4711", rec.Doc["vault"].(map[string]any)["pin"], "the stored value itself is kept")
 }
+
+// Reads leave out write-only members wherever they are, plural elements
+// included.
+func TestViewLeavesOutWriteOnlyInPlurals(t *testing.T) {
+	pol := userPolicy()
+	pol.Types["user"].Fields["/statuses/*/note"] = &update.Field{Type: update.TypeString, Mutability: update.WriteOnly}
+	f := newFixture(t, nil, pol)
+	f.seed(t)
+	_, err := apply(f, update.Request{Doc: doc(t, `{"statuses":[{"id":5253,"status":"active","note":"internal"}]}`)})
+	require.NoError(t, err)
+	v := f.get(t, "u1")
+	assert.Equal(t, val(t, `[{"id":5253,"status":"active"}]`), v.Doc["statuses"])
+	assert.NotContains(t, jsonOf(t, v), "internal")
+}

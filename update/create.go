@@ -317,10 +317,9 @@ func (s *schema) view(rec *storage.Record) *View {
 	if doc == nil {
 		doc = map[string]any{}
 	}
-	for _, r := range s.rules {
-		if r.f.Mutability == WriteOnly && !r.wildcard {
-			doc = mustObject(setPath(doc, r.segs, nil, true))
-		}
+	if s.hides {
+		shown, _ := s.hide(nil, doc, true)
+		doc = shown.(map[string]any)
 	}
 	v.Doc = doc
 	for path := range rec.Secrets {
