@@ -273,9 +273,9 @@ func TestBatchWritesInterleave(t *testing.T) {
 
 	errs := inBatch(t, s,
 		updateOf(s, 0, setN(1)), // u0 version 2
-		del("u0"),             // gone, with its key and history
+		del("u0"),               // gone, with its key and history
 		updateOf(s, 0, setN(2)), // not found
-		create(fresh),         // u0 again, version 1, same key
+		create(fresh),           // u0 again, version 1, same key
 		updateOf(s, 0, setN(3)), // version 2 of the new u0
 		create(batchRecord(1)),
 		del("nobody"),
