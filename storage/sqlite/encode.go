@@ -7,14 +7,16 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/idupdate/idupdate/storage"
 )
 
 // appendJSON appends the JSON text of v to dst: exactly the bytes
 // encoding/json's Encoder writes with SetEscapeHTML(false), without its
 // trailing newline. The values a document is made of (map[string]any,
-// []any, string, json.Number, bool and nil) are written without
-// reflection, which is most of the cost of storing a record; anything else
-// goes through encoding/json.
+// []any, string, json.Number, bool and nil) and an event's changes are
+// written without reflection, which was most of the cost of storing a
+// record; anything else goes through encoding/json.
 func appendJSON(dst []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
@@ -72,6 +74,21 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 			}
 		}
 		return append(dst, ']'), nil
+	case []storage.Change:
+		if v == nil {
+			return append(dst, "null"...), nil
+		}
+		dst = append(dst, '[')
+		for i, c := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendChange(dst, c); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -80,6 +97,29 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		return dst, err
 	}
 	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
+
+// appendChange writes c as encoding/json does from its struct tags: path
+// and op always, old and new unless they are nil.
+func appendChange(dst []byte, c storage.Change) ([]byte, error) {
+	dst = append(dst, `{"path":`...)
+	dst = appendQuoted(dst, c.Path)
+	dst = append(dst, `,"op":`...)
+	dst = appendQuoted(dst, c.Op)
+	var err error
+	if c.Old != nil {
+		dst = append(dst, `,"old":`...)
+		if dst, err = appendJSON(dst, c.Old); err != nil {
+			return dst, err
+		}
+	}
+	if c.New != nil {
+		dst = append(dst, `,"new":`...)
+		if dst, err = appendJSON(dst, c.New); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 const hexDigits = "0123456789abcdef"

@@ -56,6 +56,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), struct{ A int }{1}, make(chan int),
 		map[string]any{"nested": math.NaN()}, []any{json.Number("bad")},
 		[]storage.Change{{Path: "/a", Op: "replace", Old: "x", New: map[string]any{"<": ">"}}},
+		[]storage.Change{{Path: "", Op: "add", New: []any{}}, {Path: "/\u2028", Op: "remove", Old: map[string]any(nil)}},
+		[]storage.Change{{Op: "replace", Old: json.Number("1x")}}, []storage.Change(nil), []storage.Change{},
 		storagetest.UserDoc2K(),
 	}
 	for _, v := range values {
@@ -71,6 +73,7 @@ func FuzzAppendJSON(f *testing.F) {
 		assertSameAsStd(t, value)
 		assertSameAsStd(t, json.Number(value))
 		assertSameAsStd(t, map[string]any{key: []any{value, json.Number("1")}, "k": value})
+		assertSameAsStd(t, []storage.Change{{Path: key, Op: value, Old: value}, {New: json.Number(key)}})
 	})
 }
 
