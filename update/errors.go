@@ -99,6 +99,9 @@ type Error struct {
 	Holder *storage.NotUniqueError
 	// Reason refines some codes; see the Reason constants.
 	Reason string
+	// Mismatch is set on a Conflict from an Expect precondition: what was
+	// expected and what the record holds.
+	Mismatch *Mismatch
 	Err    error
 }
 
