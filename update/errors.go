@@ -102,7 +102,7 @@ type Error struct {
 	// Mismatch is set on a Conflict from an Expect precondition: what was
 	// expected and what the record holds.
 	Mismatch *Mismatch
-	Err    error
+	Err      error
 }
 
 func (e *Error) Error() string {
