@@ -189,7 +189,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, t Targ
 
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, s Status, b *Body) {
 	if w.Header().Get("X-Request-Id") == "" {
-		w.Header().Set("X-Request-Id", httpx.RequestID(r))
+		w.Header().Set("X-Request-Id", httpx.RequestID(w, r))
 	}
 	h.log.InfoContext(r.Context(), "rubiq", "request_id", w.Header().Get("X-Request-Id"),
 		"method", r.Method, "pattern", r.Pattern, "status", s.Code)

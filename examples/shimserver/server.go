@@ -64,7 +64,6 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 		{"janrain", janrain.Policy(jc), janrain.Options()},
 		{"druid", druid.Policy(dc), nil},
 		{"rubiq", rubiq.Policy(rc), nil},
-		{"zitadel", zitadel.Policy(zc), zitadel.Options()},
 	} {
 		eng, err := update.New(d.store, e.policy, d.engineOptions(e.name, e.opts...)...)
 		if err != nil {
@@ -85,7 +84,7 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rubiq adapter: %w", err)
 	}
-	zh, err := zitadel.New(engines["zitadel"], zc)
+	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel")...)
 	if err != nil {
 		return nil, fmt.Errorf("zitadel adapter: %w", err)
 	}
@@ -93,7 +92,7 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 		{"janrain", engines["janrain"], janrain.SeedDemo, jh.Register},
 		{"druid", engines["druid"], druid.SeedDemo, dh.Register},
 		{"rubiq", engines["rubiq"], rubiq.SeedDemo, rh.Register},
-		{"zitadel", engines["zitadel"], zitadel.SeedDemo, zh.Register},
+		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
 	}, nil
 }
 
