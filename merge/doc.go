@@ -46,7 +46,11 @@
 //   - ArrayReplace: the array sent replaces the stored value.
 //   - ArrayAppend: the elements sent are appended to the stored array in
 //     order. With no stored array (absent or not an array) the array sent
-//     becomes the value.
+//     becomes the value. When ArrayRule.NewKey and ArrayRule.Key are set,
+//     each object sent without a key (member absent or null) is first
+//     given NewKey(existing) as its key, existing holding the key forms of
+//     the stored elements and of those sent; keys sent are kept as they
+//     are.
 //   - ArrayUpsert: elements are matched by the member named ArrayRule.Key
 //     (an empty Key is ErrInvalid). The stored array is indexed once, so
 //     the cost is linear in stored plus sent length. Each sent element, in

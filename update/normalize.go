@@ -15,7 +15,9 @@ import (
 // of the fields at and below path. Adapters use it to compare a value a
 // client restates with the stored one by the engine's rule.
 //
-// A path no field covers returns value unchanged. A value that does not
+// path may select plural elements by key ("/statuses/[id=5]/status"); the
+// rules of the element apply. A path no field covers returns value
+// unchanged. A value that does not
 // normalize or fails a rule is Invalid, naming the field; a value over the
 // schema's limits is TooLarge; an unknown type is NotFound; a path that is
 // not a JSON Pointer is Malformed. Normalize reads no record and checks no
@@ -28,6 +30,9 @@ func (e *Engine) Normalize(typ, path string, value any) (any, error) {
 	segs, err := merge.ParsePointer(path)
 	if err != nil {
 		return nil, &Error{Code: Malformed, Message: fmt.Sprintf("path %q is not a JSON Pointer", path), Err: err}
+	}
+	if err := s.checkSelectors(path, segs); err != nil {
+		return nil, err
 	}
 	var f findings
 	out, _ := s.normalizeTree(segs, value, &f)
