@@ -62,7 +62,6 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 		opts   []update.Option
 	}{
 		{"janrain", janrain.Policy(jc), janrain.Options()},
-		{"druid", druid.Policy(dc), nil},
 	} {
 		eng, err := update.New(d.store, e.policy, d.engineOptions(e.name, e.opts...)...)
 		if err != nil {
@@ -75,7 +74,7 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("janrain adapter: %w", err)
 	}
-	dh, err := druid.New(engines["druid"], dc)
+	dh, err := druid.New(dc, d.store, d.engineOptions("druid")...)
 	if err != nil {
 		return nil, fmt.Errorf("druid adapter: %w", err)
 	}
@@ -89,7 +88,7 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	}
 	return []vendor{
 		{"janrain", engines["janrain"], janrain.SeedDemo, jh.Register},
-		{"druid", engines["druid"], druid.SeedDemo, dh.Register},
+		{"druid", dh.Engine(), druid.SeedDemo, dh.Register},
 		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
 		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
 	}, nil
