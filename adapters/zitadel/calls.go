@@ -2,20 +2,21 @@ package zitadel
 
 import (
 	"context"
-	"crypto/subtle"
 	"net/http"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
-// The calls, whichever wire format carries them: each takes a decoded
-// request, runs the engine and returns the REST answer, which the RPC
-// encoders restate in protobuf. r supplies the context and request id.
+// The calls, whichever wire format carries them: each takes a decoded,
+// checked typed request, runs the engine and returns the REST answer,
+// which the RPC encoders restate in protobuf. r supplies the context and
+// w the request id of log lines.
 
-// readUser loads user id and checks that c may act on it: an admin token
+// read loads user id and checks that c may act on it: an admin token
 // within its organisation, a user's token on itself.
-func (h *Handler) readUser(ctx context.Context, c Client, id string) (*update.View, Target, error) {
+func (h *Handler) read(ctx context.Context, c Client, id string) (*update.View, Target, error) {
 	if id == "" || len(id) > 200 {
 		return nil, Target{}, update.Errorf(update.NotFound, "no such user")
 	}
@@ -24,21 +25,21 @@ func (h *Handler) readUser(ctx context.Context, c Client, id string) (*update.Vi
 		return nil, Target{}, err
 	}
 	org := str(v.Doc, "orgId")
-	if c.admin() && subtle.ConstantTimeCompare([]byte(org), []byte(c.OrgID)) != 1 ||
+	if c.admin() && !httpx.SecretEqual(org, c.OrgID) ||
 		!c.admin() && c.UserID != id {
 		return nil, Target{}, errForbidden
 	}
 	return v, h.target(c, id, org), nil
 }
 
-// callUpdate serves UpdateHumanUser.
-func (h *Handler) callUpdate(r *http.Request, c Client, id string, b *UpdateHumanUserBody) (ChangeResponse, error) {
+// updateUser serves UpdateHumanUser.
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (ChangeResponse, error) {
 	ctx := r.Context()
-	v, t, err := h.readUser(ctx, c, id)
+	v, t, err := h.read(ctx, c, id)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
-	req, err := UpdateRequest(b, t)
+	req, err := b.Request(t)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
@@ -46,15 +47,20 @@ func (h *Handler) callUpdate(r *http.Request, c Client, id string, b *UpdateHuma
 	if err != nil {
 		return ChangeResponse{}, err
 	}
-	h.logDispatch(r, res)
+	h.logDispatch(w, r, res)
 	return EncodeChange(res, str(v.Doc, "orgId")), nil
 }
 
-// callAdd serves AddHumanUser: admin tokens only, in their own
-// organisation.
-func (h *Handler) callAdd(r *http.Request, c Client, b *AddHumanUserBody) (AddResponse, error) {
+// addUser serves AddHumanUser: admin tokens only, in their own
+// organisation. The permission is checked before decode runs, so a caller
+// without it learns nothing about its request.
+func (h *Handler) addUser(w http.ResponseWriter, r *http.Request, c Client, decode func() (*AddHumanUserRequest, error)) (AddResponse, error) {
 	if !c.admin() {
 		return AddResponse{}, errForbidden
+	}
+	b, err := decode()
+	if err != nil {
+		return AddResponse{}, err
 	}
 	if o := b.Organization; o != nil {
 		switch {
@@ -67,7 +73,7 @@ func (h *Handler) callAdd(r *http.Request, c Client, b *AddHumanUserBody) (AddRe
 			return AddResponse{}, errForbidden
 		}
 	}
-	req, err := CreateRequest(b, h.target(c, "", c.OrgID))
+	req, err := b.Request(h.target(c, "", c.OrgID))
 	if err != nil {
 		return AddResponse{}, err
 	}
@@ -78,73 +84,62 @@ func (h *Handler) callAdd(r *http.Request, c Client, b *AddHumanUserBody) (AddRe
 	if err != nil {
 		return AddResponse{}, err
 	}
-	h.logDispatch(r, res)
+	h.logDispatch(w, r, res)
 	return EncodeAdd(res, c.OrgID), nil
 }
 
-// callGet serves GetUserByID.
-func (h *Handler) callGet(r *http.Request, c Client, id string) (UserResponse, error) {
-	v, _, err := h.readUser(r.Context(), c, id)
+// readUser serves GetUserByID.
+func (h *Handler) readUser(r *http.Request, c Client, id string) (UserResponse, error) {
+	v, _, err := h.read(r.Context(), c, id)
 	if err != nil {
 		return UserResponse{}, err
 	}
 	return EncodeUser(v), nil
 }
 
-// callVerify serves VerifyEmail and VerifyPhone.
-func (h *Handler) callVerify(r *http.Request, c Client, id string, channel verify.Channel, code string) (ChangeResponse, error) {
-	if err := checkCode(code); err != nil {
-		return ChangeResponse{}, err
-	}
-	v, t, err := h.readUser(r.Context(), c, id)
+// verifyCode serves VerifyEmail (channel verify.Email) and VerifyPhone
+// (verify.SMS).
+func (h *Handler) verifyCode(r *http.Request, c Client, id string, channel verify.Channel, b *VerifyCodeRequest) (ChangeResponse, error) {
+	v, t, err := h.read(r.Context(), c, id)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
-	res, err := h.eng.Confirm(r.Context(), update.ConfirmRequest{
-		Type: EntityType, Locator: update.ByID(t.UserID), Path: channelPath(channel),
-		Code: code, Client: t.Client, Actor: t.Actor,
-	})
+	res, err := h.eng.Confirm(r.Context(), b.Request(t, channel))
 	if err != nil {
 		return ChangeResponse{}, err
 	}
 	return ChangeResponse{Details: EncodeChange(res, str(v.Doc, "orgId")).Details}, nil
 }
 
-// callResend serves ResendEmailCode and ResendPhoneCode; delivery turns
-// the decoded request into the delivery for the user read. The code, when
-// returned, is in VerificationCode.
-func (h *Handler) callResend(r *http.Request, c Client, id string, channel verify.Channel, delivery func(Target) update.Delivery) (ChangeResponse, error) {
-	v, t, err := h.readUser(r.Context(), c, id)
+// resendCode serves ResendEmailCode and ResendPhoneCode; resend is the
+// typed request's Request method. The code, when returned, is in
+// VerificationCode.
+func (h *Handler) resendCode(w http.ResponseWriter, r *http.Request, c Client, id string, resend func(Target) update.ResendRequest) (ChangeResponse, error) {
+	v, t, err := h.read(r.Context(), c, id)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
-	res, err := h.eng.Resend(r.Context(), update.ResendRequest{
-		Type: EntityType, Locator: update.ByID(t.UserID), Path: channelPath(channel),
-		Client: t.Client, Actor: t.Actor, Delivery: delivery(t),
-	})
+	res, err := h.eng.Resend(r.Context(), resend(t))
 	if err != nil {
 		return ChangeResponse{}, err
 	}
-	h.logDispatch(r, res)
+	h.logDispatch(w, r, res)
 	out := EncodeChange(res, str(v.Doc, "orgId"))
 	out.VerificationCode = out.EmailCode + out.PhoneCode
 	out.EmailCode, out.PhoneCode = "", ""
 	return out, nil
 }
 
-// callRemovePhone serves RemovePhone.
-func (h *Handler) callRemovePhone(r *http.Request, c Client, id string) (ChangeResponse, error) {
-	v, t, err := h.readUser(r.Context(), c, id)
+// removeUserPhone serves RemovePhone.
+func (h *Handler) removeUserPhone(r *http.Request, c Client, id string) (ChangeResponse, error) {
+	v, t, err := h.read(r.Context(), c, id)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
 	if str(obj(v.Doc, "phone"), "phone") == "" {
 		return ChangeResponse{}, errPhoneNotFound
 	}
-	res, err := h.eng.Apply(r.Context(), update.Request{
-		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
-		Mode: update.Merge, Doc: map[string]any{"phone": nil}, IncludeRecord: true,
-	})
+	res, err := h.eng.Apply(r.Context(), RemovePhoneRequest(t))
 	if err != nil {
 		return ChangeResponse{}, err
 	}

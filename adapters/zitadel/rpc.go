@@ -11,11 +11,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/messagepb"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb/userpbconnect"
-	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -26,13 +24,6 @@ const RPCPath = "/" + userpbconnect.UserServiceName + "/"
 // envelopeSlack is what the RPC framing may add to a message: a 5-byte
 // envelope and the growth of incompressible data under gzip.
 const envelopeSlack = 1 << 10
-
-// RegisterRPC registers the RPC service on mux under RPCPath. gRPC needs
-// HTTP/2: serve mux with TLS, or cleartext with http.Server.Protocols
-// allowing unencrypted HTTP/2.
-func (h *Handler) RegisterRPC(mux *http.ServeMux) {
-	mux.Handle(RPCPath, h.newRPC())
-}
 
 // newRPC builds the RPC handler of h: the generated service handler over
 // rpcService, with strict codecs, bounded messages (after decompression)
@@ -47,13 +38,19 @@ func (h *Handler) newRPC() http.Handler {
 	)
 	svc = http.MaxBytesHandler(svc, h.cfg.MaxBodyBytes+envelopeSlack)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		svc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, r)))
+		svc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, exchange{w, r})))
 	})
 }
 
-// requestKey keys the HTTP request in an RPC's context, for its headers
-// and request id.
-type requestKey struct{}
+// exchange is the HTTP request an RPC came in and its response writer:
+// the call's metadata, and where its request id goes.
+type exchange struct {
+	w http.ResponseWriter
+	r *http.Request
+}
+
+// exchangeKey keys the exchange in an RPC's context.
+type exchangeKey struct{}
 
 // rpcService serves the calls the REST adapter serves; the generated
 // base answers every other method Unimplemented, naming it.
@@ -65,19 +62,22 @@ type rpcService struct {
 // serve authenticates the call from its "authorization" metadata, as the
 // REST adapter does, runs call and maps its error through the adapter's
 // error table.
-func serve[Res any](h *Handler, ctx context.Context, op Op, call func(*http.Request, Client) (*Res, error)) (*connect.Response[Res], error) {
-	r, _ := ctx.Value(requestKey{}).(*http.Request)
-	if r == nil {
+func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.ResponseWriter, *http.Request, Client) (*Res, error)) (*connect.Response[Res], error) {
+	x, ok := ctx.Value(exchangeKey{}).(exchange)
+	if !ok {
 		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
 	}
-	r = r.WithContext(ctx) // the deadline of grpc-timeout or connect-timeout-ms
+	w, r := x.w, x.r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+	if err := ctx.Err(); err != nil {
+		return nil, h.rpcError(w, r, err, op)
+	}
 	c, err := h.authenticate(r)
 	if err != nil {
-		return nil, h.rpcError(r, err, OpRead)
+		return nil, h.rpcError(w, r, err, OpRead)
 	}
-	out, err := call(r, c)
+	out, err := call(w, r, c)
 	if err != nil {
-		return nil, h.rpcError(r, err, op)
+		return nil, h.rpcError(w, r, err, op)
 	}
 	return connect.NewResponse(out), nil
 }
@@ -85,36 +85,24 @@ func serve[Res any](h *Handler, ctx context.Context, op Op, call func(*http.Requ
 // rpcError turns err into a Connect error with the gRPC code, message and
 // zitadel.v1.ErrorDetail of the REST answer. A call cut off by its
 // deadline or by the client is answered DeadlineExceeded or Canceled.
-func (h *Handler) rpcError(r *http.Request, err error, op Op) error {
-	id := httpx.RequestID(r)
+func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, err error, op Op) error {
 	if ctxErr := r.Context().Err(); ctxErr != nil {
-		ce := connect.NewError(connect.CodeOf(ctxErr), ctxErr)
-		ce.Meta().Set("X-Request-Id", id)
-		return ce
+		return connect.NewError(connect.CodeOf(ctxErr), ctxErr)
 	}
-	_, body := EncodeError(err, op)
-	if body.Code == grpcInternal {
-		h.cfg.Logger.ErrorContext(r.Context(), "zitadel: internal error",
-			"request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
-	}
+	_, body := h.encodeError(w, r, op, err)
 	ce := connect.NewError(connect.Code(body.Code), errors.New(body.Message))
 	for _, d := range body.Details {
 		if detail, derr := connect.NewErrorDetail(&messagepb.ErrorDetail{Id: d.ID, Message: d.Message}); derr == nil {
 			ce.AddDetail(detail)
 		}
 	}
-	ce.Meta().Set("X-Request-Id", id)
 	return ce
 }
 
 // AddHumanUser implements the RPC of POST /v2/users/human.
 func (s rpcService) AddHumanUser(ctx context.Context, req *connect.Request[userpb.AddHumanUserRequest]) (*connect.Response[userpb.AddHumanUserResponse], error) {
-	return serve(s.h, ctx, OpCreate, func(r *http.Request, c Client) (*userpb.AddHumanUserResponse, error) {
-		b, err := createBody(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.callAdd(r, c, b)
+	return serve(s.h, ctx, OpCreate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.AddHumanUserResponse, error) {
+		out, err := s.h.addUser(w, r, c, func() (*AddHumanUserRequest, error) { return decodeCreatePB(req.Msg) })
 		if err != nil {
 			return nil, err
 		}
@@ -127,12 +115,12 @@ func (s rpcService) AddHumanUser(ctx context.Context, req *connect.Request[userp
 
 // UpdateHumanUser implements the RPC of PUT /v2/users/human/{userId}.
 func (s rpcService) UpdateHumanUser(ctx context.Context, req *connect.Request[userpb.UpdateHumanUserRequest]) (*connect.Response[userpb.UpdateHumanUserResponse], error) {
-	return serve(s.h, ctx, OpUpdate, func(r *http.Request, c Client) (*userpb.UpdateHumanUserResponse, error) {
-		b, err := updateBody(req.Msg)
+	return serve(s.h, ctx, OpUpdate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.UpdateHumanUserResponse, error) {
+		b, err := decodeUpdatePB(req.Msg)
 		if err != nil {
 			return nil, err
 		}
-		out, err := s.h.callUpdate(r, c, req.Msg.GetUserId(), b)
+		out, err := s.h.updateUser(w, r, c, req.Msg.GetUserId(), b)
 		if err != nil {
 			return nil, err
 		}
@@ -145,8 +133,8 @@ func (s rpcService) UpdateHumanUser(ctx context.Context, req *connect.Request[us
 
 // GetUserByID implements the RPC of GET /v2/users/{userId}.
 func (s rpcService) GetUserByID(ctx context.Context, req *connect.Request[userpb.GetUserByIDRequest]) (*connect.Response[userpb.GetUserByIDResponse], error) {
-	return serve(s.h, ctx, OpRead, func(r *http.Request, c Client) (*userpb.GetUserByIDResponse, error) {
-		out, err := s.h.callGet(r, c, req.Msg.GetUserId())
+	return serve(s.h, ctx, OpRead, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.GetUserByIDResponse, error) {
+		out, err := s.h.readUser(r, c, req.Msg.GetUserId())
 		if err != nil {
 			return nil, err
 		}
@@ -156,8 +144,8 @@ func (s rpcService) GetUserByID(ctx context.Context, req *connect.Request[userpb
 
 // VerifyEmail implements the RPC of POST /v2/users/{userId}/email/verify.
 func (s rpcService) VerifyEmail(ctx context.Context, req *connect.Request[userpb.VerifyEmailRequest]) (*connect.Response[userpb.VerifyEmailResponse], error) {
-	return serve(s.h, ctx, OpVerify, func(r *http.Request, c Client) (*userpb.VerifyEmailResponse, error) {
-		out, err := s.h.callVerify(r, c, req.Msg.GetUserId(), verify.Email, req.Msg.GetVerificationCode())
+	return serve(s.h, ctx, OpVerify, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.VerifyEmailResponse, error) {
+		out, err := s.h.verifyCode(r, c, req.Msg.GetUserId(), verify.Email, &VerifyCodeRequest{VerificationCode: req.Msg.GetVerificationCode()})
 		if err != nil {
 			return nil, err
 		}
@@ -167,8 +155,8 @@ func (s rpcService) VerifyEmail(ctx context.Context, req *connect.Request[userpb
 
 // VerifyPhone implements the RPC of POST /v2/users/{userId}/phone/verify.
 func (s rpcService) VerifyPhone(ctx context.Context, req *connect.Request[userpb.VerifyPhoneRequest]) (*connect.Response[userpb.VerifyPhoneResponse], error) {
-	return serve(s.h, ctx, OpVerify, func(r *http.Request, c Client) (*userpb.VerifyPhoneResponse, error) {
-		out, err := s.h.callVerify(r, c, req.Msg.GetUserId(), verify.SMS, req.Msg.GetVerificationCode())
+	return serve(s.h, ctx, OpVerify, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.VerifyPhoneResponse, error) {
+		out, err := s.h.verifyCode(r, c, req.Msg.GetUserId(), verify.SMS, &VerifyCodeRequest{VerificationCode: req.Msg.GetVerificationCode()})
 		if err != nil {
 			return nil, err
 		}
@@ -178,14 +166,12 @@ func (s rpcService) VerifyPhone(ctx context.Context, req *connect.Request[userpb
 
 // ResendEmailCode implements the RPC of POST /v2/users/{userId}/email/resend.
 func (s rpcService) ResendEmailCode(ctx context.Context, req *connect.Request[userpb.ResendEmailCodeRequest]) (*connect.Response[userpb.ResendEmailCodeResponse], error) {
-	return serve(s.h, ctx, OpResend, func(r *http.Request, c Client) (*userpb.ResendEmailCodeResponse, error) {
-		b, err := resendEmailBody(req.Msg)
+	return serve(s.h, ctx, OpResend, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ResendEmailCodeResponse, error) {
+		b, err := decodeResendEmailPB(req.Msg)
 		if err != nil {
 			return nil, err
 		}
-		out, err := s.h.callResend(r, c, req.Msg.GetUserId(), verify.Email, func(t Target) update.Delivery {
-			return emailDelivery(&EmailBody{SendCode: b.SendCode, ReturnCode: b.ReturnCode}, t)
-		})
+		out, err := s.h.resendCode(w, r, c, req.Msg.GetUserId(), b.Request)
 		if err != nil {
 			return nil, err
 		}
@@ -195,14 +181,12 @@ func (s rpcService) ResendEmailCode(ctx context.Context, req *connect.Request[us
 
 // ResendPhoneCode implements the RPC of POST /v2/users/{userId}/phone/resend.
 func (s rpcService) ResendPhoneCode(ctx context.Context, req *connect.Request[userpb.ResendPhoneCodeRequest]) (*connect.Response[userpb.ResendPhoneCodeResponse], error) {
-	return serve(s.h, ctx, OpResend, func(r *http.Request, c Client) (*userpb.ResendPhoneCodeResponse, error) {
-		b, err := resendPhoneBody(req.Msg)
+	return serve(s.h, ctx, OpResend, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ResendPhoneCodeResponse, error) {
+		b, err := decodeResendPhonePB(req.Msg)
 		if err != nil {
 			return nil, err
 		}
-		out, err := s.h.callResend(r, c, req.Msg.GetUserId(), verify.SMS, func(t Target) update.Delivery {
-			return phoneDelivery(b.ReturnCode != nil, false, t)
-		})
+		out, err := s.h.resendCode(w, r, c, req.Msg.GetUserId(), b.Request)
 		if err != nil {
 			return nil, err
 		}
@@ -212,8 +196,8 @@ func (s rpcService) ResendPhoneCode(ctx context.Context, req *connect.Request[us
 
 // RemovePhone implements the RPC of DELETE /v2/users/{userId}/phone.
 func (s rpcService) RemovePhone(ctx context.Context, req *connect.Request[userpb.RemovePhoneRequest]) (*connect.Response[userpb.RemovePhoneResponse], error) {
-	return serve(s.h, ctx, OpRemovePhone, func(r *http.Request, c Client) (*userpb.RemovePhoneResponse, error) {
-		out, err := s.h.callRemovePhone(r, c, req.Msg.GetUserId())
+	return serve(s.h, ctx, OpRemovePhone, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.RemovePhoneResponse, error) {
+		out, err := s.h.removeUserPhone(r, c, req.Msg.GetUserId())
 		if err != nil {
 			return nil, err
 		}

@@ -5,16 +5,16 @@ import (
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
 )
 
-// The RPC decoders turn ZITADEL's protobuf requests into the bodies the
-// REST decoder produces, so both wire formats reach the same checks and the
-// same engine requests. Proto3 scalars carry no presence: an empty string
+// The RPC decoders turn ZITADEL's protobuf requests into the typed
+// requests the REST decoder produces and check them with the same Check
+// methods, so both wire formats reach the same rules and engine requests. Proto3 scalars carry no presence: an empty string
 // is passed on as sent and empty, which the shared rules read exactly as
 // the gateway's JSON "" (givenName "" leaves the name as it is, email ""
 // is "Email is empty", phone "" changes nothing).
 
-// updateBody decodes UpdateHumanUser.
-func updateBody(m *userpb.UpdateHumanUserRequest) (*UpdateHumanUserBody, error) {
-	b := &UpdateHumanUserBody{
+// decodeUpdatePB decodes UpdateHumanUser.
+func decodeUpdatePB(m *userpb.UpdateHumanUserRequest) (*UpdateHumanUserRequest, error) {
+	b := &UpdateHumanUserRequest{
 		Username: m.Username,
 		Profile:  profileBody(m.GetProfile()),
 		Email:    emailBody(m.GetEmail()),
@@ -32,16 +32,13 @@ func updateBody(m *userpb.UpdateHumanUserRequest) (*UpdateHumanUserBody, error) 
 			b.Password.VerificationCode = &v.VerificationCode
 		}
 	}
-	if err := checkUpdate(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, b.Check()
 }
 
-// createBody decodes AddHumanUser. The members the REST body does not
+// decodeCreatePB decodes AddHumanUser. The members the REST body does not
 // take (metadata, IDP links, a TOTP secret) are refused as it refuses
 // them.
-func createBody(m *userpb.AddHumanUserRequest) (*AddHumanUserBody, error) {
+func decodeCreatePB(m *userpb.AddHumanUserRequest) (*AddHumanUserRequest, error) {
 	switch {
 	case len(m.GetMetadata()) > 0:
 		return nil, unsupported("metadata")
@@ -50,7 +47,7 @@ func createBody(m *userpb.AddHumanUserRequest) (*AddHumanUserBody, error) {
 	case m.TotpSecret != nil:
 		return nil, unsupported("totpSecret")
 	}
-	b := &AddHumanUserBody{
+	b := &AddHumanUserRequest{
 		UserID:         m.UserId,
 		Username:       m.Username,
 		Profile:        profileBody(m.GetProfile()),
@@ -68,40 +65,31 @@ func createBody(m *userpb.AddHumanUserRequest) (*AddHumanUserBody, error) {
 			b.Organization.OrgDomain = &v.OrgDomain
 		}
 	}
-	if err := checkCreate(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, b.Check()
 }
 
-// resendEmailBody decodes ResendEmailCode.
-func resendEmailBody(m *userpb.ResendEmailCodeRequest) (*ResendEmailBody, error) {
-	b := &ResendEmailBody{}
+// decodeResendEmailPB decodes ResendEmailCode.
+func decodeResendEmailPB(m *userpb.ResendEmailCodeRequest) (*ResendEmailCodeRequest, error) {
+	b := &ResendEmailCodeRequest{}
 	switch v := m.GetVerification().(type) {
 	case *userpb.ResendEmailCodeRequest_SendCode:
 		b.SendCode = &SendEmailCode{URLTemplate: v.SendCode.UrlTemplate}
 	case *userpb.ResendEmailCodeRequest_ReturnCode:
 		b.ReturnCode = &struct{}{}
 	}
-	if err := checkResendEmail(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, b.Check()
 }
 
-// resendPhoneBody decodes ResendPhoneCode.
-func resendPhoneBody(m *userpb.ResendPhoneCodeRequest) (*ResendPhoneBody, error) {
-	b := &ResendPhoneBody{}
+// decodeResendPhonePB decodes ResendPhoneCode.
+func decodeResendPhonePB(m *userpb.ResendPhoneCodeRequest) (*ResendPhoneCodeRequest, error) {
+	b := &ResendPhoneCodeRequest{}
 	switch m.GetVerification().(type) {
 	case *userpb.ResendPhoneCodeRequest_SendCode:
 		b.SendCode = &struct{}{}
 	case *userpb.ResendPhoneCodeRequest_ReturnCode:
 		b.ReturnCode = &struct{}{}
 	}
-	if err := checkResendPhone(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, b.Check()
 }
 
 func profileBody(p *userpb.SetHumanProfile) *ProfileBody {
