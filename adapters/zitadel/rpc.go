@@ -86,8 +86,11 @@ func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.Respo
 // zitadel.v1.ErrorDetail of the REST answer. A call cut off by its
 // deadline or by the client is answered DeadlineExceeded or Canceled.
 func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, err error, op Op) error {
-	if ctxErr := r.Context().Err(); ctxErr != nil {
-		return connect.NewError(connect.CodeOf(ctxErr), ctxErr)
+	switch ctxErr := r.Context().Err(); {
+	case errors.Is(ctxErr, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, ctxErr)
+	case ctxErr != nil:
+		return connect.NewError(connect.CodeCanceled, ctxErr)
 	}
 	_, body := h.encodeError(w, r, op, err)
 	ce := connect.NewError(connect.Code(body.Code), errors.New(body.Message))
