@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -24,6 +23,9 @@ func Decode(file string, data []byte, v any) error {
 	}
 	w := &walker{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	w.dec.UseNumber()
+	if err := w.checkSyntax(); err != nil {
+		return err
+	}
 	if err := w.value(rv.Type().Elem(), nil); err != nil {
 		return err
 	}
@@ -59,15 +61,80 @@ func (w *walker) errAt(off int, path []any, problem, expected string, err error)
 	return &Error{File: w.file, Line: line, Column: col, Path: FormatPath(path), Problem: problem, Expected: expected, Err: err}
 }
 
-// syntax turns a decoder error into an Error at its offset.
-func (w *walker) syntax(err error, path []any) error {
+// checkSyntax reports the first syntax error of the whole file at the
+// byte that is wrong, with the path of the value it is in.
+func (w *walker) checkSyntax() error {
+	var v any
+	err := json.Unmarshal(w.data, &v)
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return w.errAt(int(se.Offset), path, "JSON syntax error: "+strings.TrimPrefix(se.Error(), "json: "), "", err)
+	if !errors.As(err, &se) {
+		return nil
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return w.errAt(len(w.data), path, "the file ends in the middle of a value", "", err)
+	off := int(se.Offset) - 1
+	if off >= len(w.data)-1 && strings.Contains(se.Error(), "unexpected end") {
+		return w.errAt(len(w.data), pathAt(w.data, len(w.data)), "the file ends in the middle of a value", "", err)
 	}
+	if strings.Contains(se.Error(), "after top-level value") {
+		return w.errAt(off, nil, "unexpected data after the top-level value", "the end of the file", err)
+	}
+	return w.errAt(off, pathAt(w.data, off), "JSON syntax error: "+strings.TrimPrefix(se.Error(), "json: "), "", err)
+}
+
+// pathAt returns the path of the innermost value open at byte offset off.
+func pathAt(data []byte, off int) []any {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		key    string
+		index  int
+		inKey  bool // an object frame waiting for its next key
+	}
+	var stack []frame
+	for int(dec.InputOffset()) < off {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].inKey {
+			if k, ok := tok.(string); ok {
+				stack[n-1].key, stack[n-1].inKey = k, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, inKey: true, index: -1})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{index: -1})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].inKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	var path []any
+	for _, f := range stack {
+		if f.object {
+			if !f.inKey {
+				path = append(path, f.key)
+			}
+		} else {
+			path = append(path, max(f.index+1, 0))
+		}
+	}
+	return path
+}
+
+// syntax turns an error of the token stream, which checkSyntax has ruled
+// out as a syntax error, into an Error at the next token.
+func (w *walker) syntax(err error, path []any) error {
 	return w.errAt(w.next(), path, err.Error(), "", err)
 }
 
