@@ -118,7 +118,7 @@ func printDemo(p func(string, ...any), base string, records bool) {
 		p("  ZITADEL   user %s (minnie) in org %s", zitadel.DemoUserID, zitadel.DemoOrgID)
 		p("")
 	}
-	p("Try (the README has a full session per vendor):")
+	p("Try (adapters/<vendor>/README.md has a full session per vendor):")
 	p("  curl -s -u %s:%s --data-urlencode type_name=user --data-urlencode id=%s %s/entity",
 		j.Clients[2].ID, j.Clients[2].Secret, janrain.DemoID, base)
 	p("  curl -s -d grant_type=urn:druid:oauth2:grant-type:code_challenge -d client_id=%s -d client_secret=%s -d code_challenge=my-verifier-of-at-least-43-characters-0123456 -d code_challenge_method=plain %s%s",

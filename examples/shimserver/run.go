@@ -37,6 +37,15 @@ var errUsage = errors.New("usage")
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	var f flags
+	fs := flagSet(&f, stderr)
+	if err := fs.Parse(args); err != nil {
+		return f, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return f, f.check(fs)
+}
+
+// flagSet defines the command line flags into f.
+func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("shimserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
@@ -51,28 +60,30 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
 	fs.BoolVar(&f.reset, "reset", false, "delete the demo records and load them fresh, as on a new store (other records stay)")
 	fs.StringVar(&f.keyMismatch, "code-key-mismatch", "refuse", "when the code key is not the one the store's codes were hashed with: refuse to start, or warn and adopt the new key")
-	if err := fs.Parse(args); err != nil {
-		return f, fmt.Errorf("%w: %w", errUsage, err)
-	}
+	return fs
+}
+
+// check refuses flag values and arguments that cannot be run.
+func (f flags) check(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if f.logFormat != "text" && f.logFormat != "json" {
-		return f, fmt.Errorf("%w: -log must be text or json, not %q", errUsage, f.logFormat)
+		return fmt.Errorf("%w: -log must be text or json, not %q", errUsage, f.logFormat)
 	}
 	if f.shutdownTimeout <= 0 {
-		return f, fmt.Errorf("%w: -shutdown-timeout must be positive", errUsage)
+		return fmt.Errorf("%w: -shutdown-timeout must be positive", errUsage)
 	}
 	if f.drainDelay < 0 {
-		return f, fmt.Errorf("%w: -drain-delay must not be negative", errUsage)
+		return fmt.Errorf("%w: -drain-delay must not be negative", errUsage)
 	}
 	if f.keyMismatch != "refuse" && f.keyMismatch != "warn" {
-		return f, fmt.Errorf("%w: -code-key-mismatch must be refuse or warn, not %q", errUsage, f.keyMismatch)
+		return fmt.Errorf("%w: -code-key-mismatch must be refuse or warn, not %q", errUsage, f.keyMismatch)
 	}
 	if f.reset && !f.demo {
-		return f, fmt.Errorf("%w: -reset reloads the demo records and cannot go with -demo=false", errUsage)
+		return fmt.Errorf("%w: -reset reloads the demo records and cannot go with -demo=false", errUsage)
 	}
-	return f, nil
+	return nil
 }
 
 // run is the whole server: it parses args, opens the store, builds the
