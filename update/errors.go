@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 )
 
@@ -170,6 +171,51 @@ func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+// storeError maps a store error to the engine's.
+func (e *Engine) storeError(err error) error {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	var nu *storage.NotUniqueError
+	switch {
+	case errors.As(err, &nu):
+		return &Error{Code: NotUnique, Message: fmt.Sprintf("%s is already in use", nu.Key.Name), Holder: nu, Err: err,
+			Fields: []FieldError{{Path: nu.Key.Name, Rule: RuleUnique, Param: string(nu.HolderState), Message: "is already in use"}}}
+	case errors.Is(err, storage.ErrNotUnique):
+		return &Error{Code: NotUnique, Message: "a unique value is already in use", Err: err}
+	case errors.Is(err, storage.ErrNotFound):
+		return &Error{Code: NotFound, Message: "record not found", Err: err, Reason: ReasonRecord}
+	case errors.Is(err, storage.ErrExists):
+		return &Error{Code: Conflict, Message: "a record with that id exists", Err: err, Reason: ReasonExists}
+	case errors.Is(err, storage.ErrConflict):
+		return &Error{Code: Conflict, Message: "the record changed concurrently; try again", Err: err, Reason: ReasonConcurrent}
+	}
+	e.log.Error("store failed", "err", err)
+	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+func mergeError(err error) error {
+	var me *merge.Error
+	path := ""
+	if errors.As(err, &me) {
+		path = me.Path
+	}
+	switch {
+	case errors.Is(err, merge.ErrKeyNotFound):
+		return &Error{Code: NotFound, Message: fmt.Sprintf("no element with that key in %s", path), Err: err,
+			Fields: []FieldError{{Path: path, Rule: RuleElement, Param: fmt.Sprint(me.Key), Message: "has no element with key " + fmt.Sprint(me.Key)}}}
+	case errors.Is(err, merge.ErrPathNotFound):
+		return &Error{Code: NotFound, Message: fmt.Sprintf("path %s does not exist", path), Err: err,
+			Fields: []FieldError{{Path: path, Rule: RuleElement, Message: "does not exist"}}}
+	case errors.Is(err, merge.ErrTestFailed):
+		return &Error{Code: Conflict, Message: fmt.Sprintf("test operation failed at %s", path), Err: err}
+	case errors.Is(err, merge.ErrInvalid):
+		return &Error{Code: Malformed, Message: err.Error(), Err: err}
 	}
 	return &Error{Code: Internal, Message: "internal error", Err: err}
 }

@@ -176,7 +176,7 @@ func (h *Handler) serveResend(w http.ResponseWriter, r *http.Request) {
 	for _, p := range res.Pending {
 		if p.DispatchError != "" {
 			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
-				"request_id", httpx.RequestID(r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
+				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
 		}
 	}
 	httpx.WriteJSON(w, statusOK, Body{Result: Outcome{Status: statusOK}})

@@ -233,7 +233,7 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	for _, p := range res.Pending {
 		if p.DispatchError != "" {
 			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
-				"request_id", httpx.RequestID(r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
+				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
 		}
 	}
 	status, out := EncodeResult(res)
@@ -333,7 +333,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		level = slog.LevelError
 	}
 	h.cfg.Logger.Log(r.Context(), level, "druid: request refused",
-		"request_id", httpx.RequestID(r), "method", r.Method, "path", r.URL.Path,
+		"request_id", httpx.RequestID(w, r), "method", r.Method, "path", r.URL.Path,
 		"status", status, "code", string(update.ErrorCode(err)), "error", err)
 	httpx.WriteJSON(w, status, body)
 }

@@ -270,7 +270,7 @@ func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map
 
 // fail writes the Capture error for err and logs it without parameters.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Operation, client string, err error, call *Call) {
-	rid := httpx.RequestID(r)
+	rid := httpx.RequestID(w, r)
 	status, body := EncodeError(err, call, rid)
 	level := slog.LevelInfo
 	if body.Code == 500 || body.Code == 300 {

@@ -43,6 +43,16 @@
 // code, the gateway's HTTP status and ZITADEL's ids and texts, all from the
 // one table in errors.go.
 //
+// # Shape
+//
+// New builds the adapter's own engine from Policy(cfg). The typed
+// requests of request.go (UpdateHumanUserRequest, AddHumanUserRequest,
+// VerifyCodeRequest, ResendEmailCodeRequest, ResendPhoneCodeRequest) are
+// what every wire format decodes into; decode.go decodes the REST
+// gateway's JSON, each typed request's Check and Request methods turn it
+// into the one engine call of its endpoint, and EncodeError answers every
+// format from the one error table.
+//
 // # Our choices
 //
 // Where ZITADEL leaves a behaviour open or where we go beyond it (the
@@ -67,6 +77,8 @@
 //     other Modular Crypt formats (scrypt, argon2, md5) are refused with
 //     "Password hash encoding not supported".
 //   - preferredLanguage "" clears the stored language (ZITADEL stores "und").
+//   - No call takes query parameters: one sent is refused with
+//     InvalidArgument naming it, before anything is read or changed.
 //   - The JSON is read strictly: unknown members (and the proto's
 //     snake_case spellings), repeated member names, wrong types and
 //     trailing data are refused with InvalidArgument; bodies are bounded

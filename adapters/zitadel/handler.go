@@ -2,40 +2,45 @@ package zitadel
 
 import (
 	"context"
-	"crypto/subtle"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
-// Handler serves ZITADEL's user service paths over an engine. It is safe
-// for concurrent use.
+// Handler serves ZITADEL's user service paths over its own engine. It is
+// safe for concurrent use.
 type Handler struct {
 	eng *update.Engine
 	cfg Config
 	mux *http.ServeMux
 }
 
-// New returns a Handler over eng, whose policy should be Policy(cfg) (the
-// grants are looked up by the client ids of cfg.Clients). Zero fields of
-// cfg take their defaults; an unusable cfg is an error.
-func New(eng *update.Engine, cfg Config) (*Handler, error) {
-	if eng == nil {
-		return nil, errors.New("zitadel: nil engine")
-	}
+// New returns a Handler over an engine of its own: the profile
+// Policy(cfg) over store, with cfg.Now as its clock and opts after the
+// profile's own options (a dispatcher, a code key, a logger). Zero fields
+// of cfg take their defaults; an unusable cfg is an error.
+func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return nil, err
+	}
+	eng, err := update.New(store, Policy(cfg), append(engineOptions(cfg), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("zitadel: %w", err)
 	}
 	h := &Handler{eng: eng, cfg: cfg, mux: http.NewServeMux()}
 	h.Register(h.mux)
 	return h, nil
 }
+
+// Engine returns the handler's engine, for seeding (SeedDemo) and for
+// calls the vendor's API does not offer.
+func (h *Handler) Engine() *update.Engine { return h.eng }
 
 // ServeHTTP serves the adapter's paths; any other path is answered with
 // ZITADEL's not-found body.
@@ -68,8 +73,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		serve := rt.serve
 		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			c, err := h.authenticate(r)
+			if err == nil {
+				err = DecodeQuery(r.URL.RawQuery)
+			}
 			if err != nil {
-				h.writeError(w, r, err, OpRead)
+				h.fail(w, r, OpRead, err)
 				return
 			}
 			serve(h, w, r, c)
@@ -88,10 +96,10 @@ func (h *Handler) fallback(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		h.writeError(w, r, errMethodNotAllowed, OpRead)
+		h.fail(w, r, OpRead, errMethodNotAllowed)
 		return
 	}
-	h.writeError(w, r, errRouteNotFound, OpRead)
+	h.fail(w, r, OpRead, errRouteNotFound)
 }
 
 // pathMatches reports whether path fits pattern, whose {name} segments
@@ -116,23 +124,19 @@ func pathMatches(pattern, path string) bool {
 // authenticate finds the client of the request's bearer token. Every
 // configured token is compared in constant time.
 func (h *Handler) authenticate(r *http.Request) (Client, error) {
-	auth := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 4096 {
+	token, ok := httpx.Bearer(r)
+	if !ok {
 		return Client{}, errUnauthenticated
 	}
-	var found Client
-	matched := 0
-	for _, c := range h.cfg.Clients {
-		if subtle.ConstantTimeCompare([]byte(c.Token), []byte(token)) == 1 {
-			found = c
-			matched++
-		}
+	tokens := make([]string, len(h.cfg.Clients))
+	for i, c := range h.cfg.Clients {
+		tokens[i] = c.Token
 	}
-	if matched != 1 {
+	i := httpx.Match(token, tokens)
+	if i < 0 {
 		return Client{}, errUnauthenticated
 	}
-	return found, nil
+	return h.cfg.Clients[i], nil
 }
 
 // read loads the user named in the path and checks that c may act on it:
@@ -147,7 +151,7 @@ func (h *Handler) read(ctx context.Context, r *http.Request, c Client) (*update.
 		return nil, Target{}, err
 	}
 	org := str(v.Doc, "orgId")
-	if c.admin() && subtle.ConstantTimeCompare([]byte(org), []byte(c.OrgID)) != 1 ||
+	if c.admin() && !httpx.SecretEqual(org, c.OrgID) ||
 		!c.admin() && c.UserID != id {
 		return nil, Target{}, errForbidden
 	}
@@ -167,103 +171,90 @@ func (h *Handler) target(c Client, userID, orgID string) Target {
 
 // body reads the request body within the configured bound.
 func (h *Handler) body(r *http.Request) ([]byte, error) {
-	b, err := httpx.ReadBody(r, h.cfg.MaxBodyBytes)
-	switch {
-	case errors.Is(err, httpx.ErrTooLarge):
-		return nil, &update.Error{
-			Code:    update.TooLarge,
-			Message: fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxBodyBytes),
-			Err:     err,
-		}
-	case errors.Is(err, httpx.ErrInvalidUTF8):
-		return nil, &update.Error{Code: update.Malformed, Message: "invalid request body: the body is not valid UTF-8", Err: err}
-	case err != nil:
-		return nil, &update.Error{Code: update.Malformed, Message: "invalid request body: it could not be read", Err: err}
-	}
-	return b, nil
+	return httpx.ReadBody(r, h.cfg.MaxBodyBytes)
 }
 
 func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
 	ctx := r.Context()
 	raw, err := h.body(r)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	b, err := ParseUpdate(raw, h.cfg.MaxDepth)
+	b, err := DecodeUpdate(raw, h.cfg.MaxDepth)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
 	v, t, err := h.read(ctx, r, c)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	req, err := UpdateRequest(b, t)
+	req, err := b.Request(t)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
 	res, err := h.eng.Apply(ctx, req)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	h.logDispatch(r, res)
+	h.logDispatch(w, r, res)
 	httpx.WriteJSON(w, statusOK, EncodeChange(res, str(v.Doc, "orgId")))
 }
 
 func (h *Handler) addHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
 	if !c.admin() {
-		h.writeError(w, r, errForbidden, OpCreate)
+		h.fail(w, r, OpCreate, errForbidden)
 		return
 	}
 	raw, err := h.body(r)
 	if err != nil {
-		h.writeError(w, r, err, OpCreate)
+		h.fail(w, r, OpCreate, err)
 		return
 	}
-	b, err := ParseCreate(raw, h.cfg.MaxDepth)
+	b, err := DecodeCreate(raw, h.cfg.MaxDepth)
 	if err != nil {
-		h.writeError(w, r, err, OpCreate)
+		h.fail(w, r, OpCreate, err)
 		return
 	}
 	if o := b.Organization; o != nil {
 		switch {
 		case o.OrgDomain != nil:
-			h.writeError(w, r, invalid([]update.FieldError{{
+			h.fail(w, r, OpCreate, invalid([]update.FieldError{{
 				Path: "/organization/orgDomain", Rule: "unsupported",
 				Message: "organization.orgDomain is not supported here; send organization.orgId",
-			}}), OpCreate)
+			}}))
 			return
 		case o.OrgID != nil && *o.OrgID != c.OrgID:
-			h.writeError(w, r, errForbidden, OpCreate)
+			h.fail(w, r, OpCreate, errForbidden)
 			return
 		}
 	}
-	req, err := CreateRequest(b, h.target(c, "", c.OrgID))
+	req, err := b.Request(h.target(c, "", c.OrgID))
 	if err != nil {
-		h.writeError(w, r, err, OpCreate)
+		h.fail(w, r, OpCreate, err)
 		return
 	}
 	if len(req.ID) > 200 {
-		h.writeError(w, r, invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}}), OpCreate)
+		h.fail(w, r, OpCreate, invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}}))
 		return
 	}
 	res, err := h.eng.Create(r.Context(), req)
 	if err != nil {
-		h.writeError(w, r, err, OpCreate)
+		h.fail(w, r, OpCreate, err)
 		return
 	}
-	h.logDispatch(r, res)
+	h.logDispatch(w, r, res)
 	httpx.WriteJSON(w, statusCreated, EncodeAdd(res, c.OrgID))
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c Client) {
 	v, _, err := h.read(r.Context(), r, c)
 	if err != nil {
-		h.writeError(w, r, err, OpRead)
+		h.fail(w, r, OpRead, err)
 		return
 	}
 	httpx.WriteJSON(w, statusOK, EncodeUser(v))
@@ -274,25 +265,22 @@ func verifyCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 	return func(h *Handler, w http.ResponseWriter, r *http.Request, c Client) {
 		raw, err := h.body(r)
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
-		code, err := ParseVerify(raw, h.cfg.MaxDepth)
+		b, err := DecodeVerify(raw, h.cfg.MaxDepth)
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
 		v, t, err := h.read(r.Context(), r, c)
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
-		res, err := h.eng.Confirm(r.Context(), update.ConfirmRequest{
-			Type: EntityType, Locator: update.ByID(t.UserID), Path: channelPath(channel),
-			Code: code, Client: t.Client, Actor: t.Actor,
-		})
+		res, err := h.eng.Confirm(r.Context(), b.Request(t, channel))
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
 		httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, str(v.Doc, "orgId")).Details})
@@ -304,33 +292,32 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 	return func(h *Handler, w http.ResponseWriter, r *http.Request, c Client) {
 		raw, err := h.body(r)
 		if err != nil {
-			h.writeError(w, r, err, OpResend)
+			h.fail(w, r, OpResend, err)
+			return
+		}
+		var resend func(Target) update.ResendRequest
+		if channel == verify.SMS {
+			b, derr := DecodeResendPhone(raw, h.cfg.MaxDepth)
+			resend, err = b.Request, derr
+		} else {
+			b, derr := DecodeResendEmail(raw, h.cfg.MaxDepth)
+			resend, err = b.Request, derr
+		}
+		if err != nil {
+			h.fail(w, r, OpResend, err)
 			return
 		}
 		v, t, err := h.read(r.Context(), r, c)
 		if err != nil {
-			h.writeError(w, r, err, OpResend)
+			h.fail(w, r, OpResend, err)
 			return
 		}
-		var d update.Delivery
-		if channel == verify.SMS {
-			d, err = ParseResendPhone(raw, h.cfg.MaxDepth, t)
-		} else {
-			d, err = ParseResendEmail(raw, h.cfg.MaxDepth, t)
-		}
+		res, err := h.eng.Resend(r.Context(), resend(t))
 		if err != nil {
-			h.writeError(w, r, err, OpResend)
+			h.fail(w, r, OpResend, err)
 			return
 		}
-		res, err := h.eng.Resend(r.Context(), update.ResendRequest{
-			Type: EntityType, Locator: update.ByID(t.UserID), Path: channelPath(channel),
-			Client: t.Client, Actor: t.Actor, Delivery: d,
-		})
-		if err != nil {
-			h.writeError(w, r, err, OpResend)
-			return
-		}
-		h.logDispatch(r, res)
+		h.logDispatch(w, r, res)
 		out := EncodeChange(res, str(v.Doc, "orgId"))
 		out.VerificationCode = out.EmailCode + out.PhoneCode
 		out.EmailCode, out.PhoneCode = "", ""
@@ -339,21 +326,26 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 }
 
 func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, c Client) {
+	raw, err := h.body(r)
+	if err == nil {
+		err = DecodeEmpty(raw, h.cfg.MaxDepth)
+	}
+	if err != nil {
+		h.fail(w, r, OpRemovePhone, err)
+		return
+	}
 	v, t, err := h.read(r.Context(), r, c)
 	if err != nil {
-		h.writeError(w, r, err, OpRemovePhone)
+		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
 	if str(obj(v.Doc, "phone"), "phone") == "" {
-		h.writeError(w, r, errPhoneNotFound, OpRemovePhone)
+		h.fail(w, r, OpRemovePhone, errPhoneNotFound)
 		return
 	}
-	res, err := h.eng.Apply(r.Context(), update.Request{
-		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
-		Mode: update.Merge, Doc: map[string]any{"phone": nil}, IncludeRecord: true,
-	})
+	res, err := h.eng.Apply(r.Context(), RemovePhoneRequest(t))
 	if err != nil {
-		h.writeError(w, r, err, OpRemovePhone)
+		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
 	httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, t.OrgID).Details})
@@ -361,21 +353,21 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, c Client) 
 
 // logDispatch logs codes that could not be sent. The change stands, as
 // in ZITADEL, and the code can be resent; the log says so to an operator.
-func (h *Handler) logDispatch(r *http.Request, res *update.Result) {
+func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *update.Result) {
 	for _, p := range res.Pending {
 		if p.DispatchError != "" {
 			h.cfg.Logger.WarnContext(r.Context(), "zitadel: verification code not sent",
-				"request_id", httpx.RequestID(r), "user", res.ID, "path", p.Path, "reason", p.DispatchError)
+				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "reason", p.DispatchError)
 		}
 	}
 }
 
-// writeError writes err as ZITADEL's error body. Internal errors are
-// logged with the request id; their details never reach the client.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, op Op) {
+// fail writes err, returned while serving op, as ZITADEL's error body.
+// Internal errors are logged with the request id; their details never
+// reach the client.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
 	status, body := EncodeError(err, op)
-	id := httpx.RequestID(r)
-	w.Header().Set("X-Request-Id", id)
+	id := httpx.RequestID(w, r)
 	if body.Code == grpcInternal {
 		h.cfg.Logger.ErrorContext(r.Context(), "zitadel: internal error",
 			"request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)

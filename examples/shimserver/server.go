@@ -63,8 +63,6 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	}{
 		{"janrain", janrain.Policy(jc), janrain.Options()},
 		{"druid", druid.Policy(dc), nil},
-		{"rubiq", rubiq.Policy(rc), nil},
-		{"zitadel", zitadel.Policy(zc), zitadel.Options()},
 	} {
 		eng, err := update.New(d.store, e.policy, d.engineOptions(e.name, e.opts...)...)
 		if err != nil {
@@ -81,19 +79,19 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("druid adapter: %w", err)
 	}
-	rh, err := rubiq.New(engines["rubiq"], rc)
+	rh, err := rubiq.New(rc, d.store, d.engineOptions("rubiq")...)
 	if err != nil {
 		return nil, fmt.Errorf("rubiq adapter: %w", err)
 	}
-	zh, err := zitadel.New(engines["zitadel"], zc)
+	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel")...)
 	if err != nil {
 		return nil, fmt.Errorf("zitadel adapter: %w", err)
 	}
 	return []vendor{
 		{"janrain", engines["janrain"], janrain.SeedDemo, jh.Register},
 		{"druid", engines["druid"], druid.SeedDemo, dh.Register},
-		{"rubiq", engines["rubiq"], rubiq.SeedDemo, rh.Register},
-		{"zitadel", engines["zitadel"], zitadel.SeedDemo, zh.Register},
+		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
+		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
 	}, nil
 }
 
