@@ -276,11 +276,17 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := "ident: " + string(e.Profile) + ": "
+	return "ident: " + string(e.Profile) + ": " + e.Reason()
+}
+
+// Reason is the error without its prefix: the rule broken and, when one
+// code point is to blame, which and where ("U+200B at byte 6: invisible
+// (default-ignorable) code points are not allowed").
+func (e *Error) Reason() string {
 	if e.Offset >= 0 {
-		msg += fmt.Sprintf("%U at byte %d: ", e.Rune, e.Offset)
+		return fmt.Sprintf("%U at byte %d: %s", e.Rune, e.Offset, e.Rule.describe())
 	}
-	return msg + e.Rule.describe()
+	return e.Rule.describe()
 }
 
 // Is makes errors.Is(err, ErrRefused) true.
