@@ -27,7 +27,7 @@ func identPolicy() *update.Policy {
 					Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}},
 				"/email": {Type: update.TypeString, Unique: true, Rules: "email", Normalize: update.NormalizeEmail,
 					Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true},
-					Confirm: &update.Confirm{Channel: "email", Mode: update.Hold, ReservePending: true}},
+					Confirm:    &update.Confirm{Channel: "email", Mode: update.Hold, ReservePending: true}},
 				"/displayName": {Type: update.TypeString, Identifier: &ident.Spec{Profile: ident.Text}},
 				"/note":        {Type: update.TypeString},
 				"/extra":       {Type: update.TypeObject},
