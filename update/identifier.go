@@ -65,6 +65,10 @@ func prepareString(f *Field, s string) (any, *FieldError) {
 func identError(err error) *FieldError {
 	var ie *ident.Error
 	if errors.As(err, &ie) {
+		if ie.Profile == ident.Email && (ie.Rule == ident.RuleForm || ie.Rule == ident.RuleDomain) {
+			// Not an address at all: the same answer as the email rule's.
+			return &FieldError{Rule: "email", Message: ruleMessage("email", "")}
+		}
 		return &FieldError{Rule: RuleIdentifier, Param: string(ie.Rule), Message: ie.Reason()}
 	}
 	return &FieldError{Rule: RuleIdentifier, Message: "is not a valid identifier"}
