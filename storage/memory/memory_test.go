@@ -23,3 +23,11 @@ func TestQuery(t *testing.T) {
 		return s
 	})
 }
+
+func TestFeed(t *testing.T) {
+	storagetest.RunFeed(t, func(tb testing.TB) storage.Store {
+		s := memory.New()
+		tb.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}

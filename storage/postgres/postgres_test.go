@@ -22,3 +22,11 @@ func TestQuery(t *testing.T) {
 		return s
 	})
 }
+
+func TestFeed(t *testing.T) {
+	testDSN(t)
+	storagetest.RunFeed(t, func(tb testing.TB) storage.Store {
+		s, _ := openStore(tb)
+		return s
+	})
+}

@@ -37,3 +37,9 @@ func TestQuery(t *testing.T) {
 		return openStore(tb, filepath.Join(tb.TempDir(), "records.db"))
 	})
 }
+
+func TestFeed(t *testing.T) {
+	storagetest.RunFeed(t, func(tb testing.TB) storage.Store {
+		return openStore(tb, filepath.Join(tb.TempDir(), "records.db"))
+	})
+}

@@ -45,7 +45,9 @@ func folded(f storage.Filter) storage.Filter { f.Fold = true; return f }
 
 func and(fs ...storage.Filter) storage.Filter { return storage.Filter{Op: storage.And, Args: fs} }
 func or(fs ...storage.Filter) storage.Filter  { return storage.Filter{Op: storage.Or, Args: fs} }
-func not(f storage.Filter) storage.Filter     { return storage.Filter{Op: storage.Not, Args: []storage.Filter{f}} }
+func not(f storage.Filter) storage.Filter {
+	return storage.Filter{Op: storage.Not, Args: []storage.Filter{f}}
+}
 func anyOf(path string, f storage.Filter) storage.Filter {
 	return storage.Filter{Op: storage.Any, Path: path, Args: []storage.Filter{f}}
 }
