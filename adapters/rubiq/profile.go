@@ -8,6 +8,11 @@ import (
 	"github.com/idupdate/idupdate/verify"
 )
 
+// EntityType is the entity type of Rubiq records in the engine. It is
+// namespaced because the shim server keeps every vendor's records in one
+// store.
+const EntityType = "rubiq.entity"
+
 // The server-owned flags that say a contact point is verified.
 const (
 	pathEmailVerified  = "/emailVerified"
@@ -99,4 +104,10 @@ func contractPaths(a App) []string {
 	}
 	slices.Sort(paths)
 	return paths
+}
+
+// engineOptions returns the engine options the profile relies on: the
+// deployment's clock and the handler's logger.
+func engineOptions(cfg Config) []update.Option {
+	return []update.Option{update.WithClock(cfg.Now), update.WithLogger(cfg.Logger)}
 }

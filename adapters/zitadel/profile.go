@@ -45,7 +45,7 @@ const bareEmailTag = "zitadel_bare_email"
 // cost 10–16 accepted, usernames unique. Each configured client gets a
 // grant: an admin token may create, delete and assert "verified"; a
 // user's own token may change its own sections but assert nothing.
-// The policy needs Options() passed to update.New.
+// New builds the engine of this policy with the options it needs.
 func Policy(cfg Config) *update.Policy {
 	cfg = cfg.withDefaults()
 	confirm := func(channel verify.Channel, verifiedPath string) *update.Confirm {
@@ -130,10 +130,11 @@ func Policy(cfg Config) *update.Policy {
 	return p
 }
 
-// Options returns the engine options the profile relies on: the validator
-// that accepts only a bare address ("a@b.c", not "Name <a@b.c>").
-func Options() []update.Option {
-	return []update.Option{update.WithValidator(bareEmailTag, bareEmail)}
+// engineOptions returns the engine options the profile relies on: the
+// deployment's clock and the validator that accepts only a bare address
+// ("a@b.c", not "Name <a@b.c>").
+func engineOptions(cfg Config) []update.Option {
+	return []update.Option{update.WithClock(cfg.Now), update.WithValidator(bareEmailTag, bareEmail)}
 }
 
 func bareEmail(fl validator.FieldLevel) bool {

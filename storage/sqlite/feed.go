@@ -36,7 +36,7 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 		ev.Time = time.Now()
 	}
 	s.docs.drop(typ, id)
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version          int64
 			created, updated string
@@ -118,7 +118,7 @@ func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
 		return 0, err
 	}
 	var v int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.StmtContext(ctx, s.stmt.nextValue).QueryRowContext(ctx, name).Scan(&v)
 	})
 	if err != nil {
