@@ -12,130 +12,6 @@ import (
 	"github.com/idupdate/idupdate/verify"
 )
 
-// compiled is a Policy checked and indexed for fast lookups.
-type compiled struct {
-	types        map[string]*schema
-	grants       map[string]Grant
-	defaultGrant *Grant
-}
-
-// schema is one Schema, compiled.
-type schema struct {
-	name    string
-	src     *Schema
-	root    *node
-	rules   []*rule // every rule, sorted by path
-	limits  Limits
-	keep    []string // absolute paths a Replace carries over (Keep, ReadOnly)
-	unique  []*rule  // non-wildcard unique rules
-	require []*rule
-	confirm []*rule
-	secrets map[string]*rule
-	// verified maps a VerifiedPath to its confirmable rule; clients never
-	// write these paths directly.
-	verified map[string]*rule
-	// hides: some rule is write-only or a secret, so change lists need
-	// redacting.
-	hides bool
-}
-
-// rule is one Field, compiled.
-type rule struct {
-	path     string
-	segs     []string
-	wildcard bool
-	f        *Field
-	code     verify.CodeSpec
-	limiter  verify.Limiter
-	attempts int
-}
-
-// node is a trie over pointer segments; "*" matches any array index.
-type node struct {
-	rule     *rule
-	children map[string]*node
-}
-
-func (n *node) child(seg string) *node {
-	if c, ok := n.children[seg]; ok {
-		return c
-	}
-	if c, ok := n.children["*"]; ok && isIndex(seg) {
-		return c
-	}
-	return nil
-}
-
-// isIndex reports whether seg can name an array element: digits, or "-"
-// (RFC 6901's past-the-end element).
-func isIndex(seg string) bool {
-	if seg == "-" {
-		return true
-	}
-	if seg == "" {
-		return false
-	}
-	for i := 0; i < len(seg); i++ {
-		if seg[i] < '0' || seg[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// coverage says how a concrete path relates to the rules.
-type coverage struct {
-	rule     *rule // the rule at the path, if any
-	ancestor *rule // the nearest rule above the path, if any
-	inner    bool  // rules exist below the path (an intermediate object)
-	// open: the nearest rule above declares nothing below itself, so what
-	// lies inside its value is its own business. A rule that declares
-	// members below it closes its object: other members are unknown.
-	open bool
-}
-
-func (c coverage) known() bool { return c.rule != nil || c.inner || c.open }
-
-// lookup walks segs down the trie.
-func (s *schema) lookup(segs []string) coverage {
-	var cv coverage
-	n := s.root
-	for _, seg := range segs {
-		if n.rule != nil {
-			cv.ancestor = n.rule
-			cv.open = len(n.children) == 0
-		}
-		n = n.child(seg)
-		if n == nil {
-			return cv
-		}
-	}
-	cv.rule = n.rule
-	cv.inner = len(n.children) > 0
-	return cv
-}
-
-// ruleAt returns the rule for a concrete path, or nil.
-func (s *schema) ruleAt(segs []string) *rule {
-	n := s.root
-	for _, seg := range segs {
-		n = n.child(seg)
-		if n == nil {
-			return nil
-		}
-	}
-	return n.rule
-}
-
-// governing returns the rule at the path or the nearest above it.
-func (s *schema) governing(segs []string) *rule {
-	cv := s.lookup(segs)
-	if cv.rule != nil {
-		return cv.rule
-	}
-	return cv.ancestor
-}
-
 func compilePolicy(p *Policy, v *validator.Validate) (*compiled, error) {
 	if p == nil {
 		return nil, fmt.Errorf("policy: nil")
@@ -168,15 +44,6 @@ func compilePolicy(p *Policy, v *validator.Validate) (*compiled, error) {
 		}
 	}
 	return c, nil
-}
-
-func checkGrant(g Grant) error {
-	for _, p := range g.Paths {
-		if _, err := merge.ParsePointer(p); err != nil {
-			return fmt.Errorf("path %q: %w", p, err)
-		}
-	}
-	return nil
 }
 
 func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, error) {
@@ -218,52 +85,8 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", p, err)
 		}
-		n := cs.root
-		for _, seg := range r.segs {
-			if n.children == nil {
-				n.children = map[string]*node{}
-			}
-			next := n.children[seg]
-			if next == nil {
-				next = &node{}
-				n.children[seg] = next
-			}
-			n = next
-		}
-		n.rule = r
-		cs.rules = append(cs.rules, r)
-		// A Replace carries over what it may not drop: kept fields,
-		// server-owned fields, and set-once fields (changing one is refused,
-		// so dropping it by omission must not be the way around that).
-		if f.Keep || f.Mutability == ReadOnly || f.Mutability == SetOnce {
-			if r.wildcard {
-				return nil, fmt.Errorf("keep, readOnly and immutable need a path without \"*\"")
-			}
-			cs.keep = append(cs.keep, p)
-		}
-		if f.Mutability == WriteOnly || f.Secret != nil {
-			cs.hides = true
-		}
-		if f.Unique && !r.wildcard {
-			cs.unique = append(cs.unique, r)
-		}
-		if f.Required {
-			cs.require = append(cs.require, r)
-		}
-		if f.Confirm != nil {
-			if r.wildcard {
-				return nil, fmt.Errorf("a confirmable field needs a path without \"*\"")
-			}
-			cs.confirm = append(cs.confirm, r)
-			if vp := f.Confirm.VerifiedPath; vp != "" {
-				cs.verified[vp] = r
-			}
-		}
-		if f.Secret != nil {
-			if r.wildcard {
-				return nil, fmt.Errorf("a secret needs a path without \"*\"")
-			}
-			cs.secrets[p] = r
+		if err := cs.add(r); err != nil {
+			return nil, err
 		}
 	}
 	for vp := range cs.verified {
@@ -272,6 +95,60 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		}
 	}
 	return cs, nil
+}
+
+// add indexes a compiled rule: in the trie, and in the lists of kept,
+// unique, required, confirmable and secret fields.
+func (cs *schema) add(r *rule) error {
+	f := r.f
+	n := cs.root
+	for _, seg := range r.segs {
+		if n.children == nil {
+			n.children = map[string]*node{}
+		}
+		next := n.children[seg]
+		if next == nil {
+			next = &node{}
+			n.children[seg] = next
+		}
+		n = next
+	}
+	n.rule = r
+	cs.rules = append(cs.rules, r)
+	// A Replace carries over what it may not drop: kept fields,
+	// server-owned fields, and set-once fields (changing one is refused,
+	// so dropping it by omission must not be the way around that).
+	if f.Keep || f.Mutability == ReadOnly || f.Mutability == SetOnce {
+		if r.wildcard {
+			return fmt.Errorf("keep, readOnly and immutable need a path without \"*\"")
+		}
+		cs.keep = append(cs.keep, r.path)
+	}
+	if f.Mutability == WriteOnly || f.Secret != nil {
+		cs.hides = true
+	}
+	if f.Unique && !r.wildcard {
+		cs.unique = append(cs.unique, r)
+	}
+	if f.Required {
+		cs.require = append(cs.require, r)
+	}
+	if f.Confirm != nil {
+		if r.wildcard {
+			return fmt.Errorf("a confirmable field needs a path without \"*\"")
+		}
+		cs.confirm = append(cs.confirm, r)
+		if vp := f.Confirm.VerifiedPath; vp != "" {
+			cs.verified[vp] = r
+		}
+	}
+	if f.Secret != nil {
+		if r.wildcard {
+			return fmt.Errorf("a secret needs a path without \"*\"")
+		}
+		cs.secrets[r.path] = r
+	}
+	return nil
 }
 
 func escapeSeg(s string) string {
@@ -316,49 +193,14 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 			return nil, err
 		}
 	}
-	if pl := f.Plural; pl != nil {
-		if f.Type != TypeAny && f.Type != TypeArray {
-			return nil, fmt.Errorf("a plural must have type array")
-		}
-		switch pl.Mode {
-		case "", PluralReplace, PluralAppend, PluralUpsert:
-		default:
-			return nil, fmt.Errorf("plural mode %q is not append or upsert", pl.Mode)
-		}
-		if pl.Mode == PluralUpsert && pl.Key == "" {
-			return nil, fmt.Errorf("plural upsert needs a key member")
-		}
-		switch pl.KeyGen {
-		case KeyGenNone, KeyGenInt, KeyGenUUID:
-		default:
-			return nil, fmt.Errorf("keyGen %q is not int or uuid", pl.KeyGen)
-		}
-		if pl.KeyGen != KeyGenNone && pl.Key == "" {
-			return nil, fmt.Errorf("keyGen needs a key member")
+	if f.Plural != nil {
+		if err := checkPlural(f); err != nil {
+			return nil, err
 		}
 	}
-	if c := f.Confirm; c != nil {
-		switch verify.Channel(c.Channel) {
-		case verify.Email, verify.SMS:
-		default:
-			return nil, fmt.Errorf("confirm channel %q is not email or sms", c.Channel)
-		}
-		switch c.Mode {
-		case Hold, ApplyUnverified:
-		default:
-			return nil, fmt.Errorf("confirm mode %q is not hold or applyUnverified", c.Mode)
-		}
-		r.code = verify.CodeSpec{Length: c.Code.Length, Alphabet: c.Code.Alphabet, TTL: time.Duration(c.Code.TTL)}.WithDefaults()
-		if err := r.code.Validate(); err != nil {
-			return nil, fmt.Errorf("confirm code: %w", err)
-		}
-		if c.MaxSends > 0 && c.Window <= 0 {
-			return nil, fmt.Errorf("confirm maxSends needs a window")
-		}
-		r.limiter = verify.Limiter{Cooldown: time.Duration(c.Cooldown), Window: time.Duration(c.Window), MaxSends: c.MaxSends}
-		r.attempts = c.MaxAttempts
-		if r.attempts <= 0 {
-			r.attempts = 5
+	if f.Confirm != nil {
+		if err := r.compileConfirm(f.Confirm); err != nil {
+			return nil, err
 		}
 	}
 	if sc := f.Secret; sc != nil {
@@ -366,7 +208,62 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 			return nil, err
 		}
 	}
+	if err := checkIdentifier(f); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// checkPlural checks the Plural of a field.
+func checkPlural(f *Field) error {
+	pl := f.Plural
+	if f.Type != TypeAny && f.Type != TypeArray {
+		return fmt.Errorf("a plural must have type array")
+	}
+	switch pl.Mode {
+	case "", PluralReplace, PluralAppend, PluralUpsert:
+	default:
+		return fmt.Errorf("plural mode %q is not append or upsert", pl.Mode)
+	}
+	if pl.Mode == PluralUpsert && pl.Key == "" {
+		return fmt.Errorf("plural upsert needs a key member")
+	}
+	switch pl.KeyGen {
+	case KeyGenNone, KeyGenInt, KeyGenUUID:
+	default:
+		return fmt.Errorf("keyGen %q is not int or uuid", pl.KeyGen)
+	}
+	if pl.KeyGen != KeyGenNone && pl.Key == "" {
+		return fmt.Errorf("keyGen needs a key member")
+	}
+	return nil
+}
+
+// compileConfirm checks c and compiles its code form and send limits into r.
+func (r *rule) compileConfirm(c *Confirm) error {
+	switch verify.Channel(c.Channel) {
+	case verify.Email, verify.SMS:
+	default:
+		return fmt.Errorf("confirm channel %q is not email or sms", c.Channel)
+	}
+	switch c.Mode {
+	case Hold, ApplyUnverified:
+	default:
+		return fmt.Errorf("confirm mode %q is not hold or applyUnverified", c.Mode)
+	}
+	r.code = verify.CodeSpec{Length: c.Code.Length, Alphabet: c.Code.Alphabet, TTL: time.Duration(c.Code.TTL)}.WithDefaults()
+	if err := r.code.Validate(); err != nil {
+		return fmt.Errorf("confirm code: %w", err)
+	}
+	if c.MaxSends > 0 && c.Window <= 0 {
+		return fmt.Errorf("confirm maxSends needs a window")
+	}
+	r.limiter = verify.Limiter{Cooldown: time.Duration(c.Cooldown), Window: time.Duration(c.Window), MaxSends: c.MaxSends}
+	r.attempts = c.MaxAttempts
+	if r.attempts <= 0 {
+		r.attempts = 5
+	}
+	return nil
 }
 
 // checkTags makes sure every validator tag is known, at New instead of at
@@ -408,17 +305,6 @@ func withDefaultLimits(l Limits) Limits {
 	return d
 }
 
-// grant returns the client's grant, or Forbidden.
-func (c *compiled) grant(client string) (Grant, error) {
-	if g, ok := c.grants[client]; ok {
-		return g, nil
-	}
-	if c.defaultGrant != nil {
-		return *c.defaultGrant, nil
-	}
-	return Grant{}, Errorf(Forbidden, "client %q has no grant", client)
-}
-
 // schemaOf returns the compiled schema of a type, or NotFound.
 func (c *compiled) schemaOf(typ string) (*schema, error) {
 	s, ok := c.types[typ]
@@ -426,36 +312,4 @@ func (c *compiled) schemaOf(typ string) (*schema, error) {
 		return nil, &Error{Code: NotFound, Message: fmt.Sprintf("unknown entity type %q", typ), Reason: ReasonType}
 	}
 	return s, nil
-}
-
-// owns refuses a record outside the grant's Subject.
-func (g Grant) owns(id string) error {
-	if g.Subject != "" && g.Subject != id {
-		return Errorf(Forbidden, "the client may change only its own record")
-	}
-	return nil
-}
-
-// allows reports whether the grant lets the client write path.
-func (g Grant) allows(path string) bool {
-	if len(g.Paths) == 0 {
-		return true
-	}
-	for _, p := range g.Paths {
-		if p == "" || path == p || strings.HasPrefix(path, p+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-// above reports whether path is a strict ancestor of a granted path, so
-// only part of a value written there may be allowed.
-func (g Grant) above(path string) bool {
-	for _, p := range g.Paths {
-		if strings.HasPrefix(p, path+"/") || path == "" {
-			return true
-		}
-	}
-	return false
 }

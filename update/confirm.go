@@ -28,6 +28,9 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
+		return nil, err
+	}
 	if req.Code == "" || len(req.Code) > maxCodeLen {
 		return nil, Errorf(Malformed, "the code is empty or too long")
 	}
@@ -123,10 +126,10 @@ func (e *Engine) confirmed(s *schema, actor, client string, rec *storage.Record,
 	if err != nil {
 		return nil, err
 	}
-	rt := &routing{e: e, s: s, rec: rec, now: now, doc: rec.Doc, pending: pending, copied: true}
+	rt := &confirmRouter{engine: e, schema: s, rec: rec, now: now, doc: rec.Doc, pending: pending, copied: true}
 	if ch.Held {
 		old, had := getPath(rec.Doc, r.segs)
-		rt.doc = mustObject(setPath(rec.Doc, r.segs, v, false))
+		rt.doc = mustObject(setPath(rec.Doc, r.segs, v))
 		c := merge.Change{Path: r.path, Op: merge.OpAdd, New: v}
 		if had {
 			c = merge.Change{Path: r.path, Op: merge.OpReplace, Old: old, New: v}
@@ -137,7 +140,7 @@ func (e *Engine) confirmed(s *schema, actor, client string, rec *storage.Record,
 		// the challenge (a direct store edit): the code no longer proves it.
 		return nil, &Error{Code: NothingPending, Message: "the value to verify has changed", Reason: ReasonChanged}
 	}
-	rt.setVerified(r, true)
+	rt.markVerified(r)
 	keys, err := s.computeKeys(rec.Keys, rt.doc, pending)
 	if err != nil {
 		return nil, err
@@ -182,132 +185,4 @@ func closedError(all []verify.Challenge, idx []int) error {
 		}
 	}
 	return &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone}
-}
-
-// Resend issues a new code for the challenge at req.Path; the old code
-// stops working. An expired challenge can be revived this way; a locked one
-// cannot (Locked). The limiter applies: a refused resend is Throttled with
-// Reason "cooldown" or "window" and writes nothing.
-//
-// Returns Throttled, Locked, NothingPending, NotFound, Forbidden or Malformed.
-func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error) {
-	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
-	if err != nil {
-		return nil, err
-	}
-	r := s.ruleAt(mustSegs(req.Path))
-	if r == nil || r.f.Confirm == nil {
-		return nil, &Error{Code: Malformed, Message: req.Path + " is not a confirmable field",
-			Fields: []FieldError{{Path: req.Path, Rule: RuleUnknown, Message: "is not a confirmable field"}}}
-	}
-	p := &prepared{}
-	if err := e.prepareDelivery(s, Grant{}, map[string]Delivery{req.Path: req.Delivery}, p); err != nil {
-		return nil, err
-	}
-	d := p.delivery[req.Path]
-	id, err := e.locate(ctx, s, req.Locator)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.owns(id); err != nil {
-		return nil, err
-	}
-	var o *outcome
-	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
-		now := e.now()
-		i := -1
-		for j, ch := range rec.Pending {
-			if ch.Path == req.Path {
-				i = j
-			}
-		}
-		if i < 0 {
-			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone}
-		}
-		switch rec.Pending[i].State {
-		case verify.Pending, verify.Expired:
-		case verify.Locked:
-			return nil, &Error{Code: Locked, Message: "too many wrong codes; request a new change"}
-		case verify.Confirmed:
-			return nil, &Error{Code: NothingPending, Message: "the value is already verified", Reason: ReasonConfirmed}
-		default:
-			return nil, &Error{Code: NothingPending, Message: "nothing to verify", Reason: ReasonNone}
-		}
-		ch := rec.Pending[i].Clone()
-		ch.Sends = r.limiter.Prune(ch.Sends, now)
-		if dec := r.limiter.Decide(ch.Sends, now); dec != verify.Allowed {
-			return nil, &Error{Code: Throttled, Message: throttleMessage(dec), Reason: string(dec)} // ReasonCooldown or ReasonWindow
-		}
-		ch.State = verify.Pending
-		is, err := e.issue(&ch, r, d, now)
-		if err != nil {
-			return nil, err
-		}
-		v, err := decodeValue(ch.Value)
-		if err != nil {
-			return nil, err
-		}
-		is.to = addressOf(v)
-		is.ch = ch
-		pending := append([]verify.Challenge(nil), rec.Pending...)
-		pending[i] = ch
-		rec.Pending = pending
-		o = &outcome{issued: []issued{is},
-			event: &storage.Event{Time: now, Kind: "resend", Actor: req.Actor, Client: req.Client}}
-		return o.event, nil
-	})
-	if err != nil {
-		return nil, e.storeError(err)
-	}
-	return e.finish(ctx, s, rec, o, &Request{}), nil
-}
-
-func throttleMessage(d verify.Decision) string {
-	if d == verify.WindowLimit {
-		return "the limit of codes for this period is reached"
-	}
-	return "a code was sent moments ago; wait before asking again"
-}
-
-// Cancel withdraws the open challenge at req.Path: a held value is
-// dropped (and its reservation freed); an applied-unverified value stays,
-// unverified. Returns NothingPending, NotFound, Forbidden or Malformed.
-func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error) {
-	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
-	if err != nil {
-		return nil, err
-	}
-	id, err := e.locate(ctx, s, req.Locator)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.owns(id); err != nil {
-		return nil, err
-	}
-	var o *outcome
-	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
-		now := e.now()
-		for i, ch := range rec.Pending {
-			if ch.Path != req.Path || ch.State != verify.Pending {
-				continue
-			}
-			pending := append([]verify.Challenge(nil), rec.Pending...)
-			c := ch.Clone()
-			c.Close(verify.Cancelled)
-			pending[i] = c
-			keys, err := s.computeKeys(rec.Keys, rec.Doc, pending)
-			if err != nil {
-				return nil, err
-			}
-			rec.Pending, rec.Keys = pending, keys
-			o = &outcome{touched: []PendingInfo{pendingInfo(c, "")},
-				event: &storage.Event{Time: now, Kind: "cancel", Actor: req.Actor, Client: req.Client}}
-			return o.event, nil
-		}
-		return nil, &Error{Code: NothingPending, Message: "nothing to cancel", Reason: ReasonNone}
-	})
-	if err != nil {
-		return nil, e.storeError(err)
-	}
-	return e.finish(ctx, s, rec, o, &Request{}), nil
 }

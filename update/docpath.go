@@ -30,75 +30,102 @@ func getPath(doc any, segs []string) (any, bool) {
 	return cur, true
 }
 
-// setPath returns doc with v at segs (or the member removed, when remove),
-// copying only the containers along segs. Missing objects along the way are
-// created; a path through a scalar or a missing array element leaves doc as
-// it was and reports false.
-func setPath(doc any, segs []string, v any, remove bool) (any, bool) {
+// setPath returns doc with v at segs, copying only the containers along
+// segs. Missing objects along the way are created; a path through a scalar
+// or a missing array element leaves doc as it was and reports false.
+func setPath(doc any, segs []string, v any) (any, bool) {
+	return editPath(doc, segs, v, putValue)
+}
+
+// removePath returns doc without the value at segs (an array element is
+// cut out), copying only the containers along segs. A missing member is
+// nothing to remove; a path through a scalar or a missing array element
+// reports false.
+func removePath(doc any, segs []string) (any, bool) {
+	return editPath(doc, segs, nil, removeValue)
+}
+
+// pathEdit says what editPath does at the end of its path.
+type pathEdit int
+
+const (
+	putValue pathEdit = iota
+	removeValue
+)
+
+func editPath(doc any, segs []string, v any, op pathEdit) (any, bool) {
 	if len(segs) == 0 {
-		if remove {
+		if op == removeValue {
 			return nil, true
 		}
 		return v, true
 	}
-	head, rest := segs[0], segs[1:]
 	switch c := doc.(type) {
 	case nil:
-		if remove {
+		if op == removeValue {
 			return nil, true
 		}
-		child, ok := setPath(nil, rest, v, false)
+		child, ok := editPath(nil, segs[1:], v, putValue)
 		if !ok {
 			return doc, false
 		}
-		return map[string]any{head: child}, true
+		return map[string]any{segs[0]: child}, true
 	case map[string]any:
-		old, exists := c[head]
-		if remove && len(rest) == 0 {
-			if !exists {
-				return doc, true
-			}
-			out := make(map[string]any, len(c))
-			for k, x := range c {
-				if k != head {
-					out[k] = x
-				}
-			}
-			return out, true
-		}
-		if remove && !exists {
-			return doc, true
-		}
-		child, ok := setPath(old, rest, v, remove)
-		if !ok {
-			return doc, false
-		}
-		out := make(map[string]any, len(c)+1)
-		for k, x := range c {
-			out[k] = x
-		}
-		out[head] = child
-		return out, true
+		return editMember(c, segs, v, op)
 	case []any:
-		i, err := strconv.Atoi(head)
-		if err != nil || !isIndex(head) || i < 0 || i >= len(c) {
-			return doc, false
-		}
-		if remove && len(rest) == 0 {
-			out := make([]any, 0, len(c)-1)
-			out = append(out, c[:i]...)
-			return append(out, c[i+1:]...), true
-		}
-		child, ok := setPath(c[i], rest, v, remove)
-		if !ok {
-			return doc, false
-		}
-		out := append([]any(nil), c...)
-		out[i] = child
-		return out, true
+		return editElement(c, segs, v, op)
 	default:
 		return doc, false
 	}
+}
+
+// editMember is editPath on an object.
+func editMember(c map[string]any, segs []string, v any, op pathEdit) (any, bool) {
+	head, rest := segs[0], segs[1:]
+	old, exists := c[head]
+	if op == removeValue && !exists {
+		return c, true
+	}
+	if op == removeValue && len(rest) == 0 {
+		out := make(map[string]any, len(c))
+		for k, x := range c {
+			if k != head {
+				out[k] = x
+			}
+		}
+		return out, true
+	}
+	child, ok := editPath(old, rest, v, op)
+	if !ok {
+		return c, false
+	}
+	out := make(map[string]any, len(c)+1)
+	for k, x := range c {
+		out[k] = x
+	}
+	out[head] = child
+	return out, true
+}
+
+// editElement is editPath on an array.
+func editElement(c []any, segs []string, v any, op pathEdit) (any, bool) {
+	head, rest := segs[0], segs[1:]
+	i, err := strconv.Atoi(head)
+	if err != nil || !isIndex(head) || i < 0 || i >= len(c) {
+		return c, false
+	}
+	if op == removeValue && len(rest) == 0 {
+		out := make([]any, 0, len(c)-1)
+		out = append(out, c[:i]...)
+		return append(out, c[i+1:]...), true
+	}
+	child, ok := editPath(c[i], rest, v, op)
+	if !ok {
+		return c, false
+	}
+	out := append([]any(nil), c...)
+	out[i] = child
+	return out, true
 }
 
 func pointer(segs []string) string { return merge.FormatPointer(segs) }
@@ -113,4 +140,20 @@ func appendSeg(segs []string, s string) []string {
 	copy(out, segs)
 	out[len(segs)] = s
 	return out
+}
+
+func mustSegs(p string) []string {
+	segs, err := merge.ParsePointer(p)
+	if err != nil {
+		return []string{"\x00invalid"}
+	}
+	return segs
+}
+
+func mustObject(v any, ok bool) map[string]any {
+	m, _ := v.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 )
 
@@ -48,6 +49,7 @@ const (
 	RuleNormalize  = "normalize"      // the value could not be normalized (e.g. not a phone number)
 	RuleTemplate   = "template"       // a link template does not parse or render
 	RuleElement    = "element"        // a plural element key that does not exist
+	RuleSelector   = "selector"       // a key selector that is malformed or not on a keyed plural
 	RuleCurrent    = "current"        // SecretValue.Current does not match the stored secret
 )
 
@@ -98,7 +100,10 @@ type Error struct {
 	Holder *storage.NotUniqueError
 	// Reason refines some codes; see the Reason constants.
 	Reason string
-	Err    error
+	// Mismatch is set on a Conflict from an Expect precondition: what was
+	// expected and what the record holds.
+	Mismatch *Mismatch
+	Err      error
 }
 
 func (e *Error) Error() string {
@@ -172,4 +177,58 @@ func AsError(err error) *Error {
 		return e
 	}
 	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+// storeError maps a store error to the engine's.
+func (e *Engine) storeError(err error) error {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	var nu *storage.NotUniqueError
+	switch {
+	case errors.As(err, &nu):
+		return &Error{Code: NotUnique, Message: fmt.Sprintf("%s is already in use", nu.Key.Name), Holder: nu, Err: err,
+			Fields: []FieldError{{Path: nu.Key.Name, Rule: RuleUnique, Param: string(nu.HolderState), Message: "is already in use"}}}
+	case errors.Is(err, storage.ErrNotUnique):
+		return &Error{Code: NotUnique, Message: "a unique value is already in use", Err: err}
+	case errors.Is(err, storage.ErrNotFound):
+		return &Error{Code: NotFound, Message: "record not found", Err: err, Reason: ReasonRecord}
+	case errors.Is(err, storage.ErrExists):
+		return &Error{Code: Conflict, Message: "a record with that id exists", Err: err, Reason: ReasonExists}
+	case errors.Is(err, storage.ErrConflict):
+		return &Error{Code: Conflict, Message: "the record changed concurrently; try again", Err: err, Reason: ReasonConcurrent}
+	}
+	e.log.Error("store failed", "err", err)
+	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+func mergeError(err error) error {
+	var me *merge.Error
+	if !errors.As(err, &me) {
+		return &Error{Code: Internal, Message: "internal error", Err: err}
+	}
+	path := me.Path
+	switch {
+	case errors.Is(err, merge.ErrKeyNotFound):
+		key := fmt.Sprint(me.Key)
+		return &Error{Code: NotFound, Message: fmt.Sprintf("%s has no element with key %s", displayPath(path), key), Err: err,
+			Fields: []FieldError{{Path: path, Rule: RuleElement, Param: key, Message: "has no element with key " + key}}}
+	case errors.Is(err, merge.ErrPathNotFound):
+		return &Error{Code: NotFound, Message: fmt.Sprintf("path %s does not exist", displayPath(path)), Err: err,
+			Fields: []FieldError{{Path: path, Rule: RuleElement, Message: "does not exist"}}}
+	case errors.Is(err, merge.ErrTestFailed):
+		return &Error{Code: Conflict, Message: fmt.Sprintf("test operation failed at %s", displayPath(path)), Err: err}
+	case errors.Is(err, merge.ErrInvalid):
+		return &Error{Code: Malformed, Message: fmt.Sprintf("at %s: %s", displayPath(path), me.Msg), Err: err}
+	}
+	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+// displayPath names a JSON Pointer in a message; the root is "the root".
+func displayPath(p string) string {
+	if p == "" {
+		return "the root"
+	}
+	return p
 }

@@ -2,9 +2,7 @@ package update
 
 import (
 	"fmt"
-	"strconv"
 	"text/template"
-	"unicode/utf8"
 
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/verify"
@@ -33,80 +31,37 @@ type prepDelivery struct {
 	orgID string
 }
 
-// inputWalk collects what a walk over the input finds.
-type inputWalk struct {
-	e       *Engine
-	s       *schema
-	g       Grant
-	p       *prepared
-	forbid  []FieldError
-	limit   []FieldError
-	fixed   []FieldError // read-only, set by verification
-	invalid []FieldError
-}
-
 // prepare runs the stateless checks of a request.
 func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 	at, err := merge.ParsePointer(req.Path)
 	if err != nil {
 		return nil, &Error{Code: Malformed, Message: fmt.Sprintf("path %q is not a JSON Pointer", req.Path), Err: err}
 	}
+	if err := s.checkSelectors(req.Path, at); err != nil {
+		return nil, err
+	}
 	p := &prepared{at: at, touched: map[string]bool{}, secrets: map[string]preparedSecret{}}
-	w := &inputWalk{e: e, s: s, g: g, p: p}
+	w := &inputWalk{schema: s, grant: g, input: p, plain: map[string]SecretValue{}}
 	if len(at) > s.limits.MaxDepth {
 		return nil, Errorf(TooLarge, "path is deeper than %d", s.limits.MaxDepth)
 	}
-	plain := map[string]SecretValue{}
 	switch req.Mode {
 	case Merge, Replace, "":
-		if req.Ops != nil {
-			return nil, Errorf(Malformed, "operations are for mode patch")
-		}
-		if req.Mode == Replace && len(at) == 0 {
-			if _, ok := req.Doc.(map[string]any); !ok {
-				return nil, &Error{Code: Invalid, Message: "the document must be an object",
-					Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
-			}
-		}
-		if len(at) == 0 && req.Doc != nil {
-			if _, ok := req.Doc.(map[string]any); !ok && (req.Mode == Merge || req.Mode == "") {
-				return nil, &Error{Code: Invalid, Message: "the document must be an object",
-					Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
-			}
-		}
-		in := req.Doc
-		if in == nil && len(at) == 0 && req.Mode != Replace {
-			in = map[string]any{} // only secrets or deliveries were sent
-		}
-		doc, keep, _ := w.walk(at, in, plain)
-		if !keep {
-			doc = map[string]any{}
-		}
-		p.doc = doc
+		err = w.prepareDoc(req)
 	case Patch:
-		if req.Doc != nil {
-			return nil, Errorf(Malformed, "mode patch takes operations, not a document")
-		}
-		if len(req.Ops) > s.limits.MaxMembers {
-			return nil, Errorf(TooLarge, "more than %d operations", s.limits.MaxMembers)
-		}
-		p.ops = make([]merge.Operation, 0, len(req.Ops))
-		for i, op := range req.Ops {
-			nop, err := w.walkOp(i, op, plain)
-			if err != nil {
-				return nil, err
-			}
-			p.ops = append(p.ops, nop)
-		}
+		err = w.prepareOps(req)
 	default:
-		return nil, Errorf(Malformed, "mode %q is not merge, replace or patch", req.Mode)
+		err = Errorf(Malformed, "mode %q is not merge, replace or patch", req.Mode)
+	}
+	if err != nil {
+		return nil, err
 	}
 	for path, v := range req.Secrets {
-		if _, dup := plain[path]; dup {
+		if _, dup := w.plain[path]; dup {
 			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Message: "is sent twice"})
 			continue
 		}
-		plain[path] = v
+		w.plain[path] = v
 	}
 	if len(w.forbid)+len(w.limit)+len(w.fixed) > 0 {
 		return nil, w.err()
@@ -115,28 +70,54 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 	if err := e.prepareDelivery(s, g, req.Delivery, p); err != nil {
 		return nil, err
 	}
-	if err := prepareSecrets(s, g, plain, p); err != nil {
+	if err := prepareSecrets(s, g, w.plain, p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// withInvalid adds the input's failing fields to what the checks on the
-// record found: one Invalid listing them all, unless the record checks
-// found something graver (Forbidden, TooLarge, Immutable), which wins.
-func withInvalid(err error, fields []FieldError) error {
-	if len(fields) == 0 {
-		return err
+// prepareDoc walks the document of a Merge or Replace into w.input.doc.
+func (w *inputWalk) prepareDoc(req *Request) error {
+	at := w.input.at
+	if req.Ops != nil {
+		return Errorf(Malformed, "operations are for mode patch")
 	}
-	if err == nil {
-		return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: sortFields(append([]FieldError(nil), fields...))}
+	if len(at) == 0 {
+		_, isObject := req.Doc.(map[string]any)
+		if !isObject && (req.Mode == Replace || req.Doc != nil) {
+			return &Error{Code: Invalid, Message: "the document must be an object",
+				Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
+		}
 	}
-	e := AsError(err)
-	if e.Code != Invalid {
-		return err
+	in := req.Doc
+	if in == nil && len(at) == 0 && req.Mode != Replace {
+		in = map[string]any{} // only secrets or deliveries were sent
 	}
-	all := append(append([]FieldError(nil), fields...), e.Fields...)
-	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: sortFields(all), Err: e.Err}
+	doc, keep, _ := w.walk(at, in)
+	if !keep {
+		doc = map[string]any{}
+	}
+	w.input.doc = doc
+	return nil
+}
+
+// prepareOps walks the operations of a Patch into w.input.ops.
+func (w *inputWalk) prepareOps(req *Request) error {
+	if req.Doc != nil {
+		return Errorf(Malformed, "mode patch takes operations, not a document")
+	}
+	if len(req.Ops) > w.schema.limits.MaxMembers {
+		return Errorf(TooLarge, "more than %d operations", w.schema.limits.MaxMembers)
+	}
+	w.input.ops = make([]merge.Operation, 0, len(req.Ops))
+	for i, op := range req.Ops {
+		nop, err := w.walkOp(i, op)
+		if err != nil {
+			return err
+		}
+		w.input.ops = append(w.input.ops, nop)
+	}
+	return nil
 }
 
 // prepareSecrets checks and hashes secrets; bcrypt runs only once the
@@ -208,213 +189,6 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 	}
 	if len(fields) > 0 {
 		return &Error{Code: Malformed, Message: "invalid delivery", Fields: sortFields(fields)}
-	}
-	return nil
-}
-
-func mustSegs(p string) []string {
-	segs, err := merge.ParsePointer(p)
-	if err != nil {
-		return []string{"\x00invalid"}
-	}
-	return segs
-}
-
-// walk checks one input value at segs and returns it normalized, or
-// keep=false when it is to be left out (a dropped unknown attribute or a
-// secret taken out into plain). changed says the value returned differs
-// from v, so the containers above it are copied, never modified.
-func (w *inputWalk) walk(segs []string, v any, plain map[string]SecretValue) (out any, keep, changed bool) {
-	path := pointer(segs)
-	if len(segs) > w.s.limits.MaxDepth {
-		w.limit = append(w.limit, FieldError{Path: path, Rule: RuleLimit, Param: "depth", Message: fmt.Sprintf("is nested deeper than %d", w.s.limits.MaxDepth)})
-		return v, true, false
-	}
-	cv := w.s.lookup(segs)
-	gov := cv.rule
-	if gov == nil {
-		gov = cv.ancestor
-	}
-	if _, ok := w.s.verified[path]; ok {
-		w.fixed = append(w.fixed, FieldError{Path: path, Rule: RuleReadOnly, Message: "is set by verification only"})
-		return v, true, false
-	}
-	if gov != nil && gov.f.Mutability == ReadOnly {
-		w.fixed = append(w.fixed, FieldError{Path: path, Rule: RuleReadOnly, Message: "is read-only"})
-		return v, true, false
-	}
-	if cv.rule != nil && cv.rule.f.Secret != nil {
-		s, ok := v.(string)
-		if !ok {
-			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Param: "string", Message: "must be a string"})
-			return v, false, true
-		}
-		plain[path] = SecretValue{Plain: s}
-		return nil, false, true
-	}
-	if !cv.known() && len(segs) > 0 {
-		switch w.s.src.Unknown {
-		case Allow:
-		case Drop:
-			return nil, false, true
-		default:
-			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleUnknown, Message: "is not a known attribute"})
-			return nil, false, true
-		}
-	}
-	if len(segs) > 0 && !w.g.allows(path) && !w.g.above(path) {
-		w.forbid = append(w.forbid, FieldError{Path: path, Rule: RuleGrant, Message: "may not be written by this client"})
-		return v, true, false
-	}
-	if cv.rule != nil && cv.rule.f.Confirm != nil {
-		w.p.touched[path] = true
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) > w.s.limits.MaxMembers {
-			w.limit = append(w.limit, FieldError{Path: path, Rule: RuleLimit, Param: "members", Message: fmt.Sprintf("has more than %d members", w.s.limits.MaxMembers)})
-			return v, true, false
-		}
-		var out map[string]any
-		for k, mv := range x {
-			nv, keep, changed := w.walk(appendSeg(segs, k), mv, plain)
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = make(map[string]any, len(x))
-				for k2, v2 := range x {
-					out[k2] = v2
-				}
-			}
-			if keep {
-				out[k] = nv
-			} else {
-				delete(out, k)
-			}
-		}
-		if out != nil {
-			return out, true, true
-		}
-		return x, true, false
-	case []any:
-		if len(x) > w.s.limits.MaxPlural {
-			w.limit = append(w.limit, FieldError{Path: path, Rule: RuleLimit, Param: "plural", Message: fmt.Sprintf("has more than %d elements", w.s.limits.MaxPlural)})
-			return v, true, false
-		}
-		var out []any
-		for i, ev := range x {
-			before := len(w.invalid)
-			nv, keep, changed := w.walk(appendSeg(segs, strconv.Itoa(i)), ev, plain)
-			if !keep && len(w.invalid) == before {
-				w.invalid = append(w.invalid, FieldError{Path: path + "/" + strconv.Itoa(i), Rule: RuleUnknown, Message: "cannot be left out of an array"})
-			}
-			if !keep {
-				// The request fails; a null keeps the other elements' places.
-				nv, changed = nil, true
-			}
-			if !changed {
-				continue
-			}
-			if out == nil {
-				out = append([]any(nil), x...)
-			}
-			out[i] = nv
-		}
-		if out != nil {
-			return out, true, true
-		}
-		return x, true, false
-	case string:
-		if len(x) > w.s.limits.MaxString {
-			w.limit = append(w.limit, FieldError{Path: path, Rule: RuleLimit, Param: "string", Message: fmt.Sprintf("is longer than %d bytes", w.s.limits.MaxString)})
-			return v, true, false
-		}
-		if !utf8.ValidString(x) {
-			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Message: "is not valid UTF-8"})
-			return nil, false, true
-		}
-		if cv.rule != nil {
-			nv, fe := normalize(cv.rule.f, x)
-			if fe != nil {
-				fe.Path = path
-				w.invalid = append(w.invalid, *fe)
-				return nil, false, true
-			}
-			return nv, true, nv != any(x)
-		}
-	}
-	return v, true, false
-}
-
-func (w *inputWalk) walkOp(i int, op merge.Operation, plain map[string]SecretValue) (merge.Operation, error) {
-	segs, err := merge.ParsePointer(op.Path)
-	if err != nil {
-		return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: path %q is not a JSON Pointer", i, op.Path), Err: err}
-	}
-	switch op.Op {
-	case "add", "replace":
-		v, keep, _ := w.walk(segs, op.Value, plain)
-		if !keep {
-			return op, &Error{Code: Invalid, Message: fmt.Sprintf("operation %d: secrets and dropped attributes cannot be patched", i),
-				Fields: []FieldError{{Path: op.Path, Rule: RuleType, Message: "cannot be written by a patch operation"}}}
-		}
-		op.Value = v
-	case "remove":
-		w.walkRemove(segs)
-	case "move":
-		from, err := merge.ParsePointer(op.From)
-		if err != nil {
-			return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: from %q is not a JSON Pointer", i, op.From), Err: err}
-		}
-		w.walkRemove(from)
-		w.walkRemove(segs)
-	case "copy":
-		if _, err := merge.ParsePointer(op.From); err != nil {
-			return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: from %q is not a JSON Pointer", i, op.From), Err: err}
-		}
-		w.walkRemove(segs)
-	case "test":
-	default:
-		return op, Errorf(Malformed, "operation %d: op %q is not add, remove, replace, move, copy or test", i, op.Op)
-	}
-	return op, nil
-}
-
-// walkRemove checks a path an operation removes or overwrites without a value.
-func (w *inputWalk) walkRemove(segs []string) {
-	path := pointer(segs)
-	cv := w.s.lookup(segs)
-	gov := cv.rule
-	if gov == nil {
-		gov = cv.ancestor
-	}
-	switch {
-	case w.s.verified[path] != nil:
-		w.fixed = append(w.fixed, FieldError{Path: path, Rule: RuleReadOnly, Message: "is set by verification only"})
-	case gov != nil && gov.f.Mutability == ReadOnly:
-		w.fixed = append(w.fixed, FieldError{Path: path, Rule: RuleReadOnly, Message: "is read-only"})
-	case gov != nil && gov.f.Secret != nil:
-		w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Message: "secrets cannot be patched"})
-	case !w.g.allows(path):
-		w.forbid = append(w.forbid, FieldError{Path: path, Rule: RuleGrant, Message: "may not be written by this client"})
-	}
-	if cv.rule != nil && cv.rule.f.Confirm != nil {
-		w.p.touched[path] = true
-	}
-}
-
-// err turns what the walk found into one error, most fundamental first.
-func (w *inputWalk) err() error {
-	switch {
-	case len(w.forbid) > 0:
-		return &Error{Code: Forbidden, Message: "the client may not write these fields", Fields: sortFields(w.forbid)}
-	case len(w.limit) > 0:
-		return &Error{Code: TooLarge, Message: "the request exceeds a limit", Fields: sortFields(w.limit)}
-	case len(w.fixed) > 0:
-		return &Error{Code: Immutable, Message: "read-only fields cannot be written", Fields: sortFields(append(w.fixed, w.invalid...))}
-	case len(w.invalid) > 0:
-		return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: sortFields(w.invalid)}
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package update
 
 import (
-	"bytes"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/idupdate/idupdate/merge"
@@ -11,12 +9,14 @@ import (
 	"github.com/idupdate/idupdate/verify"
 )
 
-// routing carries the state of one run through the confirmable fields.
-type routing struct {
-	e       *Engine
-	s       *schema
-	g       Grant
-	p       *prepared
+// confirmRouter carries the state of one run through the confirmable
+// fields of a record: the document and change list being built, and the
+// record's challenges, copied on first write.
+type confirmRouter struct {
+	engine  *Engine
+	schema  *schema
+	grant   Grant
+	input   *prepared
 	rec     *storage.Record
 	now     time.Time
 	doc     map[string]any
@@ -31,65 +31,94 @@ type routing struct {
 // route applies the confirm rules to a planned change: Hold takes a
 // changed value back out of the document into a challenge, ApplyUnverified
 // keeps it and clears the verified flag, AlreadyVerified applies it
-// verified. It reports whether the pending list changed.
-func (rt *routing) route() error {
-	for _, r := range rt.s.confirm {
-		oldV, hadOld := getPath(rt.rec.Doc, r.segs)
-		newV, hasNew := getPath(rt.doc, r.segs)
-		if !hadOld {
-			oldV = nil
+// verified. rt.dirty reports whether the pending list changed.
+func (rt *confirmRouter) route() error {
+	for _, r := range rt.schema.confirm {
+		if err := rt.routeRule(r); err != nil {
+			return err
 		}
-		if !hasNew {
-			newV = nil
+	}
+	return nil
+}
+
+// routeRule applies one confirmable rule to the planned change.
+func (rt *confirmRouter) routeRule(r *rule) error {
+	oldV, hadOld := getPath(rt.rec.Doc, r.segs)
+	newV, hasNew := getPath(rt.doc, r.segs)
+	if !hadOld {
+		oldV = nil
+	}
+	if !hasNew {
+		newV = nil
+	}
+	d := rt.deliveryFor(r.path)
+	open := rt.openAt(r.path)
+	switch {
+	case merge.Equal(oldV, newV):
+		if !rt.input.touched[r.path] {
+			return nil
 		}
-		d := rt.deliveryFor(r.path)
-		open := rt.openAt(r.path)
-		if merge.Equal(oldV, newV) {
-			if !rt.p.touched[r.path] {
-				continue
-			}
-			// The established value was sent again: a held newer value is
-			// withdrawn, and an assertion of verification takes effect.
-			if open >= 0 && rt.pending[open].Held {
-				rt.close(open, verify.Superseded)
-			}
-			if d.kind == AlreadyVerified && newV != nil && !rt.isVerified(r) {
-				if err := rt.mayAssert(r); err != nil {
-					return err
-				}
-				rt.setVerified(r, true)
-			}
+		return rt.restated(r, newV, open, d)
+	case newV == nil: // removed
+		if open >= 0 {
+			rt.close(open, verify.Superseded)
+		}
+		rt.markUnverified(r)
+		return nil
+	case d.kind == AlreadyVerified:
+		if err := rt.mayAssert(r); err != nil {
+			return err
+		}
+		if open >= 0 {
+			rt.close(open, verify.Superseded)
+		}
+		rt.markVerified(r)
+		return nil
+	}
+	mode := r.f.Confirm.Mode
+	if mode == Hold {
+		rt.restore(r, oldV, hadOld)
+		if open >= 0 && rt.pending[open].Held && rawEqual(rt.pending[open].Value, newV) {
+			// The value waiting already: nothing new, no second code.
+			rt.touched = append(rt.touched, pendingInfo(rt.pending[open], "pending"))
+			return nil
+		}
+	} else {
+		rt.markUnverified(r)
+	}
+	return rt.open(r, newV, mode, open, d)
+}
+
+// restated handles the established value sent again: a held newer value
+// is withdrawn, and an assertion of verification takes effect.
+func (rt *confirmRouter) restated(r *rule, v any, open int, d prepDelivery) error {
+	if open >= 0 && rt.pending[open].Held {
+		rt.close(open, verify.Superseded)
+	}
+	if d.kind == AlreadyVerified && v != nil && !rt.isVerified(r) {
+		if err := rt.mayAssert(r); err != nil {
+			return err
+		}
+		rt.markVerified(r)
+	}
+	return nil
+}
+
+// openCreated starts the challenges of a new record: every confirmable
+// value present is unverified and gets a code, unless it is in verified.
+func (rt *confirmRouter) openCreated(verified map[string]bool) error {
+	for _, r := range rt.schema.confirm {
+		v, ok := getPath(rt.doc, r.segs)
+		if !ok || v == nil {
 			continue
 		}
-		if newV == nil { // removed
-			if open >= 0 {
-				rt.close(open, verify.Superseded)
-			}
-			rt.setVerified(r, false)
+		if verified[r.path] {
+			rt.markVerified(r)
 			continue
 		}
-		mode := r.f.Confirm.Mode
-		if d.kind == AlreadyVerified {
-			if err := rt.mayAssert(r); err != nil {
-				return err
-			}
-			if open >= 0 {
-				rt.close(open, verify.Superseded)
-			}
-			rt.setVerified(r, true)
-			continue
-		}
-		if mode == Hold {
-			rt.restore(r, oldV, hadOld)
-			if open >= 0 && rt.pending[open].Held && rawEqual(rt.pending[open].Value, newV) {
-				// The value waiting already: nothing new, no second code.
-				rt.touched = append(rt.touched, pendingInfo(rt.pending[open], "pending"))
-				continue
-			}
-		} else {
-			rt.setVerified(r, false)
-		}
-		if err := rt.open(r, newV, mode == Hold, open, d); err != nil {
+		rt.markUnverified(r)
+		// A new record has nothing to hold a value back from.
+		if err := rt.open(r, v, ApplyUnverified, -1, rt.deliveryFor(r.path)); err != nil {
 			return err
 		}
 	}
@@ -98,17 +127,16 @@ func (rt *routing) route() error {
 
 // mayAssert refuses an assertion of verification from a client whose
 // grant does not allow it.
-func (rt *routing) mayAssert(r *rule) error {
-	if rt.g.AssertVerified {
+func (rt *confirmRouter) mayAssert(r *rule) error {
+	if rt.grant.AssertVerified {
 		return nil
 	}
-	return &Error{Code: Forbidden, Message: "the client may not assert that a value is verified",
-		Fields: []FieldError{{Path: r.path, Rule: RuleGrant, Message: "may not be set as verified by this client"}}}
+	return errAssertVerified(r.path)
 }
 
 // isVerified reports whether the rule's verified flag is set in the new
 // document (a rule without a flag counts as unverified).
-func (rt *routing) isVerified(r *rule) bool {
+func (rt *confirmRouter) isVerified(r *rule) bool {
 	vp := r.f.Confirm.VerifiedPath
 	if vp == "" {
 		return false
@@ -117,8 +145,8 @@ func (rt *routing) isVerified(r *rule) bool {
 	return v == true
 }
 
-func (rt *routing) deliveryFor(path string) prepDelivery {
-	if d, ok := rt.p.delivery[path]; ok {
+func (rt *confirmRouter) deliveryFor(path string) prepDelivery {
+	if d, ok := rt.input.delivery[path]; ok {
 		return d
 	}
 	return prepDelivery{kind: Send}
@@ -126,7 +154,7 @@ func (rt *routing) deliveryFor(path string) prepDelivery {
 
 // openAt returns the index of the challenge kept for path, or -1; only a
 // Pending one counts as open.
-func (rt *routing) openAt(path string) int {
+func (rt *confirmRouter) openAt(path string) int {
 	for i, ch := range rt.pending {
 		if ch.Path == path && ch.State == verify.Pending {
 			return i
@@ -135,14 +163,14 @@ func (rt *routing) openAt(path string) int {
 	return -1
 }
 
-func (rt *routing) own() {
+func (rt *confirmRouter) own() {
 	if !rt.copied {
 		rt.pending = append([]verify.Challenge(nil), rt.pending...)
 		rt.copied = true
 	}
 }
 
-func (rt *routing) close(i int, s verify.State) {
+func (rt *confirmRouter) close(i int, s verify.State) {
 	rt.own()
 	ch := rt.pending[i].Clone()
 	ch.Close(s)
@@ -152,8 +180,12 @@ func (rt *routing) close(i int, s verify.State) {
 
 // restore puts the old value back at a held path and drops the changes
 // the held value made.
-func (rt *routing) restore(r *rule, oldV any, hadOld bool) {
-	rt.doc = mustObject(setPath(rt.doc, r.segs, oldV, !hadOld))
+func (rt *confirmRouter) restore(r *rule, oldV any, hadOld bool) {
+	if hadOld {
+		rt.doc = mustObject(setPath(rt.doc, r.segs, oldV))
+	} else {
+		rt.doc = mustObject(removePath(rt.doc, r.segs))
+	}
 	kept := rt.changes[:0:0]
 	for _, c := range rt.changes {
 		if !under(c.Path, r.path) {
@@ -163,8 +195,14 @@ func (rt *routing) restore(r *rule, oldV any, hadOld bool) {
 	rt.changes = kept
 }
 
-// setVerified writes the rule's verified flag and records the change.
-func (rt *routing) setVerified(r *rule, v bool) {
+// markVerified sets the rule's verified flag and records the change.
+func (rt *confirmRouter) markVerified(r *rule) { rt.writeVerified(r, true) }
+
+// markUnverified clears the rule's verified flag and records the change.
+func (rt *confirmRouter) markUnverified(r *rule) { rt.writeVerified(r, false) }
+
+// writeVerified writes v to the rule's verified flag, if it has one.
+func (rt *confirmRouter) writeVerified(r *rule, v bool) {
 	vp := r.f.Confirm.VerifiedPath
 	if vp == "" {
 		return
@@ -174,7 +212,7 @@ func (rt *routing) setVerified(r *rule, v bool) {
 	if had && old == v {
 		return
 	}
-	doc, ok := setPath(rt.doc, segs, v, false)
+	doc, ok := setPath(rt.doc, segs, v)
 	if !ok {
 		return
 	}
@@ -188,9 +226,11 @@ func (rt *routing) setVerified(r *rule, v bool) {
 
 // open starts a challenge for value at r's path, superseding the one at
 // index prev, and decides with the limiter whether its code goes out now.
+// Under mode Hold the value waits in the challenge instead of the document.
 // The send history carries over from the challenge it replaces, so a
 // stream of changes cannot dodge the resend limits.
-func (rt *routing) open(r *rule, value any, held bool, prev int, d prepDelivery) error {
+func (rt *confirmRouter) open(r *rule, value any, mode ConfirmMode, prev int, d prepDelivery) error {
+	held := mode == Hold
 	raw, err := json.Marshal(value)
 	if err != nil {
 		return &Error{Code: Internal, Message: "internal error", Err: err}
@@ -203,11 +243,11 @@ func (rt *routing) open(r *rule, value any, held bool, prev int, d prepDelivery)
 		rt.close(prev, verify.Superseded)
 	}
 	ch := verify.Challenge{
-		ID: rt.e.newID(), Path: r.path, Channel: verify.Channel(r.f.Confirm.Channel), Value: raw,
+		ID: rt.engine.newID(), Path: r.path, Channel: verify.Channel(r.f.Confirm.Channel), Value: raw,
 		Created: rt.now, State: verify.Pending, Held: held,
 		Sends: r.limiter.Prune(append([]time.Time(nil), sends...), rt.now),
 	}
-	is, err := rt.e.issue(&ch, r, d, rt.now)
+	is, err := rt.engine.issue(&ch, r, d, rt.now)
 	if err != nil {
 		return err
 	}
@@ -225,7 +265,7 @@ func (rt *routing) open(r *rule, value any, held bool, prev int, d prepDelivery)
 }
 
 // keptAt returns the index of the challenge kept for path in any state.
-func (rt *routing) keptAt(path string) int {
+func (rt *confirmRouter) keptAt(path string) int {
 	for i, ch := range rt.pending {
 		if ch.Path == path {
 			return i
@@ -260,35 +300,4 @@ func addressOf(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func rawEqual(raw json.RawMessage, v any) bool {
-	x, err := decodeValue(raw)
-	return err == nil && merge.Equal(x, v)
-}
-
-func decodeValue(raw json.RawMessage) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &Error{Code: Internal, Message: "internal error", Err: err}
-	}
-	return v, nil
-}
-
-func mustObject(v any, ok bool) map[string]any {
-	m, _ := v.(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m
-}
-
-func jsonInt(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
-
-// pendingInfo describes a challenge for a Result.
-func pendingInfo(ch verify.Challenge, throttled string) PendingInfo {
-	return PendingInfo{ID: ch.ID, Path: ch.Path, Channel: ch.Channel, State: ch.State, Expires: ch.Expires,
-		Held: ch.Held, Throttled: throttled}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/storage"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -274,4 +276,43 @@ func (p *prepared) needsSettling() bool {
 		}
 	}
 	return false
+}
+
+// applySecrets checks current values and installs new hashes.
+func applySecrets(rec *storage.Record, p *prepared) ([]storage.Change, map[string]string, error) {
+	if len(p.secrets) == 0 {
+		return nil, rec.Secrets, nil
+	}
+	changed := false
+	for _, ps := range p.secrets {
+		changed = changed || !ps.same
+	}
+	if !changed {
+		return nil, rec.Secrets, nil
+	}
+	out := make(map[string]string, len(rec.Secrets)+len(p.secrets))
+	for k, v := range rec.Secrets {
+		out[k] = v
+	}
+	var changes []storage.Change
+	for path, ps := range p.secrets {
+		old, had := rec.Secrets[path]
+		if ps.current != "" && (!had || !secretMatches(old, ps.current)) {
+			return nil, nil, &Error{Code: CodeMismatch, Message: "the current value does not match",
+				Fields: []FieldError{{Path: path, Rule: RuleCurrent, Message: "does not match the current value"}}}
+		}
+		if ps.same {
+			if old != ps.seen {
+				return nil, nil, &Error{Code: Conflict, Message: "the secret changed concurrently; try again", Reason: ReasonConcurrent}
+			}
+			continue
+		}
+		out[path] = ps.hash
+		c := storage.Change{Path: path, Op: merge.OpAdd, New: Redacted}
+		if had {
+			c = storage.Change{Path: path, Op: merge.OpReplace, Old: Redacted, New: Redacted}
+		}
+		changes = append(changes, c)
+	}
+	return changes, out, nil
 }

@@ -1,13 +1,16 @@
 package update
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/idupdate/idupdate/merge"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -177,26 +180,6 @@ func ruleMessage(tag, param string) string {
 	return "fails rule " + tag
 }
 
-// keyString is the indexed form of a unique value.
-func keyString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return string(x), true
-	case bool:
-		if x {
-			return "true", true
-		}
-		return "false", true
-	case float64:
-		return fmt.Sprint(x), true
-	case int, int64:
-		return fmt.Sprint(x), true
-	}
-	return "", false
-}
-
 // builtinValidators are tags the engine adds to validator/v10's set.
 var builtinValidators = map[string]validator.Func{
 	// printunicode: every rune is printable (letters, marks, numbers,
@@ -217,3 +200,20 @@ var builtinValidators = map[string]validator.Func{
 		return err == nil
 	},
 }
+
+func rawEqual(raw json.RawMessage, v any) bool {
+	x, err := decodeValue(raw)
+	return err == nil && merge.Equal(x, v)
+}
+
+func decodeValue(raw json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &Error{Code: Internal, Message: "internal error", Err: err}
+	}
+	return v, nil
+}
+
+func jsonInt(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }

@@ -3,9 +3,11 @@ package verify
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"unicode/utf8"
 )
 
 // Bounds on link templates and what they render to.
@@ -22,6 +24,30 @@ var ErrLinkTemplate = errors.New("verify: link template")
 // "https://example.com/verify?u={{.UserID}}&c={{.Code}}".
 type LinkData struct{ UserID, Code, OrgID, Path, Channel string }
 
+// LinkOption narrows what ParseLinkTemplate accepts, for vendors whose
+// own rules are stricter than the default subset.
+type LinkOption func(*linkRules)
+
+type linkRules struct {
+	maxRunes   int
+	fields     []string
+	fieldsOnly bool
+}
+
+// LinkLength bounds the template to 1 to max characters (runes), instead
+// of at most MaxLinkTemplateLength bytes.
+func LinkLength(max int) LinkOption { return func(r *linkRules) { r.maxRunes = max } }
+
+// LinkFields limits the fields a template may print to names (all of
+// LinkData's by default).
+func LinkFields(names ...string) LinkOption {
+	return func(r *linkRules) { r.fields = append([]string(nil), names...) }
+}
+
+// LinkFieldsOnly refuses string constants and functions: every action is
+// one field reference, {{.Code}}.
+func LinkFieldsOnly() LinkOption { return func(r *linkRules) { r.fieldsOnly = true } }
+
 // ParseLinkTemplate parses s as a text/template over LinkData.
 //
 // Templates arrive with requests, so they are held to a small, safe
@@ -31,10 +57,18 @@ type LinkData struct{ UserID, Code, OrgID, Path, Channel string }
 // variables, nested templates and other functions are refused, so a
 // template cannot loop or blow up its output. The template is executed
 // once against sample data so an unknown field ({{.Nope}}) is reported
-// now rather than when a code is sent. Errors wrap ErrLinkTemplate.
-func ParseLinkTemplate(s string) (*template.Template, error) {
+// now rather than when a code is sent. Options narrow the subset further.
+// Errors wrap ErrLinkTemplate.
+func ParseLinkTemplate(s string, opts ...LinkOption) (*template.Template, error) {
+	var rules linkRules
+	for _, o := range opts {
+		o(&rules)
+	}
 	if len(s) > MaxLinkTemplateLength {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrLinkTemplate, len(s), MaxLinkTemplateLength)
+	}
+	if n := utf8.RuneCountInString(s); rules.maxRunes > 0 && (n == 0 || n > rules.maxRunes) {
+		return nil, fmt.Errorf("%w: %d characters, 1 to %d allowed", ErrLinkTemplate, n, rules.maxRunes)
 	}
 	t, err := template.New("link").Option("missingkey=error").Parse(s)
 	if err != nil {
@@ -43,7 +77,7 @@ func ParseLinkTemplate(s string) (*template.Template, error) {
 	if len(t.Templates()) > 1 {
 		return nil, fmt.Errorf("%w: defining templates is not allowed", ErrLinkTemplate)
 	}
-	if err := checkLinkNodes(t.Root); err != nil {
+	if err := rules.checkNodes(t.Root); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLinkTemplate, err)
 	}
 	// Sample values, not a real code, so the error may quote them.
@@ -54,15 +88,15 @@ func ParseLinkTemplate(s string) (*template.Template, error) {
 	return t, nil
 }
 
-// checkLinkNodes refuses every construct outside the subset described at
-// ParseLinkTemplate.
-func checkLinkNodes(n parse.Node) error {
+// checkNodes refuses every construct outside the subset described at
+// ParseLinkTemplate and narrowed by the rules.
+func (r linkRules) checkNodes(n parse.Node) error {
 	switch n := n.(type) {
 	case nil:
 		return nil
 	case *parse.ListNode:
 		for _, c := range n.Nodes {
-			if err := checkLinkNodes(c); err != nil {
+			if err := r.checkNodes(c); err != nil {
 				return err
 			}
 		}
@@ -70,18 +104,21 @@ func checkLinkNodes(n parse.Node) error {
 	case *parse.TextNode:
 		return nil
 	case *parse.ActionNode:
-		return checkLinkPipe(n.Pipe)
+		return r.checkPipe(n.Pipe)
 	default:
 		return fmt.Errorf("%q is not allowed; only {{.Field}} and pipes into urlquery, html or js are", n.String())
 	}
 }
 
-func checkLinkPipe(p *parse.PipeNode) error {
+func (r linkRules) checkPipe(p *parse.PipeNode) error {
 	if p == nil {
 		return nil
 	}
 	if len(p.Decl) > 0 {
 		return fmt.Errorf("%q: variables are not allowed", p.String())
+	}
+	if r.fieldsOnly && (len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1) {
+		return fmt.Errorf("%q: only a single field is allowed", p.String())
 	}
 	for _, cmd := range p.Cmds {
 		for _, arg := range cmd.Args {
@@ -90,8 +127,17 @@ func checkLinkPipe(p *parse.PipeNode) error {
 				if len(a.Ident) != 1 {
 					return fmt.Errorf("%q: only fields of LinkData are allowed", a.String())
 				}
+				if r.fields != nil && !slices.Contains(r.fields, a.Ident[0]) {
+					return fmt.Errorf("field %q is not allowed; only %s are", a.Ident[0], strings.Join(r.fields, ", "))
+				}
 			case *parse.StringNode:
+				if r.fieldsOnly {
+					return fmt.Errorf("%q: only fields are allowed", a.String())
+				}
 			case *parse.IdentifierNode:
+				if r.fieldsOnly {
+					return fmt.Errorf("function %q is not allowed; only fields are", a.Ident)
+				}
 				if !isLinkFunc(a.Ident) {
 					return fmt.Errorf("function %q is not allowed; only urlquery, html and js are", a.Ident)
 				}

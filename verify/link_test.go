@@ -50,6 +50,38 @@ func TestParseLinkTemplate(t *testing.T) {
 	}
 }
 
+func TestParseLinkTemplateOptions(t *testing.T) {
+	narrow := []verify.LinkOption{
+		verify.LinkLength(20), verify.LinkFields("UserID", "Code"), verify.LinkFieldsOnly(),
+	}
+	tests := []struct {
+		name    string
+		tmpl    string
+		wantErr string
+	}{
+		{"Valid", "x?u={{.UserID}}", ""},
+		{"ValidAtLimit", strings.Repeat("é", 20), ""},
+		{"ErrEmpty", "", "1 to 20"},
+		{"ErrTooLong", strings.Repeat("é", 21), "21 characters"},
+		{"ErrField", "{{.OrgID}}", `field "OrgID" is not allowed`},
+		{"ErrFunction", "{{urlquery .Code}}", "only a single field"},
+		{"ErrPipe", "{{.Code | urlquery}}", "only a single field"},
+		{"ErrConstant", `{{"x"}}`, "only fields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := verify.ParseLinkTemplate(tt.tmpl, narrow...)
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				assert.NotNil(t, tmpl)
+				return
+			}
+			assert.ErrorIs(t, err, verify.ErrLinkTemplate)
+			assert.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}
+
 func TestRenderLink(t *testing.T) {
 	data := verify.LinkData{UserID: "u 1&x", Code: secretCode, OrgID: "org-9", Path: "/email", Channel: "email"}
 

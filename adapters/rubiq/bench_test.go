@@ -47,15 +47,12 @@ func BenchmarkDecode(b *testing.B) {
 func BenchmarkUpdate(b *testing.B) {
 	cfg := rubiq.DemoConfig()
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	eng, err := update.New(memory.New(), rubiq.Policy(cfg), update.WithLogger(cfg.Logger))
+	h, err := rubiq.New(cfg, memory.New())
 	if err != nil {
 		b.Fatal(err)
 	}
+	eng := h.Engine()
 	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
-		b.Fatal(err)
-	}
-	h, err := rubiq.New(eng, cfg)
-	if err != nil {
 		b.Fatal(err)
 	}
 	cities := []string{"Oslo", "Bergen"}

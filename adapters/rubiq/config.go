@@ -12,11 +12,6 @@ import (
 	"github.com/idupdate/idupdate/update"
 )
 
-// EntityType is the entity type of Rubiq records in the engine. It is
-// namespaced because the shim server keeps every vendor's records in one
-// store.
-const EntityType = "rubiq.entity"
-
 // The fields of a Rubiq entity. A contract is a subset of them.
 const (
 	FieldName   = "name"
@@ -85,6 +80,9 @@ type Config struct {
 	MaxBodyBytes   int
 	MaxDepth       int
 	MaxStringBytes int
+	// Now is the clock of the deployment; New passes it to the engine.
+	// Default time.Now.
+	Now func() time.Time
 	// Logger receives the handler's log lines (never tokens, codes or
 	// bodies). Nil means slog.Default().
 	Logger *slog.Logger
@@ -147,6 +145,9 @@ func (c Config) withDefaults() Config {
 	set(&c.MaxBodyBytes, DefaultMaxBodyBytes)
 	set(&c.MaxDepth, DefaultMaxDepth)
 	set(&c.MaxStringBytes, DefaultMaxStringBytes)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -155,8 +156,8 @@ func (c Config) withDefaults() Config {
 
 var contractID = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// validate reports the first problem that makes c unusable.
-func (c Config) validate() error {
+// check reports the first problem that makes c unusable.
+func (c Config) check() error {
 	if len(c.Apps) == 0 {
 		return errors.New("rubiq: config has no apps")
 	}
@@ -206,8 +207,8 @@ func knownField(f string) bool {
 // SeedDemo creates the demo entities if they do not exist: 1001 (active,
 // external key crm-42 of type crm, name "Ola Nordmann", verified email
 // ola@example.com and mobile +4790000001) and 1002 (inactive, verified
-// mobile +4790000002). A record that already exists is left alone. eng must
-// run a policy built by Policy.
+// mobile +4790000002). A record that already exists is left alone. eng is
+// the Engine of a Handler.
 func SeedDemo(ctx context.Context, eng *update.Engine) error {
 	seeds := []update.CreateRequest{
 		{

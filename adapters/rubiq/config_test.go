@@ -15,8 +15,6 @@ import (
 )
 
 func TestNewRefusesUnusableConfig(t *testing.T) {
-	eng, err := update.New(memory.New(), rubiq.Policy(rubiq.DemoConfig()))
-	require.NoError(t, err)
 	tests := map[string]func(c *rubiq.Config){
 		"NoApps":                 func(c *rubiq.Config) { c.Apps = nil },
 		"EmptyAppID":             func(c *rubiq.Config) { c.Apps[0].ID = "" },
@@ -33,16 +31,12 @@ func TestNewRefusesUnusableConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg := rubiq.DemoConfig()
 			breakIt(&cfg)
-			_, err := rubiq.New(eng, cfg)
+			_, err := rubiq.New(cfg, memory.New())
 			assert.Error(t, err)
 		})
 	}
-	t.Run("NilEngine", func(t *testing.T) {
-		_, err := rubiq.New(nil, rubiq.DemoConfig())
-		assert.Error(t, err)
-	})
 	t.Run("OK", func(t *testing.T) {
-		_, err := rubiq.New(eng, rubiq.DemoConfig())
+		_, err := rubiq.New(rubiq.DemoConfig(), memory.New())
 		assert.NoError(t, err)
 	})
 }
@@ -84,7 +78,7 @@ func TestRegisterOnSharedMux(t *testing.T) {
 	for _, p := range []string{"POST /entity.update", "/entity.update", "/entity", "POST /oauth2/token", "/activityid/", "/v2/users/{rest...}"} {
 		mux.HandleFunc(p, foreign)
 	}
-	h, err := rubiq.New(e.eng, rubiq.DemoConfig())
+	h, err := rubiq.New(rubiq.DemoConfig(), e.store)
 	require.NoError(t, err)
 	require.NotPanics(t, func() { h.Register(mux) })
 	srv := httptest.NewServer(mux)

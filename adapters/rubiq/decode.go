@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
 )
@@ -94,8 +95,8 @@ func Contract(app App, id string) ([]string, error) {
 			Code:    update.Invalid,
 			Message: "unknown contract",
 			Fields: []update.FieldError{{
-				Rule: RuleContract, Param: clip(id, 64),
-				Message: fmt.Sprintf("the app has no contract %q", clip(id, 64)),
+				Rule: RuleContract, Param: httpx.Clip(id, 64),
+				Message: fmt.Sprintf("the app has no contract %q", httpx.Clip(id, 64)),
 			}},
 		}
 	}
@@ -131,8 +132,8 @@ func DecodeUpdate(app App, t Target, contract []string, body []byte, cfg Config)
 			continue
 		case !slices.Contains(contract, name):
 			bad = append(bad, update.FieldError{
-				Path: clip(path, 128), Rule: RuleContract,
-				Message: fmt.Sprintf("field %q is not in the contract", clip(name, 64)),
+				Path: httpx.Clip(path, 128), Rule: RuleContract,
+				Message: fmt.Sprintf("field %q is not in the contract", httpx.Clip(name, 64)),
 			})
 			continue
 		case val == nil && (name == FieldEmail || name == FieldMobile):
@@ -171,14 +172,46 @@ func DecodeVerify(app App, t Target, body []byte, cfg Config) (update.ConfirmReq
 	if !ok {
 		return update.ConfirmRequest{}, update.Errorf(update.Malformed, `the body must be {"code":"..."}`)
 	}
+	for _, name := range sortedKeys(obj) {
+		if name != "code" {
+			return update.ConfirmRequest{}, unknownParameter(name, "member")
+		}
+	}
 	code, ok := obj["code"].(string)
-	if !ok || len(obj) != 1 {
+	if !ok {
 		return update.ConfirmRequest{}, update.Errorf(update.Malformed, `the body must be {"code":"..."}`)
 	}
 	if code == "" || len(code) > maxCodeLen {
 		return update.ConfirmRequest{}, update.Errorf(update.Malformed, "the code must be 1 to %d characters", maxCodeLen)
 	}
 	return update.ConfirmRequest{Type: EntityType, Locator: t.Locator(), Code: code, Client: app.ID}, nil
+}
+
+// DecodeQuery refuses query parameters: neither endpoint takes any, so
+// one sent is a mistake the caller must hear of before anything changes.
+func DecodeQuery(rawQuery string) error {
+	if rawQuery == "" {
+		return nil
+	}
+	q, err := httpx.ParseQuery(rawQuery)
+	if err != nil {
+		return err
+	}
+	if name, ok := httpx.Unknown(q); ok {
+		return unknownParameter(name, "query parameter")
+	}
+	return nil
+}
+
+// unknownParameter is the Malformed error naming a parameter or member
+// the endpoint does not take.
+func unknownParameter(name, kind string) error {
+	name = httpx.Clip(name, httpx.MaxNameEcho)
+	msg := fmt.Sprintf("unknown %s %q", kind, name)
+	return &update.Error{
+		Code: update.Malformed, Message: msg,
+		Fields: []update.FieldError{{Path: "/" + escape(name), Rule: update.RuleUnknown, Message: msg}},
+	}
 }
 
 // decodeJSON decodes one bounded JSON value and translates merge's errors
@@ -200,18 +233,6 @@ func decodeJSON(body []byte, cfg Config) (any, error) {
 // escape escapes a member name for a JSON Pointer (RFC 6901).
 func escape(name string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
-}
-
-// clip shortens s to at most n bytes on a rune boundary, so a hostile name
-// is never echoed whole.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -143,17 +143,17 @@ func TestTargets(t *testing.T) {
 	refusedIDs := []string{"", "10/01", "../1001", "1001 ", strings.Repeat("1", 65), "1001\x00"}
 	for _, id := range refusedIDs {
 		t.Run("NotFound/ID", func(t *testing.T) {
-			tgt, err := rubiq.ByID(id)
+			_, err := rubiq.ByID(id)
 			assert.Equal(t, update.NotFound, update.ErrorCode(err))
-			assert.Equal(t, "404.1", rubiq.ErrorStatus(err, tgt).Code)
+			assert.Equal(t, "404.1", rubiq.ErrorStatus(err, rubiq.OpUpdate).Code)
 		})
 	}
 	refusedExt := [][2]string{{"", "crm"}, {"crm/42", "crm"}, {"crm-42", ""}, {"crm-42", "c/rm"}, {"a\nb", "crm"}, {strings.Repeat("k", 129), "crm"}, {"crm-42", strings.Repeat("t", 33)}}
 	for _, kt := range refusedExt {
 		t.Run("NotFound/Ext", func(t *testing.T) {
-			tgt, err := rubiq.ByExt(kt[0], kt[1])
+			_, err := rubiq.ByExt(kt[0], kt[1])
 			assert.Equal(t, update.NotFound, update.ErrorCode(err))
-			assert.Equal(t, "404.2", rubiq.ErrorStatus(err, tgt).Code)
+			assert.Equal(t, "404.2", rubiq.ErrorStatus(err, rubiq.OpVerifyByExtKey).Code)
 		})
 	}
 }

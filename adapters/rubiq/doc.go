@@ -78,8 +78,10 @@
 //     encoded %2F) is 404.1 or 404.2 without a lookup.
 //   - 2004 needs the same bearer token and update permission as 1003; an
 //     app without it gets 412 before any code is tried.
+//   - Neither endpoint takes query parameters: one sent is 400 naming it
+//     in errors[].field with rule "unknown", before anything is read.
 //   - A verify body other than exactly {"code":"<1-64 characters>"} is 400
-//     and costs no attempt. A wrong code is 403; after Config.MaxAttempts
+//     (a member besides code named as above) and costs no attempt. A wrong code is 403; after Config.MaxAttempts
 //     wrong codes the verification is locked and every later code, the
 //     right one too, is 403 with a text saying so; an expired code is
 //     501.3, as no valid code is assigned any more.

@@ -63,12 +63,12 @@ func EncodeUpdate(res *update.Result) (Status, *Body) {
 // body.
 func EncodeVerify(*update.Result) (Status, *Body) { return lookup(codeVerified), nil }
 
-// EncodeError returns the answer to err for a request addressing t. The
-// body names the failing fields of a validation error and repeats the
-// engine's client-safe message for a malformed or oversized request;
-// nothing else of err reaches the client.
-func EncodeError(err error, t Target) (Status, *Body) {
-	s := ErrorStatus(err, t)
+// EncodeError returns the HTTP status and the answer to err, returned
+// while serving op. The body names the failing fields of a validation
+// error and repeats the engine's client-safe message for a malformed or
+// oversized request; nothing else of err reaches the client.
+func EncodeError(err error, op Op) (int, *Body) {
+	s := ErrorStatus(err, op)
 	b := &Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}
 	for _, f := range update.ErrorFields(err) {
 		b.Errors = append(b.Errors, BodyError{Field: fieldName(f.Path), Rule: f.Rule, Message: f.Message})
@@ -79,7 +79,7 @@ func EncodeError(err error, t Target) (Status, *Body) {
 			b.Errors = []BodyError{{Message: update.ErrorMessage(err)}}
 		}
 	}
-	return s, b
+	return s.HTTP, b
 }
 
 // fieldName turns a top-level JSON Pointer back into a member name.

@@ -55,8 +55,7 @@ func TestEncodeVerify(t *testing.T) {
 }
 
 func TestErrorStatus(t *testing.T) {
-	byID, _ := rubiq.ByID("1001")
-	byExt, _ := rubiq.ByExt("crm-42", "crm")
+	byID, byExt := rubiq.OpUpdate, rubiq.OpUpdateByExtKey
 	held := func(name string, s storage.RecordState) *update.Error {
 		return &update.Error{Code: update.NotUnique, Holder: &storage.NotUniqueError{Key: storage.Key{Name: name, Value: "v"}, HolderState: s}}
 	}
@@ -66,7 +65,7 @@ func TestErrorStatus(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		t    rubiq.Target
+		op   rubiq.Op
 		http int
 		code string
 	}{
@@ -97,7 +96,7 @@ func TestErrorStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := rubiq.ErrorStatus(tc.err, tc.t)
+			s := rubiq.ErrorStatus(tc.err, tc.op)
 			assert.Equal(t, tc.http, s.HTTP)
 			assert.Equal(t, tc.code, s.Code)
 			assert.NotEmpty(t, s.Text)
@@ -106,17 +105,18 @@ func TestErrorStatus(t *testing.T) {
 }
 
 func TestEncodeErrorNamesFieldsOnly(t *testing.T) {
-	byID, _ := rubiq.ByID("1001")
 	err := &update.Error{
 		Code: update.Invalid, Message: "data validation failed",
 		Fields: []update.FieldError{{Path: "/pass~1word", Rule: rubiq.RuleContract, Message: "not in the contract"}},
 		Err:    errors.New("secret cause"),
 	}
-	s, b := rubiq.EncodeError(err, byID)
-	assert.Equal(t, "400", s.Code)
+	status, b := rubiq.EncodeError(err, rubiq.OpUpdate)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "400", b.Status.Code)
 	assert.Equal(t, []rubiq.BodyError{{Field: "pass/word", Rule: rubiq.RuleContract, Message: "not in the contract"}}, b.Errors)
 
-	s, b = rubiq.EncodeError(&update.Error{Code: update.Internal, Message: "db password is hunter2"}, byID)
-	assert.Equal(t, "500", s.Code)
+	status, b = rubiq.EncodeError(&update.Error{Code: update.Internal, Message: "db password is hunter2"}, rubiq.OpUpdate)
+	assert.Equal(t, http.StatusInternalServerError, status)
+	assert.Equal(t, "500", b.Status.Code)
 	assert.Empty(t, b.Errors)
 }

@@ -28,31 +28,49 @@ const (
 	codeInternal   = "500"
 )
 
-// The errors the handler raises before the engine is asked. They are
-// answered through the same table as the engine's errors.
-var (
-	// errUnauthenticated: no bearer token, or one no app holds.
-	errUnauthenticated = errors.New("rubiq: missing or unknown app token")
-	// errMethod: a known path with a method it does not serve.
-	errMethod = errors.New("rubiq: method not allowed")
-	// errRoute: a path under Rubiq's prefixes that names no endpoint.
-	errRoute = errors.New("rubiq: no such endpoint")
+// Op names the endpoint an answer is for: 1003 or 2004, addressed by
+// dp-keyid or by external key.
+type Op int
+
+// The endpoints.
+const (
+	OpUpdate Op = iota
+	OpUpdateByExtKey
+	OpVerify
+	OpVerifyByExtKey
 )
 
-// row is one line of the table: the engine code it answers (or "" for the
-// handler's own errors and the outcomes of a success), an optional
-// refinement, and the answer.
-type row struct {
+// byExtKey reports whether op addresses the entity by external key.
+func (op Op) byExtKey() bool { return op == OpUpdateByExtKey || op == OpVerifyByExtKey }
+
+// The adapter's own codes, for what it refuses before the engine is
+// asked. They share the one table below with the engine's codes.
+const (
+	codeUnauthenticated update.Code = "rubiq.unauthenticated" // no bearer token, or one no app holds
+	codeMethod          update.Code = "rubiq.method"          // a known path with a method it does not serve
+	codeRoute           update.Code = "rubiq.route"           // a path under Rubiq's prefixes that names no endpoint
+)
+
+// The adapter's own refusals.
+var (
+	errUnauthenticated = update.Errorf(codeUnauthenticated, "missing or unknown app token")
+	errMethod          = update.Errorf(codeMethod, "method not allowed")
+	errRoute           = update.Errorf(codeRoute, "no such endpoint")
+)
+
+// errorRow is one row of the table: the code it answers ("" for the
+// outcomes of a success), an optional refinement, and the answer.
+type errorRow struct {
 	code   update.Code
-	when   func(e *update.Error, t Target) bool
+	when   func(e *update.Error, op Op) bool
 	status Status
 }
 
-// table is every answer this adapter gives, and the only place HTTP
+// errorTable is every answer this adapter gives, and the only place HTTP
 // statuses appear. For an error the first row whose code matches and
 // whose refinement (if any) holds wins, so refined rows come first.
-// Success rows carry no engine code; they are found by their Rubiq code.
-var table = []row{
+// Success rows carry no code; they are found by their Rubiq code.
+var errorTable = []errorRow{
 	// 1003 outcomes.
 	{"", nil, Status{http.StatusOK, codeUpdated, "Account was successfully updated"}},
 	{"", nil, Status{http.StatusOK, codeDispatched, "A verification request has been dispatched"}},
@@ -79,16 +97,16 @@ var table = []row{
 	{update.NothingPending, nil, Status{http.StatusNotImplemented, "501.2", "Entity does not need verification"}},
 	{update.Conflict, nil, Status{http.StatusConflict, "409", "The account was changed concurrently; try again"}},
 
-	{"", wraps(errUnauthenticated), Status{http.StatusUnauthorized, "401", "App token missing or not recognized"}},
-	{"", wraps(errMethod), Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
-	{"", wraps(errRoute), Status{http.StatusNotFound, "404", "Not found"}},
+	{codeUnauthenticated, nil, Status{http.StatusUnauthorized, "401", "App token missing or not recognized"}},
+	{codeMethod, nil, Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
+	{codeRoute, nil, Status{http.StatusNotFound, "404", "Not found"}},
 	{update.Internal, nil, Status{http.StatusInternalServerError, codeInternal, "Internal error"}},
 }
 
 // lookup returns the first row with the Rubiq code; it is how outcomes that
 // are not errors (200.1, 204) find their answer.
 func lookup(code string) Status {
-	for _, r := range table {
+	for _, r := range errorTable {
 		if r.status.Code == code {
 			return r.status
 		}
@@ -96,37 +114,32 @@ func lookup(code string) Status {
 	panic("rubiq: no status " + code) // a typo in this package, caught by its tests
 }
 
-// ErrorStatus returns the Rubiq answer to err for a request addressing t.
+// ErrorStatus returns the Rubiq answer to err, returned while serving op.
 // An error that is not one of the engine's or the handler's is Internal.
-func ErrorStatus(err error, t Target) Status {
+func ErrorStatus(err error, op Op) Status {
 	e := update.AsError(err)
-	for _, r := range table {
-		switch {
-		case r.code == "" && r.when != nil:
-			if r.when(e, t) {
-				return r.status
-			}
-		case r.code != "" && r.code == e.Code && (r.when == nil || r.when(e, t)):
+	for _, r := range errorTable {
+		if r.code != "" && r.code == e.Code && (r.when == nil || r.when(e, op)) {
 			return r.status
 		}
 	}
 	return lookup(codeInternal)
 }
 
-func reason(want string) func(*update.Error, Target) bool {
-	return func(e *update.Error, _ Target) bool { return e.Reason == want }
+func reason(want string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return e.Reason == want }
 }
 
 // wraps reports whether the error wraps target.
-func wraps(target error) func(*update.Error, Target) bool {
-	return func(e *update.Error, _ Target) bool { return errors.Is(e, target) }
+func wraps(target error) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return errors.Is(e, target) }
 }
 
-func byExtKey(_ *update.Error, t Target) bool { return t.ByExtKey() }
+func byExtKey(_ *update.Error, op Op) bool { return op.byExtKey() }
 
 // clashOn reports whether a NotUnique error is about the field at path.
-func clashOn(path string) func(*update.Error, Target) bool {
-	return func(e *update.Error, _ Target) bool {
+func clashOn(path string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool {
 		if e.Holder != nil {
 			return e.Holder.Key.Name == path
 		}
@@ -140,13 +153,13 @@ func clashOn(path string) func(*update.Error, Target) bool {
 }
 
 // holder reports whether a NotUnique error's holder is in state s.
-func holder(s storage.RecordState) func(*update.Error, Target) bool {
-	return func(e *update.Error, _ Target) bool { return e.Holder != nil && e.Holder.HolderState == s }
+func holder(s storage.RecordState) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return e.Holder != nil && e.Holder.HolderState == s }
 }
 
 // badMobile reports whether a validation error concerns the mobile
 // number's format: not a string, not a phone number, or not E.164.
-func badMobile(e *update.Error, _ Target) bool {
+func badMobile(e *update.Error, _ Op) bool {
 	for _, f := range e.Fields {
 		if f.Path != "/"+FieldMobile {
 			continue

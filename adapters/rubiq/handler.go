@@ -1,14 +1,12 @@
 package rubiq
 
 import (
-	"crypto/subtle"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -24,9 +22,10 @@ type Handler struct {
 
 // route is one endpoint: its method, its paths and what serves it.
 type route struct {
+	op     Op
 	method string
 	paths  []string
-	serve  func(h *Handler, w http.ResponseWriter, r *http.Request, app App, t Target)
+	serve  func(h *Handler, w http.ResponseWriter, r *http.Request, op Op, app App, t Target)
 	target func(r *http.Request) (Target, error)
 }
 
@@ -34,10 +33,10 @@ func routes() []route {
 	byID := func(r *http.Request) (Target, error) { return ByID(r.PathValue("id")) }
 	byExt := func(r *http.Request) (Target, error) { return ByExt(r.PathValue("key"), r.PathValue("type")) }
 	return []route{
-		{http.MethodPut, []string{"/userentity/dp-keyid/{id}/data", "/userentity/dp-keyid/{id}/data/{contract}"}, (*Handler).update, byID},
-		{http.MethodPut, []string{"/userentity/ext-key/{key}/{type}/data", "/userentity/ext-key/{key}/{type}/data/{contract}"}, (*Handler).update, byExt},
-		{http.MethodPost, []string{"/entity/id/{id}/verify"}, (*Handler).verify, byID},
-		{http.MethodPost, []string{"/entity/ext-key/{key}/{type}/verify"}, (*Handler).verify, byExt},
+		{OpUpdate, http.MethodPut, []string{"/userentity/dp-keyid/{id}/data", "/userentity/dp-keyid/{id}/data/{contract}"}, (*Handler).update, byID},
+		{OpUpdateByExtKey, http.MethodPut, []string{"/userentity/ext-key/{key}/{type}/data", "/userentity/ext-key/{key}/{type}/data/{contract}"}, (*Handler).update, byExt},
+		{OpVerify, http.MethodPost, []string{"/entity/id/{id}/verify"}, (*Handler).verify, byID},
+		{OpVerifyByExtKey, http.MethodPost, []string{"/entity/ext-key/{key}/{type}/verify"}, (*Handler).verify, byExt},
 	}
 }
 
@@ -45,20 +44,27 @@ func routes() []route {
 // gets Rubiq's body rather than the mux's plain-text 404.
 var prefixes = []string{"/userentity/", "/entity/id/", "/entity/ext-key/"}
 
-// New returns a Handler over eng, which must run a policy built by Policy
-// from the same cfg. It returns an error if cfg is unusable.
-func New(eng *update.Engine, cfg Config) (*Handler, error) {
-	if eng == nil {
-		return nil, errors.New("rubiq: nil engine")
-	}
-	if err := cfg.validate(); err != nil {
+// New returns a Handler over an engine of its own: the profile
+// Policy(cfg) over store, with cfg.Now as its clock and opts after the
+// profile's own options (a dispatcher, a code key, a logger). It returns
+// an error if cfg is unusable.
+func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, error) {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	eng, err := update.New(store, Policy(cfg), append(engineOptions(cfg), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("rubiq: %w", err)
+	}
 	h := &Handler{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
 	h.Register(h.mux)
 	return h, nil
 }
+
+// Engine returns the handler's engine, for seeding (SeedDemo) and for
+// calls the vendor's API does not offer.
+func (h *Handler) Engine() *update.Engine { return h.eng }
 
 // ServeHTTP serves the request through the handler's own mux.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
@@ -75,12 +81,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 			})
 			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Allow", rt.method)
-				h.fail(w, r, fmt.Errorf("%s %s: %w", r.Method, r.Pattern, errMethod), Target{})
+				h.fail(w, r, rt.op, errMethod)
 			})
 		}
 	}
 	for _, p := range prefixes {
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, errRoute, Target{}) })
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, OpUpdate, errRoute) })
 	}
 }
 
@@ -88,114 +94,114 @@ func (h *Handler) Register(mux *http.ServeMux) {
 func (h *Handler) endpoint(w http.ResponseWriter, r *http.Request, rt route) {
 	app, ok := h.app(r)
 	if !ok {
-		h.fail(w, r, errUnauthenticated, Target{})
+		h.fail(w, r, rt.op, errUnauthenticated)
+		return
+	}
+	if err := DecodeQuery(r.URL.RawQuery); err != nil {
+		h.fail(w, r, rt.op, err)
 		return
 	}
 	t, err := rt.target(r)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, rt.op, err)
 		return
 	}
-	rt.serve(h, w, r, app, t)
+	rt.serve(h, w, r, rt.op, app, t)
 }
 
 // update serves endpoint 1003.
-func (h *Handler) update(w http.ResponseWriter, r *http.Request, app App, t Target) {
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, op Op, app App, t Target) {
 	contract, err := Contract(app, r.PathValue("contract"))
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	body, err := h.body(r)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	req, err := DecodeUpdate(app, t, contract, body, h.cfg)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	res, err := h.eng.Apply(r.Context(), req)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	s, b := EncodeUpdate(res)
-	h.write(w, r, s, b)
+	h.write(w, r, s.HTTP, b)
 }
 
 // verify serves endpoint 2004.
-func (h *Handler) verify(w http.ResponseWriter, r *http.Request, app App, t Target) {
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, op Op, app App, t Target) {
 	body, err := h.body(r)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	req, err := DecodeVerify(app, t, body, h.cfg)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	res, err := h.eng.Confirm(r.Context(), req)
 	if err != nil {
-		h.fail(w, r, err, t)
+		h.fail(w, r, op, err)
 		return
 	}
 	s, b := EncodeVerify(res)
-	h.write(w, r, s, b)
+	h.write(w, r, s.HTTP, b)
 }
 
-// body reads the bounded body, translating httpx's errors to engine codes.
+// body reads the bounded body.
 func (h *Handler) body(r *http.Request) ([]byte, error) {
-	b, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
-	switch {
-	case err == nil:
-		return b, nil
-	case errors.Is(err, httpx.ErrTooLarge):
-		return nil, &update.Error{Code: update.TooLarge, Message: "the body is too large", Err: err}
-	case errors.Is(err, httpx.ErrInvalidUTF8):
-		return nil, &update.Error{Code: update.Malformed, Message: "the body is not valid UTF-8", Err: err}
-	default:
-		return nil, &update.Error{Code: update.Malformed, Message: "the body could not be read", Err: err}
-	}
+	return httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
 }
 
 // app returns the app whose token the request bears. Every token is
 // compared in constant time so the answer's timing says nothing about
 // how close a guess was.
 func (h *Handler) app(r *http.Request) (App, bool) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
+	tok, ok := httpx.Bearer(r)
+	if !ok {
 		return App{}, false
 	}
-	var found App
-	for _, a := range h.cfg.Apps {
-		if subtle.ConstantTimeCompare([]byte(a.Token), []byte(tok)) == 1 {
-			found = a
-		}
+	tokens := make([]string, len(h.cfg.Apps))
+	for i, a := range h.cfg.Apps {
+		tokens[i] = a.Token
 	}
-	return found, found.ID != ""
+	i := httpx.Match(tok, tokens)
+	if i < 0 {
+		return App{}, false
+	}
+	return h.cfg.Apps[i], true
 }
 
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, t Target) {
-	s, b := EncodeError(err, t)
-	if update.ErrorCode(err) == update.Internal && !errors.Is(err, errUnauthenticated) &&
-		!errors.Is(err, errMethod) && !errors.Is(err, errRoute) {
-		h.log.ErrorContext(r.Context(), "rubiq: request failed", "request_id", w.Header().Get("X-Request-Id"), "pattern", r.Pattern, "err", err)
+// fail writes err, returned while serving op, as Rubiq's answer. Internal
+// errors are logged with the request id; their details never reach the
+// client.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
+	s, b := EncodeError(err, op)
+	if update.ErrorCode(err) == update.Internal {
+		h.log.ErrorContext(r.Context(), "rubiq: request failed", "request_id", httpx.RequestID(w, r), "pattern", r.Pattern, "err", err)
 	}
 	h.write(w, r, s, b)
 }
 
-func (h *Handler) write(w http.ResponseWriter, r *http.Request, s Status, b *Body) {
-	if w.Header().Get("X-Request-Id") == "" {
-		w.Header().Set("X-Request-Id", httpx.RequestID(r))
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, b *Body) {
+	id := httpx.RequestID(w, r)
+	code := ""
+	if b != nil {
+		code = b.Status.Code
 	}
-	h.log.InfoContext(r.Context(), "rubiq", "request_id", w.Header().Get("X-Request-Id"),
-		"method", r.Method, "pattern", r.Pattern, "status", s.Code)
+	h.log.InfoContext(r.Context(), "rubiq", "request_id", id,
+		"method", r.Method, "pattern", r.Pattern, "status", status, "code", code)
 	if b == nil {
-		w.WriteHeader(s.HTTP)
+		w.WriteHeader(status)
 		return
 	}
-	httpx.WriteJSON(w, s.HTTP, b)
+	httpx.WriteJSON(w, status, b)
 }

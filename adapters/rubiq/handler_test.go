@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/rubiq"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/storage/memory"
@@ -27,33 +27,15 @@ const (
 	readonlyToken = "demo-rubiq-readonly"
 )
 
-// clock is a settable time source, so tests reach cooldowns, windows and
-// expiries without sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is one engine over a fresh memory store with the demo records, the
 // Rubiq handler in front of it and a real HTTP server around that.
 type env struct {
-	tb  testing.TB
-	srv *httptest.Server
-	eng *update.Engine
-	rec *verify.Recorder
-	clk *clock
+	tb    testing.TB
+	srv   *httptest.Server
+	eng   *update.Engine
+	store storage.Store
+	rec   *verify.Recorder
+	clk   *adaptertest.Clock
 }
 
 // newEnv builds an env from the demo config, with the extra contract
@@ -67,17 +49,17 @@ func newEnv(tb testing.TB, adjust ...func(*rubiq.Config)) *env {
 	for _, f := range adjust {
 		f(&cfg)
 	}
-	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := adaptertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	rec := &verify.Recorder{}
-	eng, err := update.New(memory.New(), rubiq.Policy(cfg),
-		update.WithClock(clk.Now), update.WithDispatcher(rec), update.WithLogger(cfg.Logger))
+	cfg.Now = clk.Now
+	store := memory.New()
+	h, err := rubiq.New(cfg, store, update.WithDispatcher(rec))
 	require.NoError(tb, err)
+	eng := h.Engine()
 	require.NoError(tb, rubiq.SeedDemo(context.Background(), eng))
-	h, err := rubiq.New(eng, cfg)
-	require.NoError(tb, err)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
-	return &env{tb: tb, srv: srv, eng: eng, rec: rec, clk: clk}
+	return &env{tb: tb, srv: srv, eng: eng, store: store, rec: rec, clk: clk}
 }
 
 type response struct {

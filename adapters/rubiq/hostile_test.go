@@ -55,7 +55,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "UnknownRoute", path: "/userentity/dp-keyid/1001/password", body: "requests/city-oslo.json", status: http.StatusNotFound, answer: "404"},
 		{name: "VerifyEmptyCode", method: http.MethodPost, path: verify1001, body: "hostile/verify-empty-code.json", status: http.StatusBadRequest, answer: "400-malformed"},
 		{name: "VerifyNumberCode", method: http.MethodPost, path: verify1001, body: "hostile/verify-number-code.json", status: http.StatusBadRequest, answer: "400-malformed"},
-		{name: "VerifyExtraMember", method: http.MethodPost, path: verifyExt1001, body: "hostile/verify-extra-member.json", status: http.StatusBadRequest, answer: "400-malformed"},
+		{name: "VerifyExtraMember", method: http.MethodPost, path: verifyExt1001, body: "hostile/verify-extra-member.json", status: http.StatusBadRequest, answer: "400-unknown-path"},
 		{name: "VerifyTenMegabytes", method: http.MethodPost, path: verify1001, raw: tenMB, status: http.StatusBadRequest, answer: "400-too-large"},
 		{name: "VerifyWrongMethod", method: http.MethodGet, path: verify1001, status: http.StatusMethodNotAllowed, answer: "405"},
 		{name: "VerifyNoUpdatePermission", method: http.MethodPost, path: verify1001, token: readonlyToken, body: "hostile/verify-guess.json", status: http.StatusPreconditionFailed, answer: "412"},

@@ -5,8 +5,14 @@ import (
 	"strconv"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 	"github.com/idupdate/idupdate/verify"
 )
+
+// EntityType is the entity type of Rubiq records in the engine. It is
+// namespaced because the shim server keeps every vendor's records in one
+// store.
+const EntityType = "rubiq.entity"
 
 // The server-owned flags that say a contact point is verified.
 const (
@@ -53,6 +59,7 @@ func Policy(cfg Config) *update.Policy {
 	maxLen := "max=" + strconv.Itoa(cfg.MaxStringBytes)
 	email := str("email,"+maxLen, update.NormalizeEmail)
 	email.Unique, email.Confirm = true, confirm(verify.Email, pathEmailVerified)
+	email.Identifier = &ident.Spec{Profile: ident.Email, Skeleton: true}
 	mobile := str("", update.NormalizePhone)
 	mobile.Region = cfg.Region
 	mobile.Unique, mobile.Confirm = true, confirm(verify.SMS, pathMobileVerified)
@@ -99,4 +106,10 @@ func contractPaths(a App) []string {
 	}
 	slices.Sort(paths)
 	return paths
+}
+
+// engineOptions returns the engine options the profile relies on: the
+// deployment's clock and the handler's logger.
+func engineOptions(cfg Config) []update.Option {
+	return []update.Option{update.WithClock(cfg.Now), update.WithLogger(cfg.Logger)}
 }

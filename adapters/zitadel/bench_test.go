@@ -33,11 +33,11 @@ func BenchmarkDecode(b *testing.B) {
 		b.ReportAllocs()
 		t := zitadel.Target{UserID: "u1", OrgID: "o1", Client: "c", DefaultURLTemplate: zitadel.DefaultEmailTemplate}
 		for b.Loop() {
-			p, err := zitadel.ParseUpdate(body, 8)
+			p, err := zitadel.DecodeUpdate(body, 8)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := zitadel.UpdateRequest(p, t); err != nil {
+			if _, err := p.Request(t); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -53,19 +53,19 @@ func BenchmarkUpdate(b *testing.B) {
 		[]byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Mini"}}`),
 		[]byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Min"}}`),
 	}
-	newEngine := func(b *testing.B) *update.Engine {
-		eng, err := update.New(memory.New(), zitadel.Policy(zitadel.DemoConfig()), zitadel.Options()...)
+	newHandler := func(b *testing.B) *zitadel.Handler {
+		h, err := zitadel.New(zitadel.DemoConfig(), memory.New())
 		require.NoError(b, err)
-		require.NoError(b, zitadel.SeedDemo(context.Background(), eng))
-		return eng
+		require.NoError(b, zitadel.SeedDemo(context.Background(), h.Engine()))
+		return h
 	}
 	b.Run("baseline-engine-apply", func(b *testing.B) {
-		eng := newEngine(b)
+		eng := newHandler(b).Engine()
 		reqs := make([]update.Request, len(bodies))
 		for i, body := range bodies {
-			p, err := zitadel.ParseUpdate(body, 8)
+			p, err := zitadel.DecodeUpdate(body, 8)
 			require.NoError(b, err)
-			reqs[i], err = zitadel.UpdateRequest(p, zitadel.Target{UserID: zitadel.DemoUserID, OrgID: zitadel.DemoOrgID, Client: "zitadel-admin"})
+			reqs[i], err = p.Request(zitadel.Target{UserID: zitadel.DemoUserID, OrgID: zitadel.DemoOrgID, Client: "zitadel-admin"})
 			require.NoError(b, err)
 		}
 		b.ReportAllocs()
@@ -79,8 +79,7 @@ func BenchmarkUpdate(b *testing.B) {
 		}
 	})
 	b.Run("adapter-http-handler", func(b *testing.B) {
-		h, err := zitadel.New(newEngine(b), zitadel.DemoConfig())
-		require.NoError(b, err)
+		h := newHandler(b)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {

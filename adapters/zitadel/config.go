@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
 )
 
 // EntityType is the record type the adapter reads and writes. It is
@@ -58,8 +59,7 @@ type Config struct {
 	SendWindow time.Duration
 	// Now is the clock of the deployment. Default time.Now. The adapter
 	// itself reads no time (codes, limits and change dates are the
-	// engine's); whoever builds the engine passes it to update.WithClock,
-	// so one setting drives both.
+	// engine's); New passes it to the engine it builds.
 	Now func() time.Time
 	// Logger receives internal errors (never secrets or codes).
 	// Default slog.Default().
@@ -120,7 +120,7 @@ func (c Config) check() error {
 		}
 		seenToken[cl.Token], seenID[cl.ID] = true, true
 	}
-	if _, err := parseURLTemplate(c.DefaultURLTemplate); err != nil {
+	if _, err := verify.ParseLinkTemplate(c.DefaultURLTemplate, urlTemplateRules...); err != nil {
 		return fmt.Errorf("zitadel: default URL template: %w", err)
 	}
 	return nil
@@ -147,8 +147,8 @@ func DemoConfig() Config {
 }
 
 // SeedDemo creates the demo user (Minnie Mouse, email and phone verified)
-// through eng, whose policy must be Policy(DemoConfig()) or include its
-// admin grant. A demo user that already exists is left as it is.
+// through eng, the Engine of a Handler built from DemoConfig() or from a
+// configuration with its admin client. A demo user that already exists is left as it is.
 func SeedDemo(ctx context.Context, eng *update.Engine) error {
 	if _, err := eng.Get(ctx, EntityType, update.ByID(DemoUserID)); err == nil {
 		return nil

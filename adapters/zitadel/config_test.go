@@ -18,8 +18,6 @@ import (
 )
 
 func TestNewRefusesBadConfig(t *testing.T) {
-	eng, err := update.New(memory.New(), zitadel.Policy(zitadel.DemoConfig()), zitadel.Options()...)
-	require.NoError(t, err)
 	tests := []struct {
 		name string
 		cfg  func(*zitadel.Config)
@@ -37,12 +35,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := zitadel.DemoConfig()
 			tc.cfg(&cfg)
-			_, err := zitadel.New(eng, cfg)
+			_, err := zitadel.New(cfg, memory.New())
 			assert.Error(t, err)
 		})
 	}
-	_, err = zitadel.New(nil, zitadel.DemoConfig())
-	assert.Error(t, err, "nil engine")
 }
 
 func TestSeedDemoIsIdempotent(t *testing.T) {
@@ -58,11 +54,9 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 }
 
 func TestRegisterOnSharedMux(t *testing.T) {
-	eng, err := update.New(memory.New(), zitadel.Policy(zitadel.DemoConfig()), zitadel.Options()...)
+	h, err := zitadel.New(zitadel.DemoConfig(), memory.New())
 	require.NoError(t, err)
-	require.NoError(t, zitadel.SeedDemo(context.Background(), eng))
-	h, err := zitadel.New(eng, zitadel.DemoConfig())
-	require.NoError(t, err)
+	require.NoError(t, zitadel.SeedDemo(context.Background(), h.Engine()))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/entity", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })

@@ -8,6 +8,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
 )
 
 func target() zitadel.Target {
@@ -44,7 +45,7 @@ func TestParseUpdate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := zitadel.ParseUpdate([]byte(tc.body), 8)
+			b, err := zitadel.DecodeUpdate([]byte(tc.body), 8)
 			if tc.code == "" {
 				require.NoError(t, err)
 				assert.NotNil(t, b)
@@ -131,10 +132,10 @@ func TestUpdateRequest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := zitadel.ParseUpdate([]byte(tc.body), 8)
+			b, err := zitadel.DecodeUpdate([]byte(tc.body), 8)
 			require.NoError(t, err)
 
-			req, err := zitadel.UpdateRequest(b, target())
+			req, err := b.Request(target())
 
 			require.NoError(t, err)
 			assert.Equal(t, zitadel.EntityType, req.Type)
@@ -172,10 +173,10 @@ func TestUpdateRequestRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := zitadel.ParseUpdate([]byte(tc.body), 8)
+			b, err := zitadel.DecodeUpdate([]byte(tc.body), 8)
 			require.NoError(t, err)
 
-			_, err = zitadel.UpdateRequest(b, target())
+			_, err = b.Request(target())
 
 			require.Error(t, err)
 			assert.Equal(t, tc.code, update.ErrorCode(err))
@@ -189,10 +190,10 @@ func TestUpdateRequestRefusals(t *testing.T) {
 }
 
 func TestCreateRequest(t *testing.T) {
-	b, err := zitadel.ParseCreate(fixture(t, "create_user.json"), 8)
+	b, err := zitadel.DecodeCreate(fixture(t, "create_user.json"), 8)
 	require.NoError(t, err)
 
-	req, err := zitadel.CreateRequest(b, target())
+	req, err := b.Request(target())
 
 	require.NoError(t, err)
 	assert.Equal(t, "70000000000000001", req.ID)
@@ -211,10 +212,10 @@ func TestCreateRequest(t *testing.T) {
 }
 
 func TestCreateRequestUsernameDefaultsToEmail(t *testing.T) {
-	b, err := zitadel.ParseCreate([]byte(`{"profile":{"givenName":"A","familyName":"B"},"email":{"email":"a@b.example","isVerified":true}}`), 8)
+	b, err := zitadel.DecodeCreate([]byte(`{"profile":{"givenName":"A","familyName":"B"},"email":{"email":"a@b.example","isVerified":true}}`), 8)
 	require.NoError(t, err)
 
-	req, err := zitadel.CreateRequest(b, target())
+	req, err := b.Request(target())
 
 	require.NoError(t, err)
 	assert.Equal(t, "a@b.example", req.Doc["username"])
@@ -222,28 +223,38 @@ func TestCreateRequestUsernameDefaultsToEmail(t *testing.T) {
 	assert.Empty(t, req.Delivery)
 }
 
-func TestParseResend(t *testing.T) {
-	d, err := zitadel.ParseResendEmail(nil, 8, target())
+func TestDecodeResend(t *testing.T) {
+	e, err := zitadel.DecodeResendEmail(nil, 8)
 	require.NoError(t, err)
-	assert.Equal(t, update.Delivery{Kind: update.Send, LinkTemplate: "https://d.example/{{.Code}}", OrgID: "o1"}, d, "an empty body sends")
+	assert.Equal(t, update.Delivery{Kind: update.Send, LinkTemplate: "https://d.example/{{.Code}}", OrgID: "o1"}, e.Request(target()).Delivery, "an empty body sends")
 
-	d, err = zitadel.ParseResendEmail([]byte(`{"returnCode":{}}`), 8, target())
+	e, err = zitadel.DecodeResendEmail([]byte(`{"returnCode":{}}`), 8)
 	require.NoError(t, err)
-	assert.Equal(t, update.Delivery{Kind: update.ReturnCode}, d)
+	assert.Equal(t, update.Delivery{Kind: update.ReturnCode}, e.Request(target()).Delivery)
 
-	d, err = zitadel.ParseResendPhone([]byte(`{"sendCode":{}}`), 8, target())
+	p, err := zitadel.DecodeResendPhone([]byte(`{"sendCode":{}}`), 8)
 	require.NoError(t, err)
-	assert.Equal(t, update.Delivery{Kind: update.Send, OrgID: "o1"}, d)
+	req := p.Request(target())
+	assert.Equal(t, update.Delivery{Kind: update.Send, OrgID: "o1"}, req.Delivery)
+	assert.Equal(t, "/phone/phone", req.Path)
 
-	_, err = zitadel.ParseResendPhone([]byte(`{"sendCode":{},"returnCode":{}}`), 8, target())
+	_, err = zitadel.DecodeResendPhone([]byte(`{"sendCode":{},"returnCode":{}}`), 8)
 	assert.Equal(t, update.Malformed, update.ErrorCode(err))
 }
 
-func TestParseVerify(t *testing.T) {
-	code, err := zitadel.ParseVerify([]byte(`{"verificationCode":"ABC123"}`), 8)
+func TestDecodeVerify(t *testing.T) {
+	v, err := zitadel.DecodeVerify([]byte(`{"verificationCode":"ABC123"}`), 8)
 	require.NoError(t, err)
-	assert.Equal(t, "ABC123", code)
+	assert.Equal(t, "ABC123", v.Request(target(), verify.Email).Code)
 
-	_, err = zitadel.ParseVerify([]byte(`{}`), 8)
+	_, err = zitadel.DecodeVerify([]byte(`{}`), 8)
 	assert.Equal(t, update.Invalid, update.ErrorCode(err))
+}
+
+func TestDecodeQuery(t *testing.T) {
+	require.NoError(t, zitadel.DecodeQuery(""))
+	err := zitadel.DecodeQuery("userId=1&sequence=2")
+	assert.Equal(t, update.Malformed, update.ErrorCode(err))
+	assert.Contains(t, update.ErrorMessage(err), "sequence")
+	assert.Equal(t, update.Malformed, update.ErrorCode(zitadel.DecodeQuery("%zz")))
 }

@@ -113,3 +113,76 @@ func boolean(m map[string]any, key string) bool {
 	b, _ := m[key].(bool)
 	return b
 }
+
+// Details is ZITADEL's object details of a changed or read user.
+type Details struct {
+	Sequence      string `json:"sequence"`
+	ChangeDate    string `json:"changeDate"`
+	ResourceOwner string `json:"resourceOwner"`
+	CreationDate  string `json:"creationDate,omitempty"`
+}
+
+// ChangeResponse answers UpdateHumanUser, the verify and resend calls and
+// RemovePhone. The codes are set only when the request asked for them.
+type ChangeResponse struct {
+	Details   Details `json:"details"`
+	EmailCode string  `json:"emailCode,omitempty"`
+	PhoneCode string  `json:"phoneCode,omitempty"`
+	// VerificationCode is the name ZITADEL's resend answers use.
+	VerificationCode string `json:"verificationCode,omitempty"`
+}
+
+// AddResponse answers AddHumanUser.
+type AddResponse struct {
+	UserID    string  `json:"userId"`
+	Details   Details `json:"details"`
+	EmailCode string  `json:"emailCode,omitempty"`
+	PhoneCode string  `json:"phoneCode,omitempty"`
+}
+
+// UserResponse answers GetUserByID.
+type UserResponse struct {
+	Details Details `json:"details"`
+	User    User    `json:"user"`
+}
+
+// User is a user as GetUserByID shows it.
+type User struct {
+	UserID             string   `json:"userId"`
+	Details            Details  `json:"details"`
+	State              string   `json:"state"`
+	Username           string   `json:"username"`
+	LoginNames         []string `json:"loginNames"`
+	PreferredLoginName string   `json:"preferredLoginName"`
+	Human              Human    `json:"human"`
+}
+
+// Human is the human part of a user.
+type Human struct {
+	Profile                Profile `json:"profile"`
+	Email                  Email   `json:"email"`
+	Phone                  Phone   `json:"phone"`
+	PasswordChangeRequired bool    `json:"passwordChangeRequired"`
+}
+
+// Profile is a read profile.
+type Profile struct {
+	GivenName         string `json:"givenName"`
+	FamilyName        string `json:"familyName"`
+	NickName          string `json:"nickName,omitempty"`
+	DisplayName       string `json:"displayName,omitempty"`
+	PreferredLanguage string `json:"preferredLanguage,omitempty"`
+	Gender            string `json:"gender"`
+}
+
+// Email is a read email.
+type Email struct {
+	Email      string `json:"email"`
+	IsVerified bool   `json:"isVerified"`
+}
+
+// Phone is a read phone; empty when the user has none.
+type Phone struct {
+	Phone      string `json:"phone,omitempty"`
+	IsVerified bool   `json:"isVerified,omitempty"`
+}

@@ -9,43 +9,25 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
-// clock is a settable clock shared by the engine and the adapter.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is a running adapter over a fresh memory store with the demo user.
 type env struct {
 	srv *httptest.Server
 	eng *update.Engine
 	rec *verify.Recorder
-	clk *clock
+	clk *adaptertest.Clock
 }
 
 func newEnv(tb testing.TB) *env {
@@ -56,21 +38,25 @@ func newEnv(tb testing.TB) *env {
 // newEnvWith is newEnv with another configuration.
 func newEnvWith(tb testing.TB, cfg zitadel.Config) *env {
 	tb.Helper()
-	clk := &clock{now: time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC)}
+	clk := adaptertest.NewClock(time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC))
 	rec := &verify.Recorder{}
 	cfg.Now = clk.Now
-	opts := append(zitadel.Options(), update.WithClock(clk.Now), update.WithDispatcher(rec))
+	opts := []update.Option{update.WithDispatcher(rec)}
 	if cfg.Logger != nil {
 		opts = append(opts, update.WithLogger(cfg.Logger))
 	}
-	eng, err := update.New(memory.New(), zitadel.Policy(cfg), opts...)
+	h, err := zitadel.New(cfg, memory.New(), opts...)
 	require.NoError(tb, err)
-	require.NoError(tb, zitadel.SeedDemo(context.Background(), eng))
-	h, err := zitadel.New(eng, cfg)
-	require.NoError(tb, err)
-	srv := httptest.NewServer(h)
+	require.NoError(tb, zitadel.SeedDemo(context.Background(), h.Engine()))
+	// HTTP/1.1 and cleartext HTTP/2, as the shim server serves: REST and
+	// the RPC formats on one port.
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
 	tb.Cleanup(srv.Close)
-	return &env{srv: srv, eng: eng, rec: rec, clk: clk}
+	return &env{srv: srv, eng: h.Engine(), rec: rec, clk: clk}
 }
 
 // do sends one request and returns the status and the body.

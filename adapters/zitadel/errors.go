@@ -1,8 +1,8 @@
 package zitadel
 
 import (
-	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/idupdate/idupdate/update"
@@ -23,62 +23,35 @@ const (
 	OpRemovePhone
 )
 
-// Success statuses. Every HTTP status the adapter writes is in this file.
+// The adapter's own codes, for what it refuses before the engine is
+// asked. They share the one table below with the engine's codes.
 const (
-	statusOK      = http.StatusOK
-	statusCreated = http.StatusCreated
+	codeUnauthenticated update.Code = "zitadel.unauthenticated" // no or an unknown bearer token
+	codeMethod          update.Code = "zitadel.method"          // a known path with another method
+	codeRoute           update.Code = "zitadel.route"           // no call at this path
+	codePhoneNotFound   update.Code = "zitadel.phone"           // RemovePhone on a user without one
 )
 
-// kind is one row of the error table.
-type kind int
-
-const (
-	kindInternal kind = iota
-	kindUnauthenticated
-	kindPermissionDenied
-	kindUserNotFound
-	kindPhoneNotFound
-	kindUserAlreadyExists
-	kindUserExisting
-	kindAborted
-	kindMethodNotAllowed
-	kindRouteNotFound
-	kindTooLarge
-	kindTooManyRequests
-	kindMalformed
-	kindOneof
-	kindInvalidArgument
-	kindURLTemplate
-	kindEmailEmpty
-	kindEmailInvalid
-	kindPhoneEmpty
-	kindPhoneInvalid
-	kindGivenNameEmpty
-	kindFamilyNameEmpty
-	kindPasswordEmpty
-	kindPasswordInvalid
-	kindPasswordHash
-	kindPasswordComplexity
-	kindPasswordMinLength
-	kindPasswordLower
-	kindPasswordUpper
-	kindPasswordNumber
-	kindPasswordSymbol
-	kindPasswordCodeNotFound
-	kindCodeInvalid
-	kindCodeEmpty
-	kindCodeLocked
-	kindAlreadyVerified
+// The adapter's own refusals.
+var (
+	errUnauthenticated  = update.Errorf(codeUnauthenticated, "Token is missing or invalid")
+	errForbidden        = update.Errorf(update.Forbidden, "No matching permissions found")
+	errMethodNotAllowed = update.Errorf(codeMethod, "Method Not Allowed")
+	errRouteNotFound    = update.Errorf(codeRoute, "Not Found")
+	errPhoneNotFound    = update.Errorf(codePhoneNotFound, "Phone not found")
 )
 
-// row is what a client sees for one kind: the gRPC code, the HTTP status
-// the gateway maps it to, ZITADEL's error id and message text. An empty
-// text means the message of the error itself (always safe to show).
+// errorRow is one row of the error table: the errors it answers (a code,
+// and when set a refinement of it) and ZITADEL's answer: the gRPC code,
+// the HTTP status the gateway maps it to, ZITADEL's error id and text. An
+// empty text means the message of the error itself (always safe to show).
 // Ids starting with "IDUPD-" are ours, for cases ZITADEL answers without
 // an id (gateway and proto validation errors) or does not have.
-type row struct {
-	grpc   int
+type errorRow struct {
+	code   update.Code
+	when   func(e *update.Error, op Op) bool
 	status int
+	grpc   int
 	id     string
 	text   string
 }
@@ -97,81 +70,145 @@ const (
 	grpcUnauthenticated    = 16
 )
 
-// lookup is the adapter's one error table.
-func lookup(k kind) row {
-	switch k {
-	case kindUnauthenticated:
-		return row{grpcUnauthenticated, http.StatusUnauthorized, "IDUPD-AUTH01", "Token is missing or invalid"}
-	case kindPermissionDenied:
-		return row{grpcPermissionDenied, http.StatusForbidden, "AUTHZ-HKJD33", "No matching permissions found"}
-	case kindUserNotFound:
-		return row{grpcNotFound, http.StatusNotFound, "COMMAND-ugjs0upun6", "User could not be found"}
-	case kindPhoneNotFound:
-		return row{grpcNotFound, http.StatusNotFound, "IDUPD-PHONE01", "Phone not found"}
-	case kindUserAlreadyExists:
-		return row{grpcAlreadyExists, http.StatusConflict, "IDUPD-USER01", "User already exists"}
-	case kindUserExisting:
-		return row{grpcFailedPrecondition, http.StatusBadRequest, "COMMAND-7yiox1isql", "User already exists"}
-	case kindAborted:
-		return row{grpcAborted, http.StatusConflict, "IDUPD-ABORT01", "The user was changed concurrently; retry"}
-	case kindMethodNotAllowed:
-		return row{grpcUnimplemented, http.StatusMethodNotAllowed, "IDUPD-HTTP405", "Method Not Allowed"}
-	case kindRouteNotFound:
-		return row{grpcNotFound, http.StatusNotFound, "IDUPD-HTTP404", "Not Found"}
-	case kindTooLarge:
-		return row{grpcResourceExhausted, http.StatusRequestEntityTooLarge, "IDUPD-SIZE01", ""}
-	case kindTooManyRequests:
-		return row{grpcResourceExhausted, http.StatusTooManyRequests, "IDUPD-CODE02", "A code was sent recently; try again later"}
-	case kindMalformed:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "IDUPD-BODY01", ""}
-	case kindOneof:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "IDUPD-ONEOF01", ""}
-	case kindInvalidArgument:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "IDUPD-ARG01", ""}
-	case kindURLTemplate:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "DOMAIN-oGh5e", "Invalid URL template"}
-	case kindEmailEmpty:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "EMAIL-spblu", "Email is empty"}
-	case kindEmailInvalid:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "EMAIL-599BI", "Email is invalid"}
-	case kindPhoneEmpty:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "PHONE-Zt0NV", "Phone is empty"}
-	case kindPhoneInvalid:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "PHONE-so0wa", "Phone is invalid"}
-	case kindGivenNameEmpty:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "USER-UCej2", "Given name in profile is empty"}
-	case kindFamilyNameEmpty:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "USER-4hB7d", "Family name in profile is empty"}
-	case kindPasswordEmpty:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMAND-3klek4sbns", "Password is empty"}
-	case kindPasswordInvalid:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMAND-3M0fs", "Password is invalid"}
-	case kindPasswordHash:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "USER-oz74onzvqr", "Password hash encoding not supported"}
-	case kindPasswordComplexity:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "IDUPD-PW01", "Password does not meet the complexity policy"}
-	case kindPasswordMinLength:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMA-HuJf6", "Password is too short"}
-	case kindPasswordLower:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMA-co3Xw", "Password must contain lower case"}
-	case kindPasswordUpper:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMA-VoaRj", "Password must contain upper case"}
-	case kindPasswordNumber:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMA-ZBv4H", "Password must contain number"}
-	case kindPasswordSymbol:
-		return row{grpcInvalidArgument, http.StatusBadRequest, "COMMA-ZDLwA", "Password must contain symbol"}
-	case kindPasswordCodeNotFound:
-		return row{grpcFailedPrecondition, http.StatusBadRequest, "IDUPD-PW02", "Password code not found"}
-	case kindCodeInvalid:
-		return row{grpcFailedPrecondition, http.StatusBadRequest, "COMMAND-eis9R", "Code is invalid"}
-	case kindCodeEmpty:
-		return row{grpcFailedPrecondition, http.StatusBadRequest, "EMAIL-5w5ilin4yt", "Code is empty"}
-	case kindCodeLocked:
-		return row{grpcFailedPrecondition, http.StatusBadRequest, "IDUPD-CODE01", "Code is locked after too many wrong attempts; request a new one"}
-	case kindAlreadyVerified:
-		return row{grpcFailedPrecondition, http.StatusBadRequest, "IDUPD-CODE03", "Already verified"}
+// errorTable is the adapter's one error table, and the only place HTTP
+// statuses appear. The first row whose code matches and whose refinement
+// (if any) holds answers; refined rows come first. An error no row answers
+// is the last row's: Internal, with a generic text.
+var errorTable = []errorRow{
+	{codeUnauthenticated, nil, http.StatusUnauthorized, grpcUnauthenticated, "IDUPD-AUTH01", "Token is missing or invalid"},
+	{codeMethod, nil, http.StatusMethodNotAllowed, grpcUnimplemented, "IDUPD-HTTP405", "Method Not Allowed"},
+	{codeRoute, nil, http.StatusNotFound, grpcNotFound, "IDUPD-HTTP404", "Not Found"},
+	{codePhoneNotFound, nil, http.StatusNotFound, grpcNotFound, "IDUPD-PHONE01", "Phone not found"},
+	{update.Forbidden, nil, http.StatusForbidden, grpcPermissionDenied, "AUTHZ-HKJD33", "No matching permissions found"},
+	{update.NotFound, nil, http.StatusNotFound, grpcNotFound, "COMMAND-ugjs0upun6", "User could not be found"},
+	{update.NotUnique, nil, http.StatusConflict, grpcAlreadyExists, "IDUPD-USER01", "User already exists"},
+	{update.Conflict, existsOnCreate, http.StatusBadRequest, grpcFailedPrecondition, "COMMAND-7yiox1isql", "User already exists"},
+	{update.Conflict, nil, http.StatusConflict, grpcAborted, "IDUPD-ABORT01", "The user was changed concurrently; retry"},
+	{update.TooLarge, nil, http.StatusRequestEntityTooLarge, grpcResourceExhausted, "IDUPD-SIZE01", ""},
+	{update.Throttled, nil, http.StatusTooManyRequests, grpcResourceExhausted, "IDUPD-CODE02", "A code was sent recently; try again later"},
+	{update.Locked, nil, http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-CODE01", "Code is locked after too many wrong attempts; request a new one"},
+	// ZITADEL's email and phone verification answer every failed code,
+	// wrong or expired, with InvalidArgument COMMAND-eis9R.
+	{update.Expired, nil, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
+	{update.CodeMismatch, onChange, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-3M0fs", "Password is invalid"},
+	{update.CodeMismatch, nil, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
+	{update.NothingPending, field(passwordPath, ""), http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-PW02", "Password code not found"},
+	{update.NothingPending, reason(update.ReasonConfirmed), http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-CODE03", "Already verified"},
+	{update.NothingPending, nil, http.StatusBadRequest, grpcFailedPrecondition, "EMAIL-5w5ilin4yt", "Code is empty"},
+}
+
+// fieldRows answer Invalid, Malformed and Immutable errors by their first
+// failing field that ZITADEL has a text of its own for; an error without
+// one gets the generic row of its code (fallbackRows).
+var fieldRows = []errorRow{
+	{"", rule(ruleOneof), http.StatusBadRequest, grpcInvalidArgument, "IDUPD-ONEOF01", ""},
+	{"", rule(update.RuleTemplate), http.StatusBadRequest, grpcInvalidArgument, "DOMAIN-oGh5e", "Invalid URL template"},
+	{"", rule(update.RuleLimit), http.StatusRequestEntityTooLarge, grpcResourceExhausted, "IDUPD-SIZE01", ""},
+	{"", field(emailPath, update.RuleRequired), http.StatusBadRequest, grpcInvalidArgument, "EMAIL-spblu", "Email is empty"},
+	{"", field("/email", update.RuleRequired), http.StatusBadRequest, grpcInvalidArgument, "EMAIL-spblu", "Email is empty"},
+	{"", field(emailPath, ""), http.StatusBadRequest, grpcInvalidArgument, "EMAIL-599BI", "Email is invalid"},
+	{"", field("/email", ""), http.StatusBadRequest, grpcInvalidArgument, "EMAIL-599BI", "Email is invalid"},
+	{"", field(phonePath, update.RuleRequired), http.StatusBadRequest, grpcInvalidArgument, "PHONE-Zt0NV", "Phone is empty"},
+	{"", field(phonePath, ""), http.StatusBadRequest, grpcInvalidArgument, "PHONE-so0wa", "Phone is invalid"},
+	{"", field(givenNamePath, update.RuleRequired), http.StatusBadRequest, grpcInvalidArgument, "USER-UCej2", "Given name in profile is empty"},
+	{"", field(familyNamePath, update.RuleRequired), http.StatusBadRequest, grpcInvalidArgument, "USER-4hB7d", "Family name in profile is empty"},
+	{"", field(passwordPath, update.RuleRequired), http.StatusBadRequest, grpcInvalidArgument, "COMMAND-3klek4sbns", "Password is empty"},
+	{"", field(passwordPath, update.RuleHash), http.StatusBadRequest, grpcInvalidArgument, "USER-oz74onzvqr", "Password hash encoding not supported"},
+	{"", complexity("minlength"), http.StatusBadRequest, grpcInvalidArgument, "COMMA-HuJf6", "Password is too short"},
+	{"", complexity("lower"), http.StatusBadRequest, grpcInvalidArgument, "COMMA-co3Xw", "Password must contain lower case"},
+	{"", complexity("upper"), http.StatusBadRequest, grpcInvalidArgument, "COMMA-VoaRj", "Password must contain upper case"},
+	{"", complexity("digit", "number"), http.StatusBadRequest, grpcInvalidArgument, "COMMA-ZBv4H", "Password must contain number"},
+	{"", complexity("symbol"), http.StatusBadRequest, grpcInvalidArgument, "COMMA-ZDLwA", "Password must contain symbol"},
+	{"", complexity(""), http.StatusBadRequest, grpcInvalidArgument, "IDUPD-PW01", "Password does not meet the complexity policy"},
+}
+
+// fallbackRows answer what no other row does.
+var fallbackRows = []errorRow{
+	{update.Malformed, nil, http.StatusBadRequest, grpcInvalidArgument, "IDUPD-BODY01", ""},
+	{update.Invalid, nil, http.StatusBadRequest, grpcInvalidArgument, "IDUPD-ARG01", ""},
+	{update.Immutable, nil, http.StatusBadRequest, grpcInvalidArgument, "IDUPD-ARG01", ""},
+	{update.Internal, nil, http.StatusInternalServerError, grpcInternal, "IDUPD-INT01", "Internal error"},
+}
+
+// Success statuses, beside the error table so every HTTP status the
+// adapter writes is in this file.
+const (
+	statusOK      = http.StatusOK
+	statusCreated = http.StatusCreated
+)
+
+// lookup returns the row that answers err, returned while serving op.
+func lookup(err error, op Op) errorRow {
+	e := update.AsError(err)
+	for _, r := range errorTable {
+		if r.code == e.Code && (r.when == nil || r.when(e, op)) {
+			return r
+		}
 	}
-	return row{grpcInternal, http.StatusInternalServerError, "IDUPD-INT01", "Internal error"}
+	switch e.Code {
+	case update.Invalid, update.Malformed, update.Immutable:
+		for _, f := range e.Fields {
+			one := &update.Error{Code: e.Code, Fields: []update.FieldError{f}}
+			for _, r := range fieldRows {
+				if r.when(one, op) {
+					return r
+				}
+			}
+		}
+	}
+	for _, r := range fallbackRows {
+		if r.code == e.Code {
+			return r
+		}
+	}
+	return fallbackRows[len(fallbackRows)-1]
+}
+
+func existsOnCreate(e *update.Error, op Op) bool {
+	return op == OpCreate && e.Reason == update.ReasonExists
+}
+
+// onChange: a wrong current password on an update or create.
+func onChange(_ *update.Error, op Op) bool { return op == OpUpdate || op == OpCreate }
+
+func reason(want string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return e.Reason == want }
+}
+
+// rule matches an error with a failing field of the rule.
+func rule(name string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool {
+		return slices.ContainsFunc(e.Fields, func(f update.FieldError) bool { return f.Rule == name })
+	}
+}
+
+// field matches an error with a failing field at path, of the rule if
+// one is named.
+func field(path, rule string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool {
+		return slices.ContainsFunc(e.Fields, func(f update.FieldError) bool {
+			return f.Path == path && (rule == "" || f.Rule == rule)
+		})
+	}
+}
+
+// complexity matches a password that missed the part of the complexity
+// rule the engine names in Param (any part for "").
+func complexity(parts ...string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool {
+		return slices.ContainsFunc(e.Fields, func(f update.FieldError) bool {
+			if f.Path != passwordPath || f.Rule != update.RuleComplexity {
+				return false
+			}
+			p := strings.ToLower(f.Param)
+			for _, part := range parts {
+				if part == "" || strings.HasPrefix(p, part) || strings.Contains(p, part) {
+					return true
+				}
+			}
+			return false
+		})
+	}
 }
 
 // errorDetailType is the @type of ZITADEL's error details.
@@ -191,11 +228,12 @@ type ErrorDetail struct {
 	Message string `json:"message"`
 }
 
-// EncodeError maps err, returned while serving op, to ZITADEL's status and
-// body. Errors that are not *update.Error (or the adapter's own) become
-// Internal with a generic text, so internals never reach a client.
+// EncodeError returns ZITADEL's status and body for err, returned while
+// serving op. Errors that are not *update.Error become Internal with a
+// generic text, so internals never reach a client. The RPC formats take
+// the same body: Code is the gRPC code, Details[0].ID ZITADEL's error id.
 func EncodeError(err error, op Op) (int, ErrorBody) {
-	r := lookup(classify(err, op))
+	r := lookup(err, op)
 	text := r.text
 	if text == "" {
 		text = describe(err)
@@ -226,149 +264,4 @@ func describe(err error) string {
 		return msg
 	}
 	return msg + ": " + strings.Join(parts, "; ")
-}
-
-// requestError is an error the adapter finds before the engine is asked.
-type requestError struct {
-	kind kind
-}
-
-func (e *requestError) Error() string { return lookup(e.kind).text }
-
-var (
-	errUnauthenticated  = &requestError{kindUnauthenticated}
-	errForbidden        = &requestError{kindPermissionDenied}
-	errMethodNotAllowed = &requestError{kindMethodNotAllowed}
-	errPhoneNotFound    = &requestError{kindPhoneNotFound}
-	errRouteNotFound    = &requestError{kindRouteNotFound}
-)
-
-// classify picks the table row for err.
-func classify(err error, op Op) kind {
-	var re *requestError
-	if errors.As(err, &re) {
-		return re.kind
-	}
-	e := update.AsError(err)
-	switch e.Code {
-	case update.NotFound:
-		return kindUserNotFound
-	case update.Forbidden:
-		return kindPermissionDenied
-	case update.NotUnique:
-		return kindUserAlreadyExists
-	case update.Conflict:
-		if op == OpCreate && e.Reason == "exists" {
-			return kindUserExisting
-		}
-		return kindAborted
-	case update.TooLarge:
-		return kindTooLarge
-	case update.Throttled:
-		return kindTooManyRequests
-	case update.Locked:
-		return kindCodeLocked
-	case update.Expired:
-		return kindCodeInvalid
-	case update.CodeMismatch:
-		if op == OpUpdate || op == OpCreate {
-			return kindPasswordInvalid
-		}
-		return kindCodeInvalid
-	case update.NothingPending:
-		if hasField(e.Fields, passwordPath) {
-			return kindPasswordCodeNotFound
-		}
-		if e.Reason == "confirmed" {
-			return kindAlreadyVerified
-		}
-		return kindCodeEmpty
-	case update.Invalid, update.Malformed, update.Immutable:
-		return classifyFields(e)
-	}
-	return kindInternal
-}
-
-// classifyFields picks the row of the first field ZITADEL has a text of its
-// own for, else the generic row of the error's code.
-func classifyFields(e *update.Error) kind {
-	for _, f := range e.Fields {
-		if k, ok := fieldKind(f); ok {
-			return k
-		}
-	}
-	if e.Code == update.Malformed {
-		return kindMalformed
-	}
-	return kindInvalidArgument
-}
-
-func fieldKind(f update.FieldError) (kind, bool) {
-	switch {
-	case f.Rule == ruleOneof:
-		return kindOneof, true
-	case f.Rule == update.RuleTemplate:
-		return kindURLTemplate, true
-	case f.Rule == update.RuleLimit:
-		return kindTooLarge, true
-	}
-	required := f.Rule == update.RuleRequired
-	switch f.Path {
-	case emailPath, "/email":
-		if required {
-			return kindEmailEmpty, true
-		}
-		return kindEmailInvalid, true
-	case phonePath:
-		if required {
-			return kindPhoneEmpty, true
-		}
-		return kindPhoneInvalid, true
-	case givenNamePath:
-		if required {
-			return kindGivenNameEmpty, true
-		}
-	case familyNamePath:
-		if required {
-			return kindFamilyNameEmpty, true
-		}
-	case passwordPath:
-		switch f.Rule {
-		case update.RuleRequired:
-			return kindPasswordEmpty, true
-		case update.RuleHash:
-			return kindPasswordHash, true
-		case update.RuleComplexity:
-			return complexityKind(f.Param), true
-		}
-	}
-	return 0, false
-}
-
-// complexityKind picks ZITADEL's text for the part of the complexity rule
-// a password missed, when the engine names it in Param.
-func complexityKind(param string) kind {
-	p := strings.ToLower(param)
-	switch {
-	case strings.HasPrefix(p, "minlength"):
-		return kindPasswordMinLength
-	case strings.Contains(p, "lower"):
-		return kindPasswordLower
-	case strings.Contains(p, "upper"):
-		return kindPasswordUpper
-	case strings.Contains(p, "digit"), strings.Contains(p, "number"):
-		return kindPasswordNumber
-	case strings.Contains(p, "symbol"):
-		return kindPasswordSymbol
-	}
-	return kindPasswordComplexity
-}
-
-func hasField(fields []update.FieldError, path string) bool {
-	for _, f := range fields {
-		if f.Path == path {
-			return true
-		}
-	}
-	return false
 }

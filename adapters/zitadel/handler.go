@@ -1,44 +1,50 @@
 package zitadel
 
 import (
-	"context"
-	"crypto/subtle"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
-// Handler serves ZITADEL's user service paths over an engine. It is safe
-// for concurrent use.
+// Handler serves ZITADEL's user service paths over its own engine. It is
+// safe for concurrent use.
 type Handler struct {
 	eng *update.Engine
 	cfg Config
 	mux *http.ServeMux
+	rpc http.Handler // the RPC formats, under RPCPath
 }
 
-// New returns a Handler over eng, whose policy should be Policy(cfg) (the
-// grants are looked up by the client ids of cfg.Clients). Zero fields of
-// cfg take their defaults; an unusable cfg is an error.
-func New(eng *update.Engine, cfg Config) (*Handler, error) {
-	if eng == nil {
-		return nil, errors.New("zitadel: nil engine")
-	}
+// New returns a Handler over an engine of its own: the profile
+// Policy(cfg) over store, with cfg.Now as its clock and opts after the
+// profile's own options (a dispatcher, a code key, a logger). Zero fields
+// of cfg take their defaults; an unusable cfg is an error.
+func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	eng, err := update.New(store, Policy(cfg), append(engineOptions(cfg), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("zitadel: %w", err)
+	}
 	h := &Handler{eng: eng, cfg: cfg, mux: http.NewServeMux()}
+	h.rpc = h.newRPC()
 	h.Register(h.mux)
 	return h, nil
 }
 
-// ServeHTTP serves the adapter's paths; any other path is answered with
-// ZITADEL's not-found body.
+// Engine returns the handler's engine, for seeding (SeedDemo) and for
+// calls the vendor's API does not offer.
+func (h *Handler) Engine() *update.Engine { return h.eng }
+
+// ServeHTTP serves the adapter's paths, REST and RPC (see Register); any
+// other path is answered with ZITADEL's not-found body.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // route is one served call.
@@ -60,22 +66,29 @@ func routes() []route {
 	}
 }
 
-// Register registers the adapter's patterns on mux: one per call, and one
-// catch-all under /v2/users/ that answers a wrong method on a known path
-// with ZITADEL's 405 body and an unknown path with its 404 body.
+// Register registers the adapter's patterns on mux: one per REST call,
+// one catch-all under /v2/users/ that answers a wrong method on a known
+// path with ZITADEL's 405 body and an unknown path with its 404 body, and
+// RPCPath for gRPC, gRPC-web and Connect. gRPC needs HTTP/2: serve mux
+// with TLS, or in cleartext with an http.Server whose Protocols allow
+// unencrypted HTTP/2.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range routes() {
 		serve := rt.serve
 		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			c, err := h.authenticate(r)
+			if err == nil {
+				err = DecodeQuery(r.URL.RawQuery)
+			}
 			if err != nil {
-				h.writeError(w, r, err, OpRead)
+				h.fail(w, r, OpRead, err)
 				return
 			}
 			serve(h, w, r, c)
 		})
 	}
 	mux.HandleFunc("/v2/users/{rest...}", h.fallback)
+	mux.Handle(RPCPath, h.rpc)
 }
 
 // fallback answers requests no call pattern matched.
@@ -88,10 +101,10 @@ func (h *Handler) fallback(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		h.writeError(w, r, errMethodNotAllowed, OpRead)
+		h.fail(w, r, OpRead, errMethodNotAllowed)
 		return
 	}
-	h.writeError(w, r, errRouteNotFound, OpRead)
+	h.fail(w, r, OpRead, errRouteNotFound)
 }
 
 // pathMatches reports whether path fits pattern, whose {name} segments
@@ -116,42 +129,19 @@ func pathMatches(pattern, path string) bool {
 // authenticate finds the client of the request's bearer token. Every
 // configured token is compared in constant time.
 func (h *Handler) authenticate(r *http.Request) (Client, error) {
-	auth := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 4096 {
+	token, ok := httpx.Bearer(r)
+	if !ok {
 		return Client{}, errUnauthenticated
 	}
-	var found Client
-	matched := 0
-	for _, c := range h.cfg.Clients {
-		if subtle.ConstantTimeCompare([]byte(c.Token), []byte(token)) == 1 {
-			found = c
-			matched++
-		}
+	tokens := make([]string, len(h.cfg.Clients))
+	for i, c := range h.cfg.Clients {
+		tokens[i] = c.Token
 	}
-	if matched != 1 {
+	i := httpx.Match(token, tokens)
+	if i < 0 {
 		return Client{}, errUnauthenticated
 	}
-	return found, nil
-}
-
-// read loads the user named in the path and checks that c may act on it:
-// an admin token within its organisation, a user's token on itself.
-func (h *Handler) read(ctx context.Context, r *http.Request, c Client) (*update.View, Target, error) {
-	id := r.PathValue("userId")
-	if id == "" || len(id) > 200 {
-		return nil, Target{}, update.Errorf(update.NotFound, "no such user")
-	}
-	v, err := h.eng.Get(ctx, EntityType, update.ByID(id))
-	if err != nil {
-		return nil, Target{}, err
-	}
-	org := str(v.Doc, "orgId")
-	if c.admin() && subtle.ConstantTimeCompare([]byte(org), []byte(c.OrgID)) != 1 ||
-		!c.admin() && c.UserID != id {
-		return nil, Target{}, errForbidden
-	}
-	return v, h.target(c, id, org), nil
+	return h.cfg.Clients[i], nil
 }
 
 func (h *Handler) target(c Client, userID, orgID string) Target {
@@ -167,106 +157,54 @@ func (h *Handler) target(c Client, userID, orgID string) Target {
 
 // body reads the request body within the configured bound.
 func (h *Handler) body(r *http.Request) ([]byte, error) {
-	b, err := httpx.ReadBody(r, h.cfg.MaxBodyBytes)
-	switch {
-	case errors.Is(err, httpx.ErrTooLarge):
-		return nil, &update.Error{
-			Code:    update.TooLarge,
-			Message: fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxBodyBytes),
-			Err:     err,
-		}
-	case errors.Is(err, httpx.ErrInvalidUTF8):
-		return nil, &update.Error{Code: update.Malformed, Message: "invalid request body: the body is not valid UTF-8", Err: err}
-	case err != nil:
-		return nil, &update.Error{Code: update.Malformed, Message: "invalid request body: it could not be read", Err: err}
-	}
-	return b, nil
+	return httpx.ReadBody(r, h.cfg.MaxBodyBytes)
 }
 
+// The REST calls: each decodes the gateway's JSON into the typed request,
+// runs the call shared with the RPC formats (calls.go) and writes the
+// answer.
+
 func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
-	ctx := r.Context()
 	raw, err := h.body(r)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	b, err := ParseUpdate(raw, h.cfg.MaxDepth)
+	b, err := DecodeUpdate(raw, h.cfg.MaxDepth)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	v, t, err := h.read(ctx, r, c)
+	out, err := h.updateUser(w, r, c, r.PathValue("userId"), b)
 	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
+		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	req, err := UpdateRequest(b, t)
-	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
-		return
-	}
-	res, err := h.eng.Apply(ctx, req)
-	if err != nil {
-		h.writeError(w, r, err, OpUpdate)
-		return
-	}
-	h.logDispatch(r, res)
-	httpx.WriteJSON(w, statusOK, EncodeChange(res, str(v.Doc, "orgId")))
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 func (h *Handler) addHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
-	if !c.admin() {
-		h.writeError(w, r, errForbidden, OpCreate)
-		return
-	}
-	raw, err := h.body(r)
-	if err != nil {
-		h.writeError(w, r, err, OpCreate)
-		return
-	}
-	b, err := ParseCreate(raw, h.cfg.MaxDepth)
-	if err != nil {
-		h.writeError(w, r, err, OpCreate)
-		return
-	}
-	if o := b.Organization; o != nil {
-		switch {
-		case o.OrgDomain != nil:
-			h.writeError(w, r, invalid([]update.FieldError{{
-				Path: "/organization/orgDomain", Rule: "unsupported",
-				Message: "organization.orgDomain is not supported here; send organization.orgId",
-			}}), OpCreate)
-			return
-		case o.OrgID != nil && *o.OrgID != c.OrgID:
-			h.writeError(w, r, errForbidden, OpCreate)
-			return
+	out, err := h.addUser(w, r, c, func() (*AddHumanUserRequest, error) {
+		raw, err := h.body(r)
+		if err != nil {
+			return nil, err
 		}
-	}
-	req, err := CreateRequest(b, h.target(c, "", c.OrgID))
+		return DecodeCreate(raw, h.cfg.MaxDepth)
+	})
 	if err != nil {
-		h.writeError(w, r, err, OpCreate)
+		h.fail(w, r, OpCreate, err)
 		return
 	}
-	if len(req.ID) > 200 {
-		h.writeError(w, r, invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}}), OpCreate)
-		return
-	}
-	res, err := h.eng.Create(r.Context(), req)
-	if err != nil {
-		h.writeError(w, r, err, OpCreate)
-		return
-	}
-	h.logDispatch(r, res)
-	httpx.WriteJSON(w, statusCreated, EncodeAdd(res, c.OrgID))
+	httpx.WriteJSON(w, statusCreated, out)
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c Client) {
-	v, _, err := h.read(r.Context(), r, c)
+	out, err := h.readUser(r, c, r.PathValue("userId"))
 	if err != nil {
-		h.writeError(w, r, err, OpRead)
+		h.fail(w, r, OpRead, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, EncodeUser(v))
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 // verifyCall serves .../email/verify and .../phone/verify.
@@ -274,28 +212,20 @@ func verifyCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 	return func(h *Handler, w http.ResponseWriter, r *http.Request, c Client) {
 		raw, err := h.body(r)
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
-		code, err := ParseVerify(raw, h.cfg.MaxDepth)
+		b, err := DecodeVerify(raw, h.cfg.MaxDepth)
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
-		v, t, err := h.read(r.Context(), r, c)
+		out, err := h.verifyCode(r, c, r.PathValue("userId"), channel, b)
 		if err != nil {
-			h.writeError(w, r, err, OpVerify)
+			h.fail(w, r, OpVerify, err)
 			return
 		}
-		res, err := h.eng.Confirm(r.Context(), update.ConfirmRequest{
-			Type: EntityType, Locator: update.ByID(t.UserID), Path: channelPath(channel),
-			Code: code, Client: t.Client, Actor: t.Actor,
-		})
-		if err != nil {
-			h.writeError(w, r, err, OpVerify)
-			return
-		}
-		httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, str(v.Doc, "orgId")).Details})
+		httpx.WriteJSON(w, statusOK, out)
 	}
 }
 
@@ -304,81 +234,72 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 	return func(h *Handler, w http.ResponseWriter, r *http.Request, c Client) {
 		raw, err := h.body(r)
 		if err != nil {
-			h.writeError(w, r, err, OpResend)
+			h.fail(w, r, OpResend, err)
 			return
 		}
-		v, t, err := h.read(r.Context(), r, c)
-		if err != nil {
-			h.writeError(w, r, err, OpResend)
-			return
-		}
-		var d update.Delivery
+		var resend func(Target) update.ResendRequest
 		if channel == verify.SMS {
-			d, err = ParseResendPhone(raw, h.cfg.MaxDepth, t)
+			b, derr := DecodeResendPhone(raw, h.cfg.MaxDepth)
+			resend, err = b.Request, derr
 		} else {
-			d, err = ParseResendEmail(raw, h.cfg.MaxDepth, t)
+			b, derr := DecodeResendEmail(raw, h.cfg.MaxDepth)
+			resend, err = b.Request, derr
 		}
 		if err != nil {
-			h.writeError(w, r, err, OpResend)
+			h.fail(w, r, OpResend, err)
 			return
 		}
-		res, err := h.eng.Resend(r.Context(), update.ResendRequest{
-			Type: EntityType, Locator: update.ByID(t.UserID), Path: channelPath(channel),
-			Client: t.Client, Actor: t.Actor, Delivery: d,
-		})
+		out, err := h.resendCode(w, r, c, r.PathValue("userId"), resend)
 		if err != nil {
-			h.writeError(w, r, err, OpResend)
+			h.fail(w, r, OpResend, err)
 			return
 		}
-		h.logDispatch(r, res)
-		out := EncodeChange(res, str(v.Doc, "orgId"))
-		out.VerificationCode = out.EmailCode + out.PhoneCode
-		out.EmailCode, out.PhoneCode = "", ""
 		httpx.WriteJSON(w, statusOK, out)
 	}
 }
 
 func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, c Client) {
-	v, t, err := h.read(r.Context(), r, c)
+	raw, err := h.body(r)
+	if err == nil {
+		err = DecodeEmpty(raw, h.cfg.MaxDepth)
+	}
 	if err != nil {
-		h.writeError(w, r, err, OpRemovePhone)
+		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
-	if str(obj(v.Doc, "phone"), "phone") == "" {
-		h.writeError(w, r, errPhoneNotFound, OpRemovePhone)
-		return
-	}
-	res, err := h.eng.Apply(r.Context(), update.Request{
-		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
-		Mode: update.Merge, Doc: map[string]any{"phone": nil}, IncludeRecord: true,
-	})
+	out, err := h.removeUserPhone(r, c, r.PathValue("userId"))
 	if err != nil {
-		h.writeError(w, r, err, OpRemovePhone)
+		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, t.OrgID).Details})
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 // logDispatch logs codes that could not be sent. The change stands, as
 // in ZITADEL, and the code can be resent; the log says so to an operator.
-func (h *Handler) logDispatch(r *http.Request, res *update.Result) {
+func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *update.Result) {
 	for _, p := range res.Pending {
 		if p.DispatchError != "" {
 			h.cfg.Logger.WarnContext(r.Context(), "zitadel: verification code not sent",
-				"request_id", httpx.RequestID(r), "user", res.ID, "path", p.Path, "reason", p.DispatchError)
+				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "reason", p.DispatchError)
 		}
 	}
 }
 
-// writeError writes err as ZITADEL's error body. Internal errors are
-// logged with the request id; their details never reach the client.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, op Op) {
+// fail writes err, returned while serving op, as ZITADEL's error body.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
+	status, body := h.encodeError(w, r, op, err)
+	httpx.WriteJSON(w, status, body)
+}
+
+// encodeError maps err, returned while serving op, through EncodeError.
+// Internal errors are logged with the request id; their details never
+// reach the client.
+func (h *Handler) encodeError(w http.ResponseWriter, r *http.Request, op Op, err error) (int, ErrorBody) {
 	status, body := EncodeError(err, op)
-	id := httpx.RequestID(r)
-	w.Header().Set("X-Request-Id", id)
 	if body.Code == grpcInternal {
 		h.cfg.Logger.ErrorContext(r.Context(), "zitadel: internal error",
-			"request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
+			"request_id", httpx.RequestID(w, r), "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	httpx.WriteJSON(w, status, body)
+	return status, body
 }

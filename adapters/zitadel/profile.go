@@ -8,6 +8,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -45,7 +46,7 @@ const bareEmailTag = "zitadel_bare_email"
 // cost 10–16 accepted, usernames unique. Each configured client gets a
 // grant: an admin token may create, delete and assert "verified"; a
 // user's own token may change its own sections but assert nothing.
-// The policy needs Options() passed to update.New.
+// New builds the engine of this policy with the options it needs.
 func Policy(cfg Config) *update.Policy {
 	cfg = cfg.withDefaults()
 	confirm := func(channel verify.Channel, verifiedPath string) *update.Confirm {
@@ -67,8 +68,9 @@ func Policy(cfg Config) *update.Policy {
 	name := "min=1,max=200"
 	schema := &update.Schema{
 		Fields: map[string]*update.Field{
-			orgPath:         {Type: update.TypeString, Required: true, Mutability: update.SetOnce},
-			usernamePath:    {Type: update.TypeString, Required: true, Unique: true, Normalize: update.NormalizeTrim, Rules: name},
+			orgPath: {Type: update.TypeString, Required: true, Mutability: update.SetOnce},
+			usernamePath: {Type: update.TypeString, Required: true, Unique: true, Normalize: update.NormalizeTrim, Rules: name,
+				Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}},
 			profilePath:     {Type: update.TypeObject, Required: true},
 			givenNamePath:   {Type: update.TypeString, Required: true, Rules: name},
 			familyNamePath:  {Type: update.TypeString, Required: true, Rules: name},
@@ -80,6 +82,7 @@ func Policy(cfg Config) *update.Policy {
 			emailPath: {
 				Type: update.TypeString, Required: true, Normalize: update.NormalizeEmail,
 				Rules: "max=200," + bareEmailTag, Confirm: confirm(verify.Email, emailVerifiedPath),
+				Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true},
 			},
 			emailVerifiedPath: {Type: update.TypeBoolean},
 			"/phone":          {Type: update.TypeObject},
@@ -130,10 +133,11 @@ func Policy(cfg Config) *update.Policy {
 	return p
 }
 
-// Options returns the engine options the profile relies on: the validator
-// that accepts only a bare address ("a@b.c", not "Name <a@b.c>").
-func Options() []update.Option {
-	return []update.Option{update.WithValidator(bareEmailTag, bareEmail)}
+// engineOptions returns the engine options the profile relies on: the
+// deployment's clock and the validator that accepts only a bare address
+// ("a@b.c", not "Name <a@b.c>").
+func engineOptions(cfg Config) []update.Option {
+	return []update.Option{update.WithClock(cfg.Now), update.WithValidator(bareEmailTag, bareEmail)}
 }
 
 func bareEmail(fl validator.FieldLevel) bool {

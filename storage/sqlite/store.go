@@ -215,28 +215,14 @@ func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, typ, id string, ev 
 		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
 		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
 	}
-	return nil
+	return s.appendFeed(ctx, tx, typ, id, ev, changes)
 }
 
 // Delete implements storage.Store. Keys and history go with the record
-// through ON DELETE CASCADE.
+// through ON DELETE CASCADE; the feed gets an entry of Kind
+// storage.DeleteKind.
 func (s *Store) Delete(ctx context.Context, typ, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.docs.drop(typ, id)
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.stmt.deleteRecord).ExecContext(ctx, typ, id)
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
-		} else if n == 0 {
-			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, storage.ErrNotFound)
-		}
-		return nil
-	})
+	return s.DeleteIf(ctx, typ, id, storage.Expect{}, storage.Event{})
 }
 
 // History implements storage.Store.

@@ -1,0 +1,70 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/idupdate/idupdate/update"
+)
+
+// ErrTooLarge is wrapped by the error ReadBody returns for a body over its
+// limit.
+var ErrTooLarge = errors.New("request body too large")
+
+// ErrInvalidUTF8 is wrapped by the errors returned for a body that is not
+// valid UTF-8.
+var ErrInvalidUTF8 = errors.New("request body is not valid UTF-8")
+
+// ReadBody reads at most max bytes of r's body. Its errors are
+// *update.Error with a message a client may see: TooLarge (wrapping
+// ErrTooLarge) for a body over max, which is not read further; Malformed
+// (wrapping ErrInvalidUTF8) for a body that is not UTF-8; Malformed for a
+// body that cannot be read. A request without a body reads as empty.
+func ReadBody(r *http.Request, max int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	tooLarge := &update.Error{
+		Code:    update.TooLarge,
+		Message: fmt.Sprintf("the request body is too large: it is larger than %d bytes", max),
+		Err:     ErrTooLarge,
+	}
+	if r.ContentLength > max {
+		return nil, tooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, &update.Error{Code: update.Malformed, Message: "the body could not be read", Err: err}
+	}
+	if int64(len(b)) > max {
+		return nil, tooLarge
+	}
+	if !utf8.Valid(b) {
+		return nil, &update.Error{Code: update.Malformed, Message: "the body is not valid UTF-8", Err: ErrInvalidUTF8}
+	}
+	return b, nil
+}
+
+// DecodeStrict decodes one JSON value from b into v: unknown object keys
+// are errors, numbers stay json.Number where v holds interfaces, and
+// trailing data after the value is an error.
+func DecodeStrict(b []byte, v any) error {
+	if !utf8.Valid(b) {
+		return ErrInvalidUTF8
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}

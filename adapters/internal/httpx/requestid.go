@@ -1,0 +1,38 @@
+package httpx
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+)
+
+// RequestIDHeader carries the request id in both directions.
+const RequestIDHeader = "X-Request-Id"
+
+// RequestID returns the id of the request: the one already set on w's
+// header by an earlier call, else the request's X-Request-Id if it is at
+// most 64 plain characters, else a fresh random id. It sets the id on w's
+// header, so the answer carries it and every log line of the request
+// names the same id.
+func RequestID(w http.ResponseWriter, r *http.Request) string {
+	if id := w.Header().Get(RequestIDHeader); id != "" {
+		return id
+	}
+	id := r.Header.Get(RequestIDHeader)
+	if id == "" || len(id) > 64 || !isPlain(id) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	w.Header().Set(RequestIDHeader, id)
+	return id
+}
+
+func isPlain(s string) bool {
+	for _, c := range s {
+		if !(c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,37 @@
+package update
+
+import (
+	"context"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+// Delete removes a record, its keys and its history. The client needs
+// Grant.Delete. Returns Forbidden, NotFound or Malformed.
+func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
+	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Delete })
+	if err != nil {
+		return err
+	}
+	id, err := e.locate(ctx, s, req.Locator)
+	if err != nil {
+		return err
+	}
+	if err := g.owns(id); err != nil {
+		return err
+	}
+	if req.Expect != (Expect{}) {
+		// The store has no conditional delete: the preconditions are checked
+		// by an Update that writes nothing, just before the delete. A write
+		// that lands between the two is not detected.
+		if _, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+			return nil, checkExpect(req.Expect, rec)
+		}); err != nil {
+			return e.storeError(err)
+		}
+	}
+	if err := e.store.Delete(ctx, req.Type, id); err != nil {
+		return e.storeError(err)
+	}
+	return nil
+}

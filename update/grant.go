@@ -1,0 +1,100 @@
+package update
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/idupdate/idupdate/merge"
+)
+
+// authorize returns the type's schema and the client's grant, or
+// Forbidden when may says the grant does not allow the call.
+func (e *Engine) authorize(typ, client string, may func(Grant) bool) (*schema, Grant, error) {
+	s, err := e.policy.schemaOf(typ)
+	if err != nil {
+		return nil, Grant{}, err
+	}
+	g, err := e.policy.grant(client)
+	if err != nil {
+		return nil, Grant{}, err
+	}
+	if !may(g) {
+		return nil, Grant{}, Errorf(Forbidden, "client %q may not do this", client)
+	}
+	return s, g, nil
+}
+
+func checkGrant(g Grant) error {
+	for _, p := range g.Paths {
+		if _, err := merge.ParsePointer(p); err != nil {
+			return fmt.Errorf("path %q: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// grant returns the client's grant, or Forbidden.
+func (c *compiled) grant(client string) (Grant, error) {
+	if g, ok := c.grants[client]; ok {
+		return g, nil
+	}
+	if c.defaultGrant != nil {
+		return *c.defaultGrant, nil
+	}
+	return Grant{}, Errorf(Forbidden, "client %q has no grant", client)
+}
+
+// owns refuses a record outside the grant's Subject.
+func (g Grant) owns(id string) error {
+	if g.Subject != "" && g.Subject != id {
+		return Errorf(Forbidden, "the client may change only its own record")
+	}
+	return nil
+}
+
+// allows reports whether the grant lets the client write path.
+func (g Grant) allows(path string) bool {
+	if len(g.Paths) == 0 {
+		return true
+	}
+	for _, p := range g.Paths {
+		if p == "" || path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// above reports whether path is a strict ancestor of a granted path, so
+// only part of a value written there may be allowed.
+func (g Grant) above(path string) bool {
+	for _, p := range g.Paths {
+		if strings.HasPrefix(p, path+"/") || path == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// grantCovers reports whether every leaf of v at segs lies inside the grant.
+func grantCovers(g Grant, segs []string, v any) bool {
+	path := pointer(segs)
+	if g.allows(path) {
+		return true
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if !g.above(path) {
+			return len(x) == 0
+		}
+		for k, mv := range x {
+			if !grantCovers(g, appendSeg(segs, k), mv) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return true
+	}
+	return false
+}
