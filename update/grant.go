@@ -98,3 +98,12 @@ func grantCovers(g Grant, segs []string, v any) bool {
 	}
 	return false
 }
+
+// mayWrite refuses a path outside the grant's Paths.
+func (g Grant) mayWrite(path string) error {
+	if g.allows(path) {
+		return nil
+	}
+	return &Error{Code: Forbidden, Message: "the client may not write these fields",
+		Fields: []FieldError{{Path: path, Rule: RuleGrant, Message: "may not be written by this client"}}}
+}

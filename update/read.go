@@ -10,7 +10,9 @@ import (
 )
 
 // Get returns the record as a client may see it: no secrets, no write-only
-// fields, no code hashes. Returns NotFound or Malformed.
+// fields, no code hashes. Get takes no client and checks no grant: it is
+// the calling code's read, and deciding which client may see which record
+// is the caller's. Returns NotFound or Malformed.
 func (e *Engine) Get(ctx context.Context, typ string, loc Locator) (*View, error) {
 	s, id, err := e.resolve(ctx, typ, loc)
 	if err != nil {
@@ -24,7 +26,8 @@ func (e *Engine) Get(ctx context.Context, typ string, loc Locator) (*View, error
 }
 
 // History returns the record's committed events, oldest first, with
-// secrets redacted. Returns NotFound or Malformed.
+// secrets redacted. Like Get it takes no client and checks no grant.
+// Returns NotFound or Malformed.
 func (e *Engine) History(ctx context.Context, typ string, loc Locator) ([]storage.Event, error) {
 	_, id, err := e.resolve(ctx, typ, loc)
 	if err != nil {
