@@ -47,7 +47,7 @@ func (c *compiled) grant(client string) (Grant, error) {
 // owns refuses a record outside the grant's Subject.
 func (g Grant) owns(id string) error {
 	if g.Subject != "" && g.Subject != id {
-		return Errorf(Forbidden, "the client may change only its own record")
+		return Errorf(Forbidden, "the client may act only on its own record")
 	}
 	return nil
 }

@@ -68,6 +68,18 @@ func TestGrantAudit(t *testing.T) {
 		_, err := f.eng.Cancel(ctx, update.CancelRequest{Type: "user", Locator: update.ByID("u1"), Client: client, Path: "/email"})
 		return err
 	}
+	getAs := func(f *fixture, client, _ string) error {
+		_, err := f.eng.Get(ctx, "user", update.ByID("u1"), update.AsClient(client))
+		return err
+	}
+	historyAs := func(f *fixture, client, _ string) error {
+		_, err := f.eng.History(ctx, "user", update.ByID("u1"), update.AsClient(client))
+		return err
+	}
+	getByKeyAs := func(f *fixture, client, _ string) error {
+		_, err := f.eng.Get(ctx, "user", update.ByKey("/username", "mpark"), update.AsClient(client))
+		return err
+	}
 	deleteAs := func(f *fixture, client, _ string) error {
 		return f.eng.Delete(ctx, update.DeleteRequest{Type: "user", Locator: update.ByID("u1"), Client: client})
 	}
@@ -121,6 +133,12 @@ func TestGrantAudit(t *testing.T) {
 		{"Delete without Delete", "nodelete", deleteAs, ""},
 		{"Delete without a grant", "stranger", deleteAs, ""},
 		{"Delete another Subject", "other", deleteAs, ""},
+
+		{"Get without a grant", "stranger", getAs, ""},
+		{"Get another Subject", "other", getAs, ""},
+		{"Get another Subject by key", "other", getByKeyAs, ""},
+		{"History without a grant", "stranger", historyAs, ""},
+		{"History another Subject", "other", historyAs, ""},
 	} {
 		setup := func(t *testing.T) (*fixture, string) {
 			f := newFixture(t, nil, grantPolicy())
