@@ -98,6 +98,48 @@ func (p Path) Schema() string {
 	return b.String()
 }
 
+// Pointer returns p as the engine's JSON Pointer, plural elements named
+// by key selectors: "/statuses/[id=5253]/status". The engine finds the
+// element inside the transaction that writes; the root is "".
+func (p Path) Pointer() string {
+	var b strings.Builder
+	for _, s := range p {
+		b.WriteByte('/')
+		b.WriteString(s.Name)
+		if s.Element != "" {
+			b.WriteString("/[id=")
+			b.WriteString(s.Element)
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// split returns the Pointer of p up to its last plural element (the
+// anchor, "" when p names none) and the attribute names after it.
+func (p Path) split() (anchor string, rest []string) {
+	last := -1
+	for i, s := range p {
+		if s.Element != "" {
+			last = i
+		}
+	}
+	for _, s := range p[last+1:] {
+		rest = append(rest, s.Name)
+	}
+	return p[:last+1].Pointer(), rest
+}
+
+// plain reports whether p names no plural element anywhere.
+func (p Path) plain() bool {
+	for _, s := range p {
+		if s.Element != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // Element reports whether p ends at one plural element.
 func (p Path) Element() bool { return len(p) > 0 && p[len(p)-1].Element != "" }
 
