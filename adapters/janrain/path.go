@@ -72,44 +72,29 @@ func (p Path) String() string {
 	if len(p) == 0 {
 		return "/"
 	}
-	var b strings.Builder
-	for _, s := range p {
-		b.WriteByte('/')
-		b.WriteString(s.Name)
-		if s.Element != "" {
-			b.WriteByte('#')
-			b.WriteString(s.Element)
-		}
-	}
-	return b.String()
+	return p.format(func(id string) string { return "#" + id })
 }
 
 // Schema returns the schema pointer of p: element ids become "*"
 // ("/statuses/*/status").
-func (p Path) Schema() string {
-	var b strings.Builder
-	for _, s := range p {
-		b.WriteByte('/')
-		b.WriteString(s.Name)
-		if s.Element != "" {
-			b.WriteString("/*")
-		}
-	}
-	return b.String()
-}
+func (p Path) Schema() string { return p.format(func(string) string { return "/*" }) }
 
 // Pointer returns p as the engine's JSON Pointer, plural elements named
 // by key selectors: "/statuses/[id=5253]/status". The engine finds the
 // element inside the transaction that writes; the root is "".
 func (p Path) Pointer() string {
+	return p.format(func(id string) string { return "/[id=" + id + "]" })
+}
+
+// format writes p's attribute names, each after a '/', and after each
+// element id what element makes of it.
+func (p Path) format(element func(id string) string) string {
 	var b strings.Builder
 	for _, s := range p {
 		b.WriteByte('/')
 		b.WriteString(s.Name)
 		if s.Element != "" {
-			b.WriteString("/[id=")
-			b.WriteString(s.Element)
-			b.WriteByte(']')
+			b.WriteString(element(s.Element))
 		}
 	}
 	return b.String()
