@@ -77,6 +77,9 @@ type Field struct {
 	// Secret makes the field a credential: the value is hashed, kept out of
 	// the document and never returned.
 	Secret *Secret `json:"secret,omitempty"`
+	// Query lets clients filter and sort on the field (Engine.List and
+	// Count). Nil: they may not.
+	Query *Queryable `json:"query,omitempty"`
 }
 
 // JSONType names a JSON type.
