@@ -32,8 +32,8 @@ type ListRequest struct {
 	// Filter selects records; nil selects all. Its paths are field paths
 	// of the schema (inside Any, relative to the element). Fold and Key are
 	// set by the engine from the policy: what the caller sets there is
-	// ignored. A string value of an Eq or Ne term is normalized as the
-	// field's Normalize writes values.
+	// ignored. A string value of an Eq or Ne term is normalized and
+	// prepared as the field's Normalize and Identifier write values.
 	Filter *storage.Filter
 	// Sort orders the page; nil orders by ID. Fold is set from the policy.
 	Sort *storage.Sort
@@ -220,9 +220,11 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 	str, isString := out.Value.(string)
 	out.Fold = isString && !r.f.Query.CaseExact
 	if top && !r.wildcard && r.f.Unique && f.Op == storage.Eq && isString && !out.Fold {
-		// Every record whose value equals holds it as a key, so the
+		// Every record whose value equals holds that value's key, so the
 		// store may start from its key index.
-		out.Key = &storage.Key{Name: r.path, Value: str}
+		if k, err := r.uniqueKey(str); err == nil {
+			out.Key = &storage.Key{Name: r.path, Value: k}
+		}
 	}
 	return out, nil
 }
@@ -266,7 +268,9 @@ func queryValue(r *rule, op storage.Op, v any, shown string) (any, error) {
 		return nil, refuse(shown, "a %s value for a %s attribute", got, want)
 	}
 	if s, ok := v.(string); ok && (op == storage.Eq || op == storage.Ne) {
-		if n, ferr := normalize(r.f, s); ferr == nil {
+		// Compared with values as stored: normalized, and prepared by the
+		// field's identifier profile.
+		if n, ferr := prepareString(r.f, s); ferr == nil {
 			return n, nil
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -87,6 +88,7 @@ func Policy(cfg Config) *update.Policy {
 		pathEmail: {
 			Type: update.TypeString, Rules: "email,max=254", Unique: true,
 			Normalize: update.NormalizeEmail, Confirm: confirm(verify.Email, pathEmailConfirmed),
+			Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true},
 		},
 		pathEmailConfirmed: {Type: update.TypeBoolean, Keep: true},
 		pathPhone: {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 )
 
 // EntityType is the store type of Capture's "user" entity type. Capture type
@@ -78,13 +79,14 @@ func Policy(cfg Config) *update.Policy {
 		"/id": readOnly, "/uuid": readOnly, "/created": readOnly, "/lastUpdated": readOnly,
 
 		"/email": {Type: update.TypeString, Rules: "email,max=256", Required: true, Unique: true,
-			Normalize: update.NormalizeEmail},
-		"/givenName":     str(tagPrintable + ",max=1000"),
-		"/familyName":    str(tagPrintable + ",max=1000"),
-		"/middleName":    str(ruleUnicodeLetters + ",max=1000"),
-		"/displayName":   str(tagPrintable + ",max=255"),
-		"/gender":        str(ruleAlphabetic + ",max=100"),
-		"/username":      {Type: update.TypeString, Rules: ruleAlphanumeric + ",max=50", Unique: true},
+			Normalize: update.NormalizeEmail, Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true}},
+		"/givenName":   str(tagPrintable + ",max=1000"),
+		"/familyName":  str(tagPrintable + ",max=1000"),
+		"/middleName":  str(ruleUnicodeLetters + ",max=1000"),
+		"/displayName": str(tagPrintable + ",max=255"),
+		"/gender":      str(ruleAlphabetic + ",max=100"),
+		"/username": {Type: update.TypeString, Rules: ruleAlphanumeric + ",max=50", Unique: true,
+			Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}},
 		"/birthday":      str(tagDate),
 		"/emailVerified": str(tagDateTime),
 

@@ -90,16 +90,13 @@ func seedDemo(ctx context.Context, vs []vendor) error {
 	return nil
 }
 
-// newMux mounts every vendor's routes and /healthz on one mux.
-func newMux(vs []vendor) *http.ServeMux {
+// newMux mounts every vendor's routes, /healthz and /readyz on one mux.
+func newMux(vs []vendor, h *health) *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, v := range vs {
 		v.register(mux)
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
+	h.register(mux)
 	return mux
 }
 

@@ -56,7 +56,9 @@ func WithSynchronousNormal() Option {
 
 // Open opens the SQLite database at path, creating the file if it does not
 // exist and applying the embedded migrations it lacks. It returns an error
-// matching ErrSchemaTooNew if a newer release has migrated the file.
+// matching ErrSchemaTooNew if a newer release has migrated the file, and
+// one matching ErrNotDatabase or ErrForeignDatabase, having written
+// nothing, if path holds something else.
 // Close the Store when done.
 func Open(path string, opts ...Option) (*Store, error) {
 	cfg := config{readers: 4, synchronous: "FULL", now: time.Now, maxBatch: DefaultMaxBatch, batchWait: DefaultBatchWait}
@@ -64,6 +66,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 		o(&cfg)
 	}
 
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	writer, err := sql.Open("sqlite", dsn(path, cfg, false))
 	if err != nil {
 		return nil, fmt.Errorf("storage/sqlite: open %s: %w", path, err)
