@@ -198,6 +198,9 @@ func (w *inputWalk) walkOp(i int, op merge.Operation) (merge.Operation, error) {
 	if err != nil {
 		return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: path %q is not a JSON Pointer", i, op.Path), Err: err}
 	}
+	if err := w.schema.checkSelectors(op.Path, segs); err != nil {
+		return op, err
+	}
 	switch op.Op {
 	case "add", "replace":
 		v, keep, _ := w.walk(segs, op.Value)
@@ -208,16 +211,16 @@ func (w *inputWalk) walkOp(i int, op merge.Operation) (merge.Operation, error) {
 		op.Value = v
 	case "remove":
 		w.walkRemove(segs)
-	case "move":
+	case "move", "copy":
 		from, err := merge.ParsePointer(op.From)
 		if err != nil {
 			return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: from %q is not a JSON Pointer", i, op.From), Err: err}
 		}
-		w.walkRemove(from)
-		w.walkRemove(segs)
-	case "copy":
-		if _, err := merge.ParsePointer(op.From); err != nil {
-			return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: from %q is not a JSON Pointer", i, op.From), Err: err}
+		if err := w.schema.checkSelectors(op.From, from); err != nil {
+			return op, err
+		}
+		if op.Op == "move" {
+			w.walkRemove(from)
 		}
 		w.walkRemove(segs)
 	case "test":

@@ -12,9 +12,13 @@ import (
 
 // banner is what the startup text needs to know.
 type banner struct {
-	addr, store, storeKind, webhook string
-	key                             keySource
-	demoConfig, demoData            bool
+	addr, store, storeKind, storeArg, webhook string
+	key                                       keySource
+	demoConfig, demoData                      bool
+	keys                                      keyCheck
+	demo                                      demoState
+	reset                                     int  // demo records -reset deleted
+	resetAsked                                bool // -reset was given
 }
 
 // printBanner writes the startup text: where the server listens, what it
@@ -28,9 +32,21 @@ func printBanner(w io.Writer, b banner) {
 	p := func(format string, args ...any) { fmt.Fprintf(&s, format+"\n", args...) }
 
 	p("idupdate shim server: Janrain, DRUID, Rubiq and ZITADEL on one port")
-	p("  listening  %s   (health: curl -s %s/healthz)", base, base)
+	p("  listening  %s   (health: curl -s %s/healthz, readiness: /readyz)", base, base)
 	p("  store      %s", b.store)
-	p("  code key   %s", b.key.from)
+	printStoreState(p, b)
+	if b.keys.checked {
+		p("  code key   %s (fingerprint %s…, recorded in the store)", b.key.from, shortPrint(fingerprint(b.key.key)))
+	} else {
+		p("  code key   %s", b.key.from)
+	}
+	if b.keys.mismatch {
+		p("")
+		p("  !!! CODE KEY CHANGED: the store's codes were hashed with another key, and")
+		p("  !!! -code-key-mismatch=warn adopted this one. %s can no longer be", pendingCodes(b.keys.lost))
+		p("  !!! confirmed; they answer as wrong codes and must be sent again.")
+		p("")
+	}
 	if b.key.ephemeral && b.storeKind == "postgres" {
 		p("  WARNING    the code key dies with this process, so pending codes do not survive a restart;")
 		p("             set -code-key-file or IDUPDATE_CODE_KEY")
@@ -58,6 +74,30 @@ func printBanner(w io.Writer, b banner) {
 	_, _ = io.WriteString(w, s.String())
 }
 
+// printStoreState says whether the store was new and, when the demo
+// records in it have changed since they were loaded, that the README
+// sessions will answer differently and how to start fresh.
+func printStoreState(p func(string, ...any), b banner) {
+	switch {
+	case !b.demoData:
+	case b.resetAsked:
+		p("             demo records reset (-reset): %d deleted and loaded fresh", b.reset)
+	case b.demo.found == 0:
+		p("             new: demo records loaded")
+	case b.demo.changed == 0:
+		p("             existing, demo records as loaded")
+	default:
+		p("             EXISTING STORE: %d of %d demo records changed since they were loaded,", b.demo.changed, len(demoRecords))
+		p("             last change %s (%s).", b.demo.last.UTC().Format("2006-01-02 15:04:05 UTC"), b.demo.lastRec)
+		p("             The README sessions start from fresh demo data and will answer differently.")
+		if b.storeKind == "sqlite" {
+			p("             Start fresh: add -reset (reloads the demo records), or stop and rm %s %s-wal %s-shm", b.storeArg, b.storeArg, b.storeArg)
+		} else {
+			p("             Start fresh: add -reset (reloads the demo records)")
+		}
+	}
+}
+
 // printDemo lists the demo credentials, records and one curl per vendor.
 func printDemo(p func(string, ...any), base string, records bool) {
 	j := janrain.DemoConfig()
@@ -78,7 +118,7 @@ func printDemo(p func(string, ...any), base string, records bool) {
 		p("  ZITADEL   user %s (minnie) in org %s", zitadel.DemoUserID, zitadel.DemoOrgID)
 		p("")
 	}
-	p("Try (the README has a full session per vendor):")
+	p("Try (adapters/<vendor>/README.md has a full session per vendor):")
 	p("  curl -s -u %s:%s --data-urlencode type_name=user --data-urlencode id=%s %s/entity",
 		j.Clients[2].ID, j.Clients[2].Secret, janrain.DemoID, base)
 	p("  curl -s -d grant_type=urn:druid:oauth2:grant-type:code_challenge -d client_id=%s -d client_secret=%s -d code_challenge=my-verifier-of-at-least-43-characters-0123456 -d code_challenge_method=plain %s%s",

@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
-	"os"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -39,9 +36,39 @@ type janrainFile struct {
 }
 
 type janrainClient struct {
-	ID     string        `json:"id"`
-	Secret string        `json:"secret"`
-	Class  janrain.Class `json:"class"`
+	ID     string          `json:"id"`
+	Secret string          `json:"secret"`
+	Class  permissionClass `json:"class"`
+}
+
+// permissionClass is a Janrain client class, checked as the file is read
+// so that a misspelt one is reported at its place with the valid ones.
+type permissionClass janrain.Class
+
+// permissionClasses are the Capture API's client classes.
+var permissionClasses = []janrain.Class{janrain.AccessIssuer, janrain.DirectAccess, janrain.DirectAccessRead, janrain.LoginClient, janrain.Owner}
+
+func (c *permissionClass) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return &jsonfile.ValueError{Problem: "a permission class is a string", Expected: "one of " + classNames()}
+	}
+	for _, v := range permissionClasses {
+		if s == string(v) {
+			*c = permissionClass(v)
+			return nil
+		}
+	}
+	names := strings.Split(classNames(), ", ")
+	return jsonfile.OneOf("permission class", s, names)
+}
+
+func classNames() string {
+	var names []string
+	for _, v := range permissionClasses {
+		names = append(names, string(v))
+	}
+	return strings.Join(names, ", ")
 }
 
 type druidFile struct {
@@ -122,44 +149,32 @@ var errConfig = errors.New("config file")
 
 // loadConfig reads a -config file and applies it over the demo
 // configuration. Unknown members, trailing data and files over 1 MiB are
-// refused. An empty path returns the demo configuration.
+// refused; every error names the file, line, column and JSON path (a
+// *jsonfile.Error). An empty path returns the demo configuration.
 func loadConfig(path string) (vendorConfigs, error) {
 	cfg := demoConfigs()
 	if path == "" {
 		return cfg, nil
 	}
-	f, err := os.Open(path)
+	data, err := readBounded(path, maxConfigBytes)
 	if err != nil {
 		return cfg, fmt.Errorf("%w: %w", errConfig, err)
 	}
-	defer f.Close()
-	fc, err := parseConfig(f)
+	fc, err := parseConfig(path, data)
 	if err != nil {
-		return cfg, fmt.Errorf("%w %s: %w", errConfig, path, err)
+		return cfg, fmt.Errorf("%w: %w", errConfig, err)
 	}
 	fc.apply(&cfg)
 	return cfg, nil
 }
 
-// parseConfig decodes a config file strictly.
-func parseConfig(r io.Reader) (*fileConfig, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxConfigBytes {
-		return nil, fmt.Errorf("larger than %d bytes", maxConfigBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+// parseConfig decodes the config file data, named file in errors, strictly.
+func parseConfig(file string, data []byte) (*fileConfig, error) {
 	var fc fileConfig
-	if err := dec.Decode(&fc); err != nil {
+	if err := jsonfile.Decode(file, data, &fc); err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, errors.New("trailing data after the JSON object")
-	}
-	if err := fc.check(); err != nil {
+	if err := fc.check(file, data); err != nil {
 		return nil, err
 	}
 	return &fc, nil
@@ -167,24 +182,29 @@ func parseConfig(r io.Reader) (*fileConfig, error) {
 
 // check refuses negative numbers, which the adapters would otherwise
 // silently replace by their defaults.
-func (fc *fileConfig) check() error {
-	nums := map[string]int64{}
+func (fc *fileConfig) check(file string, data []byte) error {
+	type num struct {
+		path []any
+		v    int64
+	}
+	var nums []num
 	if j := fc.Janrain; j != nil {
-		nums["janrain.maxBody"], nums["janrain.maxDepth"] = j.MaxBody, int64(j.MaxDepth)
+		nums = append(nums, num{[]any{"janrain", "maxBody"}, j.MaxBody}, num{[]any{"janrain", "maxDepth"}, int64(j.MaxDepth)})
 	}
 	if d := fc.DRUID; d != nil {
-		nums["druid.maxBodyBytes"] = d.MaxBodyBytes
+		nums = append(nums, num{[]any{"druid", "maxBodyBytes"}, d.MaxBodyBytes})
 	}
 	if r := fc.Rubiq; r != nil {
-		nums["rubiq.maxSends"], nums["rubiq.codeLength"], nums["rubiq.maxAttempts"] =
-			int64(r.MaxSends), int64(r.CodeLength), int64(r.MaxAttempts)
+		nums = append(nums, num{[]any{"rubiq", "maxSends"}, int64(r.MaxSends)}, num{[]any{"rubiq", "codeLength"}, int64(r.CodeLength)},
+			num{[]any{"rubiq", "maxAttempts"}, int64(r.MaxAttempts)})
 	}
 	if z := fc.ZITADEL; z != nil {
-		nums["zitadel.maxAttempts"], nums["zitadel.maxSends"] = int64(z.MaxAttempts), int64(z.MaxSends)
+		nums = append(nums, num{[]any{"zitadel", "maxAttempts"}, int64(z.MaxAttempts)}, num{[]any{"zitadel", "maxSends"}, int64(z.MaxSends)})
 	}
-	for _, name := range slices.Sorted(maps.Keys(nums)) {
-		if nums[name] < 0 {
-			return fmt.Errorf("%s is negative (%d)", name, nums[name])
+	for _, n := range nums {
+		if n.v < 0 {
+			return jsonfile.At(file, data, n.path, &jsonfile.ValueError{
+				Problem: fmt.Sprintf("%d is negative", n.v), Expected: "0 (the default) or more"})
 		}
 	}
 	return nil
@@ -197,7 +217,7 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 		if j.Clients != nil {
 			cfg.Janrain.Clients = nil
 			for _, c := range j.Clients {
-				cfg.Janrain.Clients = append(cfg.Janrain.Clients, janrain.Client(c))
+				cfg.Janrain.Clients = append(cfg.Janrain.Clients, janrain.Client{ID: c.ID, Secret: c.Secret, Class: janrain.Class(c.Class)})
 			}
 		}
 		setInt64(&cfg.Janrain.MaxBody, j.MaxBody)

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/internal/jsonfile"
 )
 
 func TestDemoConfigFileReproducesTheBuiltInDemo(t *testing.T) {
@@ -59,20 +62,27 @@ func TestConfigFileOverridesTheDemo(t *testing.T) {
 	})
 }
 
+// TestConfigFileRefused starts the server with each bad file and compares
+// the errors, which name file, line, column, path, expectation and the
+// closest valid name, with testdata/config/errors.golden.
 func TestConfigFileRefused(t *testing.T) {
 	tests := []struct {
 		file string
 		want error // nil: refused by an adapter, not by the file reader
 	}{
-		{"unknown-member.json", errConfig},
-		{"trailing-data.json", errConfig},
-		{"negative.json", errConfig},
-		{"number-duration.json", errConfig},
-		{"not-json.yaml", errConfig},
+		{"bad-duration.json", errConfig},
+		{"client-not-clients.json", errConfig},
 		{"missing.json", errConfig},
-		{"unknown-class.json", nil},
+		{"negative.json", errConfig},
 		{"no-demo-client.json", nil},
+		{"not-json.yaml", errConfig},
+		{"number-duration.json", errConfig},
+		{"syntax-error.json", errConfig},
+		{"trailing-data.json", errConfig},
+		{"unknown-class.json", errConfig},
+		{"unknown-member.json", errConfig},
 	}
+	var got strings.Builder
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", "config", tc.file)
@@ -81,11 +91,17 @@ func TestConfigFileRefused(t *testing.T) {
 			require.Error(t, err)
 			if tc.want != nil {
 				assert.ErrorIs(t, err, tc.want)
+				var fe *jsonfile.Error
+				if tc.file != "missing.json" {
+					assert.ErrorAs(t, err, &fe, "a placed error")
+				}
 			} else {
 				assert.False(t, errors.Is(err, errConfig), "the file itself reads: %v", err)
 			}
+			got.WriteString(err.Error() + "\n")
 		})
 	}
+	golden(t, filepath.Join("testdata", "config", "errors.golden"), got.String())
 }
 
 func TestConfigWithoutDemoClientsRunsWithoutDemoData(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -171,4 +173,18 @@ func fixture(tb testing.TB, name string) []byte {
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(tb, err)
 	return b
+}
+
+// updateGolden rewrites golden files instead of comparing with them.
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with the file at path, or writes it with -update.
+func golden(tb testing.TB, path, got string) {
+	tb.Helper()
+	if *updateGolden {
+		require.NoError(tb, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	assert.Equal(tb, string(want), got, "go test -update rewrites %s", path)
 }

@@ -16,6 +16,8 @@
 //	                        demo-config.json); without it the built-in demo
 //	                        configuration
 //	-demo                   load the demo records that are missing (default true)
+//	-reset                  delete the demo records and load them fresh, as on
+//	                        a new store; other records stay
 //	-webhook URL            POST verification messages there, signed with the
 //	                        key from -webhook-key-file or IDUPDATE_WEBHOOK_KEY
 //	                        (hex, at least 32 bytes); without it codes are
@@ -23,9 +25,13 @@
 //	-webhook-key-file FILE  the webhook signing key (hex)
 //	-code-key-file FILE     the key verification codes are hashed with (hex,
 //	                        at least 32 bytes)
+//	-code-key-mismatch M    refuse (default) or warn: what to do when the code
+//	                        key is not the one the store's codes were hashed with
 //	-log text|json          log format on stderr (default text)
 //	-shutdown-timeout D     how long in-flight requests may take to finish
 //	                        after SIGINT or SIGTERM (default 10s)
+//	-drain-delay D          on SIGINT or SIGTERM, how long /readyz answers 503
+//	                        before the listener closes (default 0)
 //
 // The -config file is JSON with one optional section per vendor; a
 // section left out keeps that vendor's demo configuration, a member left
@@ -53,6 +59,19 @@
 // when missing; with memory or postgres a random key that dies with the
 // process (for postgres the server warns, since its records outlive it).
 //
+// SQLite and PostgreSQL stores keep a fingerprint of the code key (an HMAC
+// of a fixed label under the key, never the key itself). When a start
+// brings another key, pending codes hashed with the old one can no longer
+// be confirmed: the server refuses to start and says how many codes that
+// would strand, or with -code-key-mismatch=warn adopts the new key and
+// says the same loudly in the banner and the log.
+//
+// At startup the banner says whether the store is new, and when the demo
+// records in an existing store have changed since they were loaded (how
+// many, and when last), since the README sessions then answer
+// differently; -reset reloads them. A -store that names a file other than
+// an idupdate SQLite database is refused before anything is created.
+//
 // Without -webhook every verification code is logged in clear text. That
 // is meant for trying the server out on one machine, and the server says so
 // at startup; never run it that way with real users.
@@ -62,9 +81,14 @@
 // one of up to 64 characters). Bodies, headers, credentials and codes are
 // never logged, apart from the codes of the development dispatcher above.
 //
-// On SIGINT or SIGTERM the server stops accepting connections, lets the
-// requests in flight finish (up to -shutdown-timeout) and closes the store.
-// A second signal ends it at once.
+// GET /healthz answers 200 while the process runs; GET /readyz answers 200
+// when the store answers and its schema is at the version this server
+// expects, else 503 with the reason.
+//
+// On SIGINT or SIGTERM /readyz turns 503 first; after -drain-delay the
+// server stops accepting connections, lets the requests in flight finish
+// (up to -shutdown-timeout) and closes the store. A second signal ends it
+// at once.
 package main
 
 import (

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/idupdate/idupdate/verify"
@@ -25,6 +26,9 @@ type flags struct {
 	codeKeyFile     string
 	logFormat       string
 	shutdownTimeout time.Duration
+	drainDelay      time.Duration
+	reset           bool
+	keyMismatch     string
 }
 
 // errUsage marks a command line that cannot be run; the flag package has
@@ -33,6 +37,15 @@ var errUsage = errors.New("usage")
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	var f flags
+	fs := flagSet(&f, stderr)
+	if err := fs.Parse(args); err != nil {
+		return f, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return f, f.check(fs)
+}
+
+// flagSet defines the command line flags into f.
+func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("shimserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
@@ -44,19 +57,33 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else random)")
 	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
-	if err := fs.Parse(args); err != nil {
-		return f, fmt.Errorf("%w: %w", errUsage, err)
-	}
+	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
+	fs.BoolVar(&f.reset, "reset", false, "delete the demo records and load them fresh, as on a new store (other records stay)")
+	fs.StringVar(&f.keyMismatch, "code-key-mismatch", "refuse", "when the code key is not the one the store's codes were hashed with: refuse to start, or warn and adopt the new key")
+	return fs
+}
+
+// check refuses flag values and arguments that cannot be run.
+func (f flags) check(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	if f.logFormat != "text" && f.logFormat != "json" {
-		return f, fmt.Errorf("%w: -log must be text or json, not %q", errUsage, f.logFormat)
+		return fmt.Errorf("%w: -log must be text or json, not %q", errUsage, f.logFormat)
 	}
 	if f.shutdownTimeout <= 0 {
-		return f, fmt.Errorf("%w: -shutdown-timeout must be positive", errUsage)
+		return fmt.Errorf("%w: -shutdown-timeout must be positive", errUsage)
 	}
-	return f, nil
+	if f.drainDelay < 0 {
+		return fmt.Errorf("%w: -drain-delay must not be negative", errUsage)
+	}
+	if f.keyMismatch != "refuse" && f.keyMismatch != "warn" {
+		return fmt.Errorf("%w: -code-key-mismatch must be refuse or warn, not %q", errUsage, f.keyMismatch)
+	}
+	if f.reset && !f.demo {
+		return fmt.Errorf("%w: -reset reloads the demo records and cannot go with -demo=false", errUsage)
+	}
+	return nil
 }
 
 // run is the whole server: it parses args, opens the store, builds the
@@ -79,7 +106,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	key, err := codeKey(spec, f.codeKeyFile, getenv("IDUPDATE_CODE_KEY"))
+	key, explicit, err := explicitKey(f.codeKeyFile, getenv("IDUPDATE_CODE_KEY"))
 	if err != nil {
 		return err
 	}
@@ -88,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	// The store opens before anything is created beside it, so a -store
+	// that names a foreign file leaves no key file behind.
 	store, err := spec.open(ctx)
 	if err != nil {
 		return err
@@ -97,41 +126,84 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			logger.Error("closing the store", "err", cerr)
 		}
 	}()
+	if !explicit {
+		if key, err = storeKey(spec); err != nil {
+			return err
+		}
+	}
+	keys, err := checkCodeKey(ctx, store, key, f.keyMismatch, time.Now())
+	if err != nil {
+		if key.createdFile != "" {
+			// Refusing leaves things as they were: no new key file in
+			// the place where the lost one belongs.
+			_ = os.Remove(key.createdFile)
+		}
+		return err
+	}
 
 	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger}, cfg)
 	if err != nil {
 		return err
 	}
+	var demo demoState
+	reset := 0
 	if f.demo {
+		if f.reset {
+			if reset, err = resetDemo(ctx, store); err != nil {
+				return err
+			}
+		}
+		before, err := readDemoState(ctx, store)
+		if err != nil {
+			return err
+		}
 		if err := seedDemo(ctx, vendors); err != nil {
 			return err
 		}
+		if demo, err = readDemoState(ctx, store); err != nil {
+			return err
+		}
+		demo.found = before.found
 	}
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	health := &health{store: store}
 	srv := &http.Server{
-		Handler:           logRequests(logger, newMux(vendors)),
+		Handler:           logRequests(logger, newMux(vendors, health)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Cleartext HTTP/2 beside HTTP/1.1: gRPC clients (ZITADEL's among
+		// them) speak HTTP/2 with prior knowledge to http:// addresses.
+		Protocols: new(http.Protocols),
 	}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
 	addr := ln.Addr().String()
 	printBanner(stdout, banner{
-		addr: addr, store: spec.String(), key: key, storeKind: spec.kind,
+		addr: addr, store: spec.String(), key: key, storeKind: spec.kind, storeArg: spec.arg,
 		webhook: f.webhook, demoConfig: f.config == "", demoData: f.demo,
+		keys: keys, demo: demo, reset: reset, resetAsked: f.reset,
 	})
 	logger.Info("listening", "addr", addr, "store", spec.String())
 	if f.webhook == "" {
 		logger.Warn("verification codes are written to this log (development only; use -webhook for anything else)")
+	}
+	if keys.mismatch {
+		logger.Warn("the code key changed: pending codes hashed with the old key can no longer be confirmed and must be sent again",
+			"pending_codes", keys.lost, "key_from", key.from)
+	}
+	if demo.changed > 0 {
+		logger.Info("existing store: demo records changed since they were loaded", "changed", demo.changed, "last_change", demo.last)
 	}
 	if key.ephemeral && spec.kind == "postgres" {
 		logger.Warn("the code key is random and dies with this process: pending codes will not survive a restart; set -code-key-file or IDUPDATE_CODE_KEY")
@@ -144,6 +216,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	// Readiness goes first, so a load balancer stops sending requests
+	// before the listener closes.
+	health.drain()
+	logger.Info("draining", "delay", f.drainDelay)
+	if f.drainDelay > 0 {
+		select {
+		case <-time.After(f.drainDelay):
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	logger.Info("shutting down", "timeout", f.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)

@@ -93,7 +93,7 @@ func TestCodeKey(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("SQLiteKeyFileIsCreatedPrivateAndReused", func(t *testing.T) {
 		spec := storeSpec{kind: "sqlite", arg: filepath.Join(dir, "a.db")}
-		first, err := codeKey(spec, "", "")
+		first, err := storeKey(spec)
 		require.NoError(t, err)
 		info, err := os.Stat(spec.arg + ".key")
 		require.NoError(t, err)
@@ -101,13 +101,14 @@ func TestCodeKey(t *testing.T) {
 		assert.Len(t, first.key, codeKeyBytes)
 		assert.False(t, first.ephemeral)
 
-		again, err := codeKey(spec, "", "")
+		again, err := storeKey(spec)
 		require.NoError(t, err)
 		assert.Equal(t, first.key, again.key)
 	})
 	t.Run("EnvironmentWinsOverTheKeyFile", func(t *testing.T) {
 		want := bytes.Repeat([]byte{7}, 32)
-		got, err := codeKey(storeSpec{kind: "sqlite", arg: filepath.Join(dir, "b.db")}, "", hex.EncodeToString(want))
+		got, ok, err := explicitKey("", hex.EncodeToString(want))
+		require.True(t, ok)
 		require.NoError(t, err)
 		assert.Equal(t, want, got.key)
 		assert.NoFileExists(t, filepath.Join(dir, "b.db.key"))
@@ -116,15 +117,16 @@ func TestCodeKey(t *testing.T) {
 		want := bytes.Repeat([]byte{9}, 40)
 		file := filepath.Join(dir, "flag.key")
 		require.NoError(t, os.WriteFile(file, []byte(hex.EncodeToString(want)+"\n"), 0o600))
-		got, err := codeKey(storeSpec{kind: "postgres", arg: "x"}, file, hex.EncodeToString(bytes.Repeat([]byte{1}, 32)))
+		got, ok, err := explicitKey(file, hex.EncodeToString(bytes.Repeat([]byte{1}, 32)))
+		require.True(t, ok)
 		require.NoError(t, err)
 		assert.Equal(t, want, got.key)
 	})
 	t.Run("MemoryAndPostgresGetAFreshKeyEachStart", func(t *testing.T) {
 		for _, kind := range []string{"memory", "postgres"} {
-			a, err := codeKey(storeSpec{kind: kind}, "", "")
+			a, err := storeKey(storeSpec{kind: kind})
 			require.NoError(t, err)
-			b, err := codeKey(storeSpec{kind: kind}, "", "")
+			b, err := storeKey(storeSpec{kind: kind})
 			require.NoError(t, err)
 			assert.True(t, a.ephemeral)
 			assert.Len(t, a.key, codeKeyBytes)

@@ -27,6 +27,10 @@ type storeSpec struct {
 // errStoreSpec marks a -store value that names no known store.
 var errStoreSpec = errors.New("bad -store")
 
+// errForeignStore marks a -store that names something other than an
+// idupdate store.
+var errForeignStore = errors.New("not an idupdate store")
+
 // parseStore reads "memory", "sqlite:PATH", "postgres:DSN" or "postgres"
 // (the DSN then comes from IDUPDATE_POSTGRES_DSN, passed in as envDSN).
 func parseStore(s, envDSN string) (storeSpec, error) {
@@ -84,6 +88,9 @@ func (s storeSpec) open(ctx context.Context) (storage.Store, error) {
 		return memory.New(), nil
 	case "sqlite":
 		st, err := sqlite.Open(s.arg)
+		if errors.Is(err, sqlite.ErrNotDatabase) || errors.Is(err, sqlite.ErrForeignDatabase) {
+			return nil, fmt.Errorf("%w: %w. Nothing was created or changed: give -store sqlite:PATH a new file or one of idupdate's, or move this one away", errForeignStore, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", s.arg, err)
 		}
@@ -104,6 +111,8 @@ type keySource struct {
 	from string
 	// ephemeral: the key dies with the process, and so do pending codes.
 	ephemeral bool
+	// createdFile is the key file this start created, if any.
+	createdFile string
 }
 
 // codeKeyBytes is the length of a fresh random code key.
@@ -112,32 +121,43 @@ const codeKeyBytes = 32
 // errCodeKey marks a code key that cannot be used.
 var errCodeKey = errors.New("code key")
 
-// codeKey finds the key verification codes are hashed with. In order: the
-// -code-key-file flag, the IDUPDATE_CODE_KEY variable (hex), then by store:
-// SQLite keeps PATH.key beside the database (created 0600 when missing), so
-// pending codes survive a restart; memory and PostgreSQL get a random key
-// that lives as long as the process.
-func codeKey(spec storeSpec, file, envHex string) (keySource, error) {
+// explicitKey reads the key the operator gave: the -code-key-file flag,
+// else the IDUPDATE_CODE_KEY variable (hex). ok is false when neither is
+// set. It creates nothing, so it runs before the store is opened.
+func explicitKey(file, envHex string) (ks keySource, ok bool, err error) {
 	switch {
 	case file != "":
 		key, err := readKeyFile(file)
 		if err != nil {
-			return keySource{}, fmt.Errorf("%w: %w", errCodeKey, err)
+			return keySource{}, false, fmt.Errorf("%w: %w", errCodeKey, err)
 		}
-		return keySource{key: key, from: file}, nil
+		return keySource{key: key, from: file}, true, nil
 	case envHex != "":
 		key, err := decodeKey(envHex)
 		if err != nil {
-			return keySource{}, fmt.Errorf("%w: IDUPDATE_CODE_KEY: %w", errCodeKey, err)
+			return keySource{}, false, fmt.Errorf("%w: IDUPDATE_CODE_KEY: %w", errCodeKey, err)
 		}
-		return keySource{key: key, from: "IDUPDATE_CODE_KEY"}, nil
-	case spec.kind == "sqlite":
+		return keySource{key: key, from: "IDUPDATE_CODE_KEY"}, true, nil
+	}
+	return keySource{}, false, nil
+}
+
+// storeKey finds the key when the operator gave none, once the store has
+// opened: SQLite keeps PATH.key beside the database (created 0600 when
+// missing), so pending codes survive a restart; memory and PostgreSQL get
+// a random key that lives as long as the process.
+func storeKey(spec storeSpec) (keySource, error) {
+	if spec.kind == "sqlite" {
 		path := spec.arg + ".key"
-		key, err := loadOrCreateKey(path)
+		key, created, err := loadOrCreateKey(path)
 		if err != nil {
 			return keySource{}, fmt.Errorf("%w: %w", errCodeKey, err)
 		}
-		return keySource{key: key, from: path}, nil
+		ks := keySource{key: key, from: path}
+		if created {
+			ks.createdFile = path
+		}
+		return ks, nil
 	}
 	key := make([]byte, codeKeyBytes)
 	if _, err := rand.Read(key); err != nil {
@@ -176,32 +196,33 @@ func decodeKey(s string) ([]byte, error) {
 }
 
 // loadOrCreateKey reads the key file at path, or creates it with a fresh
-// random key, readable by its owner only. O_EXCL makes two servers started
+// random key, readable by its owner only, and reports whether it did. O_EXCL makes two servers started
 // at once agree on one key: the loser reads the winner's file.
-func loadOrCreateKey(path string) ([]byte, error) {
-	key, err := readKeyFile(path)
+func loadOrCreateKey(path string) (key []byte, created bool, err error) {
+	key, err = readKeyFile(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return key, err
+		return key, false, err
 	}
 	key = make([]byte, codeKeyBytes)
 	if _, err := rand.Read(key); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return readKeyFile(path)
+		key, err = readKeyFile(path)
+		return key, false, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		return nil, false, fmt.Errorf("create %s: %w", path, err)
 	}
 	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
-		return nil, fmt.Errorf("write %s: %w", path, werr)
+		return nil, false, fmt.Errorf("write %s: %w", path, werr)
 	}
-	return key, nil
+	return key, true, nil
 }
 
 // readBounded reads a small file, refusing one over max bytes.

@@ -24,6 +24,7 @@ type Store struct {
 	reader *sql.DB // read-only connections for Get, Find and History
 	stmt   statements
 	docs   *docCache // decoded documents of the writer's recent records
+	batch  *batcher  // group commit on the writer
 }
 
 // Option configures Open.
@@ -33,6 +34,8 @@ type config struct {
 	readers     int
 	synchronous string
 	now         func() time.Time
+	maxBatch    int
+	batchWait   time.Duration
 }
 
 // WithReaders sets how many read connections serve Get, Find and History at
@@ -53,14 +56,19 @@ func WithSynchronousNormal() Option {
 
 // Open opens the SQLite database at path, creating the file if it does not
 // exist and applying the embedded migrations it lacks. It returns an error
-// matching ErrSchemaTooNew if a newer release has migrated the file.
+// matching ErrSchemaTooNew if a newer release has migrated the file, and
+// one matching ErrNotDatabase or ErrForeignDatabase, having written
+// nothing, if path holds something else.
 // Close the Store when done.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{readers: 4, synchronous: "FULL", now: time.Now}
+	cfg := config{readers: 4, synchronous: "FULL", now: time.Now, maxBatch: DefaultMaxBatch, batchWait: DefaultBatchWait}
 	for _, o := range opts {
 		o(&cfg)
 	}
 
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	writer, err := sql.Open("sqlite", dsn(path, cfg, false))
 	if err != nil {
 		return nil, fmt.Errorf("storage/sqlite: open %s: %w", path, err)
@@ -89,7 +97,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
-	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024)}
+	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024),
+		batch: newBatcher(writer, cfg.maxBatch, cfg.batchWait)}
 	if err := s.stmt.prepare(ctx, writer, reader); err != nil {
 		_ = s.Close()
 		return nil, err

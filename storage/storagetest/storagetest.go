@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Invalid", func(t *testing.T) { runInvalid(t, newStore) })
 	t.Run("Context", func(t *testing.T) { runContext(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { runConcurrency(t, newStore) })
+	t.Run("Meta", func(t *testing.T) { runMeta(t, newStore) })
 }
 
 const userType = "user"
