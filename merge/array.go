@@ -14,6 +14,12 @@ func (m *merger) array(path string, cur any, exists bool, sent []any) (any, bool
 		return out, changed, nil
 	case ArrayAppend:
 		stored, ok := cur.([]any)
+		if rule.NewKey != nil && rule.Key != "" {
+			var err error
+			if sent, err = newKeys(path, stored, sent, rule); err != nil {
+				return nil, false, err
+			}
+		}
 		if !ok {
 			out, changed := m.set(path, cur, exists, sent)
 			return out, changed, nil
@@ -150,4 +156,43 @@ func (m *merger) upsert(path string, stored, sent []any, rule ArrayRule) (any, b
 		return stored, false, nil
 	}
 	return out, true, nil
+}
+
+// newKeys returns sent with a key from rule.NewKey in every object element
+// whose key member is absent or null, for ArrayAppend. NewKey sees the keys
+// of stored and of the elements sent. sent is copied on the first change.
+func newKeys(path string, stored, sent []any, rule ArrayRule) ([]any, error) {
+	existing := make(map[string]bool, len(stored)+len(sent))
+	for _, list := range [][]any{stored, sent} {
+		for _, e := range list {
+			if obj, ok := e.(map[string]any); ok {
+				if kt, ok := keyText(obj[rule.Key]); ok {
+					existing[kt] = true
+				}
+			}
+		}
+	}
+	out, copied := sent, false
+	for i, e := range sent {
+		obj, ok := e.(map[string]any)
+		if !ok || obj[rule.Key] != nil {
+			continue
+		}
+		nk := rule.NewKey(existing)
+		kt, ok := keyText(nk)
+		if !ok {
+			return nil, &Error{Kind: ErrInvalid, Path: path, Key: nk, Msg: "NewKey returned no usable key"}
+		}
+		if existing[kt] {
+			return nil, &Error{Kind: ErrInvalid, Path: path, Key: nk, Msg: "NewKey returned a key already in use"}
+		}
+		existing[kt] = true
+		if !copied {
+			out, copied = append([]any(nil), sent...), true
+		}
+		withKey := cloneMap(obj, 1)
+		withKey[rule.Key] = nk
+		out[i] = withKey
+	}
+	return out, nil
 }

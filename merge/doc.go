@@ -46,7 +46,11 @@
 //   - ArrayReplace: the array sent replaces the stored value.
 //   - ArrayAppend: the elements sent are appended to the stored array in
 //     order. With no stored array (absent or not an array) the array sent
-//     becomes the value.
+//     becomes the value. When ArrayRule.NewKey and ArrayRule.Key are set,
+//     each object sent without a key (member absent or null) is first
+//     given NewKey(existing) as its key, existing holding the key forms of
+//     the stored elements and of those sent; keys sent are kept as they
+//     are.
 //   - ArrayUpsert: elements are matched by the member named ArrayRule.Key
 //     (an empty Key is ErrInvalid). The stored array is indexed once, so
 //     the cost is linear in stored plus sent length. Each sent element, in
@@ -90,6 +94,39 @@
 // the RFCs: "test" compares numbers by value (1 equals 1.0) and handles
 // null correctly; a path through a member named "" ("//x") is followed, not
 // ignored; and moving a value into its own child is refused (ErrInvalid).
+//
+// # Key selectors
+//
+// A reference token of the form "[member=key]" is a key selector: it names
+// the element of an array whose object has the member holding the key, so
+// "/statuses/[id=5253]/status" is the status of the element with id 5253,
+// wherever it sits. ResolveTokens and ResolvePointer replace selectors by
+// the indices they select in a document; PatchKeyed resolves them in each
+// operation's path and from, against the document as the operations
+// before it left it. Patch, MergeAt and Replace themselves take plain
+// RFC 6901 pointers only: resolve first.
+//
+// Syntax. Selectors live inside JSON Pointers, so RFC 6901 escaping comes
+// first: "/" in a member or key is written "~1" and "~" is written "~0"
+// ("/files/[path=a~1b]" selects path "a/b"). After unescaping, a token is
+// a selector when it starts with "[" and ends with "]"; the member name
+// runs to the first "=" and may not be empty, and the key is everything
+// after that "=" up to the final "]", so "=" and "]" need no escaping in a
+// key ("[id=a=b]" has key "a=b"). A member name cannot contain "=". A token
+// that starts with "[" but is not a well-formed selector is ErrInvalid, so
+// object members whose names start with "[" cannot be reached through a
+// pointer that is resolved.
+//
+// Matching. The key is compared with each element's key member in key
+// form, exactly as ArrayUpsert matches keys (see Array rules): a key that
+// spells an RFC 8259 number matches a numeric member of the same value
+// ("[id=5253]", "[id=5253.0]" and "[id=5.253e3]" all match 5253 and the
+// string "5253"); any other key matches a string member with exactly that
+// text ("[id=05253]" matches only the string "05253"); "true" and "false"
+// match booleans. The first matching element is selected. A selector over
+// an array with no match, or over an absent or null member, is
+// ErrKeyNotFound (Path: the array, Key: the key); over any other value it
+// is ErrInvalid.
 //
 // # Change lists
 //

@@ -1,7 +1,6 @@
 package merge
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -22,14 +21,21 @@ import (
 // the operations are never modified; the result shares untouched subtrees
 // with doc.
 func Patch(doc any, ops []Operation) (any, []Change, error) {
+	return patch(doc, ops, plainPointers)
+}
+
+func patch(doc any, ops []Operation, sel selectors) (any, []Change, error) {
 	cur := doc
 	for i, op := range ops {
+		if sel == resolveSelectors {
+			var err error
+			if op, err = resolveOp(cur, op); err != nil {
+				return nil, nil, patchOpError(err, i, op)
+			}
+		}
 		next, err := applyOp(cur, op)
 		if err != nil {
-			if e, ok := err.(*Error); ok {
-				e.Msg = strings.TrimSpace(fmt.Sprintf("operation %d (%s): %s", i, op.Op, e.Msg))
-			}
-			return nil, nil, err
+			return nil, nil, patchOpError(err, i, op)
 		}
 		cur = next
 	}

@@ -35,6 +35,9 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
+		return nil, err
+	}
 	p, err := e.prepare(s, g, &req)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,9 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
+		return nil, err
+	}
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
 		return nil, err

@@ -208,6 +208,9 @@ func compileRule(p string, f *Field, v *validator.Validate) (*rule, error) {
 			return nil, err
 		}
 	}
+	if err := checkIdentifier(f); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

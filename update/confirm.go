@@ -36,6 +36,9 @@ func (e *Engine) confirmCall(ctx context.Context, req ConfirmRequest) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
+		return nil, err
+	}
 	if req.Code == "" || len(req.Code) > maxCodeLen {
 		return nil, Errorf(Malformed, "the code is empty or too long")
 	}

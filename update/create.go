@@ -32,6 +32,12 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestText("actor, client or record id", req.Actor, req.Client, req.ID); err != nil {
+		return nil, err
+	}
+	if err := checkKeysText(req.ExternalKeys); err != nil {
+		return nil, err
+	}
 	if req.State == "" {
 		req.State = storage.Active
 	}

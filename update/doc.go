@@ -19,7 +19,8 @@
 // other value replaces the stored one. An array replaces the stored array,
 // unless the field has a Plural rule:
 //
-//   - PluralAppend: the elements sent are appended.
+//   - PluralAppend: the elements sent are appended; with a Key and a
+//     KeyGen, each element sent without a key is given a fresh one.
 //   - PluralUpsert: elements are matched by Plural.Key. A sent element whose
 //     key exists replaces that element (or, with MergeElements, is merged
 //     into it); one without a key is appended and, with a KeyGen, given a
@@ -36,6 +37,39 @@
 //
 // Patch (RFC 6902): the operations in Request.Ops, all or nothing; a
 // failing test operation is Conflict.
+//
+// # Key selectors
+//
+// Request.Path and the path and from of Patch operations may name a plural
+// element by its key instead of its index: "/statuses/[id=5253]" is the
+// element of /statuses whose id is 5253, "/statuses/[id=5253]/status" its
+// status. The syntax, escaping and matching are merge's (see the merge
+// package, Key selectors): RFC 6901 escaping first ("/" in a key is "~1",
+// "~" is "~0"); then "[", the key member, "=", the key, "]", where the key
+// runs from the first "=" to the final "]" and needs no further escaping.
+// Keys compare in key form: a key spelling a JSON number matches a numeric
+// key of the same value (5253, 5253.0 and the string "5253" are one key),
+// any other key matches a string key with exactly its text. The first
+// matching element is selected.
+//
+// A selector is allowed only on a plural with a declared Plural.Key, and
+// only by that member; anything else is Malformed (RuleSelector) before
+// any record is read, and so is a path token that starts with "[" but is
+// not a well-formed selector. For rules and grants the selected element is
+// an element like any other: "/statuses/*/status" governs
+// "/statuses/[id=5253]/status", and a grant path covers a selector below
+// it. Selectors are resolved inside the store transaction, against the
+// document the change applies to, so concurrent requests cannot make a
+// selector land on the wrong element and need no retry. A key no element
+// carries is NotFound naming the plural and the key. In Patch each
+// operation resolves against the document the operations before it left,
+// and a selector stands for the element's index at that moment (so "add"
+// at a selector inserts before the element).
+//
+// What a path selects by cannot change through it: a Merge or Replace
+// that would change or drop the selected element's key is Invalid
+// (RuleImmutable). A Replace at a selected element keeps the element's
+// stored key when the value sent leaves it out.
 //
 // In every mode the stored document is never modified in place: the new
 // document shares every untouched subtree with the old one and copies only

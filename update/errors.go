@@ -49,6 +49,7 @@ const (
 	RuleNormalize  = "normalize"      // the value could not be normalized (e.g. not a phone number)
 	RuleTemplate   = "template"       // a link template does not parse or render
 	RuleElement    = "element"        // a plural element key that does not exist
+	RuleSelector   = "selector"       // a key selector that is malformed or not on a keyed plural
 	RuleCurrent    = "current"        // SecretValue.Current does not match the stored secret
 )
 
@@ -99,7 +100,10 @@ type Error struct {
 	Holder *storage.NotUniqueError
 	// Reason refines some codes; see the Reason constants.
 	Reason string
-	Err    error
+	// Mismatch is set on a Conflict from an Expect precondition: what was
+	// expected and what the record holds.
+	Mismatch *Mismatch
+	Err      error
 }
 
 func (e *Error) Error() string {
@@ -201,21 +205,30 @@ func (e *Engine) storeError(err error) error {
 
 func mergeError(err error) error {
 	var me *merge.Error
-	path := ""
-	if errors.As(err, &me) {
-		path = me.Path
+	if !errors.As(err, &me) {
+		return &Error{Code: Internal, Message: "internal error", Err: err}
 	}
+	path := me.Path
 	switch {
 	case errors.Is(err, merge.ErrKeyNotFound):
-		return &Error{Code: NotFound, Message: fmt.Sprintf("no element with that key in %s", path), Err: err,
-			Fields: []FieldError{{Path: path, Rule: RuleElement, Param: fmt.Sprint(me.Key), Message: "has no element with key " + fmt.Sprint(me.Key)}}}
+		key := fmt.Sprint(me.Key)
+		return &Error{Code: NotFound, Message: fmt.Sprintf("%s has no element with key %s", displayPath(path), key), Err: err,
+			Fields: []FieldError{{Path: path, Rule: RuleElement, Param: key, Message: "has no element with key " + key}}}
 	case errors.Is(err, merge.ErrPathNotFound):
-		return &Error{Code: NotFound, Message: fmt.Sprintf("path %s does not exist", path), Err: err,
+		return &Error{Code: NotFound, Message: fmt.Sprintf("path %s does not exist", displayPath(path)), Err: err,
 			Fields: []FieldError{{Path: path, Rule: RuleElement, Message: "does not exist"}}}
 	case errors.Is(err, merge.ErrTestFailed):
-		return &Error{Code: Conflict, Message: fmt.Sprintf("test operation failed at %s", path), Err: err}
+		return &Error{Code: Conflict, Message: fmt.Sprintf("test operation failed at %s", displayPath(path)), Err: err}
 	case errors.Is(err, merge.ErrInvalid):
-		return &Error{Code: Malformed, Message: err.Error(), Err: err}
+		return &Error{Code: Malformed, Message: fmt.Sprintf("at %s: %s", displayPath(path), me.Msg), Err: err}
 	}
 	return &Error{Code: Internal, Message: "internal error", Err: err}
+}
+
+// displayPath names a JSON Pointer in a message; the root is "the root".
+func displayPath(p string) string {
+	if p == "" {
+		return "the root"
+	}
+	return p
 }

@@ -172,10 +172,9 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 		if !ok || v == nil {
 			continue
 		}
-		ks, ok := keyString(v)
-		if !ok {
-			return nil, &Error{Code: Invalid, Message: "a unique field must be a string, number or boolean",
-				Fields: []FieldError{{Path: r.path, Rule: RuleType, Message: "must be a string, number or boolean to be unique"}}}
+		ks, err := r.uniqueKey(v)
+		if err != nil {
+			return nil, err
 		}
 		k := storage.Key{Name: r.path, Value: ks}
 		seen[k] = true
@@ -193,7 +192,7 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 		if err != nil {
 			return nil, err
 		}
-		if ks, ok := keyString(v); ok && !seen[storage.Key{Name: ch.Path, Value: ks}] {
+		if ks, err := r.uniqueKey(v); err == nil && !seen[storage.Key{Name: ch.Path, Value: ks}] {
 			k := storage.Key{Name: ch.Path, Value: ks}
 			seen[k] = true
 			keys = append(keys, k)

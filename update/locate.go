@@ -14,6 +14,9 @@ func (e *Engine) locate(ctx context.Context, s *schema, loc Locator) (string, er
 		if len(loc.ID) > 256 {
 			return "", Errorf(Malformed, "record id is too long")
 		}
+		if err := checkLocatorText(loc); err != nil {
+			return "", err
+		}
 		return loc.ID, nil
 	case loc.ID == "" && loc.Key != nil:
 	default:
@@ -22,6 +25,9 @@ func (e *Engine) locate(ctx context.Context, s *schema, loc Locator) (string, er
 	k := *loc.Key
 	if len(k.Name) > 256 || len(k.Value) > 1024 || k.Name == "" {
 		return "", Errorf(Malformed, "key is empty or too long")
+	}
+	if err := checkLocatorText(loc); err != nil {
+		return "", err
 	}
 	var r *rule
 	if k.Name[0] == '/' {
@@ -33,8 +39,9 @@ func (e *Engine) locate(ctx context.Context, s *schema, loc Locator) (string, er
 			return "", &Error{Code: Malformed, Message: fmt.Sprintf("%s is not a unique field", k.Name),
 				Fields: []FieldError{{Path: k.Name, Rule: RuleUnique, Message: "is not a unique field"}}}
 		}
-		if nv, fe := normalize(r.f, k.Value); fe == nil {
-			k.Value = nv.(string)
+		var ok bool
+		if k.Value, ok = r.lookupKey(k.Value); !ok {
+			return "", Errorf(NotFound, "no record with %s", k.Name)
 		}
 	}
 	rec, err := e.store.Find(ctx, s.name, k)
@@ -44,14 +51,14 @@ func (e *Engine) locate(ctx context.Context, s *schema, loc Locator) (string, er
 	if r != nil {
 		// A held value reserves its key without being established: it does
 		// not name the record.
-		if v, ok := getPath(rec.Doc, r.segs); !ok || !keyEquals(v, k.Value) {
+		if v, ok := getPath(rec.Doc, r.segs); !ok || !r.keyEquals(v, k.Value) {
 			return "", Errorf(NotFound, "no record with %s", k.Name)
 		}
 	}
 	return rec.ID, nil
 }
 
-func keyEquals(v any, s string) bool {
-	ks, ok := keyString(v)
-	return ok && ks == s
+func (r *rule) keyEquals(v any, s string) bool {
+	ks, err := r.uniqueKey(v)
+	return err == nil && ks == s
 }

@@ -34,18 +34,24 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		changes []merge.Change
 		err     error
 	)
+	var at *selected
+	if req.Mode != Patch {
+		if at, err = resolvePath(doc, p.at); err != nil {
+			return nil, nil, err
+		}
+	}
 	switch req.Mode {
 	case Merge, "":
-		out, changes, err = merge.MergeAt(doc, req.Path, p.doc, merge.Options{Array: s.arrayRule(doc)})
+		out, changes, err = merge.MergeAt(doc, at.path, p.doc, merge.Options{Array: s.arrayRule(doc)})
 	case Replace:
-		value := p.doc
+		value := at.withSelectedKey(p.doc)
 		if s.src.Omitted == OmitNull {
-			value = s.fillOmitted(p.at, value)
+			value = s.fillOmitted(at.segs, value)
 		}
-		value = s.freshKeys(p.at, doc, value)
-		out, changes, err = merge.Replace(doc, req.Path, value, s.keepUnder(req.Path))
+		value = s.freshKeys(at.segs, doc, value)
+		out, changes, err = merge.Replace(doc, at.path, value, s.keepUnder(at.path))
 	case Patch:
-		out, changes, err = merge.Patch(doc, p.ops)
+		out, changes, err = merge.PatchKeyed(doc, p.ops)
 	}
 	if err != nil {
 		return nil, nil, mergeError(err)
@@ -54,6 +60,11 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 	if !ok {
 		return nil, nil, &Error{Code: Invalid, Message: "the document must stay an object",
 			Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
+	}
+	if at != nil {
+		if err := at.keysKept(m); err != nil {
+			return nil, nil, err
+		}
 	}
 	return m, changes, nil
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/idupdate/idupdate/update/ident"
 )
 
 // Policy is the set of semantics the engine applies: one Schema per entity
@@ -77,6 +79,14 @@ type Field struct {
 	// Secret makes the field a credential: the value is hashed, kept out of
 	// the document and never returned.
 	Secret *Secret `json:"secret,omitempty"`
+	// Identifier applies an identifier profile to a string field (after
+	// Normalize, before validation): the value is stored in the profile's
+	// prepared form, values the profile refuses are Invalid (rule
+	// "identifier"), and a Unique field is indexed under the profile's key,
+	// or its UTS #39 skeleton when Skeleton is set, so look-alike values
+	// clash. Lookups by key go through the same profile. Nil (the default)
+	// keeps values and keys as written.
+	Identifier *ident.Spec `json:"identifier,omitempty"`
 }
 
 // JSONType names a JSON type.

@@ -37,6 +37,9 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 	if err != nil {
 		return nil, &Error{Code: Malformed, Message: fmt.Sprintf("path %q is not a JSON Pointer", req.Path), Err: err}
 	}
+	if err := s.checkSelectors(req.Path, at); err != nil {
+		return nil, err
+	}
 	p := &prepared{at: at, touched: map[string]bool{}, secrets: map[string]preparedSecret{}}
 	w := &inputWalk{schema: s, grant: g, input: p, plain: map[string]SecretValue{}}
 	if len(at) > s.limits.MaxDepth {

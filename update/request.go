@@ -43,8 +43,10 @@ func ByKey(name, value string) Locator {
 }
 
 // Expect holds preconditions; each one set must match the stored record or
-// the request fails with Conflict and changes nothing. Times compare to the
-// microsecond, the precision vendors and PostgreSQL carry.
+// the request fails with Conflict and changes nothing. Times compare by
+// SameInstant: to the microsecond, the precision vendors and PostgreSQL
+// carry. The Conflict's Reason names the precondition that failed and its
+// Mismatch holds both values.
 type Expect struct {
 	Version *uint64
 	Created *time.Time

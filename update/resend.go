@@ -18,6 +18,9 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
+		return nil, err
+	}
 	r := s.ruleAt(mustSegs(req.Path))
 	if r == nil || r.f.Confirm == nil {
 		return nil, &Error{Code: Malformed, Message: req.Path + " is not a confirmable field",

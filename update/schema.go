@@ -1,6 +1,9 @@
 package update
 
-import "github.com/idupdate/idupdate/verify"
+import (
+	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/verify"
+)
 
 // compiled is a Policy checked and indexed for fast lookups.
 type compiled struct {
@@ -50,7 +53,7 @@ func (n *node) child(seg string) *node {
 	if c, ok := n.children[seg]; ok {
 		return c
 	}
-	if c, ok := n.children["*"]; ok && isIndex(seg) {
+	if c, ok := n.children["*"]; ok && (isIndex(seg) || merge.IsSelector(seg)) {
 		return c
 	}
 	return nil

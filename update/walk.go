@@ -28,6 +28,10 @@ type inputWalk struct {
 // from v, so the containers above it are copied, never modified.
 func (w *inputWalk) walk(segs []string, v any) (out any, keep, changed bool) {
 	path := pointer(segs)
+	if msg := badMember(segs); msg != "" {
+		w.invalid = append(w.invalid, textError(path, msg))
+		return nil, false, true
+	}
 	cv := w.schema.lookup(segs)
 	if out, keep, changed, done := w.admit(segs, path, cv, v); done {
 		return out, keep, changed
@@ -165,10 +169,14 @@ func (w *inputWalk) walkString(path string, r *rule, x string) (out any, keep, c
 		w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Message: "is not valid UTF-8"})
 		return nil, false, true
 	}
+	if msg := badText(x); msg != "" {
+		w.invalid = append(w.invalid, textError(path, msg))
+		return nil, false, true
+	}
 	if r == nil {
 		return x, true, false
 	}
-	nv, fe := normalize(r.f, x)
+	nv, fe := prepareString(r.f, x)
 	if fe != nil {
 		fe.Path = path
 		w.invalid = append(w.invalid, *fe)
@@ -180,9 +188,18 @@ func (w *inputWalk) walkString(path string, r *rule, x string) (out any, keep, c
 // walkOp checks operation i of a Patch and returns it with its value
 // normalized.
 func (w *inputWalk) walkOp(i int, op merge.Operation) (merge.Operation, error) {
+	for _, p := range []string{op.Path, op.From} {
+		if msg := badText(p); msg != "" {
+			return op, &Error{Code: Invalid, Message: fmt.Sprintf("operation %d: a path is unfit for storage", i),
+				Fields: []FieldError{textError(fmt.Sprintf("/%d", i), "the path "+msg)}}
+		}
+	}
 	segs, err := merge.ParsePointer(op.Path)
 	if err != nil {
 		return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: path %q is not a JSON Pointer", i, op.Path), Err: err}
+	}
+	if err := w.schema.checkSelectors(op.Path, segs); err != nil {
+		return op, err
 	}
 	switch op.Op {
 	case "add", "replace":
@@ -194,16 +211,16 @@ func (w *inputWalk) walkOp(i int, op merge.Operation) (merge.Operation, error) {
 		op.Value = v
 	case "remove":
 		w.walkRemove(segs)
-	case "move":
+	case "move", "copy":
 		from, err := merge.ParsePointer(op.From)
 		if err != nil {
 			return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: from %q is not a JSON Pointer", i, op.From), Err: err}
 		}
-		w.walkRemove(from)
-		w.walkRemove(segs)
-	case "copy":
-		if _, err := merge.ParsePointer(op.From); err != nil {
-			return op, &Error{Code: Malformed, Message: fmt.Sprintf("operation %d: from %q is not a JSON Pointer", i, op.From), Err: err}
+		if err := w.schema.checkSelectors(op.From, from); err != nil {
+			return op, err
+		}
+		if op.Op == "move" {
+			w.walkRemove(from)
 		}
 		w.walkRemove(segs)
 	case "test":

@@ -18,7 +18,7 @@ import (
 func BenchmarkDecode(b *testing.B) {
 	body := fixture(b, "update_full.json")
 	cur := confirmedJane()
-	caller := druid.Caller{Client: "demo-app", Actor: "demo-entrypoint", Region: "ES"}
+	caller := druid.Caller{Client: "demo-app", Actor: "demo-entrypoint"}
 	b.Run("baseline-json-unmarshal", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -75,7 +75,7 @@ func BenchmarkUpdate(b *testing.B) {
 				"datas": map[string]any{"name": []string{"Janet", "Jana"}[i%2], "surname": "Doe"},
 			}
 			res, err := e.eng.Apply(ctx, update.Request{
-				Type: druid.UserType, Locator: update.ByID(druid.DemoUserID), Client: druid.DemoClientID,
+				Type: druid.EntityType, Locator: update.ByID(druid.DemoUserID), Client: druid.DemoClientID,
 				Mode: update.Replace, Doc: doc, IncludeRecord: true,
 			})
 			if err != nil || !res.Modified {
@@ -120,7 +120,7 @@ func BenchmarkPassword(b *testing.B) {
 		for b.Loop() {
 			i++
 			_, err := e.eng.Apply(context.Background(), update.Request{
-				Type: druid.UserType, Locator: update.ByID(druid.DemoUserID), Client: druid.DemoClientID, Mode: update.Merge,
+				Type: druid.EntityType, Locator: update.ByID(druid.DemoUserID), Client: druid.DemoClientID, Mode: update.Merge,
 				Doc: map[string]any{}, Secrets: map[string]update.SecretValue{"/password": {Plain: pw[i%2]}},
 			})
 			if err != nil {

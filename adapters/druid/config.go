@@ -53,7 +53,8 @@ type Config struct {
 	// ResendCooldown is the least time between two codes for one id.
 	// Default 60 s.
 	ResendCooldown time.Duration
-	// Now is the clock. Default time.Now.
+	// Now is the clock of the deployment, the adapter's tokens' and the
+	// engine's (New passes it on). Default time.Now.
 	Now func() time.Time
 	// Logger receives one line per refused or failed request, without
 	// secrets. Default slog.Default().
@@ -84,11 +85,11 @@ func DemoConfig() Config {
 
 // SeedDemo creates the demo user druid-user-1: email jane@example.com and
 // phone number +34600111222, both confirmed, datas name Jane and surname
-// Doe. It is idempotent: an existing druid-user-1 is left alone. The engine
-// must run under a Policy built from DemoConfig (or one granting demo-app
-// Create and AssertConfirmed).
+// Doe. It is idempotent: an existing druid-user-1 is left alone. eng is
+// the Engine of a Handler built from DemoConfig (or from a configuration
+// granting demo-app Create and AssertConfirmed).
 func SeedDemo(ctx context.Context, eng *update.Engine) error {
-	_, err := eng.Get(ctx, UserType, update.ByID(DemoUserID))
+	_, err := eng.Get(ctx, EntityType, update.ByID(DemoUserID))
 	if err == nil {
 		return nil
 	}
@@ -96,7 +97,7 @@ func SeedDemo(ctx context.Context, eng *update.Engine) error {
 		return fmt.Errorf("druid: seed demo: %w", err)
 	}
 	_, err = eng.Create(ctx, update.CreateRequest{
-		Type:   UserType,
+		Type:   EntityType,
 		ID:     DemoUserID,
 		Client: DemoClientID,
 		Actor:  "seed",
@@ -145,6 +146,21 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	return c
+}
+
+// check reports a configuration the adapter cannot serve with.
+func (c Config) check() error {
+	seen := map[string]bool{}
+	for _, cl := range c.Clients {
+		if cl.ID == "" || cl.Secret == "" {
+			return errors.New("druid: a client needs an id and a secret")
+		}
+		if seen[cl.ID] {
+			return fmt.Errorf("druid: client %q configured twice", cl.ID)
+		}
+		seen[cl.ID] = true
+	}
+	return nil
 }
 
 func (c Config) client(id string) (Client, bool) {

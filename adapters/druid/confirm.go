@@ -1,8 +1,6 @@
 package druid
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
 	"slices"
 
@@ -137,19 +135,19 @@ func userLocator(fe *fieldErrors, root map[string]any, needID bool) (update.Loca
 func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 	client, entry, body, err := h.entryRequest(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, OpConfirm, err)
 		return
 	}
 	c, err := DecodeConfirm(body)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, OpConfirm, err)
 		return
 	}
 	_, err = h.eng.Confirm(r.Context(), update.ConfirmRequest{
-		Type: UserType, Locator: c.Locator, Code: c.Code, Client: client, Actor: entry,
+		Type: EntityType, Locator: c.Locator, Code: c.Code, Client: client, Actor: entry,
 	})
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, OpConfirm, err)
 		return
 	}
 	httpx.WriteJSON(w, statusOK, Body{Result: Outcome{Status: statusOK}})
@@ -158,19 +156,19 @@ func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveResend(w http.ResponseWriter, r *http.Request) {
 	client, entry, body, err := h.entryRequest(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, OpResend, err)
 		return
 	}
 	n, err := DecodeResend(body)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, OpResend, err)
 		return
 	}
 	res, err := h.eng.Resend(r.Context(), update.ResendRequest{
-		Type: UserType, Locator: n.Locator, Path: n.Path, Client: client, Actor: entry,
+		Type: EntityType, Locator: n.Locator, Path: n.Path, Client: client, Actor: entry,
 	})
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, OpResend, err)
 		return
 	}
 	for _, p := range res.Pending {
@@ -186,6 +184,9 @@ func (h *Handler) serveResend(w http.ResponseWriter, r *http.Request) {
 // which must name an entry point of a configured client (the code itself
 // is the user's proof), and reads its JSON body.
 func (h *Handler) entryRequest(r *http.Request) (client, entry string, body any, err error) {
+	if err := DecodeQuery(r.URL.RawQuery); err != nil {
+		return "", "", nil, err
+	}
 	from := r.Header.Values("From")
 	if len(from) != 1 || from[0] == "" {
 		return "", "", nil, failure(update.Malformed, "the From header must name the entry point, once")
@@ -200,11 +201,4 @@ func (h *Handler) entryRequest(r *http.Request) (client, entry string, body any,
 	}
 	body, err = h.readJSON(r)
 	return client, from[0], body, err
-}
-
-// secretsEqual compares two client secrets in constant time, whatever
-// their lengths.
-func secretsEqual(a, b string) bool {
-	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }

@@ -2,9 +2,11 @@ package druid
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -241,6 +243,49 @@ func onlyMembers(fe *fieldErrors, prefix string, obj map[string]any, allowed ...
 			fe.add(prefix+clip(k), update.RuleUnknown, "is not allowed here")
 		}
 	}
+}
+
+// tokenFields are the form fields of the token request.
+var tokenFields = []string{"grant_type", "client_id", "client_secret", "code_challenge", "code_challenge_method", "scope"}
+
+// DecodeQuery refuses query parameters on the endpoints that take none
+// (token, confirm, resend).
+func DecodeQuery(rawQuery string) error {
+	_, err := decodeQuery(rawQuery)
+	return err
+}
+
+// DecodeUpdateQuery reads the update's query: code_verifier, once, and
+// nothing else.
+func DecodeUpdateQuery(rawQuery string) (verifier string, err error) {
+	q, err := decodeQuery(rawQuery, "code_verifier")
+	if err != nil {
+		return "", err
+	}
+	if len(q["code_verifier"]) > 1 {
+		return "", failure(codeUnauthorized, "code_verifier must be sent once")
+	}
+	return q.Get("code_verifier"), nil
+}
+
+func decodeQuery(rawQuery string, known ...string) (url.Values, error) {
+	if rawQuery == "" {
+		return url.Values{}, nil
+	}
+	q, err := httpx.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, err
+	}
+	if name, ok := httpx.Unknown(q, known...); ok {
+		return nil, unknownParameter("query parameter", name)
+	}
+	return q, nil
+}
+
+// unknownParameter is the Malformed error naming a parameter the endpoint
+// does not take.
+func unknownParameter(kind, name string) error {
+	return failure(update.Malformed, kind+" "+name+" is not allowed here")
 }
 
 // clip shortens a client-chosen name before it is echoed in an error.

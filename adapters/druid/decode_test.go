@@ -86,7 +86,7 @@ func TestDecodeUpdate(t *testing.T) {
 // view builds the engine's view of a DRUID user with the given document.
 func view(doc map[string]any) *update.View {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	return &update.View{Type: druid.UserType, ID: "druid-user-1", Version: 7, Created: t0, Updated: t0.Add(time.Hour), Doc: doc}
+	return &update.View{Type: druid.EntityType, ID: "druid-user-1", Version: 7, Created: t0, Updated: t0.Add(time.Hour), Doc: doc}
 }
 
 func confirmedJane() *update.View {
@@ -98,7 +98,7 @@ func confirmedJane() *update.View {
 }
 
 func TestUpdateRequest(t *testing.T) {
-	caller := druid.Caller{Client: "demo-app", Actor: "demo-entrypoint", Region: "ES"}
+	caller := druid.Caller{Client: "demo-app", Actor: "demo-entrypoint"}
 	base := func() *druid.Update {
 		return &druid.Update{Actor: "demo-app", Verb: "update", Source: "pc", UserID: "druid-user-1",
 			IDs: map[string]druid.ID{
@@ -112,24 +112,26 @@ func TestUpdateRequest(t *testing.T) {
 		req, err := u.Request(confirmedJane(), caller)
 		require.NoError(t, err)
 		assert.Equal(t, update.Replace, req.Mode)
-		assert.Equal(t, druid.UserType, req.Type)
+		assert.Equal(t, druid.EntityType, req.Type)
 		assert.Equal(t, update.ByID("druid-user-1"), req.Locator)
 		assert.Equal(t, map[string]any{
 			"email": "jane@example.com", "phone_number": "+34600111222", "datas": map[string]any{"name": "Janet"},
 		}, req.Doc)
 		require.NotNil(t, req.Expect.Version)
 		assert.Equal(t, uint64(7), *req.Expect.Version)
-		assert.Nil(t, req.Delivery, "restating a confirmed value asks for nothing")
+		assert.Equal(t, map[string]update.Delivery{"/email": {Kind: update.AlreadyVerified}}, req.Delivery,
+			"the engine decides whether confirmed: true restates a fact or asserts a new one")
 		assert.Nil(t, req.Secrets)
 		assert.True(t, req.IncludeRecord)
 	})
-	t.Run("RestatingInAnotherSpellingAsksNothing", func(t *testing.T) {
+	t.Run("BothIDsSentNeedNoRead", func(t *testing.T) {
 		u := base()
-		u.IDs["email"] = druid.ID{Value: " jane@EXAMPLE.com", Confirmed: true}
-		u.IDs["phone_number"] = druid.ID{Value: "600 111 222", Confirmed: true}
-		req, err := u.Request(confirmedJane(), caller)
+		assert.False(t, u.NeedsRead())
+		req, err := u.Request(nil, caller)
 		require.NoError(t, err)
-		assert.Nil(t, req.Delivery)
+		assert.Nil(t, req.Expect.Version, "nothing was read, so nothing is expected")
+		delete(u.IDs, "phone_number")
+		assert.True(t, u.NeedsRead(), "leaving out a confirmable id needs the user")
 	})
 	t.Run("ChangedValueConfirmedAsksAlreadyVerified", func(t *testing.T) {
 		u := base()
@@ -221,7 +223,7 @@ func TestEncodeError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := druid.EncodeError(tt.err)
+			status, body := druid.EncodeError(tt.err, druid.OpUpdate)
 			assert.Equal(t, tt.status, status)
 			assert.Equal(t, tt.status, body.Result.Status)
 			require.NotEmpty(t, body.Result.Errors)
@@ -232,7 +234,7 @@ func TestEncodeError(t *testing.T) {
 		_, body := druid.EncodeError(&update.Error{Code: update.Invalid, Fields: []update.FieldError{
 			{Path: "/email", Message: "must be an email"},
 			{Path: "/datas/first~1name", Message: "too long"},
-		}})
+		}}, druid.OpUpdate)
 		assert.Equal(t, []druid.ErrorMessage{
 			{Message: "invalid data"},
 			{Message: "object.ids.email.value: must be an email"},

@@ -64,6 +64,14 @@
 //     already used 400 "code has already been used", an expired code 400
 //     "code has expired"; five wrong codes lock the challenge. A resend
 //     within the cooldown (60 s) or beyond five codes a day is 429.
+//   - Parameters are read strictly: a query parameter other than the
+//     update's code_verifier, a token form field other than those above
+//     and a JSON member DRUID does not define are 400 naming it, before
+//     anything is read or changed.
+//   - An update that sends both email and phone_number is one engine call.
+//     One that leaves out either reads the user first, to refuse dropping
+//     a confirmed id, and expects the version it read: a change in
+//     between is 409 "user changed concurrently, try again".
 //   - Accept and Accept-Language are read by nobody: answers are always
 //     JSON, and no message is translated.
 //   - An email or phone number restated in another spelling (case of the

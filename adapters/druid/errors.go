@@ -13,46 +13,71 @@ const (
 	codeUnauthorized update.Code = "druid.unauthorized" // token or verifier missing, unknown, expired or reused
 	codeNoScope      update.Code = "druid.scope"        // the token lacks the scope the call needs
 	codeMethod       update.Code = "druid.method"       // a known path with another method
+	codeRoute        update.Code = "druid.route"        // no endpoint at this path
 	codeUnavailable  update.Code = "druid.unavailable"  // the token table is full
 )
 
-// outcome is one row of the error table.
-type outcome struct {
-	status int
-	// message is the vendor's text; "" takes the error's own client-safe
-	// message (the adapter's own errors, which name what is missing).
+// Op names the endpoint an answer is for.
+type Op int
+
+// The endpoints.
+const (
+	OpToken Op = iota
+	OpUpdate
+	OpConfirm
+	OpResend
+)
+
+// errorRow is one row of the error table: the code it answers, an
+// optional refinement, and DRUID's answer. An empty message takes the
+// error's own client-safe message (the adapter's own errors, which name
+// what is missing).
+type errorRow struct {
+	code    update.Code
+	when    func(e *update.Error, op Op) bool
+	status  int
 	message string
 }
 
-// outcomeKey selects a row: the error code and, where DRUID answers
-// differently for one code, the engine's Reason.
-type outcomeKey struct {
-	code   update.Code
-	reason string
+// errorTable is the adapter's one error table: every status DRUID answers
+// with, other than 200 and 304, comes from here. The first row whose code
+// matches and whose refinement (if any) holds answers; an error no row
+// answers is Internal.
+var errorTable = []errorRow{
+	{update.Invalid, nil, http.StatusBadRequest, "invalid data"},
+	{update.Malformed, nil, http.StatusBadRequest, ""},
+	{update.Immutable, nil, http.StatusBadRequest, "field cannot be changed"},
+	{update.TooLarge, nil, http.StatusRequestEntityTooLarge, ""},
+	{update.NotFound, nil, http.StatusNotFound, "user not found"},
+	{update.NotUnique, nil, http.StatusConflict, "id already in use"},
+	{update.Conflict, nil, http.StatusConflict, "user changed concurrently, try again"},
+	{update.Forbidden, nil, http.StatusForbidden, ""},
+	{update.CodeMismatch, nil, http.StatusBadRequest, "code not found"},
+	{update.Expired, nil, http.StatusBadRequest, "code has expired"},
+	{update.Locked, nil, http.StatusBadRequest, "code blocked after too many attempts"},
+	{update.NothingPending, reason(update.ReasonConfirmed), http.StatusBadRequest, "code has already been used"},
+	{update.NothingPending, nil, http.StatusBadRequest, "code not found"},
+	{update.Throttled, nil, http.StatusTooManyRequests, "notification already requested, try again later"},
+	{codeUnauthorized, nil, http.StatusUnauthorized, ""},
+	{codeNoScope, nil, http.StatusForbidden, ""},
+	{codeMethod, nil, http.StatusMethodNotAllowed, ""},
+	{codeRoute, nil, http.StatusNotFound, ""},
+	{codeUnavailable, nil, http.StatusServiceUnavailable, ""},
+	{update.Internal, nil, http.StatusInternalServerError, "internal error"},
 }
 
-// outcomes is the adapter's one error table: every status DRUID answers
-// with, other than 200 and 304, comes from here.
-var outcomes = map[outcomeKey]outcome{
-	{code: update.Invalid}:                             {status: http.StatusBadRequest, message: "invalid data"},
-	{code: update.Malformed}:                           {status: http.StatusBadRequest},
-	{code: update.Immutable}:                           {status: http.StatusBadRequest, message: "field cannot be changed"},
-	{code: update.TooLarge}:                            {status: http.StatusRequestEntityTooLarge},
-	{code: update.NotFound}:                            {status: http.StatusNotFound, message: "user not found"},
-	{code: update.NotUnique}:                           {status: http.StatusConflict, message: "id already in use"},
-	{code: update.Conflict}:                            {status: http.StatusConflict, message: "user changed concurrently, try again"},
-	{code: update.Forbidden}:                           {status: http.StatusForbidden},
-	{code: update.CodeMismatch}:                        {status: http.StatusBadRequest, message: "code not found"},
-	{code: update.Expired}:                             {status: http.StatusBadRequest, message: "code has expired"},
-	{code: update.Locked}:                              {status: http.StatusBadRequest, message: "code blocked after too many attempts"},
-	{code: update.NothingPending}:                      {status: http.StatusBadRequest, message: "code not found"},
-	{code: update.NothingPending, reason: "confirmed"}: {status: http.StatusBadRequest, message: "code has already been used"},
-	{code: update.Throttled}:                           {status: http.StatusTooManyRequests, message: "notification already requested, try again later"},
-	{code: update.Internal}:                            {status: http.StatusInternalServerError, message: "internal error"},
-	{code: codeUnauthorized}:                           {status: http.StatusUnauthorized},
-	{code: codeNoScope}:                                {status: http.StatusForbidden},
-	{code: codeMethod}:                                 {status: http.StatusMethodNotAllowed},
-	{code: codeUnavailable}:                            {status: http.StatusServiceUnavailable},
+func reason(want string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return e.Reason == want }
+}
+
+// lookup returns the row that answers e, returned while serving op.
+func lookup(e *update.Error, op Op) (errorRow, bool) {
+	for _, r := range errorTable {
+		if r.code == e.Code && (r.when == nil || r.when(e, op)) {
+			return r, true
+		}
+	}
+	return errorTable[len(errorTable)-1], false
 }
 
 // ErrorBody is DRUID's error document.
@@ -71,21 +96,18 @@ type ErrorMessage struct {
 	Message string `json:"message"`
 }
 
-// EncodeError returns the HTTP status and DRUID body for err. A nil err is
-// treated as Internal. Codes missing from the table are Internal too, so an
-// error never reaches a client unclassified. Field errors become one entry
-// each, named by the vendor's field name.
-func EncodeError(err error) (int, ErrorBody) {
+// EncodeError returns the HTTP status and DRUID body for err, returned
+// while serving op. A nil err is treated as Internal. Codes missing from
+// the table are Internal too, so an error never reaches a client
+// unclassified. Field errors become one entry each, named by the vendor's
+// field name.
+func EncodeError(err error, op Op) (int, ErrorBody) {
 	e := update.AsError(err)
 	if err == nil {
 		e = update.Errorf(update.Internal, "internal error")
 	}
-	o, ok := outcomes[outcomeKey{code: e.Code, reason: e.Reason}]
+	o, ok := lookup(e, op)
 	if !ok {
-		o, ok = outcomes[outcomeKey{code: e.Code}]
-	}
-	if !ok {
-		o = outcomes[outcomeKey{code: update.Internal}]
 		e = update.Errorf(update.Internal, "internal error")
 	}
 	msg := o.message

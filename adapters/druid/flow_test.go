@@ -148,7 +148,7 @@ func TestSamePasswordAgainIsNotModified(t *testing.T) {
 	resp = e.update(t, updateHeader(tok, druid.DemoEntryPoint), ver, changed)
 	assert.Equal(t, http.StatusOK, resp.status, "a new password is a change")
 	assert.Greater(t, e.state(t, druid.DemoUserID).Version, before.Version)
-	hist, err := e.eng.History(t.Context(), druid.UserType, update.ByID(druid.DemoUserID))
+	hist, err := e.eng.History(t.Context(), druid.EntityType, update.ByID(druid.DemoUserID))
 	require.NoError(t, err)
 	last := hist[len(hist)-1]
 	require.Len(t, last.Changes, 1)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -27,10 +28,6 @@ const (
 // maxFormBytes bounds the token request, a handful of short form fields.
 const maxFormBytes = 4 << 10
 
-// conflictRetries is how often an update is retried when another write
-// landed between its read and its write.
-const conflictRetries = 3
-
 // Handler serves DRUID's registration API over an engine. It is safe for
 // concurrent use. Its tokens and used code verifiers live in memory: they
 // are per process, and a restart forgets them.
@@ -41,56 +38,57 @@ type Handler struct {
 	mux    *http.ServeMux
 }
 
-// New returns a Handler for eng, which must run under Policy(cfg) (or a
-// policy with the same "druid.user" schema). It fails when cfg names a
-// client twice or without id or secret.
-func New(eng *update.Engine, cfg Config) (*Handler, error) {
-	if eng == nil {
-		return nil, errors.New("druid: nil engine")
-	}
+// New returns a Handler over an engine of its own: the profile
+// Policy(cfg) over store, with cfg.Now as its clock and opts after the
+// profile's own options (a dispatcher, a code key, a logger). It fails
+// when cfg names a client twice or without id or secret.
+func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, error) {
 	cfg = cfg.withDefaults()
-	seen := map[string]bool{}
-	for _, cl := range cfg.Clients {
-		if cl.ID == "" || cl.Secret == "" {
-			return nil, errors.New("druid: a client needs an id and a secret")
-		}
-		if seen[cl.ID] {
-			return nil, fmt.Errorf("druid: client %q configured twice", cl.ID)
-		}
-		seen[cl.ID] = true
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	eng, err := update.New(store, Policy(cfg), append(engineOptions(cfg), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("druid: %w", err)
 	}
 	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(cfg.TokenTTL, cfg.MaxTokens), mux: http.NewServeMux()}
 	h.Register(h.mux)
 	return h, nil
 }
 
+// Engine returns the handler's engine, for seeding (SeedDemo) and for
+// calls the vendor's API does not offer.
+func (h *Handler) Engine() *update.Engine { return h.eng }
+
 // Register adds the handler's patterns to mux: POST on each DRUID path,
 // and the same paths for any other method, answered 405 in DRUID's body.
 func (h *Handler) Register(mux *http.ServeMux) {
-	routes := map[string]http.HandlerFunc{
-		PathToken:   h.serveToken,
-		PathUpdate:  h.serveUpdate,
-		PathConfirm: h.serveConfirm,
-		PathResend:  h.serveResend,
+	routes := []struct {
+		path  string
+		op    Op
+		serve func(w http.ResponseWriter, r *http.Request)
+	}{
+		{PathToken, OpToken, h.serveToken},
+		{PathUpdate, OpUpdate, h.serveUpdate},
+		{PathConfirm, OpConfirm, h.serveConfirm},
+		{PathResend, OpResend, h.serveResend},
 	}
-	for path, fn := range routes {
-		mux.HandleFunc("POST "+path, fn)
-		mux.HandleFunc(path, h.wrongMethod)
+	for _, rt := range routes {
+		mux.HandleFunc("POST "+rt.path, rt.serve)
+		mux.HandleFunc(rt.path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", http.MethodPost)
+			h.fail(w, r, rt.op, failure(codeMethod, "method not allowed, use POST"))
+		})
 	}
 }
 
 // ServeHTTP serves the DRUID paths; any other path is 404 in DRUID's body.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		h.fail(w, r, failure(update.NotFound, "no such endpoint"))
+		h.fail(w, r, OpUpdate, failure(codeRoute, "no such endpoint"))
 		return
 	}
 	h.mux.ServeHTTP(w, r)
-}
-
-func (h *Handler) wrongMethod(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Allow", http.MethodPost)
-	h.fail(w, r, failure(codeMethod, "method not allowed, use POST"))
 }
 
 // TokenResponse is the answer of /oauth2/token.
@@ -102,18 +100,22 @@ type TokenResponse struct {
 }
 
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { h.fail(w, r, OpToken, err) }
 	form, err := readForm(r)
+	if err == nil {
+		err = DecodeQuery(r.URL.RawQuery)
+	}
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	if form.Get("grant_type") != grantChallenge {
-		h.fail(w, r, failure(update.Malformed, "grant_type must be "+grantChallenge))
+		fail(failure(update.Malformed, "grant_type must be "+grantChallenge))
 		return
 	}
 	cl, err := h.authenticate(form.Get("client_id"), form.Get("client_secret"))
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	method, challenge := form.Get("code_challenge_method"), form.Get("code_challenge")
@@ -121,21 +123,21 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		method = methodPlain // RFC 7636 4.3: plain when the method is absent
 	}
 	if method != methodPlain && method != methodS256 {
-		h.fail(w, r, failure(update.Malformed, "code_challenge_method must be plain or S256"))
+		fail(failure(update.Malformed, "code_challenge_method must be plain or S256"))
 		return
 	}
 	if !validChallenge(method, challenge) {
-		h.fail(w, r, failure(update.Malformed, "code_challenge is not a valid "+method+" challenge"))
+		fail(failure(update.Malformed, "code_challenge is not a valid "+method+" challenge"))
 		return
 	}
 	scopes, err := grantedScopes(cl, form.Get("scope"))
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	tok, err := h.tokens.issue(h.cfg.Now(), cl.ID, scopes, method, challenge)
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -152,11 +154,14 @@ func readForm(r *http.Request) (url.Values, error) {
 	}
 	b, err := httpx.ReadBody(r, maxFormBytes)
 	if err != nil {
-		return nil, bodyError(err)
+		return nil, err
 	}
 	form, err := url.ParseQuery(string(b))
 	if err != nil {
 		return nil, failureWrap(update.Malformed, "the form cannot be parsed", err)
+	}
+	if name, ok := httpx.Unknown(form, tokenFields...); ok {
+		return nil, unknownParameter("form field", name)
 	}
 	for k, vs := range form {
 		if len(vs) > 1 {
@@ -172,7 +177,7 @@ func (h *Handler) authenticate(id, secret string) (Client, error) {
 	cl, ok := h.cfg.client(id)
 	// Compare even for an unknown client so timing does not tell which
 	// client ids exist.
-	match := secretsEqual(cl.Secret, secret)
+	match := httpx.SecretEqual(secret, cl.Secret)
 	if !ok || !match || secret == "" {
 		return Client{}, failure(codeUnauthorized, "invalid client credentials")
 	}
@@ -201,33 +206,39 @@ func grantedScopes(cl Client, asked string) ([]string, error) {
 }
 
 func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
-	client, err := h.redeem(r)
+	fail := func(err error) { h.fail(w, r, OpUpdate, err) }
+	verifier, err := DecodeUpdateQuery(r.URL.RawQuery)
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
+		return
+	}
+	client, err := h.redeem(r, verifier)
+	if err != nil {
+		fail(err)
 		return
 	}
 	entry, err := h.entryPoint(r, client)
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	body, err := h.readJSON(r)
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	u, err := DecodeUpdate(body)
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	if u.Actor != client {
-		h.fail(w, r, failure(update.Forbidden, "actor.id does not name the application the token was issued to"))
+		fail(failure(update.Forbidden, "actor.id does not name the application the token was issued to"))
 		return
 	}
-	res, err := h.apply(r.Context(), u, client, entry)
+	res, err := h.apply(r.Context(), u, Caller{Client: client, Actor: entry})
 	if err != nil {
-		h.fail(w, r, err)
+		fail(err)
 		return
 	}
 	for _, p := range res.Pending {
@@ -244,39 +255,34 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, status, out)
 }
 
-// apply reads the user, builds the replacement against what was read and
-// applies it, retrying when another write came between the two.
-func (h *Handler) apply(ctx context.Context, u *Update, client, actor string) (*update.Result, error) {
-	for attempt := 0; ; attempt++ {
-		cur, err := h.eng.Get(ctx, UserType, update.ByID(u.UserID))
+// apply replaces the user. Only an update that leaves out a confirmable
+// id reads the user first (see Update.NeedsRead); its request then
+// expects the version read, and a write in between is answered as a
+// Conflict the client may retry, never applied over.
+func (h *Handler) apply(ctx context.Context, u *Update, by Caller) (*update.Result, error) {
+	var cur *update.View
+	if u.NeedsRead() {
+		v, err := h.eng.Get(ctx, EntityType, update.ByID(u.UserID))
 		if err != nil {
 			return nil, err
 		}
-		req, err := u.Request(cur, Caller{Client: client, Actor: actor, Region: h.cfg.DefaultRegion})
-		if err != nil {
-			return nil, err
-		}
-		res, err := h.eng.Apply(ctx, req)
-		if update.ErrorCode(err) == update.Conflict && attempt < conflictRetries {
-			continue
-		}
-		return res, err
+		cur = v
 	}
+	req, err := u.Request(cur, by)
+	if err != nil {
+		return nil, err
+	}
+	return h.eng.Apply(ctx, req)
 }
 
-// redeem checks the bearer token and the code verifier of r, spending the
+// redeem checks the bearer token of r and the code verifier, spending the
 // token, and returns the client it was issued to.
-func (h *Handler) redeem(r *http.Request) (string, error) {
-	auth := r.Header.Get("Authorization")
-	scheme, tok, _ := strings.Cut(auth, " ")
-	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+func (h *Handler) redeem(r *http.Request, verifier string) (string, error) {
+	tok, ok := httpx.Bearer(r)
+	if !ok {
 		return "", failure(codeUnauthorized, "Authorization: Bearer token required")
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil || len(q["code_verifier"]) > 1 {
-		return "", failure(codeUnauthorized, "code_verifier must be sent once")
-	}
-	return h.tokens.redeem(h.cfg.Now(), tok, scopeUpdate, q.Get("code_verifier"))
+	return h.tokens.redeem(h.cfg.Now(), tok, scopeUpdate, verifier)
 }
 
 // entryPoint checks the From header names one of client's entry points
@@ -300,7 +306,7 @@ func (h *Handler) readJSON(r *http.Request) (any, error) {
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBodyBytes)
 	if err != nil {
-		return nil, bodyError(err)
+		return nil, err
 	}
 	v, err := merge.Decode(b, merge.DecodeLimits{MaxBytes: int(h.cfg.MaxBodyBytes), MaxDepth: h.cfg.MaxDepth})
 	switch {
@@ -314,20 +320,10 @@ func (h *Handler) readJSON(r *http.Request) (any, error) {
 	return v, nil
 }
 
-// bodyError classifies a ReadBody failure.
-func bodyError(err error) error {
-	switch {
-	case errors.Is(err, httpx.ErrTooLarge):
-		return failureWrap(update.TooLarge, "the body is too large", err)
-	case errors.Is(err, httpx.ErrInvalidUTF8):
-		return failureWrap(update.Malformed, "the body is not valid UTF-8", err)
-	}
-	return failureWrap(update.Malformed, "the body cannot be read", err)
-}
-
-// fail writes err as DRUID's error body and logs it without secrets.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := EncodeError(err)
+// fail writes err, returned while serving op, as DRUID's error body and
+// logs it without secrets.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
+	status, body := EncodeError(err, op)
 	level := slog.LevelInfo
 	if update.ErrorCode(err) == update.Internal {
 		level = slog.LevelError

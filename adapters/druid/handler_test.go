@@ -12,37 +12,32 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/druid"
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
 // start is when every test's clock begins.
-var start = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+var start = adaptertest.Start
 
-// clock is a settable clock shared by the engine and the adapter.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the settable clock shared by the engine and the adapter.
+type clock = adaptertest.Clock
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newHandler builds the adapter over a fresh memory store with cfg and
+// opts and seeds the demo user.
+func newHandler(tb testing.TB, cfg druid.Config, opts ...update.Option) *druid.Handler {
+	tb.Helper()
+	h, err := druid.New(cfg, memory.New(), opts...)
+	require.NoError(tb, err)
+	require.NoError(tb, druid.SeedDemo(context.Background(), h.Engine()))
+	return h
 }
 
 // env is one adapter over one engine over a memory store, served by
@@ -78,24 +73,20 @@ func newEnv(tb testing.TB) *env {
 // newEnvWith is newEnv with the configuration changed by tune.
 func newEnvWith(tb testing.TB, tune func(*druid.Config)) *env {
 	tb.Helper()
-	clk := &clock{now: start}
+	clk := adaptertest.NewClock(start)
 	cfg := testConfig(clk)
 	tune(&cfg)
 	rec := &verify.Recorder{}
-	eng, err := update.New(memory.New(), druid.Policy(cfg),
-		update.WithClock(clk.Now), update.WithDispatcher(rec), update.WithLogger(cfg.Logger))
-	require.NoError(tb, err)
+	h := newHandler(tb, cfg, update.WithDispatcher(rec))
+	eng := h.Engine()
 	ctx := context.Background()
-	require.NoError(tb, druid.SeedDemo(ctx, eng))
 	require.NoError(tb, druid.SeedDemo(ctx, eng), "seeding twice leaves the user alone")
 	// A second user, holding the phone number a hostile request tries to take.
-	_, err = eng.Create(ctx, update.CreateRequest{
-		Type: druid.UserType, ID: "druid-user-2", Client: druid.DemoClientID,
+	_, err := eng.Create(ctx, update.CreateRequest{
+		Type: druid.EntityType, ID: "druid-user-2", Client: druid.DemoClientID,
 		Doc:      map[string]any{"email": "john@example.com", "phone_number": "+34600999888"},
 		Verified: []string{"/email", "/phone_number"},
 	})
-	require.NoError(tb, err)
-	h, err := druid.New(eng, cfg)
 	require.NoError(tb, err)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
@@ -186,16 +177,16 @@ type state struct {
 func (e *env) state(tb testing.TB, id string) state {
 	tb.Helper()
 	ctx := context.Background()
-	v, err := e.eng.Get(ctx, druid.UserType, update.ByID(id))
+	v, err := e.eng.Get(ctx, druid.EntityType, update.ByID(id))
 	require.NoError(tb, err)
-	h, err := e.eng.History(ctx, druid.UserType, update.ByID(id))
+	h, err := e.eng.History(ctx, druid.EntityType, update.ByID(id))
 	require.NoError(tb, err)
 	return state{Version: v.Version, Updated: v.Updated, Doc: v.Doc, History: len(h)}
 }
 
 func (e *env) view(tb testing.TB, id string) *update.View {
 	tb.Helper()
-	v, err := e.eng.Get(context.Background(), druid.UserType, update.ByID(id))
+	v, err := e.eng.Get(context.Background(), druid.EntityType, update.ByID(id))
 	require.NoError(tb, err)
 	return v
 }

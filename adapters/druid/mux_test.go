@@ -2,7 +2,6 @@ package druid_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -15,19 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/druid"
-	"github.com/idupdate/idupdate/storage/memory"
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
 
 func TestRegisterOnSharedMux(t *testing.T) {
-	clk := &clock{now: start}
-	cfg := testConfig(clk)
-	eng, err := update.New(memory.New(), druid.Policy(cfg), update.WithClock(clk.Now), update.WithDispatcher(&verify.Recorder{}))
-	require.NoError(t, err)
-	require.NoError(t, druid.SeedDemo(context.Background(), eng))
-	h, err := druid.New(eng, cfg)
-	require.NoError(t, err)
+	cfg := testConfig(adaptertest.NewClock(start))
+	h := newHandler(t, cfg, update.WithDispatcher(&verify.Recorder{}))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/entity.update", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
@@ -54,13 +48,10 @@ func TestUnknownPathIsVendor404(t *testing.T) {
 }
 
 func TestTokenTableIsBounded(t *testing.T) {
-	clk := &clock{now: start}
+	clk := adaptertest.NewClock(start)
 	cfg := testConfig(clk)
 	cfg.MaxTokens = 2
-	eng, err := update.New(memory.New(), druid.Policy(cfg), update.WithClock(clk.Now))
-	require.NoError(t, err)
-	h, err := druid.New(eng, cfg)
-	require.NoError(t, err)
+	h := newHandler(t, cfg)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	ask := func() int {
@@ -86,19 +77,15 @@ func TestTokenTableIsBounded(t *testing.T) {
 // failing confirm and looks for every secret in everything the adapter
 // wrote.
 func TestSecretsStayOutOfLogsAndBodies(t *testing.T) {
-	clk := &clock{now: start}
+	clk := adaptertest.NewClock(start)
 	cfg := testConfig(clk)
 	var logs bytes.Buffer
 	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rec := &verify.Recorder{}
-	eng, err := update.New(memory.New(), druid.Policy(cfg), update.WithClock(clk.Now), update.WithDispatcher(rec), update.WithLogger(cfg.Logger))
-	require.NoError(t, err)
-	require.NoError(t, druid.SeedDemo(context.Background(), eng))
-	h, err := druid.New(eng, cfg)
-	require.NoError(t, err)
+	h := newHandler(t, cfg, update.WithDispatcher(rec))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	e := &env{srv: srv, eng: eng, rec: rec, clk: clk}
+	e := &env{srv: srv, eng: h.Engine(), rec: rec, clk: clk}
 
 	var written bytes.Buffer
 	tok, ver := e.demoToken(t)

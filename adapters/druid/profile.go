@@ -4,11 +4,12 @@ import (
 	"time"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 	"github.com/idupdate/idupdate/verify"
 )
 
-// UserType is the entity type of DRUID users in the engine's store.
-const UserType = "druid.user"
+// EntityType is the entity type of DRUID users in the engine's store.
+const EntityType = "druid.user"
 
 // The JSON Pointers of the engine document a DRUID user is kept as. The
 // vendor's object.ids.<name>.value becomes /<name>, and the confirmed flag
@@ -87,6 +88,7 @@ func Policy(cfg Config) *update.Policy {
 		pathEmail: {
 			Type: update.TypeString, Rules: "email,max=254", Unique: true,
 			Normalize: update.NormalizeEmail, Confirm: confirm(verify.Email, pathEmailConfirmed),
+			Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true},
 		},
 		pathEmailConfirmed: {Type: update.TypeBoolean, Keep: true},
 		pathPhone: {
@@ -112,7 +114,7 @@ func Policy(cfg Config) *update.Policy {
 		grants[cl.ID] = update.Grant{Write: true, Create: true, AssertVerified: cl.AssertConfirmed}
 	}
 	return &update.Policy{
-		Types: map[string]*update.Schema{UserType: {
+		Types: map[string]*update.Schema{EntityType: {
 			Fields:  fields,
 			Unknown: update.Reject,
 			Limits: update.Limits{
@@ -125,4 +127,10 @@ func Policy(cfg Config) *update.Policy {
 		}},
 		Grants: grants,
 	}
+}
+
+// engineOptions returns the engine options the profile relies on: the
+// deployment's clock and the handler's logger.
+func engineOptions(cfg Config) []update.Option {
+	return []update.Option{update.WithClock(cfg.Now), update.WithLogger(cfg.Logger)}
 }

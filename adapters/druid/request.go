@@ -1,31 +1,40 @@
 package druid
 
 import (
-	"strings"
-
 	"github.com/idupdate/idupdate/update"
 )
 
-// Caller says who sends an update: the client the token was issued to, the
-// actor recorded in the history (the entry point), and the default region
-// phone numbers are read in.
+// Caller says who sends an update: the client the token was issued to and
+// the actor recorded in the history (the entry point).
 type Caller struct {
 	Client string
 	Actor  string
-	Region string
 }
 
-// Request turns u into the engine's replacement of the user, given the
-// user as it is now (current, read with the engine's Get) and the caller.
-// The request carries Expect.Version of current, so a write between the
-// read and the update is a Conflict, not lost. A nil current sets no
-// precondition and treats no id as confirmed.
+// NeedsRead reports whether Request needs the user as it is: only when
+// the update leaves out a confirmable id (email, phone_number), to refuse
+// dropping a confirmed one. An update that sends both needs no read.
+func (u *Update) NeedsRead() bool {
+	for _, f := range idFields {
+		if _, sent := u.IDs[f.name]; f.confirmPath != "" && !sent {
+			return true
+		}
+	}
+	return false
+}
+
+// Request turns u into the engine's replacement of the user for the
+// caller. current is the user as it is now, read with the engine's Get
+// when NeedsRead reports so, else nil; the request then carries
+// Expect.Version of current, so a write between the read and the update
+// is a Conflict, not a confirmed id lost.
 //
 // It refuses (Invalid, naming each one) to leave out an email or phone
-// number that is confirmed: DRUID lets a confirmed id be replaced, never
-// dropped. An id sent with "confirmed": true asks for AlreadyVerified
-// delivery unless it is the confirmed value the user already has, which
-// restates a fact and needs no permission.
+// number that is confirmed in current: DRUID lets a confirmed id be
+// replaced, never dropped. An id sent with "confirmed": true asks for
+// AlreadyVerified delivery; the engine treats the confirmed value the user
+// already has, in any spelling, as a restated fact that needs no
+// permission.
 func (u *Update) Request(current *update.View, by Caller) (update.Request, error) {
 	var fe fieldErrors
 	doc := map[string]any{}
@@ -39,13 +48,9 @@ func (u *Update) Request(current *update.View, by Caller) (update.Request, error
 			continue
 		}
 		doc[f.path[1:]] = id.Value
-		if f.confirmPath == "" || !id.Confirmed {
-			continue
+		if f.confirmPath != "" && id.Confirmed {
+			delivery[f.path] = update.Delivery{Kind: update.AlreadyVerified}
 		}
-		if confirmedIn(current, f) && current.Doc[f.path[1:]] == canonical(f, id.Value, by.Region) {
-			continue
-		}
-		delivery[f.path] = update.Delivery{Kind: update.AlreadyVerified}
 	}
 	if err := fe.err(); err != nil {
 		return update.Request{}, err
@@ -60,7 +65,7 @@ func (u *Update) Request(current *update.View, by Caller) (update.Request, error
 		doc[pathAddresses[1:]] = u.Addresses
 	}
 	req := update.Request{
-		Type:          UserType,
+		Type:          EntityType,
 		Locator:       update.ByID(u.UserID),
 		Client:        by.Client,
 		Actor:         by.Actor,
@@ -89,24 +94,4 @@ func confirmedIn(v *update.View, f idField) bool {
 	val, ok := v.Doc[f.path[1:]].(string)
 	flag, _ := v.Doc[f.confirmPath[1:]].(bool)
 	return ok && val != "" && flag
-}
-
-// canonical returns value as the engine stores it (the profile's
-// normalizers), so a restated id compares equal however it is written.
-// A value that does not normalize is returned as sent; the engine refuses
-// it.
-func canonical(f idField, value, region string) string {
-	switch f.path {
-	case pathEmail:
-		v := strings.TrimSpace(value)
-		if at := strings.LastIndexByte(v, '@'); at >= 0 {
-			return v[:at+1] + strings.ToLower(v[at+1:])
-		}
-		return v
-	case pathPhone:
-		if v, err := update.PhoneE164(value, region); err == nil {
-			return v
-		}
-	}
-	return value
 }

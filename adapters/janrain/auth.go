@@ -1,16 +1,16 @@
 package janrain
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"strings"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 )
 
-// maxAuthHeader bounds the Authorization header before it is decoded.
-const maxAuthHeader = 1024
+// maxAuthHeader bounds the credential of the Authorization header before
+// it is decoded.
+const maxAuthHeader = httpx.MaxCredential
 
 // ParseBasic reads an HTTP Basic Authorization header value. Surplus '='
 // padding is tolerated, because the vendor's own example 1 sends a
@@ -31,11 +31,10 @@ func ParseBasic(header string) (id, secret string, ok bool) {
 	return id, secret, true
 }
 
-// clientEntry is a configured client as the handler keeps it: the secret
-// only as its SHA-256.
+// clientEntry is a configured client as the handler keeps it.
 type clientEntry struct {
-	sum   [sha256.Size]byte
-	class Class
+	secret string
+	class  Class
 }
 
 // clients checks Basic credentials against the configured clients.
@@ -44,7 +43,7 @@ type clients map[string]clientEntry
 func newClients(cs []Client) clients {
 	m := make(clients, len(cs))
 	for _, c := range cs {
-		m[c.ID] = clientEntry{sum: sha256.Sum256([]byte(c.Secret)), class: c.Class}
+		m[c.ID] = clientEntry{secret: c.Secret, class: c.Class}
 	}
 	return m
 }
@@ -58,8 +57,7 @@ func (cs clients) authenticate(header string) (string, Class, error) {
 		return "", "", newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
 	}
 	e, known := cs[id]
-	sum := sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(sum[:], e.sum[:]) != 1 || !known {
+	if !httpx.SecretEqual(secret, e.secret) || !known {
 		return "", "", newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
 	}
 	return id, e.class, nil

@@ -19,13 +19,10 @@ import (
 func benchEnv(b *testing.B) (*janrain.Handler, *update.Engine) {
 	b.Helper()
 	cfg := testConfig()
-	opts := append([]update.Option{update.WithLogger(cfg.Logger)}, janrain.Options()...)
-	eng, err := update.New(memoryStore(), janrain.Policy(cfg), opts...)
+	h, err := janrain.New(cfg, memoryStore())
 	require.NoError(b, err)
-	require.NoError(b, janrain.SeedDemo(context.Background(), eng))
-	h, err := janrain.New(eng, cfg)
-	require.NoError(b, err)
-	return h, eng
+	require.NoError(b, janrain.SeedDemo(context.Background(), h.Engine()))
+	return h, h.Engine()
 }
 
 func serveForm(b *testing.B, h http.Handler, op string, f url.Values) {
@@ -47,7 +44,7 @@ func BenchmarkBaselineApply(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		_, err := eng.Apply(ctx, update.Request{Type: janrain.TypeUser, Locator: update.ByID(janrain.DemoID),
+		_, err := eng.Apply(ctx, update.Request{Type: janrain.EntityType, Locator: update.ByID(janrain.DemoID),
 			Client: ownerID, Mode: update.Merge, Doc: docs[i%2]})
 		if err != nil {
 			b.Fatal(err)

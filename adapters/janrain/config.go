@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/idupdate/idupdate/update"
 )
@@ -39,8 +40,8 @@ type Client struct {
 	// ID is the client_id; it may not contain ':' (Basic authentication
 	// splits there).
 	ID string
-	// Secret is the client_secret. The handler keeps only its SHA-256 and
-	// compares in constant time; it is never logged or returned.
+	// Secret is the client_secret. The handler compares it in constant
+	// time; it is never logged or returned.
 	Secret string
 	// Class is the client's permission class.
 	Class Class
@@ -59,6 +60,9 @@ type Config struct {
 	// changed the record between the read that resolves plural element ids
 	// and the write. Default 3.
 	Retries int
+	// Now is the clock of the deployment; New passes it to the engine.
+	// Default time.Now.
+	Now func() time.Time
 	// Logger receives one line per failed request (never parameters or
 	// credentials). Nil means slog.Default().
 	Logger *slog.Logger
@@ -80,6 +84,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Retries <= 0 {
 		c.Retries = DefaultRetries
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -132,8 +139,8 @@ const (
 	DemoSecondUUID = "3c0e9a52-7f4b-4d8e-9f31-2b6a1d5c8e07"
 )
 
-// SeedDemo creates the demo records of type "user" in eng (whose policy
-// must be this package's Policy): Matthew Park (id 5252, with status
+// SeedDemo creates the demo records of type "user" in eng (the Engine of a
+// Handler): Matthew Park (id 5252, with status
 // element 5253) and G Jack (id 5254). A record that already exists is left
 // as it is, so SeedDemo may run at every start.
 func SeedDemo(ctx context.Context, eng *update.Engine) error {
@@ -151,7 +158,7 @@ func SeedDemo(ctx context.Context, eng *update.Engine) error {
 		}},
 	}
 	for _, d := range demo {
-		_, err := eng.Get(ctx, TypeUser, update.ByID(d.id))
+		_, err := eng.Get(ctx, EntityType, update.ByID(d.id))
 		if err == nil {
 			continue
 		}
@@ -159,7 +166,7 @@ func SeedDemo(ctx context.Context, eng *update.Engine) error {
 			return fmt.Errorf("janrain: seed %s: %w", d.id, err)
 		}
 		_, err = eng.Create(ctx, update.CreateRequest{
-			Type: TypeUser, ID: d.id, Client: systemClient, Actor: "seed",
+			Type: EntityType, ID: d.id, Client: systemClient, Actor: "seed",
 			Doc: d.doc, ExternalKeys: uuidKeys(d.uuid),
 		})
 		if err != nil {

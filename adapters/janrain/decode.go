@@ -10,29 +10,30 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
 )
 
-// Operation is a Capture entity operation, named as in its path.
-type Operation string
+// Op is a Capture entity operation, named as in its path.
+type Op string
 
 // The operations the adapter serves.
 const (
-	OpRead    Operation = "entity"
-	OpCreate  Operation = "entity.create"
-	OpUpdate  Operation = "entity.update"
-	OpReplace Operation = "entity.replace"
-	OpDelete  Operation = "entity.delete"
+	OpRead    Op = "entity"
+	OpCreate  Op = "entity.create"
+	OpUpdate  Op = "entity.update"
+	OpReplace Op = "entity.replace"
+	OpDelete  Op = "entity.delete"
 )
 
 // writes reports whether the operation changes records.
-func (op Operation) writes() bool { return op != OpRead }
+func (op Op) writes() bool { return op != OpRead }
 
 // Call is one decoded Capture request, checked against the schema but not
 // yet against a record.
 type Call struct {
-	Op Operation
+	Op Op
 	// Type is the store type named by type_name.
 	Type string
 	// Locator names the record (not set for entity.create); LocatorArg is
@@ -63,21 +64,34 @@ func reserved(name string) bool {
 	return false
 }
 
-// params lists the parameters the adapter reads; each may appear once,
-// because a repeated one would leave open which of its values counts.
-func params() []string {
-	return []string{
-		"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name",
-		"value", "attributes", "created", "lastUpdated", "include_record",
+// params lists the parameters op takes. Any other is refused before
+// anything is read, so a misspelt one ("attribute_nam") cannot widen what
+// the call does; each may appear once, because a repeated one would leave
+// open which of its values counts.
+func (op Op) params() []string {
+	locate := []string{"type_name", "uuid", "id", "key_attribute", "key_value"}
+	switch op {
+	case OpRead:
+		return append(locate, "attribute_name")
+	case OpCreate:
+		// id, uuid and attribute_name are read to be refused with their
+		// own answers (320 id_in_new_record for the first two).
+		return []string{"type_name", "id", "uuid", "attribute_name", "value", "attributes", "include_record"}
+	case OpDelete:
+		return append(locate, "attribute_name", "created", "lastUpdated", "include_record")
 	}
+	return append(locate, "attribute_name", "value", "attributes", "created", "lastUpdated", "include_record")
 }
 
 // DecodeForm turns a Capture form into a Call. It reads every parameter
 // the operation uses, checks it against the schema and decodes JSON
 // values within maxDepth levels of nesting. It never reads a record.
 // Errors are classified for the error table and name the parameter.
-func DecodeForm(op Operation, form url.Values, sch *Schema, maxDepth int) (*Call, error) {
-	for _, p := range params() {
+func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error) {
+	if name, ok := httpx.Unknown(form, op.params()...); ok {
+		return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not a parameter of "+op.String())
+	}
+	for _, p := range op.params() {
 		if len(form[p]) > 1 {
 			return nil, newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
 		}
@@ -335,4 +349,4 @@ func decodePreconditions(c *Call, form url.Values) error {
 	return nil
 }
 
-func (op Operation) String() string { return string(op) }
+func (op Op) String() string { return string(op) }

@@ -15,9 +15,9 @@ const (
 	ruleEntityType  = "unknown_entity_type" // type_name is not configured
 	ruleNewID       = "id_in_new_record"    // entity.create sent an id or uuid
 	ruleCreate      = "error_creating_record"
-	ruleCredentials = "credentials" // missing or wrong Basic credentials
-	ruleMethod      = "method"      // not POST
-	ruleEmailInUse  = "email_in_use"
+	ruleCredentials = "credentials"      // missing or wrong Basic credentials
+	ruleMethod      = "method"           // not POST
+	ruleUnknownArg  = "unknown_argument" // a parameter the operation does not take
 )
 
 // argError is an error the adapter finds itself, before or around the
@@ -40,66 +40,79 @@ func newArgError(code update.Code, rule, arg, msg string) error {
 // success from failure by the body's stat, and so do its clients.
 const okStatus = http.StatusOK
 
-// capture is one row of the error table: the HTTP status and Capture's
-// numeric code and error name.
-type capture struct {
-	status int
-	code   int
-	name   string
+// errorRow is one row of the error table: the errors it answers (a code,
+// and when set a refinement of it) and Capture's answer: the HTTP status,
+// its numeric code and error name.
+type errorRow struct {
+	code    update.Code
+	when    func(e *update.Error, op Op) bool
+	status  int
+	capture int
+	name    string
 }
 
-type errorKey struct {
-	code update.Code
-	rule string
+// errorTable is the one mapping from errors to Capture's answers, and the
+// only place HTTP statuses appear. The first row whose code matches and
+// whose refinement (if any) holds answers, so refined rows come first; an
+// error no row answers is an unexpected error.
+var errorTable = []errorRow{
+	{update.Malformed, rule(ruleMissing), http.StatusBadRequest, 100, "missing_argument"},
+	{update.Malformed, rule(ruleDuplicate), http.StatusBadRequest, 201, "duplicate_argument"},
+	{update.Malformed, rule(ruleEntityType), http.StatusBadRequest, 222, "unknown_entity_type"},
+	{update.Malformed, rule(ruleNewID), http.StatusBadRequest, 320, "id_in_new_record"},
+	{update.Malformed, rule(ruleMethod), http.StatusMethodNotAllowed, 200, "invalid_argument"},
+	{update.Malformed, nil, http.StatusBadRequest, 200, "invalid_argument"},
+	{update.TooLarge, nil, http.StatusBadRequest, 200, "invalid_argument"},
+
+	{update.Invalid, rule(update.RuleUnknown), http.StatusBadRequest, 223, "unknown_attribute"},
+	{update.Invalid, rule(update.RuleReadOnly), http.StatusBadRequest, 234, "reserved_attribute"},
+	{update.Invalid, rule(update.RuleImmutable), http.StatusBadRequest, 234, "reserved_attribute"},
+	{update.Invalid, rule(update.RuleType), http.StatusBadRequest, 341, "invalid_json_type"},
+	{update.Invalid, rule(tagDate), http.StatusBadRequest, 340, "invalid_data_format"},
+	{update.Invalid, rule(tagDateTime), http.StatusBadRequest, 342, "invalid_date_time"},
+	{update.Invalid, emailInUse, http.StatusBadRequest, 380, "email_address_in_use"},
+	{update.Invalid, rule(update.RuleUnique), http.StatusBadRequest, 361, "unique_violation"},
+	{update.Invalid, rule(update.RuleLocal), http.StatusBadRequest, 361, "unique_violation"},
+	{update.Invalid, rule(update.RuleRequired), http.StatusBadRequest, 362, "missing_required_attribute"},
+	{update.Invalid, rule(ruleLength), http.StatusBadRequest, 363, "length_violation"},
+	{update.Invalid, rule(update.RuleLimit), http.StatusBadRequest, 363, "length_violation"},
+	{update.Invalid, nil, http.StatusBadRequest, 360, "constraint_violation"},
+	{update.Immutable, nil, http.StatusBadRequest, 234, "reserved_attribute"},
+	{update.NotUnique, emailInUse, http.StatusBadRequest, 380, "email_address_in_use"},
+	{update.NotUnique, nil, http.StatusBadRequest, 361, "unique_violation"},
+	{update.NotFound, nil, http.StatusBadRequest, 310, "record_not_found"},
+	{update.Conflict, nil, http.StatusBadRequest, 330, "timestamp_mismatch"},
+	{update.Forbidden, rule(ruleCredentials), http.StatusUnauthorized, 403, "client_permission_error"},
+	{update.Forbidden, nil, http.StatusForbidden, 403, "client_permission_error"},
+	{update.Throttled, nil, http.StatusTooManyRequests, 510, "api_limit_error"},
+	{update.Internal, rule(ruleCreate), http.StatusInternalServerError, 300, "error_creating_record"},
+	{update.Internal, nil, http.StatusInternalServerError, 500, "unexpected_error"},
 }
 
-// errorTable is the one mapping from classified errors to Capture's
-// answers. A (code, rule) row wins over the code's ("") row; a code
-// without a row is an unexpected error. Read-only after package
-// initialization.
-var errorTable = map[errorKey]capture{
-	{update.Malformed, ""}:             {http.StatusBadRequest, 200, "invalid_argument"},
-	{update.Malformed, ruleMissing}:    {http.StatusBadRequest, 100, "missing_argument"},
-	{update.Malformed, ruleDuplicate}:  {http.StatusBadRequest, 201, "duplicate_argument"},
-	{update.Malformed, ruleEntityType}: {http.StatusBadRequest, 222, "unknown_entity_type"},
-	{update.Malformed, ruleNewID}:      {http.StatusBadRequest, 320, "id_in_new_record"},
-	{update.Malformed, ruleMethod}:     {http.StatusMethodNotAllowed, 200, "invalid_argument"},
-	{update.TooLarge, ""}:              {http.StatusBadRequest, 200, "invalid_argument"},
-
-	{update.Invalid, ""}:                   {http.StatusBadRequest, 360, "constraint_violation"},
-	{update.Invalid, update.RuleUnknown}:   {http.StatusBadRequest, 223, "unknown_attribute"},
-	{update.Invalid, update.RuleReadOnly}:  {http.StatusBadRequest, 234, "reserved_attribute"},
-	{update.Invalid, update.RuleImmutable}: {http.StatusBadRequest, 234, "reserved_attribute"},
-	{update.Invalid, update.RuleType}:      {http.StatusBadRequest, 341, "invalid_json_type"},
-	{update.Invalid, tagDate}:              {http.StatusBadRequest, 340, "invalid_data_format"},
-	{update.Invalid, tagDateTime}:          {http.StatusBadRequest, 342, "invalid_date_time"},
-	{update.Invalid, update.RuleUnique}:    {http.StatusBadRequest, 361, "unique_violation"},
-	{update.Invalid, update.RuleLocal}:     {http.StatusBadRequest, 361, "unique_violation"},
-	{update.Invalid, ruleEmailInUse}:       {http.StatusBadRequest, 380, "email_address_in_use"},
-	{update.Invalid, update.RuleRequired}:  {http.StatusBadRequest, 362, "missing_required_attribute"},
-	{update.Invalid, ruleLength}:           {http.StatusBadRequest, 363, "length_violation"},
-	{update.Invalid, update.RuleLimit}:     {http.StatusBadRequest, 363, "length_violation"},
-	{update.Immutable, ""}:                 {http.StatusBadRequest, 234, "reserved_attribute"},
-	{update.NotUnique, ""}:                 {http.StatusBadRequest, 361, "unique_violation"},
-	{update.NotUnique, ruleEmailInUse}:     {http.StatusBadRequest, 380, "email_address_in_use"},
-	{update.NotFound, ""}:                  {http.StatusBadRequest, 310, "record_not_found"},
-	{update.Conflict, ""}:                  {http.StatusBadRequest, 330, "timestamp_mismatch"},
-	{update.Forbidden, ""}:                 {http.StatusForbidden, 403, "client_permission_error"},
-	{update.Forbidden, ruleCredentials}:    {http.StatusUnauthorized, 403, "client_permission_error"},
-	{update.Throttled, ""}:                 {http.StatusTooManyRequests, 510, "api_limit_error"},
-	{update.Internal, ""}:                  {http.StatusInternalServerError, 500, "unexpected_error"},
-	{update.Internal, ruleCreate}:          {http.StatusInternalServerError, 300, "error_creating_record"},
-}
-
-// lookup returns the table row for a classified error.
-func lookup(code update.Code, rule string) capture {
-	if c, ok := errorTable[errorKey{code, rule}]; ok {
-		return c
+// lookup returns the row that answers e, returned while serving op.
+func lookup(e *update.Error, op Op) errorRow {
+	for _, r := range errorTable {
+		if r.code == e.Code && (r.when == nil || r.when(e, op)) {
+			return r
+		}
 	}
-	if c, ok := errorTable[errorKey{code, ""}]; ok {
-		return c
+	return errorTable[len(errorTable)-1]
+}
+
+// rule matches an error whose first failing field broke the rule: Capture
+// answers with one code, that of the first problem.
+func rule(name string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return len(e.Fields) > 0 && e.Fields[0].Rule == name }
+}
+
+// emailInUse matches a uniqueness clash on the email attribute, which
+// Capture answers with a code of its own.
+func emailInUse(e *update.Error, _ Op) bool {
+	if e.Code == update.NotUnique && e.Holder != nil {
+		return e.Holder.Key.Name == "/email"
 	}
-	return errorTable[errorKey{update.Internal, ""}]
+	return len(e.Fields) > 0 && e.Fields[0].Path == "/email" &&
+		(e.Fields[0].Rule == update.RuleUnique || e.Code == update.NotUnique)
 }
 
 // ErrorResponse is Capture's error body.
@@ -112,42 +125,50 @@ type ErrorResponse struct {
 	RequestID   string `json:"request_id"`
 }
 
-// EncodeError classifies err and returns the status and Capture body for
-// it. c is the decoded call, or nil when the request failed before it was
-// decoded; an engine error names the parameter its cause came in. Internal
-// errors are described generically, never with their cause.
-func EncodeError(err error, c *Call, requestID string) (int, ErrorResponse) {
-	code, rule, arg, desc := classify(err, c)
-	row := lookup(code, rule)
-	return row.status, ErrorResponse{
-		Stat: "error", Code: row.code, Error: row.name,
-		Description: desc, Argument: arg, RequestID: requestID,
-	}
+// EncodeError returns the status and Capture body for err, returned while
+// serving op. The handler first passes engine errors through the call's
+// blame, which names the parameter they came in; the request id is the
+// handler's to add. Internal errors are described generically, never with
+// their cause.
+func EncodeError(err error, op Op) (int, ErrorResponse) {
+	e, arg, desc := classify(err)
+	row := lookup(e, op)
+	return row.status, ErrorResponse{Stat: "error", Code: row.capture, Error: row.name, Description: desc, Argument: arg}
 }
 
-func classify(err error, c *Call) (code update.Code, rule, arg, desc string) {
+// classify returns the error the table is searched with, the parameter at
+// fault and the client-safe description.
+func classify(err error) (e *update.Error, arg, desc string) {
 	var ae *argError
 	if errors.As(err, &ae) {
-		return ae.code, ae.rule, ae.arg, ae.msg
+		return &update.Error{Code: ae.code, Message: ae.msg, Fields: []update.FieldError{{Rule: ae.rule}}}, ae.arg, ae.msg
+	}
+	e = update.AsError(err)
+	if e.Code == update.Internal {
+		return e, "", "unexpected error"
+	}
+	var b *blamed
+	if errors.As(err, &b) {
+		arg = b.arg
+	}
+	return e, arg, describe(e)
+}
+
+// Blame names the parameter an engine error came in, as Capture's
+// argument_name does. Errors the adapter raised itself name theirs
+// already and pass unchanged, as do internal errors.
+func (c *Call) Blame(err error) error {
+	var ae *argError
+	if c == nil || err == nil || errors.As(err, &ae) {
+		return err
 	}
 	e := update.AsError(err)
 	if e.Code == update.Internal {
-		return update.Internal, "", "", "unexpected error"
+		return err
 	}
-	if len(e.Fields) > 0 {
-		rule = e.Fields[0].Rule
-	}
-	if e.Code == update.NotUnique && clashPath(e) == "/email" {
-		rule = ruleEmailInUse
-	}
-	if rule == update.RuleUnique && clashPath(e) == "/email" {
-		rule = ruleEmailInUse
-	}
-	if c == nil {
-		c = &Call{}
-	}
+	var arg string
 	switch {
-	case e.Code == update.NotFound && rule != update.RuleElement && c.LocatorArg != "":
+	case e.Code == update.NotFound && !isElementMiss(e) && c.LocatorArg != "":
 		arg = c.LocatorArg
 	case e.Code == update.Conflict && c.LastUpdated != nil:
 		arg = "lastUpdated"
@@ -158,18 +179,22 @@ func classify(err error, c *Call) (code update.Code, rule, arg, desc string) {
 	case len(c.Path) > 0:
 		arg = "attribute_name"
 	}
-	return e.Code, rule, arg, describe(e)
+	return &blamed{err: err, arg: arg}
 }
 
-// clashPath returns the path of the unique value that clashed.
-func clashPath(e *update.Error) string {
-	if e.Holder != nil {
-		return e.Holder.Key.Name
-	}
-	if len(e.Fields) > 0 {
-		return e.Fields[0].Path
-	}
-	return ""
+// blamed is an engine error with the parameter it came in.
+type blamed struct {
+	err error
+	arg string
+}
+
+func (b *blamed) Error() string { return b.err.Error() }
+func (b *blamed) Unwrap() error { return b.err }
+
+// isElementMiss reports whether a NotFound is about a plural element, not
+// the record.
+func isElementMiss(e *update.Error) bool {
+	return len(e.Fields) > 0 && e.Fields[0].Rule == update.RuleElement
 }
 
 // describe writes the engine's message and every failing field.

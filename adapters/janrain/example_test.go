@@ -11,7 +11,6 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/storage/memory"
-	"github.com/idupdate/idupdate/update"
 )
 
 // Example wires the adapter over a memory store with the demo clients and
@@ -19,15 +18,11 @@ import (
 // does.
 func Example() {
 	cfg := janrain.DemoConfig()
-	eng, err := update.New(memory.New(), janrain.Policy(cfg), janrain.Options()...)
+	h, err := janrain.New(cfg, memory.New())
 	if err != nil {
 		panic(err)
 	}
-	if err := janrain.SeedDemo(context.Background(), eng); err != nil {
-		panic(err)
-	}
-	h, err := janrain.New(eng, cfg)
-	if err != nil {
+	if err := janrain.SeedDemo(context.Background(), h.Engine()); err != nil {
 		panic(err)
 	}
 	srv := httptest.NewServer(h)

@@ -23,7 +23,7 @@ import (
 
 // operations are the Capture operations the handler serves, each at
 // "/<operation>".
-func operations() []Operation { return []Operation{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete} }
+func operations() []Op { return []Op{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete} }
 
 // createAttempts bounds the retries of entity.create when a random id is
 // already taken.
@@ -40,27 +40,34 @@ type Handler struct {
 	mux     *http.ServeMux
 }
 
-// New returns a handler serving the Capture operations over eng. The
-// engine must have been built with Policy(cfg) and Options(). New fails on
-// a nil engine and on a config without clients or with malformed ones;
+// New returns a handler serving the Capture operations over an engine of
+// its own: the profile Policy(cfg) over store, with cfg.Now as its clock
+// and opts after the profile's own options (a dispatcher, a code key, a
+// logger). New fails on a config without clients or with malformed ones;
 // zero limits in cfg take their defaults.
-func New(eng *update.Engine, cfg Config) (*Handler, error) {
-	if eng == nil {
-		return nil, errors.New("janrain: nil engine")
-	}
+func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	sch, err := NewSchema(Policy(cfg))
+	policy := Policy(cfg)
+	sch, err := NewSchema(policy)
 	if err != nil {
 		return nil, err
+	}
+	eng, err := update.New(store, policy, append(engineOptions(cfg), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("janrain: %w", err)
 	}
 	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), log: cfg.Logger}
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
 	return h, nil
 }
+
+// Engine returns the handler's engine, for seeding (SeedDemo) and for
+// calls the vendor's API does not offer.
+func (h *Handler) Engine() *update.Engine { return h.eng }
 
 // ServeHTTP serves the Capture operations.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
@@ -74,30 +81,30 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /"+string(op), func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, op) })
 		mux.HandleFunc("/"+string(op), func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", http.MethodPost)
-			h.fail(w, r, op, "", newArgError(update.Malformed, ruleMethod, "", op.String()+" accepts POST only"), nil)
+			h.fail(w, r, op, "", newArgError(update.Malformed, ruleMethod, "", op.String()+" accepts POST only"))
 		})
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 	client, class, err := h.clients.authenticate(r.Header.Get("Authorization"))
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
-		h.fail(w, r, op, "", err, nil)
+		h.fail(w, r, op, "", err)
 		return
 	}
 	if op.writes() && !class.canWrite() || !op.writes() && !class.canRead() {
-		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("clients of class %s may not call %s", class, op)), nil)
+		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("clients of class %s may not call %s", class, op)))
 		return
 	}
 	form, err := h.readForm(r)
 	if err != nil {
-		h.fail(w, r, op, client, err, nil)
+		h.fail(w, r, op, client, err)
 		return
 	}
 	call, err := DecodeForm(op, form, h.schema, h.cfg.MaxDepth)
 	if err != nil {
-		h.fail(w, r, op, client, err, nil)
+		h.fail(w, r, op, client, err)
 		return
 	}
 	var body map[string]any
@@ -112,26 +119,32 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Operation) {
 		body, err = h.write(r.Context(), call, client)
 	}
 	if err != nil {
-		h.fail(w, r, op, client, err, call)
+		h.fail(w, r, op, client, call.Blame(err))
 		return
 	}
 	httpx.WriteJSON(w, okStatus, body)
 }
 
-// readForm reads the bounded body as a form.
+// readForm reads the bounded body as a form. Capture's parameters travel
+// in the body; one sent in the query string is refused by name, as an
+// unknown one in the body is (DecodeForm).
 func (h *Handler) readForm(r *http.Request) (url.Values, error) {
+	if r.URL.RawQuery != "" {
+		q, err := httpx.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, newArgError(update.Malformed, "", "", "the query string is not validly escaped")
+		}
+		if name, ok := httpx.Unknown(q); ok {
+			return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not accepted in the query string; send the parameters in the form body")
+		}
+	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, newArgError(update.Malformed, "", "", "send the parameters as an application/x-www-form-urlencoded body")
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBody)
-	switch {
-	case errors.Is(err, httpx.ErrTooLarge):
-		return nil, newArgError(update.TooLarge, "", "", fmt.Sprintf("the request body is larger than %d bytes", h.cfg.MaxBody))
-	case errors.Is(err, httpx.ErrInvalidUTF8):
-		return nil, newArgError(update.Malformed, "", "", "the request body is not valid UTF-8")
-	case err != nil:
-		return nil, newArgError(update.Malformed, "", "", "the request body could not be read")
+	if err != nil {
+		return nil, newArgError(update.ErrorCode(err), "", "", update.ErrorMessage(err))
 	}
 	return parseForm(string(b))
 }
@@ -268,10 +281,12 @@ func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map
 	return okBody(nil, false), nil
 }
 
-// fail writes the Capture error for err and logs it without parameters.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Operation, client string, err error, call *Call) {
+// fail writes the Capture error for err, returned while serving op, and
+// logs it without parameters.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, client string, err error) {
 	rid := httpx.RequestID(w, r)
-	status, body := EncodeError(err, call, rid)
+	status, body := EncodeError(err, op)
+	body.RequestID = rid
 	level := slog.LevelInfo
 	if body.Code == 500 || body.Code == 300 {
 		level = slog.LevelError

@@ -12,16 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/janrain"
-	"github.com/idupdate/idupdate/update"
 )
 
 func TestRegister_SharesAMuxWithOtherVendorsPaths(t *testing.T) {
 	cfg := testConfig()
-	eng, err := update.New(memoryStore(), janrain.Policy(cfg), janrain.Options()...)
+	h, err := janrain.New(cfg, memoryStore())
 	require.NoError(t, err)
-	require.NoError(t, janrain.SeedDemo(t.Context(), eng))
-	h, err := janrain.New(eng, cfg)
-	require.NoError(t, err)
+	require.NoError(t, janrain.SeedDemo(t.Context(), h.Engine()))
 
 	mux := http.NewServeMux()
 	other := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })

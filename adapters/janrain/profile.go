@@ -10,12 +10,13 @@ import (
 
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 )
 
-// TypeUser is the store type of Capture's "user" entity type. Capture type
+// EntityType is the store type of Capture's "user" entity type. Capture type
 // names are prefixed with "janrain." in the store because the adapters of
 // several vendors may share one store.
-const TypeUser = "janrain.user"
+const EntityType = "janrain.user"
 
 // uuidKey is the external key under which a record's uuid is indexed. The
 // uuid lives outside the document because it is server-owned: clients
@@ -45,7 +46,7 @@ const (
 )
 
 // captureTypes maps Capture's type_name to the store type.
-func captureTypes() map[string]string { return map[string]string{"user": TypeUser} }
+func captureTypes() map[string]string { return map[string]string{"user": EntityType} }
 
 // Policy returns the default profile: Capture's semantics for the "user"
 // entity type and one grant per configured client. Owner and direct_access
@@ -78,13 +79,14 @@ func Policy(cfg Config) *update.Policy {
 		"/id": readOnly, "/uuid": readOnly, "/created": readOnly, "/lastUpdated": readOnly,
 
 		"/email": {Type: update.TypeString, Rules: "email,max=256", Required: true, Unique: true,
-			Normalize: update.NormalizeEmail},
-		"/givenName":     str(tagPrintable + ",max=1000"),
-		"/familyName":    str(tagPrintable + ",max=1000"),
-		"/middleName":    str(ruleUnicodeLetters + ",max=1000"),
-		"/displayName":   str(tagPrintable + ",max=255"),
-		"/gender":        str(ruleAlphabetic + ",max=100"),
-		"/username":      {Type: update.TypeString, Rules: ruleAlphanumeric + ",max=50", Unique: true},
+			Normalize: update.NormalizeEmail, Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true}},
+		"/givenName":   str(tagPrintable + ",max=1000"),
+		"/familyName":  str(tagPrintable + ",max=1000"),
+		"/middleName":  str(ruleUnicodeLetters + ",max=1000"),
+		"/displayName": str(tagPrintable + ",max=255"),
+		"/gender":      str(ruleAlphabetic + ",max=100"),
+		"/username": {Type: update.TypeString, Rules: ruleAlphanumeric + ",max=50", Unique: true,
+			Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}},
 		"/birthday":      str(tagDate),
 		"/emailVerified": str(tagDateTime),
 
@@ -107,7 +109,7 @@ func Policy(cfg Config) *update.Policy {
 		"/profiles/*/identifier": str(tagPrintable + ",max=1000"),
 	}
 	p := &update.Policy{
-		Types: map[string]*update.Schema{TypeUser: {
+		Types: map[string]*update.Schema{EntityType: {
 			Fields:  fields,
 			Unknown: update.Reject,
 			Omitted: update.OmitNull,
@@ -125,12 +127,13 @@ func Policy(cfg Config) *update.Policy {
 	return p
 }
 
-// Options returns the engine options the profile needs: the validators of
-// Capture constraints that validator/v10 lacks (unicode-printable, date,
-// dateTime). Pass them to update.New with Policy; without them New rejects
-// the policy's unknown rule tags.
-func Options() []update.Option {
+// engineOptions returns the engine options the profile needs: the
+// deployment's clock, the handler's logger and the validators of Capture
+// constraints that validator/v10 lacks (unicode-printable, date,
+// dateTime), without which the engine rejects the policy's rule tags.
+func engineOptions(cfg Config) []update.Option {
 	return []update.Option{
+		update.WithClock(cfg.Now), update.WithLogger(cfg.Logger),
 		update.WithValidator(tagPrintable, func(fl validator.FieldLevel) bool {
 			return isPrintable(fl.Field().String())
 		}),

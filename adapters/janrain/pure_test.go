@@ -155,7 +155,7 @@ func TestDecodeForm(t *testing.T) {
 			"lastUpdated": {"2014-11-15 01:58:01.862312 +0000"}, "include_record": {"true"},
 		}, s, 16)
 		require.NoError(t, err)
-		assert.Equal(t, janrain.TypeUser, c.Type)
+		assert.Equal(t, janrain.EntityType, c.Type)
 		assert.Equal(t, update.ByKey("/email", "gjack@example.com"), c.Locator)
 		assert.Equal(t, "key_value", c.LocatorArg)
 		assert.Equal(t, "/statuses#5253", c.Path.String())
@@ -175,16 +175,17 @@ func TestDecodeForm(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, update.ByKey("/username", "42"), c.Locator)
 	})
-	t.Run("ReadIgnoresValue", func(t *testing.T) {
-		c, err := janrain.DecodeForm(janrain.OpRead, url.Values{"type_name": {"user"}, "id": {"5252"}, "value": {"{"}}, s, 16)
-		require.NoError(t, err)
-		assert.Empty(t, c.ValueArg)
-		assert.Nil(t, c.Value)
+	t.Run("ReadRefusesValue", func(t *testing.T) {
+		_, err := janrain.DecodeForm(janrain.OpRead, url.Values{"type_name": {"user"}, "id": {"5252"}, "value": {"{"}}, s, 16)
+		status, body := janrain.EncodeError(err, janrain.OpRead)
+		assert.Equal(t, 400, status)
+		assert.Equal(t, 200, body.Code)
+		assert.Equal(t, "value", body.Argument, "a parameter the read does not take is refused by name")
 	})
 	t.Run("DepthLimitApplies", func(t *testing.T) {
 		_, err := janrain.DecodeForm(janrain.OpUpdate, url.Values{"type_name": {"user"}, "id": {"5252"},
 			"value": {`{"primaryAddress":{"city":"x"}}`}}, s, 1)
-		status, body := janrain.EncodeError(err, nil, "r1")
+		status, body := janrain.EncodeError(err, janrain.OpUpdate)
 		assert.Equal(t, 400, status)
 		assert.Equal(t, 200, body.Code)
 		assert.Contains(t, body.Description, "deeper than 1")
@@ -214,16 +215,15 @@ func TestEncodeError_ClassifiesEngineErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := janrain.EncodeError(tt.err, call, "rid")
+			status, body := janrain.EncodeError(call.Blame(tt.err), janrain.OpUpdate)
 			assert.Equal(t, tt.status, status)
 			assert.Equal(t, tt.code, body.Code)
 			assert.Equal(t, "error", body.Stat)
-			assert.Equal(t, "rid", body.RequestID)
 			assert.Equal(t, tt.arg, body.Argument)
 			assert.Equal(t, janrainErrorName(t, tt.code), body.Error)
 		})
 	}
-	_, body := janrain.EncodeError(errors.New("socket closed at 10.0.0.1"), call, "rid")
+	_, body := janrain.EncodeError(call.Blame(errors.New("socket closed at 10.0.0.1")), janrain.OpUpdate)
 	assert.NotContains(t, body.Description, "10.0.0.1")
 }
 
@@ -257,7 +257,7 @@ func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := janrain.ParsePath(tt.path)
 			require.NoError(t, err)
-			c := &janrain.Call{Op: janrain.Operation(tt.op), Type: janrain.TypeUser, Path: p, Value: tt.value}
+			c := &janrain.Call{Op: janrain.Op(tt.op), Type: janrain.EntityType, Path: p, Value: tt.value}
 			req, err := janrain.Plan(c, v, s, "client")
 			require.NoError(t, err)
 			require.NotNil(t, req)
@@ -286,7 +286,7 @@ func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
 	})
 	t.Run("WholeRecordWriteNeedsNoRead", func(t *testing.T) {
 		loc := update.ByKey("ext:uuid", janrain.DemoUUID)
-		c := &janrain.Call{Op: janrain.OpUpdate, Type: janrain.TypeUser, Locator: loc, Value: map[string]any{"givenName": "M"}}
+		c := &janrain.Call{Op: janrain.OpUpdate, Type: janrain.EntityType, Locator: loc, Value: map[string]any{"givenName": "M"}}
 		require.False(t, janrain.NeedsRead(c))
 		req, err := janrain.Plan(c, nil, s, "client")
 		require.NoError(t, err)
@@ -304,7 +304,7 @@ func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
 	t.Run("StaleCreatedIsConflict", func(t *testing.T) {
 		stale := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 		_, err := janrain.Plan(&janrain.Call{Op: janrain.OpUpdate, Created: &stale}, v, s, "client")
-		status, body := janrain.EncodeError(err, nil, "r")
+		status, body := janrain.EncodeError(err, janrain.OpUpdate)
 		assert.Equal(t, 400, status)
 		assert.Equal(t, 330, body.Code)
 		assert.Equal(t, "created", body.Argument)
@@ -312,8 +312,6 @@ func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
 }
 
 func TestNew_RefusesUnusableConfigs(t *testing.T) {
-	eng, err := update.New(memoryStore(), janrain.Policy(janrain.DemoConfig()), janrain.Options()...)
-	require.NoError(t, err)
 	tests := []struct {
 		name    string
 		clients []janrain.Client
@@ -326,10 +324,8 @@ func TestNew_RefusesUnusableConfigs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := janrain.New(eng, janrain.Config{Clients: tt.clients})
+			_, err := janrain.New(janrain.Config{Clients: tt.clients}, memoryStore())
 			assert.Error(t, err)
 		})
 	}
-	_, err = janrain.New(nil, janrain.DemoConfig())
-	assert.Error(t, err)
 }

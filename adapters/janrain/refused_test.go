@@ -88,7 +88,7 @@ func TestRefusedRequests_GetCaptureErrorsAndChangeNothing(t *testing.T) {
 	require.GreaterOrEqual(t, len(cases), 15)
 	e := newEnv(t)
 	third, err := e.eng.Create(context.Background(), update.CreateRequest{
-		Type: janrain.TypeUser, ID: "7000", Client: ownerID,
+		Type: janrain.EntityType, ID: "7000", Client: ownerID,
 		Doc: map[string]any{"email": "third@example.com", "username": "taken1"},
 	})
 	require.NoError(t, err)

@@ -21,9 +21,9 @@ type Schema struct {
 
 // NewSchema returns the schema of the user type in p.
 func NewSchema(p *update.Policy) (*Schema, error) {
-	st, ok := p.Types[TypeUser]
+	st, ok := p.Types[EntityType]
 	if !ok {
-		return nil, fmt.Errorf("janrain: policy has no type %q", TypeUser)
+		return nil, fmt.Errorf("janrain: policy has no type %q", EntityType)
 	}
 	s := &Schema{types: captureTypes(), fields: st.Fields, children: map[string][]string{}}
 	for ptr := range st.Fields {

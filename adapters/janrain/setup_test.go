@@ -10,12 +10,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/storage/memory"
@@ -31,23 +31,10 @@ const (
 	readerSecret = "demo_reader_secret"
 )
 
-// stepClock is an injected clock that moves on by a fixed step at every
-// reading, so each commit gets its own time without sleeping.
-type stepClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	step time.Duration
-}
-
-func newClock() *stepClock {
-	return &stepClock{now: time.Date(2026, 11, 22, 10, 0, 0, 123456789, time.UTC), step: 1500 * time.Millisecond}
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(c.step)
-	return c.now
+// newClock returns a clock that moves on by 1.5 s at every reading, so
+// each commit gets its own time without sleeping.
+func newClock() *adaptertest.Clock {
+	return adaptertest.NewStepClock(time.Date(2026, 11, 22, 10, 0, 0, 123456789, time.UTC), 1500*time.Millisecond)
 }
 
 // env is one adapter over a fresh memory store with the demo records.
@@ -74,13 +61,11 @@ func testConfig() janrain.Config {
 
 func newEnvWith(tb testing.TB, store storage.Store, cfg janrain.Config) *env {
 	tb.Helper()
-	clk := newClock()
-	opts := append([]update.Option{update.WithClock(clk.Now), update.WithDispatcher(&verify.Recorder{}), update.WithLogger(cfg.Logger)}, janrain.Options()...)
-	eng, err := update.New(store, janrain.Policy(cfg), opts...)
+	cfg.Now = newClock().Now
+	h, err := janrain.New(cfg, store, update.WithDispatcher(&verify.Recorder{}))
 	require.NoError(tb, err)
+	eng := h.Engine()
 	require.NoError(tb, janrain.SeedDemo(context.Background(), eng))
-	h, err := janrain.New(eng, cfg)
-	require.NoError(tb, err)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return &env{eng: eng, store: store, srv: srv, cfg: cfg}
@@ -134,7 +119,7 @@ func send(tb testing.TB, req *http.Request) response {
 // view reads a record straight from the engine.
 func (e *env) view(tb testing.TB, id string) *update.View {
 	tb.Helper()
-	v, err := e.eng.Get(context.Background(), janrain.TypeUser, update.ByID(id))
+	v, err := e.eng.Get(context.Background(), janrain.EntityType, update.ByID(id))
 	require.NoError(tb, err)
 	return v
 }
@@ -150,7 +135,7 @@ type snapshot struct {
 func (e *env) snapshot(tb testing.TB, id string) snapshot {
 	tb.Helper()
 	v := e.view(tb, id)
-	h, err := e.eng.History(context.Background(), janrain.TypeUser, update.ByID(id))
+	h, err := e.eng.History(context.Background(), janrain.EntityType, update.ByID(id))
 	require.NoError(tb, err)
 	return snapshot{Version: v.Version, Updated: v.Updated, Events: len(h), Doc: v.Doc}
 }

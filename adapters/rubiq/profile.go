@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -58,6 +59,7 @@ func Policy(cfg Config) *update.Policy {
 	maxLen := "max=" + strconv.Itoa(cfg.MaxStringBytes)
 	email := str("email,"+maxLen, update.NormalizeEmail)
 	email.Unique, email.Confirm = true, confirm(verify.Email, pathEmailVerified)
+	email.Identifier = &ident.Spec{Profile: ident.Email, Skeleton: true}
 	mobile := str("", update.NormalizePhone)
 	mobile.Region = cfg.Region
 	mobile.Unique, mobile.Confirm = true, confirm(verify.SMS, pathMobileVerified)

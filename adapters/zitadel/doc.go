@@ -19,6 +19,38 @@
 // lists the tokens. An admin token holds user.write on its organisation; a
 // user's own token reaches that user only.
 //
+// # gRPC, gRPC-web and Connect
+//
+// The same calls are served as ZITADEL's zitadel.user.v2.UserService on
+// the same port: POST /zitadel.user.v2.UserService/<Method> (RPCPath) over
+// gRPC (application/grpc, HTTP/2 with TLS or cleartext), gRPC-web and
+// Connect (JSON and binary), so ZITADEL's own clients (@zitadel/client,
+// the Go SDK) work unchanged. Other methods of the service answer
+// Unimplemented, naming the method. The RPC handlers (rpc.go) decode the
+// protobuf messages into the same typed requests as the REST decoder, run
+// the same calls (calls.go) and answer errors from the same table: the
+// gRPC code, the message "<text> (<id>)" and a zitadel.v1.ErrorDetail
+// {id, message}. Credentials come from the "authorization" metadata, as
+// on REST.
+//
+// connectrpc.com/connect serves the RPC formats: one handler speaks all
+// three protocols over net/http, beside the REST mux. connectrpc.com/vanguard
+// would also transcode REST from the google.api.http rules, but the REST
+// side here is written by hand to ZITADEL's gateway answers (its error
+// bodies, strict JSON, 405s), which a transcoder would not reproduce.
+//
+// Every message is bounded by Config.MaxBodyBytes after decompression
+// (gzip is accepted), and the request stream by that bound plus framing;
+// larger ones are ResourceExhausted. Unknown protobuf fields and JSON
+// members are refused with InvalidArgument, as the REST decoder refuses
+// unknown members; so are members the REST body lacks (AddHumanUser's
+// metadata, idpLinks, totpSecret). grpc-timeout and connect-timeout-ms
+// bound the call; a call out of time answers DeadlineExceeded and changes
+// nothing. Malformed framing and payloads are answered by Connect itself,
+// without a ZITADEL id (ZITADEL's gRPC layer answers them without one too).
+// Proto3 strings carry no presence, so an empty givenName, email or phone
+// reads as the gateway's "" does.
+//
 // # Semantics
 //
 // UpdateHumanUser is a Merge of the sections sent (username, profile, email,
@@ -49,7 +81,8 @@
 // requests of request.go (UpdateHumanUserRequest, AddHumanUserRequest,
 // VerifyCodeRequest, ResendEmailCodeRequest, ResendPhoneCodeRequest) are
 // what every wire format decodes into; decode.go decodes the REST
-// gateway's JSON, each typed request's Check and Request methods turn it
+// gateway's JSON and rpc_decode.go the RPC formats' protobuf, each typed
+// request's Check and Request methods turn it
 // into the one engine call of its endpoint, and EncodeError answers every
 // format from the one error table.
 //

@@ -48,7 +48,13 @@ func newEnvWith(tb testing.TB, cfg zitadel.Config) *env {
 	h, err := zitadel.New(cfg, memory.New(), opts...)
 	require.NoError(tb, err)
 	require.NoError(tb, zitadel.SeedDemo(context.Background(), h.Engine()))
-	srv := httptest.NewServer(h)
+	// HTTP/1.1 and cleartext HTTP/2, as the shim server serves: REST and
+	// the RPC formats on one port.
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
 	tb.Cleanup(srv.Close)
 	return &env{srv: srv, eng: h.Engine(), rec: rec, clk: clk}
 }

@@ -87,9 +87,11 @@ var errorTable = []errorRow{
 	{update.TooLarge, nil, http.StatusRequestEntityTooLarge, grpcResourceExhausted, "IDUPD-SIZE01", ""},
 	{update.Throttled, nil, http.StatusTooManyRequests, grpcResourceExhausted, "IDUPD-CODE02", "A code was sent recently; try again later"},
 	{update.Locked, nil, http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-CODE01", "Code is locked after too many wrong attempts; request a new one"},
-	{update.Expired, nil, http.StatusBadRequest, grpcFailedPrecondition, "COMMAND-eis9R", "Code is invalid"},
+	// ZITADEL's email and phone verification answer every failed code,
+	// wrong or expired, with InvalidArgument COMMAND-eis9R.
+	{update.Expired, nil, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
 	{update.CodeMismatch, onChange, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-3M0fs", "Password is invalid"},
-	{update.CodeMismatch, nil, http.StatusBadRequest, grpcFailedPrecondition, "COMMAND-eis9R", "Code is invalid"},
+	{update.CodeMismatch, nil, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
 	{update.NothingPending, field(passwordPath, ""), http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-PW02", "Password code not found"},
 	{update.NothingPending, reason(update.ReasonConfirmed), http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-CODE03", "Already verified"},
 	{update.NothingPending, nil, http.StatusBadRequest, grpcFailedPrecondition, "EMAIL-5w5ilin4yt", "Code is empty"},

@@ -164,7 +164,7 @@ func TestEmailVerification(t *testing.T) {
 		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+wrong+`"}`))
 
 		assert.Equal(t, http.StatusBadRequest, status)
-		zerror(t, body, 9, "COMMAND-eis9R")
+		zerror(t, body, 3, "COMMAND-eis9R")
 		assert.False(t, e.user(t).Human.Email.IsVerified)
 	})
 	t.Run("ExpiredCodeIsInvalid", func(t *testing.T) {
@@ -175,7 +175,7 @@ func TestEmailVerification(t *testing.T) {
 		status, body := e.do(t, http.MethodPost, verifyPath, zitadel.DemoSelfToken, []byte(`{"verificationCode":"`+code+`"}`))
 
 		assert.Equal(t, http.StatusBadRequest, status)
-		zerror(t, body, 9, "COMMAND-eis9R")
+		zerror(t, body, 3, "COMMAND-eis9R")
 		assert.False(t, e.user(t).Human.Email.IsVerified)
 	})
 	t.Run("NothingPendingIsCodeEmpty", func(t *testing.T) {

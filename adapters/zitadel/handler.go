@@ -1,7 +1,6 @@
 package zitadel
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -18,6 +17,7 @@ type Handler struct {
 	eng *update.Engine
 	cfg Config
 	mux *http.ServeMux
+	rpc http.Handler // the RPC formats, under RPCPath
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -34,6 +34,7 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 		return nil, fmt.Errorf("zitadel: %w", err)
 	}
 	h := &Handler{eng: eng, cfg: cfg, mux: http.NewServeMux()}
+	h.rpc = h.newRPC()
 	h.Register(h.mux)
 	return h, nil
 }
@@ -42,8 +43,8 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 // calls the vendor's API does not offer.
 func (h *Handler) Engine() *update.Engine { return h.eng }
 
-// ServeHTTP serves the adapter's paths; any other path is answered with
-// ZITADEL's not-found body.
+// ServeHTTP serves the adapter's paths, REST and RPC (see Register); any
+// other path is answered with ZITADEL's not-found body.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // route is one served call.
@@ -65,9 +66,12 @@ func routes() []route {
 	}
 }
 
-// Register registers the adapter's patterns on mux: one per call, and one
-// catch-all under /v2/users/ that answers a wrong method on a known path
-// with ZITADEL's 405 body and an unknown path with its 404 body.
+// Register registers the adapter's patterns on mux: one per REST call,
+// one catch-all under /v2/users/ that answers a wrong method on a known
+// path with ZITADEL's 405 body and an unknown path with its 404 body, and
+// RPCPath for gRPC, gRPC-web and Connect. gRPC needs HTTP/2: serve mux
+// with TLS, or in cleartext with an http.Server whose Protocols allow
+// unencrypted HTTP/2.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range routes() {
 		serve := rt.serve
@@ -84,6 +88,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		})
 	}
 	mux.HandleFunc("/v2/users/{rest...}", h.fallback)
+	mux.Handle(RPCPath, h.rpc)
 }
 
 // fallback answers requests no call pattern matched.
@@ -139,25 +144,6 @@ func (h *Handler) authenticate(r *http.Request) (Client, error) {
 	return h.cfg.Clients[i], nil
 }
 
-// read loads the user named in the path and checks that c may act on it:
-// an admin token within its organisation, a user's token on itself.
-func (h *Handler) read(ctx context.Context, r *http.Request, c Client) (*update.View, Target, error) {
-	id := r.PathValue("userId")
-	if id == "" || len(id) > 200 {
-		return nil, Target{}, update.Errorf(update.NotFound, "no such user")
-	}
-	v, err := h.eng.Get(ctx, EntityType, update.ByID(id))
-	if err != nil {
-		return nil, Target{}, err
-	}
-	org := str(v.Doc, "orgId")
-	if c.admin() && !httpx.SecretEqual(org, c.OrgID) ||
-		!c.admin() && c.UserID != id {
-		return nil, Target{}, errForbidden
-	}
-	return v, h.target(c, id, org), nil
-}
-
 func (h *Handler) target(c Client, userID, orgID string) Target {
 	actor := c.UserID
 	if actor == "" {
@@ -174,8 +160,11 @@ func (h *Handler) body(r *http.Request) ([]byte, error) {
 	return httpx.ReadBody(r, h.cfg.MaxBodyBytes)
 }
 
+// The REST calls: each decodes the gateway's JSON into the typed request,
+// runs the call shared with the RPC formats (calls.go) and writes the
+// answer.
+
 func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
-	ctx := r.Context()
 	raw, err := h.body(r)
 	if err != nil {
 		h.fail(w, r, OpUpdate, err)
@@ -186,78 +175,36 @@ func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Clie
 		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	v, t, err := h.read(ctx, r, c)
+	out, err := h.updateUser(w, r, c, r.PathValue("userId"), b)
 	if err != nil {
 		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	req, err := b.Request(t)
-	if err != nil {
-		h.fail(w, r, OpUpdate, err)
-		return
-	}
-	res, err := h.eng.Apply(ctx, req)
-	if err != nil {
-		h.fail(w, r, OpUpdate, err)
-		return
-	}
-	h.logDispatch(w, r, res)
-	httpx.WriteJSON(w, statusOK, EncodeChange(res, str(v.Doc, "orgId")))
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 func (h *Handler) addHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
-	if !c.admin() {
-		h.fail(w, r, OpCreate, errForbidden)
-		return
-	}
-	raw, err := h.body(r)
-	if err != nil {
-		h.fail(w, r, OpCreate, err)
-		return
-	}
-	b, err := DecodeCreate(raw, h.cfg.MaxDepth)
-	if err != nil {
-		h.fail(w, r, OpCreate, err)
-		return
-	}
-	if o := b.Organization; o != nil {
-		switch {
-		case o.OrgDomain != nil:
-			h.fail(w, r, OpCreate, invalid([]update.FieldError{{
-				Path: "/organization/orgDomain", Rule: "unsupported",
-				Message: "organization.orgDomain is not supported here; send organization.orgId",
-			}}))
-			return
-		case o.OrgID != nil && *o.OrgID != c.OrgID:
-			h.fail(w, r, OpCreate, errForbidden)
-			return
+	out, err := h.addUser(w, r, c, func() (*AddHumanUserRequest, error) {
+		raw, err := h.body(r)
+		if err != nil {
+			return nil, err
 		}
-	}
-	req, err := b.Request(h.target(c, "", c.OrgID))
+		return DecodeCreate(raw, h.cfg.MaxDepth)
+	})
 	if err != nil {
 		h.fail(w, r, OpCreate, err)
 		return
 	}
-	if len(req.ID) > 200 {
-		h.fail(w, r, OpCreate, invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}}))
-		return
-	}
-	res, err := h.eng.Create(r.Context(), req)
-	if err != nil {
-		h.fail(w, r, OpCreate, err)
-		return
-	}
-	h.logDispatch(w, r, res)
-	httpx.WriteJSON(w, statusCreated, EncodeAdd(res, c.OrgID))
+	httpx.WriteJSON(w, statusCreated, out)
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c Client) {
-	v, _, err := h.read(r.Context(), r, c)
+	out, err := h.readUser(r, c, r.PathValue("userId"))
 	if err != nil {
 		h.fail(w, r, OpRead, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, EncodeUser(v))
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 // verifyCall serves .../email/verify and .../phone/verify.
@@ -273,17 +220,12 @@ func verifyCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 			h.fail(w, r, OpVerify, err)
 			return
 		}
-		v, t, err := h.read(r.Context(), r, c)
+		out, err := h.verifyCode(r, c, r.PathValue("userId"), channel, b)
 		if err != nil {
 			h.fail(w, r, OpVerify, err)
 			return
 		}
-		res, err := h.eng.Confirm(r.Context(), b.Request(t, channel))
-		if err != nil {
-			h.fail(w, r, OpVerify, err)
-			return
-		}
-		httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, str(v.Doc, "orgId")).Details})
+		httpx.WriteJSON(w, statusOK, out)
 	}
 }
 
@@ -307,20 +249,11 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 			h.fail(w, r, OpResend, err)
 			return
 		}
-		v, t, err := h.read(r.Context(), r, c)
+		out, err := h.resendCode(w, r, c, r.PathValue("userId"), resend)
 		if err != nil {
 			h.fail(w, r, OpResend, err)
 			return
 		}
-		res, err := h.eng.Resend(r.Context(), resend(t))
-		if err != nil {
-			h.fail(w, r, OpResend, err)
-			return
-		}
-		h.logDispatch(w, r, res)
-		out := EncodeChange(res, str(v.Doc, "orgId"))
-		out.VerificationCode = out.EmailCode + out.PhoneCode
-		out.EmailCode, out.PhoneCode = "", ""
 		httpx.WriteJSON(w, statusOK, out)
 	}
 }
@@ -334,21 +267,12 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, c Client) 
 		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
-	v, t, err := h.read(r.Context(), r, c)
+	out, err := h.removeUserPhone(r, c, r.PathValue("userId"))
 	if err != nil {
 		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
-	if str(obj(v.Doc, "phone"), "phone") == "" {
-		h.fail(w, r, OpRemovePhone, errPhoneNotFound)
-		return
-	}
-	res, err := h.eng.Apply(r.Context(), RemovePhoneRequest(t))
-	if err != nil {
-		h.fail(w, r, OpRemovePhone, err)
-		return
-	}
-	httpx.WriteJSON(w, statusOK, ChangeResponse{Details: EncodeChange(res, t.OrgID).Details})
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 // logDispatch logs codes that could not be sent. The change stands, as
@@ -363,14 +287,19 @@ func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *updat
 }
 
 // fail writes err, returned while serving op, as ZITADEL's error body.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
+	status, body := h.encodeError(w, r, op, err)
+	httpx.WriteJSON(w, status, body)
+}
+
+// encodeError maps err, returned while serving op, through EncodeError.
 // Internal errors are logged with the request id; their details never
 // reach the client.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
+func (h *Handler) encodeError(w http.ResponseWriter, r *http.Request, op Op, err error) (int, ErrorBody) {
 	status, body := EncodeError(err, op)
-	id := httpx.RequestID(w, r)
 	if body.Code == grpcInternal {
 		h.cfg.Logger.ErrorContext(r.Context(), "zitadel: internal error",
-			"request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
+			"request_id", httpx.RequestID(w, r), "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	httpx.WriteJSON(w, status, body)
+	return status, body
 }

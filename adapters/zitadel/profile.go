@@ -8,6 +8,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/update/ident"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -67,8 +68,9 @@ func Policy(cfg Config) *update.Policy {
 	name := "min=1,max=200"
 	schema := &update.Schema{
 		Fields: map[string]*update.Field{
-			orgPath:         {Type: update.TypeString, Required: true, Mutability: update.SetOnce},
-			usernamePath:    {Type: update.TypeString, Required: true, Unique: true, Normalize: update.NormalizeTrim, Rules: name},
+			orgPath: {Type: update.TypeString, Required: true, Mutability: update.SetOnce},
+			usernamePath: {Type: update.TypeString, Required: true, Unique: true, Normalize: update.NormalizeTrim, Rules: name,
+				Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}},
 			profilePath:     {Type: update.TypeObject, Required: true},
 			givenNamePath:   {Type: update.TypeString, Required: true, Rules: name},
 			familyNamePath:  {Type: update.TypeString, Required: true, Rules: name},
@@ -80,6 +82,7 @@ func Policy(cfg Config) *update.Policy {
 			emailPath: {
 				Type: update.TypeString, Required: true, Normalize: update.NormalizeEmail,
 				Rules: "max=200," + bareEmailTag, Confirm: confirm(verify.Email, emailVerifiedPath),
+				Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true},
 			},
 			emailVerifiedPath: {Type: update.TypeBoolean},
 			"/phone":          {Type: update.TypeObject},

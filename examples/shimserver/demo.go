@@ -19,9 +19,9 @@ type demoRecord struct{ typ, id string }
 // demoRecords are every vendor's demo records, as their SeedDemo creates
 // them.
 var demoRecords = []demoRecord{
-	{janrain.TypeUser, janrain.DemoID},
-	{janrain.TypeUser, janrain.DemoSecondID},
-	{druid.UserType, druid.DemoUserID},
+	{janrain.EntityType, janrain.DemoID},
+	{janrain.EntityType, janrain.DemoSecondID},
+	{druid.EntityType, druid.DemoUserID},
 	{rubiq.EntityType, "1001"},
 	{rubiq.EntityType, "1002"},
 	{zitadel.EntityType, zitadel.DemoUserID},

@@ -131,7 +131,7 @@ func testRestart(t *testing.T, st testStore) {
 
 	// DRUID and Rubiq serve no read, so the store itself is asked.
 	t.Run("StoreHoldsTheConfirmedValues", func(t *testing.T) {
-		u := stored(t, st.spec, druid.Policy(druid.DemoConfig()), druid.UserType, druid.DemoUserID)
+		u := stored(t, st.spec, druid.Policy(druid.DemoConfig()), druid.EntityType, druid.DemoUserID)
 		assert.Equal(t, "jane.new@example.com", u.Doc["email"])
 		assert.Equal(t, true, u.Doc["emailConfirmed"])
 

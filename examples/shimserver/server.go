@@ -44,8 +44,9 @@ func (d deps) engineOptions(name string, extra ...update.Option) []update.Option
 	}, extra...)
 }
 
-// buildVendors builds the four adapters over one store. Each gets its own
-// engine, because each vendor's semantics are a policy of its own; the
+// buildVendors builds the four adapters over one store. Each builds its
+// own engine from its profile, because each vendor's semantics are a
+// policy of its own; the
 // record types are namespaced (janrain.user, druid.user, ...), so they
 // share the store without meeting.
 func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
@@ -55,27 +56,11 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	rc.Logger = d.logger.With("vendor", "rubiq")
 	zc.Logger = d.logger.With("vendor", "zitadel")
 
-	engines := map[string]*update.Engine{}
-	for _, e := range []struct {
-		name   string
-		policy *update.Policy
-		opts   []update.Option
-	}{
-		{"janrain", janrain.Policy(jc), janrain.Options()},
-		{"druid", druid.Policy(dc), nil},
-	} {
-		eng, err := update.New(d.store, e.policy, d.engineOptions(e.name, e.opts...)...)
-		if err != nil {
-			return nil, fmt.Errorf("%s engine: %w", e.name, err)
-		}
-		engines[e.name] = eng
-	}
-
-	jh, err := janrain.New(engines["janrain"], jc)
+	jh, err := janrain.New(jc, d.store, d.engineOptions("janrain")...)
 	if err != nil {
 		return nil, fmt.Errorf("janrain adapter: %w", err)
 	}
-	dh, err := druid.New(engines["druid"], dc)
+	dh, err := druid.New(dc, d.store, d.engineOptions("druid")...)
 	if err != nil {
 		return nil, fmt.Errorf("druid adapter: %w", err)
 	}
@@ -88,8 +73,8 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 		return nil, fmt.Errorf("zitadel adapter: %w", err)
 	}
 	return []vendor{
-		{"janrain", engines["janrain"], janrain.SeedDemo, jh.Register},
-		{"druid", engines["druid"], druid.SeedDemo, dh.Register},
+		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register},
+		{"druid", dh.Engine(), druid.SeedDemo, dh.Register},
 		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
 		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
 	}, nil

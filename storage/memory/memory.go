@@ -33,6 +33,10 @@ type Store struct {
 	records map[recordID]*entry
 	index   map[keyID]string // unique value → id of the record holding it
 	closed  bool
+	// feed holds every committed event; an entry's Position is its index
+	// plus one.
+	feed     []storage.FeedEntry
+	counters map[string]uint64
 }
 
 type recordID struct{ typ, id string }
@@ -50,7 +54,7 @@ type entry struct {
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}}
+	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}, counters: map[string]uint64{}}
 }
 
 // Create implements storage.Store. It stores Version 1 and sets Updated to
@@ -87,6 +91,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	}
 	s.records[rid] = &entry{rec: &stored, history: []storage.Event{ev}}
 	s.indexLocked(rec.Type, rec.ID, nil, stored.Keys)
+	s.appendFeedLocked(rec.Type, rec.ID, ev)
 	return nil
 }
 
@@ -183,33 +188,14 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	s.indexLocked(typ, id, old.Keys, next.Keys)
 	e.rec = &next
 	e.history = append(e.history, event)
+	s.appendFeedLocked(typ, id, event)
 	return view(&next), nil
 }
 
 // Delete implements storage.Store. It waits for a running update of the
-// record to finish.
+// record to finish, and adds a feed entry of Kind storage.DeleteKind.
 func (s *Store) Delete(ctx context.Context, typ, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	e, err := s.entry(typ, id)
-	if err != nil {
-		return err
-	}
-	e.lock.Lock()
-	defer e.lock.Unlock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errClosed
-	}
-	if e.deleted {
-		return fmt.Errorf("storage/memory: delete %s %q: %w", typ, id, storage.ErrNotFound)
-	}
-	s.indexLocked(typ, id, e.rec.Keys, nil)
-	delete(s.records, recordID{typ, id})
-	e.deleted = true
-	return nil
+	return s.DeleteIf(ctx, typ, id, storage.Expect{}, storage.Event{})
 }
 
 // History implements storage.Store. The returned slice is the caller's; the
@@ -236,7 +222,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index = nil, nil
+	s.records, s.index, s.feed, s.counters = nil, nil, nil, nil
 	return nil
 }
 

@@ -15,3 +15,19 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestQuery(t *testing.T) {
+	storagetest.RunQuery(t, func(tb testing.TB) storage.Store {
+		s := memory.New()
+		tb.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func TestFeed(t *testing.T) {
+	storagetest.RunFeed(t, func(tb testing.TB) storage.Store {
+		s := memory.New()
+		tb.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}

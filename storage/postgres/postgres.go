@@ -146,20 +146,11 @@ func (s *Store) Find(ctx context.Context, typ string, key storage.Key) (*storage
 }
 
 // Delete implements storage.Store. The record's keys and history go with it
-// (foreign keys with ON DELETE CASCADE). It waits for a running update of
-// the record to commit or roll back.
+// (foreign keys with ON DELETE CASCADE); the feed gets an entry of Kind
+// storage.DeleteKind. It waits for a running update of the record to
+// commit or roll back.
 func (s *Store) Delete(ctx context.Context, typ, id string) error {
-	if !validText(typ) || !validText(id) {
-		return fmt.Errorf("storage/postgres: delete %s %q: %w", typ, id, storage.ErrNotFound)
-	}
-	tag, err := s.pool.Exec(ctx, sqlDelete, typ, id)
-	if err != nil {
-		return fmt.Errorf("storage/postgres: delete %s %q: %w", typ, id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("storage/postgres: delete %s %q: %w", typ, id, storage.ErrNotFound)
-	}
-	return nil
+	return s.DeleteIf(ctx, typ, id, storage.Expect{}, storage.Event{})
 }
 
 // History implements storage.Store.

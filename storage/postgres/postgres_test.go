@@ -14,3 +14,19 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestQuery(t *testing.T) {
+	testDSN(t)
+	storagetest.RunQuery(t, func(tb testing.TB) storage.Store {
+		s, _ := openStore(tb)
+		return s
+	})
+}
+
+func TestFeed(t *testing.T) {
+	testDSN(t)
+	storagetest.RunFeed(t, func(tb testing.TB) storage.Store {
+		s, _ := openStore(tb)
+		return s
+	})
+}

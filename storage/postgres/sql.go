@@ -58,8 +58,6 @@ const (
 	(type, id, version, time, time_nanos, kind, actor, client, changes)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
-	sqlDelete = `DELETE FROM records WHERE type = $1 AND id = $2`
-
 	sqlHistory = `SELECT version, time, time_nanos, kind, actor, client, changes
 	FROM events WHERE type = $1 AND id = $2 ORDER BY version`
 

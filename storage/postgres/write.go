@@ -233,9 +233,12 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	return &next, nil, nil
 }
 
+// queueEvent queues the history entry and then the feed entry, which must
+// be the last statement before COMMIT (see sqlInsertFeed).
 func queueEvent(b *pgx.Batch, typ, id string, ev *storage.Event, changes []byte) {
 	t, nanos := splitTime(ev.Time)
 	b.Queue(sqlInsertEvent, typ, id, int64(ev.Version), t, nanos, ev.Kind, ev.Actor, ev.Client, changes)
+	b.Queue(sqlInsertFeed, typ, id, int64(ev.Version), t, nanos, ev.Kind, ev.Actor, ev.Client, changes)
 }
 
 // pipeTx is a transaction on one pooled connection whose BEGIN and COMMIT

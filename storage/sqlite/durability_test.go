@@ -29,7 +29,7 @@ const (
 	childPathEnv = "IDUPDATE_SQLITE_CHILD_PATH"
 	ackedPrefix  = "acked "
 	killAfter    = 200
-	childWriters = 4
+	childWriters = 8
 )
 
 // TestDurability kills a process that is busy committing updates, with
@@ -64,19 +64,23 @@ func TestDurability(t *testing.T) {
 	})
 
 	var acks int
-	var lastAcked uint64
+	var lastAcked, batches, writes uint64
 	lines := bufio.NewScanner(stdout)
 	for acks < killAfter && lines.Scan() {
-		v, ok := strings.CutPrefix(lines.Text(), ackedPrefix)
+		line, ok := strings.CutPrefix(lines.Text(), ackedPrefix)
 		if !ok {
 			continue
 		}
-		n, err := strconv.ParseUint(v, 10, 64)
+		var n uint64
+		_, err := fmt.Sscanf(line, "%d %d %d", &n, &batches, &writes)
 		require.NoError(t, err, "child line %q", lines.Text())
 		acks++
 		lastAcked = max(lastAcked, n)
 	}
 	require.Equal(t, killAfter, acks, "child stopped early: %v", lines.Err())
+	// The child's writers shared transactions, so the kill hit group commit.
+	t.Logf("child committed %d writes in %d transactions", writes, batches)
+	require.Greater(t, writes, batches, "no transaction carried two writes")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	killed = true
 	err = cmd.Wait()
@@ -100,7 +104,7 @@ func TestDurability(t *testing.T) {
 
 // TestDurabilityChild is the child half of TestDurability: it applies
 // increments from a few goroutines until it is killed, printing each
-// acknowledged version.
+// acknowledged version and the group-commit counts.
 func TestDurabilityChild(t *testing.T) {
 	if os.Getenv(childEnv) != "1" {
 		t.Skip("runs only as the child process of TestDurability")
@@ -128,7 +132,8 @@ func TestDurabilityChild(t *testing.T) {
 				}
 				out.Lock()
 				// os.Stdout is unbuffered: the line is out before the next update.
-				fmt.Fprintf(os.Stdout, "%s%d\n", ackedPrefix, rec.Version)
+				batches, writes := sqlite.BatchCounts(s)
+				fmt.Fprintf(os.Stdout, "%s%d %d %d\n", ackedPrefix, rec.Version, batches, writes)
 				out.Unlock()
 			}
 		})

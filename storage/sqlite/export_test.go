@@ -1,5 +1,10 @@
 package sqlite
 
+import (
+	"context"
+	"database/sql"
+)
+
 // DSN exposes the connection string Open uses for the writer, so the
 // baseline benchmark runs on exactly the same driver settings.
 func DSN(path string, opts ...Option) string {
@@ -8,4 +13,40 @@ func DSN(path string, opts ...Option) string {
 		o(&cfg)
 	}
 	return dsn(path, cfg, false)
+}
+
+// HoldWrites makes the store's group commit behave as if a batch were in
+// flight, so that writes queue in the order they arrive; release lets the
+// oldest lead a batch of them. The store must have no write in flight.
+func HoldWrites(s *Store) (release func()) {
+	b := s.batch
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.busy {
+		panic("HoldWrites: a write is in flight")
+	}
+	b.busy = true
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.promoteLocked()
+	}
+}
+
+// QueuedWrites returns how many writes wait for the next batch.
+func QueuedWrites(s *Store) int {
+	s.batch.mu.Lock()
+	defer s.batch.mu.Unlock()
+	return len(s.batch.queue)
+}
+
+// BatchCounts returns how many transactions the store's writes ran in, and
+// how many writes those carried.
+func BatchCounts(s *Store) (batches, writes uint64) {
+	return s.batch.batches.Load(), s.batch.writes.Load()
+}
+
+// WriteRaw runs fn as one write of the store, through group commit.
+func WriteRaw(ctx context.Context, s *Store, fn func(tx *sql.Tx) error) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(tx) })
 }

@@ -24,6 +24,7 @@ type Store struct {
 	reader *sql.DB // read-only connections for Get, Find and History
 	stmt   statements
 	docs   *docCache // decoded documents of the writer's recent records
+	batch  *batcher  // group commit on the writer
 }
 
 // Option configures Open.
@@ -33,6 +34,8 @@ type config struct {
 	readers     int
 	synchronous string
 	now         func() time.Time
+	maxBatch    int
+	batchWait   time.Duration
 }
 
 // WithReaders sets how many read connections serve Get, Find and History at
@@ -58,7 +61,7 @@ func WithSynchronousNormal() Option {
 // nothing, if path holds something else.
 // Close the Store when done.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{readers: 4, synchronous: "FULL", now: time.Now}
+	cfg := config{readers: 4, synchronous: "FULL", now: time.Now, maxBatch: DefaultMaxBatch, batchWait: DefaultBatchWait}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -94,7 +97,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
-	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024)}
+	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024),
+		batch: newBatcher(writer, cfg.maxBatch, cfg.batchWait)}
 	if err := s.stmt.prepare(ctx, writer, reader); err != nil {
 		_ = s.Close()
 		return nil, err

@@ -31,3 +31,15 @@ func openStore(tb testing.TB, path string, opts ...sqlite.Option) *sqlite.Store 
 func at(n int) time.Time {
 	return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second)
 }
+
+func TestQuery(t *testing.T) {
+	storagetest.RunQuery(t, func(tb testing.TB) storage.Store {
+		return openStore(tb, filepath.Join(tb.TempDir(), "records.db"))
+	})
+}
+
+func TestFeed(t *testing.T) {
+	storagetest.RunFeed(t, func(tb testing.TB) storage.Store {
+		return openStore(tb, filepath.Join(tb.TempDir(), "records.db"))
+	})
+}

@@ -15,6 +15,9 @@ type statements struct {
 	// writer
 	lock, insertRecord, updateRecord, deleteRecord *sql.Stmt
 	insertKey, deleteKey, holder, insertEvent      *sql.Stmt
+	// change feed, conditional delete and counters (feed.go)
+	insertFeed, stamp, nextValue *sql.Stmt // writer
+	changes                      *sql.Stmt // reader
 }
 
 func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error {
@@ -40,6 +43,13 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 			WHERE k.type = ? AND k.name = ? AND k.value = ?`},
 		{&st.insertEvent, writer, `INSERT INTO events (type, id, version, time, kind, actor, client, changes)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertFeed, writer, `INSERT INTO feed (type, id, version, time, kind, actor, client, changes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.stamp, writer, `SELECT version, created, updated FROM records WHERE type = ? AND id = ?`},
+		{&st.nextValue, writer, `INSERT INTO counters (name, value) VALUES (?, 1)
+			ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`},
+		{&st.changes, reader, `SELECT pos, type, id, version, time, kind, actor, client, changes FROM feed
+			WHERE pos > ? ORDER BY pos LIMIT ?`},
 	}
 	for _, p := range list {
 		stmt, err := p.db.PrepareContext(ctx, p.query)
@@ -53,7 +63,8 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{st.get, st.find, st.history, st.lock, st.insertRecord, st.updateRecord,
-		st.deleteRecord, st.insertKey, st.deleteKey, st.holder, st.insertEvent} {
+		st.deleteRecord, st.insertKey, st.deleteKey, st.holder, st.insertEvent,
+		st.insertFeed, st.stamp, st.nextValue, st.changes} {
 		if s != nil {
 			_ = s.Close()
 		}

@@ -38,7 +38,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		return err
 	}
 
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.stmt.insertRecord).ExecContext(ctx,
 			stored.Type, stored.ID, 1, formatTime(stored.Created), formatTime(stored.Updated),
 			string(stored.State), enc.doc, enc.secrets, enc.pending)
@@ -87,7 +87,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	var result *storage.Record
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := scanRecordCached(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id), s.docs)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
@@ -215,28 +215,14 @@ func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, typ, id string, ev 
 		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
 		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
 	}
-	return nil
+	return s.appendFeed(ctx, tx, typ, id, ev, changes)
 }
 
 // Delete implements storage.Store. Keys and history go with the record
-// through ON DELETE CASCADE.
+// through ON DELETE CASCADE; the feed gets an entry of Kind
+// storage.DeleteKind.
 func (s *Store) Delete(ctx context.Context, typ, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.docs.drop(typ, id)
-	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.stmt.deleteRecord).ExecContext(ctx, typ, id)
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
-		} else if n == 0 {
-			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, storage.ErrNotFound)
-		}
-		return nil
-	})
+	return s.DeleteIf(ctx, typ, id, storage.Expect{}, storage.Event{})
 }
 
 // History implements storage.Store.
@@ -278,38 +264,12 @@ func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, e
 	return out, nil
 }
 
-// write runs fn in an IMMEDIATE transaction on the writer connection and
-// commits it if fn returns nil. A cancelled ctx rolls everything back and
-// returns ctx.Err().
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return s.txError(ctx, "begin", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	// A context that ended while fn ran must not see its write committed.
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return s.txError(ctx, "commit", err)
-	}
-	return nil
-}
-
-func (s *Store) txError(ctx context.Context, op string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
-	if isBusy(err) {
-		return fmt.Errorf("storage/sqlite: %s: %w: %w", op, storage.ErrConflict, err)
-	}
-	return fmt.Errorf("storage/sqlite: %s: %w", op, err)
+// write runs fn in an IMMEDIATE transaction on the writer connection,
+// which it may share with other writers (see batch.go), and returns once
+// that transaction is durable. fn's error rolls back fn's work only and is
+// returned. fn gets the context its statements must use; it is not the
+// caller's. A ctx that ends before fn's work joins the transaction rolls it
+// back and returns ctx.Err().
+func (s *Store) write(ctx context.Context, fn writeFunc) error {
+	return s.batch.do(ctx, fn)
 }

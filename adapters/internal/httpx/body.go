@@ -31,7 +31,7 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	}
 	tooLarge := &update.Error{
 		Code:    update.TooLarge,
-		Message: fmt.Sprintf("the body is larger than %d bytes", max),
+		Message: fmt.Sprintf("the request body is too large: it is larger than %d bytes", max),
 		Err:     ErrTooLarge,
 	}
 	if r.ContentLength > max {

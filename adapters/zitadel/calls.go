@@ -1,0 +1,147 @@
+package zitadel
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/update"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// The calls, whichever wire format carries them: each takes a decoded,
+// checked typed request, runs the engine and returns the REST answer,
+// which the RPC encoders restate in protobuf. r supplies the context and
+// w the request id of log lines.
+
+// read loads user id and checks that c may act on it: an admin token
+// within its organisation, a user's token on itself.
+func (h *Handler) read(ctx context.Context, c Client, id string) (*update.View, Target, error) {
+	if id == "" || len(id) > 200 {
+		return nil, Target{}, update.Errorf(update.NotFound, "no such user")
+	}
+	v, err := h.eng.Get(ctx, EntityType, update.ByID(id))
+	if err != nil {
+		return nil, Target{}, err
+	}
+	org := str(v.Doc, "orgId")
+	if c.admin() && !httpx.SecretEqual(org, c.OrgID) ||
+		!c.admin() && c.UserID != id {
+		return nil, Target{}, errForbidden
+	}
+	return v, h.target(c, id, org), nil
+}
+
+// updateUser serves UpdateHumanUser.
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (ChangeResponse, error) {
+	ctx := r.Context()
+	v, t, err := h.read(ctx, c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	req, err := b.Request(t)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Apply(ctx, req)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	h.logDispatch(w, r, res)
+	return EncodeChange(res, str(v.Doc, "orgId")), nil
+}
+
+// addUser serves AddHumanUser: admin tokens only, in their own
+// organisation. The permission is checked before decode runs, so a caller
+// without it learns nothing about its request.
+func (h *Handler) addUser(w http.ResponseWriter, r *http.Request, c Client, decode func() (*AddHumanUserRequest, error)) (AddResponse, error) {
+	if !c.admin() {
+		return AddResponse{}, errForbidden
+	}
+	b, err := decode()
+	if err != nil {
+		return AddResponse{}, err
+	}
+	if o := b.Organization; o != nil {
+		switch {
+		case o.OrgDomain != nil:
+			return AddResponse{}, invalid([]update.FieldError{{
+				Path: "/organization/orgDomain", Rule: "unsupported",
+				Message: "organization.orgDomain is not supported here; send organization.orgId",
+			}})
+		case o.OrgID != nil && *o.OrgID != c.OrgID:
+			return AddResponse{}, errForbidden
+		}
+	}
+	req, err := b.Request(h.target(c, "", c.OrgID))
+	if err != nil {
+		return AddResponse{}, err
+	}
+	if len(req.ID) > 200 {
+		return AddResponse{}, invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}})
+	}
+	res, err := h.eng.Create(r.Context(), req)
+	if err != nil {
+		return AddResponse{}, err
+	}
+	h.logDispatch(w, r, res)
+	return EncodeAdd(res, c.OrgID), nil
+}
+
+// readUser serves GetUserByID.
+func (h *Handler) readUser(r *http.Request, c Client, id string) (UserResponse, error) {
+	v, _, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return UserResponse{}, err
+	}
+	return EncodeUser(v), nil
+}
+
+// verifyCode serves VerifyEmail (channel verify.Email) and VerifyPhone
+// (verify.SMS).
+func (h *Handler) verifyCode(r *http.Request, c Client, id string, channel verify.Channel, b *VerifyCodeRequest) (ChangeResponse, error) {
+	v, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Confirm(r.Context(), b.Request(t, channel))
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	return ChangeResponse{Details: EncodeChange(res, str(v.Doc, "orgId")).Details}, nil
+}
+
+// resendCode serves ResendEmailCode and ResendPhoneCode; resend is the
+// typed request's Request method. The code, when returned, is in
+// VerificationCode.
+func (h *Handler) resendCode(w http.ResponseWriter, r *http.Request, c Client, id string, resend func(Target) update.ResendRequest) (ChangeResponse, error) {
+	v, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Resend(r.Context(), resend(t))
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	h.logDispatch(w, r, res)
+	out := EncodeChange(res, str(v.Doc, "orgId"))
+	out.VerificationCode = out.EmailCode + out.PhoneCode
+	out.EmailCode, out.PhoneCode = "", ""
+	return out, nil
+}
+
+// removeUserPhone serves RemovePhone.
+func (h *Handler) removeUserPhone(r *http.Request, c Client, id string) (ChangeResponse, error) {
+	v, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	if str(obj(v.Doc, "phone"), "phone") == "" {
+		return ChangeResponse{}, errPhoneNotFound
+	}
+	res, err := h.eng.Apply(r.Context(), RemovePhoneRequest(t))
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	return ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}, nil
+}

@@ -1,0 +1,291 @@
+package zitadel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/messagepb"
+	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
+	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb/userpbconnect"
+	"github.com/idupdate/idupdate/verify"
+)
+
+// RPCPath is the path prefix of ZITADEL's user service over gRPC, gRPC-web
+// and Connect: each call is POST RPCPath + method name.
+const RPCPath = "/" + userpbconnect.UserServiceName + "/"
+
+// envelopeSlack is what the RPC framing may add to a message: a 5-byte
+// envelope and the growth of incompressible data under gzip.
+const envelopeSlack = 1 << 10
+
+// newRPC builds the RPC handler of h: the generated service handler over
+// rpcService, with strict codecs, bounded messages (after decompression)
+// and a bounded request stream.
+func (h *Handler) newRPC() http.Handler {
+	limit := int(h.cfg.MaxBodyBytes)
+	_, svc := userpbconnect.NewUserServiceHandler(rpcService{h: h},
+		connect.WithCodec(protoCodec{}),
+		connect.WithCodec(jsonCodec{}),
+		connect.WithReadMaxBytes(limit),
+		connect.WithSendMaxBytes(4*limit),
+	)
+	svc = http.MaxBytesHandler(svc, h.cfg.MaxBodyBytes+envelopeSlack)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		svc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, exchange{w, r})))
+	})
+}
+
+// exchange is the HTTP request an RPC came in and its response writer:
+// the call's metadata, and where its request id goes.
+type exchange struct {
+	w http.ResponseWriter
+	r *http.Request
+}
+
+// exchangeKey keys the exchange in an RPC's context.
+type exchangeKey struct{}
+
+// rpcService serves the calls the REST adapter serves; the generated
+// base answers every other method Unimplemented, naming it.
+type rpcService struct {
+	userpbconnect.UnimplementedUserServiceHandler
+	h *Handler
+}
+
+// serve authenticates the call from its "authorization" metadata, as the
+// REST adapter does, runs call and maps its error through the adapter's
+// error table.
+func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.ResponseWriter, *http.Request, Client) (*Res, error)) (*connect.Response[Res], error) {
+	x, ok := ctx.Value(exchangeKey{}).(exchange)
+	if !ok {
+		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
+	}
+	w, r := x.w, x.r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+	if err := ctx.Err(); err != nil {
+		return nil, h.rpcError(w, r, err, op)
+	}
+	c, err := h.authenticate(r)
+	if err != nil {
+		return nil, h.rpcError(w, r, err, OpRead)
+	}
+	out, err := call(w, r, c)
+	if err != nil {
+		return nil, h.rpcError(w, r, err, op)
+	}
+	return connect.NewResponse(out), nil
+}
+
+// rpcError turns err into a Connect error with the gRPC code, message and
+// zitadel.v1.ErrorDetail of the REST answer. A call cut off by its
+// deadline or by the client is answered DeadlineExceeded or Canceled.
+func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, err error, op Op) error {
+	switch ctxErr := r.Context().Err(); {
+	case errors.Is(ctxErr, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, ctxErr)
+	case ctxErr != nil:
+		return connect.NewError(connect.CodeCanceled, ctxErr)
+	}
+	_, body := h.encodeError(w, r, op, err)
+	ce := connect.NewError(connect.Code(body.Code), errors.New(body.Message))
+	for _, d := range body.Details {
+		if detail, derr := connect.NewErrorDetail(&messagepb.ErrorDetail{Id: d.ID, Message: d.Message}); derr == nil {
+			ce.AddDetail(detail)
+		}
+	}
+	return ce
+}
+
+// AddHumanUser implements the RPC of POST /v2/users/human.
+func (s rpcService) AddHumanUser(ctx context.Context, req *connect.Request[userpb.AddHumanUserRequest]) (*connect.Response[userpb.AddHumanUserResponse], error) {
+	return serve(s.h, ctx, OpCreate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.AddHumanUserResponse, error) {
+		out, err := s.h.addUser(w, r, c, func() (*AddHumanUserRequest, error) { return decodeCreatePB(req.Msg) })
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.AddHumanUserResponse{
+			UserId: out.UserID, Details: detailsPB(out.Details),
+			EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+		}, nil
+	})
+}
+
+// UpdateHumanUser implements the RPC of PUT /v2/users/human/{userId}.
+func (s rpcService) UpdateHumanUser(ctx context.Context, req *connect.Request[userpb.UpdateHumanUserRequest]) (*connect.Response[userpb.UpdateHumanUserResponse], error) {
+	return serve(s.h, ctx, OpUpdate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.UpdateHumanUserResponse, error) {
+		b, err := decodeUpdatePB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.updateUser(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.UpdateHumanUserResponse{
+			Details:   detailsPB(out.Details),
+			EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+		}, nil
+	})
+}
+
+// GetUserByID implements the RPC of GET /v2/users/{userId}.
+func (s rpcService) GetUserByID(ctx context.Context, req *connect.Request[userpb.GetUserByIDRequest]) (*connect.Response[userpb.GetUserByIDResponse], error) {
+	return serve(s.h, ctx, OpRead, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.GetUserByIDResponse, error) {
+		out, err := s.h.readUser(r, c, req.Msg.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return userPB(out), nil
+	})
+}
+
+// VerifyEmail implements the RPC of POST /v2/users/{userId}/email/verify.
+func (s rpcService) VerifyEmail(ctx context.Context, req *connect.Request[userpb.VerifyEmailRequest]) (*connect.Response[userpb.VerifyEmailResponse], error) {
+	return serve(s.h, ctx, OpVerify, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.VerifyEmailResponse, error) {
+		out, err := s.h.verifyCode(r, c, req.Msg.GetUserId(), verify.Email, &VerifyCodeRequest{VerificationCode: req.Msg.GetVerificationCode()})
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.VerifyEmailResponse{Details: detailsPB(out.Details)}, nil
+	})
+}
+
+// VerifyPhone implements the RPC of POST /v2/users/{userId}/phone/verify.
+func (s rpcService) VerifyPhone(ctx context.Context, req *connect.Request[userpb.VerifyPhoneRequest]) (*connect.Response[userpb.VerifyPhoneResponse], error) {
+	return serve(s.h, ctx, OpVerify, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.VerifyPhoneResponse, error) {
+		out, err := s.h.verifyCode(r, c, req.Msg.GetUserId(), verify.SMS, &VerifyCodeRequest{VerificationCode: req.Msg.GetVerificationCode()})
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.VerifyPhoneResponse{Details: detailsPB(out.Details)}, nil
+	})
+}
+
+// ResendEmailCode implements the RPC of POST /v2/users/{userId}/email/resend.
+func (s rpcService) ResendEmailCode(ctx context.Context, req *connect.Request[userpb.ResendEmailCodeRequest]) (*connect.Response[userpb.ResendEmailCodeResponse], error) {
+	return serve(s.h, ctx, OpResend, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ResendEmailCodeResponse, error) {
+		b, err := decodeResendEmailPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.resendCode(w, r, c, req.Msg.GetUserId(), b.Request)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.ResendEmailCodeResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+	})
+}
+
+// ResendPhoneCode implements the RPC of POST /v2/users/{userId}/phone/resend.
+func (s rpcService) ResendPhoneCode(ctx context.Context, req *connect.Request[userpb.ResendPhoneCodeRequest]) (*connect.Response[userpb.ResendPhoneCodeResponse], error) {
+	return serve(s.h, ctx, OpResend, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ResendPhoneCodeResponse, error) {
+		b, err := decodeResendPhonePB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.resendCode(w, r, c, req.Msg.GetUserId(), b.Request)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.ResendPhoneCodeResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+	})
+}
+
+// RemovePhone implements the RPC of DELETE /v2/users/{userId}/phone.
+func (s rpcService) RemovePhone(ctx context.Context, req *connect.Request[userpb.RemovePhoneRequest]) (*connect.Response[userpb.RemovePhoneResponse], error) {
+	return serve(s.h, ctx, OpRemovePhone, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.RemovePhoneResponse, error) {
+		out, err := s.h.removeUserPhone(r, c, req.Msg.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.RemovePhoneResponse{Details: detailsPB(out.Details)}, nil
+	})
+}
+
+// protoCodec is binary protobuf that refuses unknown fields, as the REST
+// decoder refuses unknown members: a request the server would silently
+// half-understand is refused whole. Connect answers its errors
+// InvalidArgument.
+type protoCodec struct{}
+
+func (protoCodec) Name() string { return "proto" }
+
+func (protoCodec) Marshal(m any) ([]byte, error) {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", m)
+	}
+	return proto.Marshal(pm)
+}
+
+func (protoCodec) Unmarshal(b []byte, m any) error {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return fmt.Errorf("%T is not a protobuf message", m)
+	}
+	if err := proto.Unmarshal(b, pm); err != nil {
+		return err
+	}
+	return refuseUnknown(pm.ProtoReflect())
+}
+
+// jsonCodec is protojson that refuses unknown members.
+type jsonCodec struct{}
+
+func (jsonCodec) Name() string { return "json" }
+
+func (jsonCodec) Marshal(m any) ([]byte, error) {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", m)
+	}
+	return protojson.Marshal(pm)
+}
+
+func (jsonCodec) Unmarshal(b []byte, m any) error {
+	pm, ok := m.(proto.Message)
+	if !ok {
+		return fmt.Errorf("%T is not a protobuf message", m)
+	}
+	if len(b) == 0 {
+		return errors.New("an empty payload is not a JSON object")
+	}
+	return protojson.Unmarshal(b, pm)
+}
+
+// refuseUnknown reports the first unknown field in m or the messages it
+// holds.
+func refuseUnknown(m protoreflect.Message) error {
+	if len(m.GetUnknown()) > 0 {
+		return fmt.Errorf("unknown field in %s", m.Descriptor().FullName())
+	}
+	var err error
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			if fd.MapValue().Message() != nil {
+				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+					err = refuseUnknown(mv.Message())
+					return err == nil
+				})
+			}
+		case fd.IsList():
+			if fd.Message() != nil {
+				l := v.List()
+				for i := 0; i < l.Len() && err == nil; i++ {
+					err = refuseUnknown(l.Get(i).Message())
+				}
+			}
+		case fd.Message() != nil:
+			err = refuseUnknown(v.Message())
+		}
+		return err == nil
+	})
+	return err
+}

@@ -1,0 +1,101 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var (
+	_ storage.ConditionalDeleter = (*Store)(nil)
+	_ storage.Feed               = (*Store)(nil)
+	_ storage.Counters           = (*Store)(nil)
+)
+
+// appendFeedLocked adds ev of the record to the feed. s.mu must be held
+// for writing, in the same critical section as the change it describes.
+func (s *Store) appendFeedLocked(typ, id string, ev storage.Event) {
+	s.feed = append(s.feed, storage.FeedEntry{Position: uint64(len(s.feed) + 1), Type: typ, ID: id, Event: ev})
+}
+
+// DeleteIf implements storage.ConditionalDeleter. It waits for a running
+// update of the record to finish and then checks want against the record
+// as that update left it.
+func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expect, ev storage.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e, err := s.entry(typ, id)
+	if err != nil {
+		return err
+	}
+	e.lock.Lock()
+	defer e.lock.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.deleted {
+		return fmt.Errorf("storage/memory: delete %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	if !want.Holds(e.rec) {
+		return fmt.Errorf("storage/memory: delete %s %q: record is at version %d: %w", typ, id, e.rec.Version, storage.ErrConflict)
+	}
+	s.indexLocked(typ, id, e.rec.Keys, nil)
+	delete(s.records, recordID{typ, id})
+	e.deleted = true
+	s.appendFeedLocked(typ, id, deleteEvent(e.rec.Version, ev))
+	return nil
+}
+
+// deleteEvent is the feed event of deleting a record at version.
+func deleteEvent(version uint64, ev storage.Event) storage.Event {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	return storage.Event{Version: version + 1, Time: ev.Time, Kind: storage.DeleteKind, Actor: ev.Actor, Client: ev.Client}
+}
+
+// Changes implements storage.Feed. Entries share memory with the store.
+func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage.FeedEntry, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, after, err
+	}
+	n, err := storage.FeedLimit(limit)
+	if err != nil {
+		return nil, after, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, after, errClosed
+	}
+	if after >= uint64(len(s.feed)) {
+		return nil, after, nil
+	}
+	out := append([]storage.FeedEntry(nil), s.feed[after:min(uint64(len(s.feed)), after+uint64(n))]...)
+	return out, out[len(out)-1].Position, nil
+}
+
+// NextValue implements storage.Counters.
+func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := storage.CheckCounterName(name); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, errClosed
+	}
+	s.counters[name]++
+	return s.counters[name], nil
+}

@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var (
+	_ storage.ConditionalDeleter = (*Store)(nil)
+	_ storage.Feed               = (*Store)(nil)
+	_ storage.Counters           = (*Store)(nil)
+)
+
+// appendFeed adds ev of the record to the feed inside the writing
+// transaction tx.
+func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, typ, id string, ev storage.Event, changes any) error {
+	if _, err := tx.StmtContext(ctx, s.stmt.insertFeed).ExecContext(ctx,
+		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
+		return fmt.Errorf("storage/sqlite: feed event %d of %s %q: %w", ev.Version, typ, id, err)
+	}
+	return nil
+}
+
+// DeleteIf implements storage.ConditionalDeleter: the check and the
+// deletion run in one write transaction.
+func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expect, ev storage.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	s.docs.drop(typ, id)
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var (
+			version          int64
+			created, updated string
+		)
+		err := tx.StmtContext(ctx, s.stmt.stamp).QueryRowContext(ctx, typ, id).Scan(&version, &created, &updated)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, storage.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
+		}
+		rec := storage.Record{Version: uint64(version)}
+		if rec.Created, err = parseTime(created); err != nil {
+			return err
+		}
+		if rec.Updated, err = parseTime(updated); err != nil {
+			return err
+		}
+		if !want.Holds(&rec) {
+			return fmt.Errorf("storage/sqlite: delete %s %q: record is at version %d: %w", typ, id, version, storage.ErrConflict)
+		}
+		if _, err := tx.StmtContext(ctx, s.stmt.deleteRecord).ExecContext(ctx, typ, id); err != nil {
+			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
+		}
+		del := storage.Event{Version: rec.Version + 1, Time: ev.Time, Kind: storage.DeleteKind, Actor: ev.Actor, Client: ev.Client}
+		return s.appendFeed(ctx, tx, typ, id, del, nil)
+	})
+}
+
+// Changes implements storage.Feed. It reads a committed prefix of the
+// feed: the single writer commits positions in order.
+func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage.FeedEntry, uint64, error) {
+	n, err := storage.FeedLimit(limit)
+	if err != nil {
+		return nil, after, err
+	}
+	rows, err := s.stmt.changes.QueryContext(ctx, int64(min(after, 1<<63-1)), n)
+	if err != nil {
+		return nil, after, s.queryError(ctx, err)
+	}
+	defer rows.Close()
+	var out []storage.FeedEntry
+	for rows.Next() {
+		var (
+			e        storage.FeedEntry
+			pos, ver int64
+			at       string
+			changes  sql.NullString
+			decoded  []storage.Change
+		)
+		if err := rows.Scan(&pos, &e.Type, &e.ID, &ver, &at, &e.Kind, &e.Actor, &e.Client, &changes); err != nil {
+			return nil, after, s.queryError(ctx, err)
+		}
+		e.Position, e.Version = uint64(pos), uint64(ver)
+		if e.Time, err = parseTime(at); err != nil {
+			return nil, after, err
+		}
+		if err := decodeJSON(changes, &decoded); err != nil {
+			return nil, after, err
+		}
+		e.Changes = decoded
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, after, s.queryError(ctx, err)
+	}
+	if len(out) == 0 {
+		return nil, after, nil
+	}
+	return out, out[len(out)-1].Position, nil
+}
+
+// NextValue implements storage.Counters.
+func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := storage.CheckCounterName(name); err != nil {
+		return 0, err
+	}
+	var v int64
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.StmtContext(ctx, s.stmt.nextValue).QueryRowContext(ctx, name).Scan(&v)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage/sqlite: counter %q: %w", name, err)
+	}
+	return uint64(v), nil
+}
