@@ -28,6 +28,14 @@ const maxCodeLen = 128
 // when the challenge was already confirmed), NotUnique, NotFound,
 // Forbidden or Malformed.
 func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, error) {
+	ctx, span := e.tel.begin(ctx, "confirm", req.Type)
+	res, err := e.confirmCall(ctx, req)
+	e.tel.end(ctx, span, "confirm", req.Type, res, err)
+	return res, err
+}
+
+// confirmCall is Confirm without its telemetry.
+func (e *Engine) confirmCall(ctx context.Context, req ConfirmRequest) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
@@ -51,6 +59,7 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 		return nil, err
 	}
 	var o *outcome
+	start := e.tel.storeStart(ctx)
 	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
 		var err error
 		o, err = e.confirm(s, g, &req, rec)
@@ -59,6 +68,7 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 		}
 		return o.event, nil
 	})
+	e.tel.storeDone(ctx, "update", start, err)
 	if err != nil {
 		return nil, e.storeError(err)
 	}

@@ -24,6 +24,14 @@ import (
 // Returns Forbidden, Invalid, Immutable, TooLarge, Malformed, NotUnique,
 // Conflict (the id exists) or Internal.
 func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error) {
+	ctx, span := e.tel.begin(ctx, "create", req.Type)
+	res, err := e.create(ctx, req)
+	e.tel.end(ctx, span, "create", req.Type, res, err)
+	return res, err
+}
+
+// create is Create without its telemetry.
+func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Create })
 	if err != nil {
 		return nil, err
@@ -67,7 +75,10 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 		return nil, err
 	}
 	if !req.DryRun {
-		if err := e.store.Create(ctx, rec, *o.event); err != nil {
+		start := e.tel.storeStart(ctx)
+		err := e.store.Create(ctx, rec, *o.event)
+		e.tel.storeDone(ctx, "create", start, err)
+		if err != nil {
 			return nil, e.storeError(err)
 		}
 	}

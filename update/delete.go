@@ -21,10 +21,13 @@ func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 	if err := g.owns(id); err != nil {
 		return err
 	}
+	if d, ok := e.store.(storage.ConditionalDeleter); ok {
+		return e.deleteIf(ctx, d, req, id)
+	}
 	if req.Expect != (Expect{}) {
-		// The store has no conditional delete: the preconditions are checked
-		// by an Update that writes nothing, just before the delete. A write
-		// that lands between the two is not detected.
+		// This store has no conditional delete: the preconditions are
+		// checked by an Update that writes nothing, just before the delete.
+		// A write that lands between the two is not detected.
 		if _, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
 			return nil, checkExpect(req.Expect, rec)
 		}); err != nil {

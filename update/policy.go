@@ -79,6 +79,9 @@ type Field struct {
 	// Secret makes the field a credential: the value is hashed, kept out of
 	// the document and never returned.
 	Secret *Secret `json:"secret,omitempty"`
+	// Query lets clients filter and sort on the field (Engine.List and
+	// Count). Nil: they may not.
+	Query *Queryable `json:"query,omitempty"`
 	// Identifier applies an identifier profile to a string field (after
 	// Normalize, before validation): the value is stored in the profile's
 	// prepared form, values the profile refuses are Invalid (rule
