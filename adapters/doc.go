@@ -59,8 +59,8 @@
 //     function that reads the error table (Rubiq's body type is Body, the
 //     same for its successes). It returns rather than writes, so every
 //     wire format (HTTP, gRPC) answers from the same table.
-//   - fail(w, r, op, err): the handler's one error path: request id, log
-//     line, EncodeError, write.
+//   - fail: the handler's one error path (request id, log line,
+//     EncodeError, write), called with the Op being served.
 //
 // # Errors
 //
