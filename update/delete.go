@@ -7,7 +7,8 @@ import (
 )
 
 // Delete removes a record, its keys and its history. The client needs
-// Grant.Delete. Returns Forbidden, NotFound or Malformed.
+// Grant.Delete and the record inside Grant.Subject. Returns Forbidden,
+// NotFound, Conflict (Expect) or Malformed.
 func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Delete })
 	if err != nil {
