@@ -16,6 +16,10 @@ import (
 // fields, recompute unique keys, and commit document, keys, challenges and
 // the history event together. Codes are dispatched after the commit.
 //
+// The client needs Grant.Write, every path it writes (secrets, patch
+// targets and removals too) inside Grant.Paths, the record inside
+// Grant.Subject, and Grant.AssertVerified for Delivery AlreadyVerified.
+//
 // A request that fails changes nothing: no write, no version bump, no
 // event. A request that changes nothing returns Unchanged and writes
 // nothing.

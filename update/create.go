@@ -14,8 +14,12 @@ import (
 // empty record (limits, unknown attributes, read-only fields, types,
 // rules, required and unique fields). Confirmable values are written at
 // once and get a challenge to verify them, unless the request lists them in
-// Verified (which needs Grant.AssertVerified) — Hold has nothing to hold
-// back on a new record.
+// Verified or gives them Delivery AlreadyVerified (either needs
+// Grant.AssertVerified) — Hold has nothing to hold back on a new record.
+//
+// The client needs Grant.Create, every written path (secrets too) inside
+// Grant.Paths, and the new id inside Grant.Subject. Server values are the
+// calling code's, not the client's: no grant applies to them.
 //
 // Returns Forbidden, Invalid, Immutable, TooLarge, Malformed, NotUnique,
 // Conflict (the id exists) or Internal.
@@ -48,7 +52,7 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	verified, err := assertedVerified(s, g, req.Verified)
+	verified, err := assertedVerified(s, g, append(append([]string(nil), req.Verified...), alreadyVerified(req.Delivery)...))
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +112,19 @@ func assertedVerified(s *schema, g Grant, paths []string) (map[string]bool, erro
 		verified[path] = true
 	}
 	return verified, nil
+}
+
+// alreadyVerified lists the paths whose Delivery is AlreadyVerified: on a
+// create that asserts the value verified, as Verified does.
+func alreadyVerified(ds map[string]Delivery) []string {
+	var out []string
+	for path, d := range ds {
+		if d.Kind == AlreadyVerified {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // errAssertVerified refuses an assertion that the value at path is

@@ -145,7 +145,10 @@ type CreateRequest struct {
 	// findable by.
 	ExternalKeys []storage.Key
 	Secrets      map[string]SecretValue
-	Delivery     map[string]Delivery
+	// Delivery chooses per confirmable path what happens to the code of
+	// its initial value; AlreadyVerified counts as listing the path in
+	// Verified.
+	Delivery map[string]Delivery
 	// Verified lists confirmable paths whose initial values count as
 	// verified (requires Grant.AssertVerified), e.g. for seeding.
 	Verified []string

@@ -35,8 +35,9 @@ type Store struct {
 	closed  bool
 	// feed holds every committed event; an entry's Position is its index
 	// plus one.
-	feed     []storage.FeedEntry
-	counters map[string]uint64
+	feed      []storage.FeedEntry
+	counters  map[string]uint64
+	bookmarks map[string]uint64
 }
 
 type recordID struct{ typ, id string }
@@ -54,7 +55,8 @@ type entry struct {
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}, counters: map[string]uint64{}}
+	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}, counters: map[string]uint64{},
+		bookmarks: map[string]uint64{}}
 }
 
 // Create implements storage.Store. It stores Version 1 and sets Updated to
@@ -222,7 +224,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.feed, s.counters = nil, nil, nil, nil
+	s.records, s.index, s.feed, s.counters, s.bookmarks = nil, nil, nil, nil, nil
 	return nil
 }
 
