@@ -37,6 +37,7 @@ type Store struct {
 	// plus one.
 	feed     []storage.FeedEntry
 	counters map[string]uint64
+	eph      ephemeral // tokens and quotas, under a lock of their own
 }
 
 type recordID struct{ typ, id string }
