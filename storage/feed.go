@@ -100,5 +100,17 @@ type Counters interface {
 	NextValue(ctx context.Context, name string) (uint64, error)
 }
 
-// CheckCounterName reports whether name can name a counter.
-func CheckCounterName(name string) error { return checkName("counter name", name) }
+// CheckCounterName reports whether name can name a counter or a bookmark:
+// 1 to 255 bytes. The error matches ErrInvalid.
+func CheckCounterName(name string) error { return checkName("name", name) }
+
+// Bookmarks is implemented by stores that keep named feed positions, so a
+// consumer of the feed can resume where it left off after a restart. Every
+// backend of this module implements it; detect it with a type assertion.
+type Bookmarks interface {
+	// Bookmark returns the position saved under name, or 0 when none is.
+	Bookmark(ctx context.Context, name string) (uint64, error)
+	// SetBookmark saves pos under name, durably. name is 1 to 255 bytes;
+	// another name is an error matching ErrInvalid.
+	SetBookmark(ctx context.Context, name string, pos uint64) error
+}

@@ -16,6 +16,10 @@ import (
 // fields, recompute unique keys, and commit document, keys, challenges and
 // the history event together. Codes are dispatched after the commit.
 //
+// The client needs Grant.Write, every path it writes (secrets, patch
+// targets and removals too) inside Grant.Paths, the record inside
+// Grant.Subject, and Grant.AssertVerified for Delivery AlreadyVerified.
+//
 // A request that fails changes nothing: no write, no version bump, no
 // event. A request that changes nothing returns Unchanged and writes
 // nothing.
@@ -23,6 +27,14 @@ import (
 // Returns NotFound (no record, type, path or plural element), Forbidden,
 // Immutable, Invalid, TooLarge, Malformed, Conflict, NotUnique or Internal.
 func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
+	ctx, span := e.tel.begin(ctx, "apply", req.Type)
+	res, err := e.apply(ctx, req)
+	e.tel.end(ctx, span, "apply", req.Type, res, err)
+	return res, err
+}
+
+// apply is Apply without its telemetry.
+func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
@@ -63,7 +75,9 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	if req.DryRun {
 		rec, err = e.dryRun(ctx, req.Type, id, fn)
 	} else {
+		start := e.tel.storeStart(ctx)
 		rec, err = e.store.Update(ctx, req.Type, id, fn)
+		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {
 		return nil, e.storeError(err)

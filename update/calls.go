@@ -5,7 +5,8 @@ type ConfirmRequest struct {
 	Type    string
 	Locator Locator
 	// Path names the confirmable field; "" tries every open challenge of
-	// the record (for APIs that send only a code, like Rubiq's 2004).
+	// the record the client may write (for APIs that send only a code,
+	// like Rubiq's 2004).
 	Path   string
 	Code   string
 	Client string

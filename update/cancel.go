@@ -9,10 +9,15 @@ import (
 
 // Cancel withdraws the open challenge at req.Path: a held value is
 // dropped (and its reservation freed); an applied-unverified value stays,
-// unverified. Returns NothingPending, NotFound, Forbidden or Malformed.
+// unverified. The client needs Grant.Write, the path inside Grant.Paths and
+// the record inside Grant.Subject. Returns NothingPending, NotFound,
+// Forbidden or Malformed.
 func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
+		return nil, err
+	}
+	if err := g.mayWrite(req.Path); err != nil {
 		return nil, err
 	}
 	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {

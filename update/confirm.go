@@ -20,10 +20,22 @@ const maxCodeLen = 128
 // counted and persisted (the version bumps too: the attempt is part of the
 // record's history), and the challenge locks at the attempt limit.
 //
+// The client needs Grant.Write, the record inside Grant.Subject and the
+// challenge's path inside Grant.Paths: confirming applies a value like a
+// write does.
+//
 // Returns CodeMismatch, Expired, Locked, NothingPending (Reason "confirmed"
 // when the challenge was already confirmed), NotUnique, NotFound,
 // Forbidden or Malformed.
 func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, error) {
+	ctx, span := e.tel.begin(ctx, "confirm", req.Type)
+	res, err := e.confirmCall(ctx, req)
+	e.tel.end(ctx, span, "confirm", req.Type, res, err)
+	return res, err
+}
+
+// confirmCall is Confirm without its telemetry.
+func (e *Engine) confirmCall(ctx context.Context, req ConfirmRequest) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
@@ -34,6 +46,11 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 	if req.Code == "" || len(req.Code) > maxCodeLen {
 		return nil, Errorf(Malformed, "the code is empty or too long")
 	}
+	if req.Path != "" {
+		if err := g.mayWrite(req.Path); err != nil {
+			return nil, err
+		}
+	}
 	id, err := e.locate(ctx, s, req.Locator)
 	if err != nil {
 		return nil, err
@@ -42,14 +59,16 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 		return nil, err
 	}
 	var o *outcome
+	start := e.tel.storeStart(ctx)
 	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
 		var err error
-		o, err = e.confirm(s, &req, rec)
+		o, err = e.confirm(s, g, &req, rec)
 		if err != nil {
 			return nil, err
 		}
 		return o.event, nil
 	})
+	e.tel.storeDone(ctx, "update", start, err)
 	if err != nil {
 		return nil, e.storeError(err)
 	}
@@ -59,13 +78,24 @@ func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, erro
 	return e.finish(ctx, s, rec, o, &Request{}), nil
 }
 
-func (e *Engine) confirm(s *schema, req *ConfirmRequest, rec *storage.Record) (*outcome, error) {
+// confirm runs inside the store transaction: it checks the code against
+// the open challenges the request names (all those the grant may write,
+// without a path).
+func (e *Engine) confirm(s *schema, g Grant, req *ConfirmRequest, rec *storage.Record) (*outcome, error) {
 	now := e.now()
 	var candidates []int
+	outside := ""
 	for i, ch := range rec.Pending {
-		if req.Path == "" || ch.Path == req.Path {
+		switch {
+		case req.Path != "" && ch.Path != req.Path:
+		case !g.allows(ch.Path):
+			outside = ch.Path
+		default:
 			candidates = append(candidates, i)
 		}
+	}
+	if len(candidates) == 0 && outside != "" {
+		return nil, g.mayWrite(outside)
 	}
 	open := candidates[:0:0]
 	for _, i := range candidates {

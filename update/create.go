@@ -14,12 +14,24 @@ import (
 // empty record (limits, unknown attributes, read-only fields, types,
 // rules, required and unique fields). Confirmable values are written at
 // once and get a challenge to verify them, unless the request lists them in
-// Verified (which needs Grant.AssertVerified) — Hold has nothing to hold
-// back on a new record.
+// Verified or gives them Delivery AlreadyVerified (either needs
+// Grant.AssertVerified) — Hold has nothing to hold back on a new record.
+//
+// The client needs Grant.Create, every written path (secrets too) inside
+// Grant.Paths, and the new id inside Grant.Subject. Server values are the
+// calling code's, not the client's: no grant applies to them.
 //
 // Returns Forbidden, Invalid, Immutable, TooLarge, Malformed, NotUnique,
 // Conflict (the id exists) or Internal.
 func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error) {
+	ctx, span := e.tel.begin(ctx, "create", req.Type)
+	res, err := e.create(ctx, req)
+	e.tel.end(ctx, span, "create", req.Type, res, err)
+	return res, err
+}
+
+// create is Create without its telemetry.
+func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Create })
 	if err != nil {
 		return nil, err
@@ -40,7 +52,7 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	verified, err := assertedVerified(s, g, req.Verified)
+	verified, err := assertedVerified(s, g, append(append([]string(nil), req.Verified...), alreadyVerified(req.Delivery)...))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +75,10 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (*Result, error)
 		return nil, err
 	}
 	if !req.DryRun {
-		if err := e.store.Create(ctx, rec, *o.event); err != nil {
+		start := e.tel.storeStart(ctx)
+		err := e.store.Create(ctx, rec, *o.event)
+		e.tel.storeDone(ctx, "create", start, err)
+		if err != nil {
 			return nil, e.storeError(err)
 		}
 	}
@@ -97,6 +112,19 @@ func assertedVerified(s *schema, g Grant, paths []string) (map[string]bool, erro
 		verified[path] = true
 	}
 	return verified, nil
+}
+
+// alreadyVerified lists the paths whose Delivery is AlreadyVerified: on a
+// create that asserts the value verified, as Verified does.
+func alreadyVerified(ds map[string]Delivery) []string {
+	var out []string
+	for path, d := range ds {
+		if d.Kind == AlreadyVerified {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // errAssertVerified refuses an assertion that the value at path is

@@ -7,7 +7,8 @@ import (
 )
 
 // Delete removes a record, its keys and its history. The client needs
-// Grant.Delete. Returns Forbidden, NotFound or Malformed.
+// Grant.Delete and the record inside Grant.Subject. Returns Forbidden,
+// NotFound, Conflict (Expect) or Malformed.
 func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Delete })
 	if err != nil {
@@ -20,10 +21,13 @@ func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 	if err := g.owns(id); err != nil {
 		return err
 	}
+	if d, ok := e.store.(storage.ConditionalDeleter); ok {
+		return e.deleteIf(ctx, d, req, id)
+	}
 	if req.Expect != (Expect{}) {
-		// The store has no conditional delete: the preconditions are checked
-		// by an Update that writes nothing, just before the delete. A write
-		// that lands between the two is not detected.
+		// This store has no conditional delete: the preconditions are
+		// checked by an Update that writes nothing, just before the delete.
+		// A write that lands between the two is not detected.
 		if _, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
 			return nil, checkExpect(req.Expect, rec)
 		}); err != nil {

@@ -131,6 +131,29 @@
 // storage.Record.Secrets, never in the document, and no read, result,
 // event, log line or error carries a secret or a hash.
 //
+// # Identifiers and hostile text
+//
+// Every string and member name written, and every id, actor, client and
+// key a request names, is refused before any store sees it when it holds
+// NUL, U+FFFD (what a decoder leaves of invalid UTF-8 or of an unpaired
+// surrogate escape such as "\ud800") or invalid UTF-8: Invalid with rule
+// "encoding" for document values, Malformed for the rest. So memory,
+// SQLite and PostgreSQL give one answer to one input.
+//
+// A Field with an Identifier (package ident) goes through a profile after
+// Normalize and before validation: PRECIS usernames (RFC 8265, case-mapped
+// or case-preserved), email addresses (local part free of invisible and
+// bidi controls, domain compared as IDNA 2008 A-labels), or free text
+// (NFC, no controls or bidi overrides). The value is stored in the
+// profile's prepared form; a refused value is Invalid with rule
+// "identifier". A Unique field is indexed under the profile's key, or its
+// UTS #39 confusable skeleton when Skeleton is set, so "Minnie",
+// "ｍinnie" and "mіnnie" (Cyrillic і) clash with "minnie"; lookups by
+// key use the same key. Fields without an Identifier (the default) keep
+// comparing values as written. Changing a field's profile changes the keys
+// its stored records should have; records written before keep their old
+// keys until their field is written again.
+//
 // # Concurrency
 //
 // An Engine is safe for concurrent use. Each update runs inside one

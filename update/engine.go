@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/verify"
@@ -26,6 +28,7 @@ type Engine struct {
 	codes    *verify.Hasher
 	observe  func(context.Context, *storage.Record, storage.Event)
 	validate *validator.Validate
+	tel      *telemetry // nil: report nothing
 }
 
 // Option configures an Engine.
@@ -39,6 +42,10 @@ type options struct {
 	codeKey    []byte
 	observe    func(context.Context, *storage.Record, storage.Event)
 	validators map[string]validator.Func
+
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	noTelemetry    bool // for the benchmark baseline only
 }
 
 // WithClock sets the engine's clock. Default time.Now.
@@ -117,9 +124,15 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	var tel *telemetry
+	if !o.noTelemetry {
+		if tel, err = newTelemetry(o.tracerProvider, o.meterProvider); err != nil {
+			return nil, err
+		}
+	}
 	return &Engine{
 		store: store, policy: cp, now: o.now, log: o.log, dispatch: o.dispatch,
-		newID: o.newID, codes: h, observe: o.observe, validate: v,
+		newID: o.newID, codes: h, observe: o.observe, validate: v, tel: tel,
 	}, nil
 }
 

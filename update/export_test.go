@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -121,4 +122,27 @@ func TestExpectConflict(t *testing.T) {
 		_, err := apply(f, update.Request{Expect: update.Expect{Updated: &u}, Doc: map[string]any{"givenName": "Z"}})
 		require.NoError(t, err)
 	})
+}
+
+// TestMessagesSayNothingInternal: client-facing messages carry no Go error
+// text, type names or internal numbers.
+func TestMessagesSayNothingInternal(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.seed(t)
+	for _, tmpl := range []string{"https://x.example/?c={{.Code", "https://x.example/?c={{.Nope}}", "{{define \"x\"}}{{end}}"} {
+		_, err := apply(f, update.Request{Doc: map[string]any{"email": "t@example.com"},
+			Delivery: map[string]update.Delivery{"/email": {LinkTemplate: tmpl}}})
+		var ee *update.Error
+		require.ErrorAs(t, err, &ee, tmpl)
+		require.NotEmpty(t, ee.Fields)
+		for _, s := range []string{ee.Message, ee.Fields[0].Message} {
+			assert.NotContains(t, s, "template: link", tmpl)
+			assert.NotContains(t, s, "verify.", tmpl)
+			assert.NotContains(t, s, "LinkData", tmpl)
+		}
+	}
+	_, err := apply(f, update.Request{Mode: update.Patch, Ops: []merge.Operation{{Op: "nope", Path: "/givenName"}}})
+	assert.NotContains(t, update.ErrorMessage(err), "merge:")
+	_, err = apply(f, update.Request{Path: "/statuses/0", Doc: nil, Mode: update.Merge})
+	assert.NotContains(t, update.ErrorMessage(err), "merge:")
 }

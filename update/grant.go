@@ -47,7 +47,7 @@ func (c *compiled) grant(client string) (Grant, error) {
 // owns refuses a record outside the grant's Subject.
 func (g Grant) owns(id string) error {
 	if g.Subject != "" && g.Subject != id {
-		return Errorf(Forbidden, "the client may change only its own record")
+		return Errorf(Forbidden, "the client may act only on its own record")
 	}
 	return nil
 }
@@ -97,4 +97,13 @@ func grantCovers(g Grant, segs []string, v any) bool {
 		return true
 	}
 	return false
+}
+
+// mayWrite refuses a path outside the grant's Paths.
+func (g Grant) mayWrite(path string) error {
+	if g.allows(path) {
+		return nil
+	}
+	return &Error{Code: Forbidden, Message: "the client may not write these fields",
+		Fields: []FieldError{{Path: path, Rule: RuleGrant, Message: "may not be written by this client"}}}
 }

@@ -10,8 +10,8 @@ import (
 
 // Normalize returns value as the engine would store it at the JSON Pointer
 // path of a record of type typ: every string under a field with a
-// normalizer rewritten by it (email, phone in E.164 with the field's
-// default region, ...), and the result checked against the types and rules
+// normalizer or identifier profile rewritten by it (email, phone in E.164
+// with the field's default region, ...), and the result checked against the types and rules
 // of the fields at and below path. Adapters use it to compare a value a
 // client restates with the stored one by the engine's rule.
 //
@@ -65,13 +65,17 @@ func fieldsMessage(what string, fields []FieldError) string {
 	return strings.Join(paths, ", ") + " " + strings.Replace(what, "is ", "are ", 1)
 }
 
-// normalizeTree rewrites every string in v at segs by the normalizer of
-// the rule over it, copying only the containers it changes, and bounds v
+// normalizeTree rewrites every string in v at segs as the input walk does
+// (the normalizer and identifier profile of the rule over it), copying only the containers it changes, and bounds v
 // by the schema's limits. changed says the result differs from v.
 func (s *schema) normalizeTree(segs []string, v any, f *findings) (out any, changed bool) {
 	path := pointer(segs)
 	if len(segs) > s.limits.MaxDepth {
 		f.limit = append(f.limit, FieldError{Path: path, Rule: RuleLimit, Param: "depth", Message: fmt.Sprintf("is nested deeper than %d", s.limits.MaxDepth)})
+		return v, false
+	}
+	if msg := badMember(segs); msg != "" {
+		f.invalid = append(f.invalid, textError(path, msg))
 		return v, false
 	}
 	cv := s.lookup(segs)
@@ -81,10 +85,14 @@ func (s *schema) normalizeTree(segs []string, v any, f *findings) (out any, chan
 			f.limit = append(f.limit, FieldError{Path: path, Rule: RuleLimit, Param: "string", Message: fmt.Sprintf("is longer than %d bytes", s.limits.MaxString)})
 			return v, false
 		}
+		if msg := badText(x); msg != "" {
+			f.invalid = append(f.invalid, textError(path, msg))
+			return v, false
+		}
 		if cv.rule == nil {
 			return v, false
 		}
-		nv, fe := normalize(cv.rule.f, x)
+		nv, fe := prepareString(cv.rule.f, x)
 		if fe != nil {
 			fe.Path = path
 			f.invalid = append(f.invalid, *fe)

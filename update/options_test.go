@@ -164,7 +164,7 @@ func TestWithoutDispatcherSendsFail(t *testing.T) {
 	res, err := eng.Apply(ctx, update.Request{Type: "user", Client: "app", Locator: update.ByID("u1"), Doc: doc(t, `{"email":"n@example.com"}`)})
 	require.NoError(t, err)
 	require.Len(t, res.Pending, 1)
-	assert.Equal(t, "dispatch failed", res.Pending[0].DispatchError, "no dispatcher configured is a reported failure, not a silent drop")
+	assert.Equal(t, "no dispatcher configured, so the code was not sent: give the engine update.WithDispatcher, then Resend", res.Pending[0].DispatchError, "no dispatcher configured is a reported failure, not a silent drop")
 }
 
 func TestSecretKeepIfSame(t *testing.T) {

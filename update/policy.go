@@ -79,6 +79,9 @@ type Field struct {
 	// Secret makes the field a credential: the value is hashed, kept out of
 	// the document and never returned.
 	Secret *Secret `json:"secret,omitempty"`
+	// Query lets clients filter and sort on the field (Engine.List and
+	// Count). Nil: they may not.
+	Query *Queryable `json:"query,omitempty"`
 	// Identifier applies an identifier profile to a string field (after
 	// Normalize, before validation): the value is stored in the profile's
 	// prepared form, values the profile refuses are Invalid (rule
@@ -277,6 +280,9 @@ var DefaultLimits = Limits{
 }
 
 // Grant is what one client may do.
+//
+// Every grant lets its client read (Get and History with AsClient), within
+// Subject; a client without a grant reads nothing.
 type Grant struct {
 	// Write allows updates at all; without it every change is Forbidden.
 	Write bool `json:"write"`
@@ -289,8 +295,9 @@ type Grant struct {
 	// AssertVerified lets the client set a confirmable value as already
 	// verified (Delivery AlreadyVerified).
 	AssertVerified bool `json:"assertVerified,omitempty"`
-	// Subject, when set, is the only record id the client may change — a
-	// user's own token. Any other record is Forbidden.
+	// Subject, when set, is the only record id the client may change, or
+	// read through Get and History with AsClient — a user's own token. Any
+	// other record is Forbidden.
 	Subject string `json:"subject,omitempty"`
 }
 

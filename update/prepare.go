@@ -2,6 +2,7 @@ package update
 
 import (
 	"fmt"
+	"strings"
 	"text/template"
 
 	"github.com/idupdate/idupdate/merge"
@@ -172,7 +173,7 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 			if d.LinkTemplate != "" {
 				t, err := verify.ParseLinkTemplate(d.LinkTemplate)
 				if err != nil {
-					fields = append(fields, FieldError{Path: path, Rule: RuleTemplate, Message: "link template: " + err.Error()})
+					fields = append(fields, FieldError{Path: path, Rule: RuleTemplate, Message: linkTemplateMessage(err)})
 					continue
 				}
 				pd.link = t
@@ -191,4 +192,15 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 		return &Error{Code: Malformed, Message: "invalid delivery", Fields: sortFields(fields)}
 	}
 	return nil
+}
+
+// linkTemplateMessage says why a link template was refused without
+// text/template's own wording, which names Go types and internals.
+func linkTemplateMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), verify.ErrLinkTemplate.Error()+": ")
+	if strings.Contains(msg, "template: ") {
+		return "is not a link template: it does not parse, or uses a placeholder other than " +
+			"{{.UserID}}, {{.Code}}, {{.OrgID}}, {{.Path}} and {{.Channel}}"
+	}
+	return "is not an allowed link template: " + msg
 }

@@ -9,10 +9,28 @@ import (
 	"github.com/idupdate/idupdate/verify"
 )
 
+// ReadOption qualifies a read (Get, History).
+type ReadOption func(*readOptions)
+
+type readOptions struct {
+	client string
+	asked  bool
+}
+
+// AsClient reads on behalf of a client: the client needs a grant (its own
+// or the policy's default), and a grant with a Subject reads only that
+// record; otherwise the read is Forbidden. A read without AsClient is the
+// calling code's own and checks no grant, so every read a client asked for
+// should carry this option.
+func AsClient(client string) ReadOption {
+	return func(o *readOptions) { o.client, o.asked = client, true }
+}
+
 // Get returns the record as a client may see it: no secrets, no write-only
-// fields, no code hashes. Returns NotFound or Malformed.
-func (e *Engine) Get(ctx context.Context, typ string, loc Locator) (*View, error) {
-	s, id, err := e.resolve(ctx, typ, loc)
+// fields, no code hashes. With AsClient the client's grant is checked
+// first. Returns NotFound, Forbidden or Malformed.
+func (e *Engine) Get(ctx context.Context, typ string, loc Locator, opts ...ReadOption) (*View, error) {
+	s, id, err := e.resolve(ctx, typ, loc, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -24,9 +42,10 @@ func (e *Engine) Get(ctx context.Context, typ string, loc Locator) (*View, error
 }
 
 // History returns the record's committed events, oldest first, with
-// secrets redacted. Returns NotFound or Malformed.
-func (e *Engine) History(ctx context.Context, typ string, loc Locator) ([]storage.Event, error) {
-	_, id, err := e.resolve(ctx, typ, loc)
+// secrets redacted. With AsClient the client's grant is checked first, as
+// for Get. Returns NotFound, Forbidden or Malformed.
+func (e *Engine) History(ctx context.Context, typ string, loc Locator, opts ...ReadOption) ([]storage.Event, error) {
+	_, id, err := e.resolve(ctx, typ, loc, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -37,14 +56,31 @@ func (e *Engine) History(ctx context.Context, typ string, loc Locator) ([]storag
 	return evs, nil
 }
 
-// resolve finds the type's schema and the located record's id.
-func (e *Engine) resolve(ctx context.Context, typ string, loc Locator) (*schema, string, error) {
+// resolve finds the type's schema and the located record's id, checking
+// the grant of a client the options name before and after locating.
+func (e *Engine) resolve(ctx context.Context, typ string, loc Locator, opts []ReadOption) (*schema, string, error) {
+	var o readOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s, err := e.policy.schemaOf(typ)
 	if err != nil {
 		return nil, "", err
 	}
+	g := Grant{}
+	if o.asked {
+		if g, err = e.policy.grant(o.client); err != nil {
+			return nil, "", err
+		}
+	}
 	id, err := e.locate(ctx, s, loc)
-	return s, id, err
+	if err != nil {
+		return nil, "", err
+	}
+	if err := g.owns(id); err != nil {
+		return nil, "", err
+	}
+	return s, id, nil
 }
 
 // view builds what a client may see of a record. The document is a deep

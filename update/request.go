@@ -145,7 +145,10 @@ type CreateRequest struct {
 	// findable by.
 	ExternalKeys []storage.Key
 	Secrets      map[string]SecretValue
-	Delivery     map[string]Delivery
+	// Delivery chooses per confirmable path what happens to the code of
+	// its initial value; AlreadyVerified counts as listing the path in
+	// Verified.
+	Delivery map[string]Delivery
 	// Verified lists confirmable paths whose initial values count as
 	// verified (requires Grant.AssertVerified), e.g. for seeding.
 	Verified []string
@@ -155,64 +158,85 @@ type CreateRequest struct {
 }
 
 // Result is the normalized answer to every update.
+//
+// It marshals to JSON with lowercase member names, so a service can
+// return or log it as it is:
+//
+//	{"id": "u1", "modified": true, "unchanged": false,
+//	 "verificationDispatched": true,
+//	 "changes": [{"path": "/givenName", "op": "replace", "old": "Matthew", "new": "Matt"}],
+//	 "pending": [...], "version": 2,
+//	 "created": "2026-01-02T03:04:05Z", "updated": "2026-01-02T03:04:05Z",
+//	 "record": {...}, "dryRun": true}
+//
+// verificationDispatched, changes, pending, record and dryRun are left out
+// when false or empty. Secret values never appear (see Changes); a code
+// appears only where the request asked for it (PendingInfo.Code).
 type Result struct {
-	ID string
+	ID string `json:"id"`
 	// Modified: the document or the pending challenges changed and were
 	// committed (or would be, on a dry run). Unchanged: nothing to do.
 	// Exactly one of the two is true.
-	Modified  bool
-	Unchanged bool
+	Modified  bool `json:"modified"`
+	Unchanged bool `json:"unchanged"`
 	// VerificationDispatched: at least one code went to a dispatcher.
-	VerificationDispatched bool
+	VerificationDispatched bool `json:"verificationDispatched,omitempty"`
 	// Changes lists what changed in the document; secret values appear as
 	// "[redacted]".
-	Changes []storage.Change
+	Changes []storage.Change `json:"changes,omitempty"`
 	// Pending lists the challenges this request opened or touched.
-	Pending []PendingInfo
+	Pending []PendingInfo `json:"pending,omitempty"`
 	// Version, Created and Updated are the record's after the request.
-	Version uint64
-	Created time.Time
-	Updated time.Time
+	Version uint64    `json:"version"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
 	// Record is set when the request asked for it.
-	Record *View
-	DryRun bool
+	Record *View `json:"record,omitempty"`
+	DryRun bool  `json:"dryRun,omitempty"`
 }
 
-// PendingInfo describes one challenge in a Result.
+// PendingInfo describes one challenge in a Result or a View. It marshals
+// as {"id", "path", "channel", "state", "expires", "held", "dispatched",
+// "throttled", "dispatchError", "code"}, the last three left out when
+// empty.
 type PendingInfo struct {
-	ID      string
-	Path    string
-	Channel verify.Channel
-	State   verify.State
-	Expires time.Time
+	ID      string         `json:"id"`
+	Path    string         `json:"path"`
+	Channel verify.Channel `json:"channel"`
+	State   verify.State   `json:"state"`
+	Expires time.Time      `json:"expires"`
 	// Held: the value waits outside the document (Hold mode).
-	Held bool
+	Held bool `json:"held"`
 	// Dispatched: the code went to the dispatcher.
-	Dispatched bool
+	Dispatched bool `json:"dispatched"`
 	// Throttled is "" when the code went out (or was returned), else why
 	// not: "cooldown" or "window" (the limiter refused; the challenge has no
 	// code until a Resend), or "pending" (the same value already waits for
 	// its code, so nothing new was issued).
-	Throttled string
-	// DispatchError says why a send failed; the challenge stays open and
-	// Resend can retry.
-	DispatchError string
+	Throttled string `json:"throttled,omitempty"`
+	// DispatchError says why a send failed, as specifically as the
+	// engine's log line does ("no dispatcher configured ...", or
+	// "dispatch failed: " and the dispatcher's error); the challenge stays
+	// open and Resend can retry.
+	DispatchError string `json:"dispatchError,omitempty"`
 	// Code is set only when the request asked for it (ReturnCode).
-	Code string
+	Code string `json:"code,omitempty"`
 }
 
 // View is a record as a client may see it: no secrets, no write-only
-// fields, no code hashes.
+// fields, no code hashes. It marshals as {"type", "id", "version",
+// "created", "updated", "state", "doc", "hasSecret", "pending", "keys"},
+// the last three left out when empty.
 type View struct {
-	Type    string
-	ID      string
-	Version uint64
-	Created time.Time
-	Updated time.Time
-	State   storage.RecordState
-	Doc     map[string]any
+	Type    string              `json:"type"`
+	ID      string              `json:"id"`
+	Version uint64              `json:"version"`
+	Created time.Time           `json:"created"`
+	Updated time.Time           `json:"updated"`
+	State   storage.RecordState `json:"state"`
+	Doc     map[string]any      `json:"doc"`
 	// HasSecret lists the secret paths that have a value.
-	HasSecret []string
-	Pending   []PendingInfo
-	Keys      []storage.Key
+	HasSecret []string      `json:"hasSecret,omitempty"`
+	Pending   []PendingInfo `json:"pending,omitempty"`
+	Keys      []storage.Key `json:"keys,omitempty"`
 }

@@ -12,6 +12,11 @@ import (
 // cannot (Locked). The limiter applies: a refused resend is Throttled with
 // Reason "cooldown" or "window" and writes nothing.
 //
+// The client needs Grant.Write, the path inside Grant.Paths and the record
+// inside Grant.Subject. Delivery may be Send or ReturnCode; AlreadyVerified
+// is Forbidden without Grant.AssertVerified and Malformed with it (a
+// verified value is asserted by an update, not a resend).
+//
 // Returns Throttled, Locked, NothingPending, NotFound, Forbidden or Malformed.
 func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error) {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
@@ -26,8 +31,19 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 		return nil, &Error{Code: Malformed, Message: req.Path + " is not a confirmable field",
 			Fields: []FieldError{{Path: req.Path, Rule: RuleUnknown, Message: "is not a confirmable field"}}}
 	}
+	if err := g.mayWrite(req.Path); err != nil {
+		return nil, err
+	}
+	if req.Delivery.Kind == AlreadyVerified {
+		// A resend issues a code; asserting verification is an update.
+		if !g.AssertVerified {
+			return nil, errAssertVerified(req.Path)
+		}
+		return nil, &Error{Code: Malformed, Message: "a resend sends a code; assert a verified value with an update",
+			Fields: []FieldError{{Path: req.Path, Rule: RuleType, Message: "delivery verified is not a resend"}}}
+	}
 	p := &prepared{}
-	if err := e.prepareDelivery(s, Grant{}, map[string]Delivery{req.Path: req.Delivery}, p); err != nil {
+	if err := e.prepareDelivery(s, g, map[string]Delivery{req.Path: req.Delivery}, p); err != nil {
 		return nil, err
 	}
 	d := p.delivery[req.Path]

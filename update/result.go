@@ -2,6 +2,7 @@ package update
 
 import (
 	"context"
+	"errors"
 
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
@@ -60,7 +61,8 @@ func (e *Engine) deliver(ctx context.Context, rec *storage.Record, is issued, in
 		link, err := verify.RenderLink(is.delivery.link, verify.LinkData{UserID: rec.ID, Code: is.code,
 			OrgID: is.delivery.orgID, Path: is.ch.Path, Channel: string(is.ch.Channel)})
 		if err != nil {
-			info.DispatchError = "link template failed"
+			e.log.Warn("verification link failed", "type", rec.Type, "id", rec.ID, "path", is.ch.Path, "err", err.Error())
+			info.DispatchError = "link template failed: " + err.Error()
 			return info
 		}
 		msg.Link = link
@@ -68,11 +70,19 @@ func (e *Engine) deliver(ctx context.Context, rec *storage.Record, is issued, in
 	if err := e.dispatch.Dispatch(ctx, msg); err != nil {
 		e.log.Warn("verification dispatch failed", "type", rec.Type, "id", rec.ID, "path", is.ch.Path,
 			"channel", string(is.ch.Channel), "err", err.Error())
-		info.DispatchError = "dispatch failed"
+		info.DispatchError = dispatchError(err)
 		return info
 	}
 	info.Dispatched = true
 	return info
+}
+
+// dispatchError says why a send failed, with what the log says.
+func dispatchError(err error) string {
+	if errors.Is(err, errNoDispatcher) {
+		return "no dispatcher configured, so the code was not sent: give the engine update.WithDispatcher, then Resend"
+	}
+	return "dispatch failed: " + err.Error()
 }
 
 // pendingInfo describes a challenge for a Result.

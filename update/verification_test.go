@@ -301,7 +301,7 @@ func TestDispatchFailureKeepsChallenge(t *testing.T) {
 		res, err := apply(f, update.Request{Doc: doc(t, `{"email":"new@example.com"}`)})
 		require.NoError(t, err, "a failed send does not fail the committed update")
 		require.Len(t, res.Pending, 1)
-		assert.Equal(t, "dispatch failed", res.Pending[0].DispatchError)
+		assert.Equal(t, "dispatch failed: smtp down", res.Pending[0].DispatchError, "as specific as the log line")
 		assert.False(t, res.VerificationDispatched)
 
 		f.sent.FailWith(nil)

@@ -103,3 +103,11 @@ func EncodeResult(res *update.Result) (int, *Body) {
 	}
 	return statusOK, body
 }
+
+// TokenResponse is the answer of /oauth2/token.
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+	Scope       string `json:"scope"`
+}

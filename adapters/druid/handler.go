@@ -99,14 +99,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// TokenResponse is the answer of /oauth2/token.
-type TokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
-	Scope       string `json:"scope"`
-}
-
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { h.fail(w, r, OpToken, err) }
 	form, err := readForm(r)
@@ -326,6 +318,77 @@ func (h *Handler) readJSON(r *http.Request) (any, error) {
 		return nil, failureWrap(update.Malformed, "the body is not valid JSON", err)
 	}
 	return v, nil
+}
+
+func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
+	client, entry, body, err := h.entryRequest(r)
+	if err != nil {
+		h.fail(w, r, OpConfirm, err)
+		return
+	}
+	c, err := DecodeConfirm(body)
+	if err != nil {
+		h.fail(w, r, OpConfirm, err)
+		return
+	}
+	_, err = h.eng.Confirm(r.Context(), update.ConfirmRequest{
+		Type: EntityType, Locator: c.Locator, Code: c.Code, Client: client, Actor: entry,
+	})
+	if err != nil {
+		h.fail(w, r, OpConfirm, err)
+		return
+	}
+	httpx.WriteJSON(w, statusOK, Body{Result: Outcome{Status: statusOK}})
+}
+
+func (h *Handler) serveResend(w http.ResponseWriter, r *http.Request) {
+	client, entry, body, err := h.entryRequest(r)
+	if err != nil {
+		h.fail(w, r, OpResend, err)
+		return
+	}
+	n, err := DecodeResend(body)
+	if err != nil {
+		h.fail(w, r, OpResend, err)
+		return
+	}
+	res, err := h.eng.Resend(r.Context(), update.ResendRequest{
+		Type: EntityType, Locator: n.Locator, Path: n.Path, Client: client, Actor: entry,
+	})
+	if err != nil {
+		h.fail(w, r, OpResend, err)
+		return
+	}
+	for _, p := range res.Pending {
+		if p.DispatchError != "" {
+			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
+				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
+		}
+	}
+	httpx.WriteJSON(w, statusOK, Body{Result: Outcome{Status: statusOK}})
+}
+
+// entryRequest authenticates a confirm or resend by its From header,
+// which must name an entry point of a configured client (the code itself
+// is the user's proof), and reads its JSON body.
+func (h *Handler) entryRequest(r *http.Request) (client, entry string, body any, err error) {
+	if err := DecodeQuery(r.URL.RawQuery); err != nil {
+		return "", "", nil, err
+	}
+	from := r.Header.Values("From")
+	if len(from) != 1 || from[0] == "" {
+		return "", "", nil, failure(update.Malformed, "the From header must name the entry point, once")
+	}
+	for _, cl := range h.cfg.Clients {
+		if slices.Contains(cl.EntryPoints, from[0]) {
+			client = cl.ID
+		}
+	}
+	if client == "" {
+		return "", "", nil, failure(update.Forbidden, "unknown entry point")
+	}
+	body, err = h.readJSON(r)
+	return client, from[0], body, err
 }
 
 // fail writes err, returned while serving op, as DRUID's error body and

@@ -56,10 +56,8 @@ type Config struct {
 	// MaxDepth bounds the nesting of a JSON value (value, attributes,
 	// key_value). Default 16.
 	MaxDepth int
-	// Retries bounds how often an update is retried when another write
-	// changed the record between the read that resolves plural element ids
-	// and the write. Default 3.
-	Retries int
+	// MaxPlural bounds the elements of one plural. Default 5000.
+	MaxPlural int
 	// Now is the clock of the deployment; New passes it to the engine.
 	// Default time.Now.
 	Now func() time.Time
@@ -70,9 +68,9 @@ type Config struct {
 
 // The defaults of a zero Config field.
 const (
-	DefaultMaxBody  int64 = 1 << 20
-	DefaultMaxDepth       = 16
-	DefaultRetries        = 3
+	DefaultMaxBody   int64 = 1 << 20
+	DefaultMaxDepth        = 16
+	DefaultMaxPlural       = 5000
 )
 
 func (c Config) withDefaults() Config {
@@ -82,8 +80,8 @@ func (c Config) withDefaults() Config {
 	if c.MaxDepth <= 0 {
 		c.MaxDepth = DefaultMaxDepth
 	}
-	if c.Retries <= 0 {
-		c.Retries = DefaultRetries
+	if c.MaxPlural <= 0 {
+		c.MaxPlural = DefaultMaxPlural
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -25,11 +25,16 @@
 //
 // # Wiring
 //
-// Build the engine with the profile and its validators, then the handler:
+// The handler builds its engine from the profile, over a store:
 //
-//	cfg := janrain.DemoConfig()
-//	eng, err := update.New(store, janrain.Policy(cfg), janrain.Options()...)
-//	h, err := janrain.New(eng, cfg)
+//	h, err := janrain.New(janrain.DemoConfig(), store, update.WithDispatcher(d))
+//	err = janrain.SeedDemo(ctx, h.Engine())
+//
+// Every write is one engine call (Call.Request): a plural element named
+// in attribute_name becomes a key selector ("/statuses/[id=5253]") and
+// created and lastUpdated become the request's Expect, so the engine finds
+// the element and checks the timestamps inside the transaction that
+// writes. The adapter reads no record before a write and retries none.
 //
 // # Our choices where the vendor's public record is silent
 //
@@ -66,8 +71,16 @@
 //     emailVerified is an ordinary dateTime attribute.
 //   - Writes to id, uuid, created or lastUpdated are 234 reserved_attribute;
 //     sending id or uuid to entity.create is 320 id_in_new_record.
-//   - An update that another write overtakes between the read that
-//     resolves element ids and the write is retried (Config.Retries).
+//   - Concurrent writes to one record are serialized by the store; none is
+//     refused because another landed first. 330 timestamp_mismatch is
+//     answered only for a created or lastUpdated the call sent, and says
+//     which one, with the record's value and the one sent, both in
+//     Capture's format.
+//   - Every operation takes only its own parameters: any other, in the
+//     form or in the query string, is 200 invalid_argument naming it, and
+//     nothing is read or changed. A misspelt attribute_name therefore never
+//     turns an attribute delete into a record delete.
+//   - A plural holds at most Config.MaxPlural elements (default 5000).
 //   - No rate limiting: 510 api_limit_error (status 429) is mapped from the
 //     engine's Throttled, but nothing the entity operations do produces it.
 //   - Objects are closed: a member the schema does not declare, at any

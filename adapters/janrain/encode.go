@@ -25,12 +25,6 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Parse("2006-01-02 15:04:05.999999999 -0700", s)
 }
 
-// sameTime compares a client's timestamp with a stored one at the
-// precision Capture shows.
-func sameTime(sent, stored time.Time) bool {
-	return sent.Equal(stored.Truncate(time.Microsecond))
-}
-
 // Record renders a record as Capture shows it: every declared attribute
 // (absent ones as null or []) plus id, uuid, created and lastUpdated.
 func Record(v *update.View, s *Schema) map[string]any {

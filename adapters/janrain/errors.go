@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/idupdate/idupdate/update"
 )
@@ -147,11 +148,15 @@ func classify(err error) (e *update.Error, arg, desc string) {
 	if e.Code == update.Internal {
 		return e, "", "unexpected error"
 	}
+	desc = describe(e)
 	var b *blamed
 	if errors.As(err, &b) {
 		arg = b.arg
+		if b.desc != "" {
+			desc = b.desc
+		}
 	}
-	return e, arg, describe(e)
+	return e, arg, desc
 }
 
 // Blame names the parameter an engine error came in, as Capture's
@@ -166,26 +171,53 @@ func (c *Call) Blame(err error) error {
 	if e.Code == update.Internal {
 		return err
 	}
-	var arg string
+	var arg, desc string
 	switch {
+	case e.Code == update.Conflict:
+		arg, desc = c.timestampMismatch(e)
+	case e.Code == update.NotFound && isElementMiss(e) && !c.Path.plain():
+		arg = "attribute_name" // the element attribute_name selects
 	case e.Code == update.NotFound && !isElementMiss(e) && c.LocatorArg != "":
 		arg = c.LocatorArg
-	case e.Code == update.Conflict && c.LastUpdated != nil:
-		arg = "lastUpdated"
-	case e.Code == update.Conflict && c.Created != nil:
-		arg = "created"
 	case c.ValueArg != "":
 		arg = c.ValueArg
 	case len(c.Path) > 0:
 		arg = "attribute_name"
 	}
-	return &blamed{err: err, arg: arg}
+	return &blamed{err: err, arg: arg, desc: desc}
 }
 
-// blamed is an engine error with the parameter it came in.
+// timestampMismatch names the precondition a Conflict failed and says so
+// in Capture's terms. A conflict the client sent no precondition for is a
+// write race the store gave up on: sending the call again is the remedy.
+func (c *Call) timestampMismatch(e *update.Error) (arg, desc string) {
+	switch {
+	case e.Reason == update.ReasonUpdated:
+		return "lastUpdated", "lastUpdated does not match the record's" + compared(e.Mismatch, c.LastUpdated)
+	case e.Reason == update.ReasonCreated:
+		return "created", "created does not match the record's" + compared(e.Mismatch, c.Created)
+	}
+	return "", "the record changed while the call was applied; send it again"
+}
+
+// compared shows the record's timestamp and the one sent, in Capture's
+// format.
+func compared(m *update.Mismatch, sent *time.Time) string {
+	switch {
+	case m != nil:
+		return ": the record has " + FormatTime(m.Actual) + ", the call sent " + FormatTime(m.Expected)
+	case sent != nil:
+		return ": the call sent " + FormatTime(*sent)
+	}
+	return ""
+}
+
+// blamed is an engine error with the parameter it came in and, where the
+// adapter can say it better in Capture's terms, its description.
 type blamed struct {
-	err error
-	arg string
+	err  error
+	arg  string
+	desc string
 }
 
 func (b *blamed) Error() string { return b.err.Error() }

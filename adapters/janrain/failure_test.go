@@ -15,11 +15,11 @@ import (
 	"github.com/idupdate/idupdate/storage/memory"
 )
 
-// failingStore is a memory store whose Create and Get can be made to fail
-// the way a broken disk or network would.
+// failingStore is a memory store whose Create and Update can be made to
+// fail the way a broken disk or network would.
 type failingStore struct {
 	storage.Store
-	failCreate, failGet atomic.Bool
+	failCreate, failUpdate atomic.Bool
 }
 
 var errBroken = errors.New("disk on fire at /var/lib/store")
@@ -31,11 +31,11 @@ func (f *failingStore) Create(ctx context.Context, rec *storage.Record, ev stora
 	return f.Store.Create(ctx, rec, ev)
 }
 
-func (f *failingStore) Get(ctx context.Context, typ, id string) (*storage.Record, error) {
-	if f.failGet.Load() {
+func (f *failingStore) Update(ctx context.Context, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	if f.failUpdate.Load() {
 		return nil, errBroken
 	}
-	return f.Store.Get(ctx, typ, id)
+	return f.Store.Update(ctx, typ, id, fn)
 }
 
 func TestStoreFailures_AreCaptureErrorsWithoutDetails(t *testing.T) {
@@ -51,11 +51,11 @@ func TestStoreFailures_AreCaptureErrorsWithoutDetails(t *testing.T) {
 		assert.Equal(t, "error_creating_record", r.body["error"])
 		assert.NotContains(t, string(r.raw), "disk on fire")
 	})
-	t.Run("ReadFailsWith500", func(t *testing.T) {
+	t.Run("WriteFailsWith500", func(t *testing.T) {
 		before := e.snapshot(t, janrain.DemoID)
-		store.failGet.Store(true)
+		store.failUpdate.Store(true)
 		r := e.post(t, "entity.update", form("type_name", "user", "id", janrain.DemoID, "attribute_name", "givenName", "value", `"X"`))
-		store.failGet.Store(false)
+		store.failUpdate.Store(false)
 		assert.Equal(t, 500, r.status)
 		assert.Equal(t, json.Number("500"), r.body["code"])
 		assert.Equal(t, "unexpected_error", r.body["error"])

@@ -224,58 +224,47 @@ func randomID() (string, error) {
 	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])>>1|1<<20), 10), nil
 }
 
-// write runs an update, replace, or attribute delete: read (when the call
-// needs it), plan against what was read, apply expecting the version read.
-// A Conflict from the engine means another write came in between, so it
-// is retried with a fresh read; a precondition the client sent fails in
-// Plan, never here.
+// write runs an update, replace, or attribute delete as one engine call
+// (Call.Request): no read before it, no retry after it.
 func (h *Handler) write(ctx context.Context, c *Call, client string) (map[string]any, error) {
-	for attempt := 0; ; attempt++ {
-		var v *update.View
-		if NeedsRead(c) {
-			var err error
-			if v, err = h.eng.Get(ctx, c.Type, c.Locator); err != nil {
-				return nil, err
-			}
-		}
-		req, err := Plan(c, v, h.schema, client)
-		if err != nil {
-			return nil, err
-		}
-		if req == nil {
-			return EncodeResult(c, v, h.schema)
-		}
-		res, err := h.eng.Apply(ctx, *req)
-		if update.ErrorCode(err) == update.Conflict && attempt < h.cfg.Retries {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		after := res.Record
-		if c.IncludeRecord && after == nil {
-			if after, err = h.eng.Get(ctx, c.Type, update.ByID(res.ID)); err != nil {
-				return nil, err
-			}
-		}
-		return EncodeResult(c, after, h.schema)
-	}
-}
-
-// deleteRecord removes the record after checking the preconditions sent.
-func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map[string]any, error) {
-	v, err := h.eng.Get(ctx, c.Type, c.Locator)
+	req, err := c.Request(h.schema, client)
 	if err != nil {
 		return nil, err
 	}
-	if c.Created != nil && !sameTime(*c.Created, v.Created) {
-		return nil, newArgError(update.Conflict, "", "created", "created does not match the record's "+FormatTime(v.Created))
-	}
-	if c.LastUpdated != nil && !sameTime(*c.LastUpdated, v.Updated) {
-		return nil, newArgError(update.Conflict, "", "lastUpdated", "lastUpdated does not match the record's "+FormatTime(v.Updated))
-	}
-	err = h.eng.Delete(ctx, update.DeleteRequest{Type: c.Type, Locator: update.ByID(v.ID), Client: client, Actor: client})
+	res, err := h.eng.Apply(ctx, req)
 	if err != nil {
+		if c.Op == OpDelete && c.Path.plain() && isPathMiss(err) {
+			// The attribute's parent object does not exist, so neither
+			// does the attribute: deleting it is done.
+			return h.answer(ctx, c, nil)
+		}
+		return nil, err
+	}
+	return h.answer(ctx, c, res.Record)
+}
+
+// answer returns the success body of a write; the record after it is read
+// only when the call asked for it and the write did not return it.
+func (h *Handler) answer(ctx context.Context, c *Call, after *update.View) (map[string]any, error) {
+	if c.IncludeRecord && after == nil {
+		v, err := h.eng.Get(ctx, c.Type, c.Locator)
+		if err != nil {
+			return nil, err
+		}
+		after = v
+	}
+	return EncodeResult(c, after, h.schema)
+}
+
+// isPathMiss reports whether err says a path (not the record) is absent.
+func isPathMiss(err error) bool {
+	var e *update.Error
+	return errors.As(err, &e) && e.Code == update.NotFound && len(e.Fields) > 0 && e.Fields[0].Rule == update.RuleElement
+}
+
+// deleteRecord removes the record if the preconditions sent hold.
+func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map[string]any, error) {
+	if err := h.eng.Delete(ctx, c.DeleteRequest(client)); err != nil {
 		return nil, err
 	}
 	return okBody(nil, false), nil

@@ -72,30 +72,57 @@ func (p Path) String() string {
 	if len(p) == 0 {
 		return "/"
 	}
+	return p.format(func(id string) string { return "#" + id })
+}
+
+// Schema returns the schema pointer of p: element ids become "*"
+// ("/statuses/*/status").
+func (p Path) Schema() string { return p.format(func(string) string { return "/*" }) }
+
+// Pointer returns p as the engine's JSON Pointer, plural elements named
+// by key selectors: "/statuses/[id=5253]/status". The engine finds the
+// element inside the transaction that writes; the root is "".
+func (p Path) Pointer() string {
+	return p.format(func(id string) string { return "/[id=" + id + "]" })
+}
+
+// format writes p's attribute names, each after a '/', and after each
+// element id what element makes of it.
+func (p Path) format(element func(id string) string) string {
 	var b strings.Builder
 	for _, s := range p {
 		b.WriteByte('/')
 		b.WriteString(s.Name)
 		if s.Element != "" {
-			b.WriteByte('#')
-			b.WriteString(s.Element)
+			b.WriteString(element(s.Element))
 		}
 	}
 	return b.String()
 }
 
-// Schema returns the schema pointer of p: element ids become "*"
-// ("/statuses/*/status").
-func (p Path) Schema() string {
-	var b strings.Builder
-	for _, s := range p {
-		b.WriteByte('/')
-		b.WriteString(s.Name)
+// split returns the Pointer of p up to its last plural element (the
+// anchor, "" when p names none) and the attribute names after it.
+func (p Path) split() (anchor string, rest []string) {
+	last := -1
+	for i, s := range p {
 		if s.Element != "" {
-			b.WriteString("/*")
+			last = i
 		}
 	}
-	return b.String()
+	for _, s := range p[last+1:] {
+		rest = append(rest, s.Name)
+	}
+	return p[:last+1].Pointer(), rest
+}
+
+// plain reports whether p names no plural element anywhere.
+func (p Path) plain() bool {
+	for _, s := range p {
+		if s.Element != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Element reports whether p ends at one plural element.

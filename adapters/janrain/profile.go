@@ -113,7 +113,7 @@ func Policy(cfg Config) *update.Policy {
 			Fields:  fields,
 			Unknown: update.Reject,
 			Omitted: update.OmitNull,
-			Limits:  update.Limits{MaxDepth: cfg.withDefaults().MaxDepth},
+			Limits:  update.Limits{MaxDepth: cfg.withDefaults().MaxDepth, MaxPlural: cfg.withDefaults().MaxPlural},
 		}},
 		Grants: map[string]update.Grant{systemClient: {Write: true, Create: true}},
 	}

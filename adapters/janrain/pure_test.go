@@ -227,12 +227,8 @@ func TestEncodeError_ClassifiesEngineErrors(t *testing.T) {
 	assert.NotContains(t, body.Description, "10.0.0.1")
 }
 
-func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
+func TestCallRequest_SelectsElementsAndWrapsParents(t *testing.T) {
 	s := schema(t)
-	v := &update.View{ID: "5252", Version: 4, Doc: map[string]any{
-		"displayName": "Matt P",
-		"statuses":    []any{map[string]any{"id": json.Number("5253"), "status": "inactive"}},
-	}}
 	tests := []struct {
 		name, op, path string
 		value          any
@@ -243,72 +239,73 @@ func TestPlan_ResolvesElementsAndLiftsMissingParents(t *testing.T) {
 		{"MergeAtRoot", "entity.update", "", map[string]any{"givenName": "M"}, update.Merge, "", map[string]any{"givenName": "M"}},
 		{"MergeScalarFromRoot", "entity.update", "displayName", "X", update.Merge, "", map[string]any{"displayName": "X"}},
 		{"MergePluralFromItsParent", "entity.update", "/statuses", []any{}, update.Merge, "", map[string]any{"statuses": []any{}}},
-		{"MergeIntoElement", "entity.update", "/statuses#5253", map[string]any{"status": "a"}, update.Merge, "/statuses/0", map[string]any{"status": "a"}},
-		{"MergeFieldOfElement", "entity.update", "/statuses#5253/status", "a", update.Merge, "/statuses/0", map[string]any{"status": "a"}},
+		{"MergeIntoElement", "entity.update", "/statuses#5253", map[string]any{"status": "a"}, update.Merge, "/statuses/[id=5253]", map[string]any{"status": "a"}},
+		{"MergeFieldOfElement", "entity.update", "/statuses#5253/status", "a", update.Merge, "/statuses/[id=5253]", map[string]any{"status": "a"}},
 		{"MergeIntoMissingObject", "entity.update", "/primaryAddress/city", "Bern", update.Merge, "", map[string]any{"primaryAddress": map[string]any{"city": "Bern"}}},
 		{"ReplaceScalar", "entity.replace", "displayName", "X", update.Replace, "/displayName", "X"},
 		{"ReplacePlural", "entity.replace", "/statuses", []any{}, update.Replace, "/statuses", []any{}},
-		{"ReplaceElementKeepsID", "entity.replace", "/statuses#5253", map[string]any{"status": "a"}, update.Replace, "/statuses/0", map[string]any{"status": "a", "id": json.Number("5253")}},
-		{"ReplaceInMissingObject", "entity.replace", "/primaryAddress/city", "Bern", update.Replace, "/primaryAddress", map[string]any{"city": "Bern"}},
+		{"ReplaceElementKeepsID", "entity.replace", "/statuses#5253", map[string]any{"status": "a"}, update.Replace, "/statuses/[id=5253]", map[string]any{"status": "a", "id": json.Number("5253")}},
+		{"ReplaceFieldOfElement", "entity.replace", "/statuses#5253/status", "a", update.Replace, "/statuses/[id=5253]/status", "a"},
+		{"ReplaceNestedScalarCreatesParents", "entity.replace", "/primaryAddress/city", "Bern", update.Merge, "", map[string]any{"primaryAddress": map[string]any{"city": "Bern"}}},
+		{"ReplaceObject", "entity.replace", "/primaryAddress", map[string]any{"city": "Bern"}, update.Replace, "/primaryAddress", map[string]any{"city": "Bern"}},
 		{"DeleteAttribute", "entity.delete", "displayName", nil, update.Replace, "/displayName", nil},
 		{"DeletePlural", "entity.delete", "/statuses", nil, update.Replace, "/statuses", []any{}},
+		{"DeleteNestedAttribute", "entity.delete", "/primaryAddress/city", nil, update.Replace, "/primaryAddress/city", nil},
 	}
+	created := time.Date(2026, 1, 2, 3, 4, 5, 678901000, time.UTC)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := janrain.ParsePath(tt.path)
 			require.NoError(t, err)
-			c := &janrain.Call{Op: janrain.Op(tt.op), Type: janrain.EntityType, Path: p, Value: tt.value}
-			req, err := janrain.Plan(c, v, s, "client")
+			c := &janrain.Call{Op: janrain.Op(tt.op), Type: janrain.EntityType, Locator: update.ByID("5252"),
+				Path: p, Value: tt.value, Created: &created}
+			req, err := c.Request(s, "client")
 			require.NoError(t, err)
-			require.NotNil(t, req)
 			assert.Equal(t, tt.mode, req.Mode)
 			assert.Equal(t, tt.ptr, req.Path)
 			assert.Equal(t, tt.doc, req.Doc)
 			assert.Equal(t, update.ByID("5252"), req.Locator)
-			require.NotNil(t, req.Expect.Version)
-			assert.Equal(t, uint64(4), *req.Expect.Version)
+			assert.Nil(t, req.Expect.Version, "nothing was read, so no version is expected")
+			assert.Equal(t, &created, req.Expect.Created, "the precondition goes to the engine")
 		})
 	}
 	t.Run("DeleteElementIsPatchRemove", func(t *testing.T) {
 		p, _ := janrain.ParsePath("/statuses#5253")
-		req, err := janrain.Plan(&janrain.Call{Op: janrain.OpDelete, Path: p}, v, s, "client")
+		req, err := (&janrain.Call{Op: janrain.OpDelete, Path: p}).Request(s, "client")
 		require.NoError(t, err)
 		assert.Equal(t, update.Patch, req.Mode)
 		require.Len(t, req.Ops, 1)
 		assert.Equal(t, "remove", req.Ops[0].Op)
-		assert.Equal(t, "/statuses/0", req.Ops[0].Path)
+		assert.Equal(t, "/statuses/[id=5253]", req.Ops[0].Path)
 	})
-	t.Run("DeleteAbsentAttributeIsNothing", func(t *testing.T) {
-		p, _ := janrain.ParsePath("/primaryAddress/city")
-		req, err := janrain.Plan(&janrain.Call{Op: janrain.OpDelete, Path: p}, v, s, "client")
-		require.NoError(t, err)
-		assert.Nil(t, req)
+	t.Run("DeleteRecordCarriesPreconditions", func(t *testing.T) {
+		c := &janrain.Call{Op: janrain.OpDelete, Type: janrain.EntityType, Locator: update.ByID("5252"), LastUpdated: &created}
+		req := c.DeleteRequest("client")
+		assert.Equal(t, &created, req.Expect.Updated)
+		assert.Equal(t, update.ByID("5252"), req.Locator)
 	})
-	t.Run("WholeRecordWriteNeedsNoRead", func(t *testing.T) {
-		loc := update.ByKey("ext:uuid", janrain.DemoUUID)
-		c := &janrain.Call{Op: janrain.OpUpdate, Type: janrain.EntityType, Locator: loc, Value: map[string]any{"givenName": "M"}}
-		require.False(t, janrain.NeedsRead(c))
-		req, err := janrain.Plan(c, nil, s, "client")
-		require.NoError(t, err)
-		assert.Equal(t, loc, req.Locator)
-		assert.Nil(t, req.Expect.Version)
-		assert.Equal(t, map[string]any{"givenName": "M"}, req.Doc)
-	})
-	t.Run("PathWriteWithoutReadIsRefused", func(t *testing.T) {
-		p, _ := janrain.ParsePath("/statuses#5253")
-		c := &janrain.Call{Op: janrain.OpUpdate, Path: p, Value: map[string]any{}}
-		require.True(t, janrain.NeedsRead(c))
-		_, err := janrain.Plan(c, nil, s, "client")
-		assert.Error(t, err)
-	})
-	t.Run("StaleCreatedIsConflict", func(t *testing.T) {
-		stale := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-		_, err := janrain.Plan(&janrain.Call{Op: janrain.OpUpdate, Created: &stale}, v, s, "client")
-		status, body := janrain.EncodeError(err, janrain.OpUpdate)
-		assert.Equal(t, 400, status)
-		assert.Equal(t, 330, body.Code)
-		assert.Equal(t, "created", body.Argument)
-	})
+}
+
+func TestEncodeError_TimestampMismatch(t *testing.T) {
+	stale := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		reason string
+		call   *janrain.Call
+		arg    string
+	}{
+		{"Created", update.ReasonCreated, &janrain.Call{Created: &stale}, "created"},
+		{"LastUpdated", update.ReasonUpdated, &janrain.Call{LastUpdated: &stale}, "lastUpdated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := &update.Error{Code: update.Conflict, Reason: tc.reason, Message: "does not match"}
+			status, body := janrain.EncodeError(tc.call.Blame(err), janrain.OpUpdate)
+			assert.Equal(t, 400, status)
+			assert.Equal(t, 330, body.Code)
+			assert.Equal(t, tc.arg, body.Argument)
+			assert.Contains(t, body.Description, tc.arg)
+		})
+	}
 }
 
 func TestNew_RefusesUnusableConfigs(t *testing.T) {

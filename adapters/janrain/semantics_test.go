@@ -215,6 +215,15 @@ func TestPreconditions_MatchingTimestampsAllowTheWrite(t *testing.T) {
 	r := e.post(t, "entity.update", form("type_name", "user", "id", janrain.DemoID,
 		"lastUpdated", rec["lastUpdated"].(string), "value", `{"givenName":"Again"}`))
 	assert.Equal(t, "timestamp_mismatch", r.body["error"], "the old lastUpdated no longer matches")
+	assert.Equal(t, "lastUpdated", r.body["argument_name"])
+	assert.Equal(t, "lastUpdated does not match the record's: the record has "+after["lastUpdated"].(string)+
+		", the call sent "+rec["lastUpdated"].(string), r.body["error_description"],
+		"the description names the timestamp, in Capture's format, and nothing internal")
+
+	r = e.post(t, "entity.delete", form("type_name", "user", "id", janrain.DemoID, "created", "2001-01-01 00:00:00.000000 +0000"))
+	assert.Equal(t, "timestamp_mismatch", r.body["error"], "a stale created keeps the record")
+	assert.Equal(t, "created", r.body["argument_name"])
+	assert.Equal(t, "Matt", e.record(t, janrain.DemoID)["givenName"])
 }
 
 func TestIncludeRecord_ReturnsRecordOrSubtree(t *testing.T) {
@@ -284,13 +293,10 @@ func TestDirectAccessClient_Writes(t *testing.T) {
 	assert.Equal(t, "D", e.view(t, janrain.DemoID).Doc["givenName"])
 }
 
-// TestConcurrentAppends_LoseNothing runs appends and element updates at
-// once: every request that the adapter retries after a concurrent write
-// still lands exactly once.
-func TestConcurrentAppends_LoseNothing(t *testing.T) {
-	cfg := testConfig()
-	cfg.Retries = 100
-	e := newEnvWith(t, memoryStore(), cfg)
+// TestConcurrentAppendsAndElementUpdates_LoseNothing runs appends and
+// element updates at once: every request lands exactly once.
+func TestConcurrentAppendsAndElementUpdates_LoseNothing(t *testing.T) {
+	e := newEnvWith(t, memoryStore(), testConfig())
 	const n = 8
 	var wg sync.WaitGroup
 	statuses := make(chan int, 2*n)

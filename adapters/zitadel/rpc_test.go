@@ -262,6 +262,38 @@ func TestRPCErrors(t *testing.T) {
 					Email: &userpb.SetHumanEmail{Email: "self@example.com", Verification: &userpb.SetHumanEmail_IsVerified{IsVerified: true}}}))
 				return err
 			}}, connect.CodePermissionDenied, "AUTHZ-HKJD33"},
+		{"password too short", false, update(`{"password":{"password":{"password":"Ab1!"}}}`,
+			&userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Password: &userpb.SetPassword{
+				PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "Ab1!"}}}}),
+			connect.CodeInvalidArgument, "COMMA-HuJf6"},
+		{"password hash not supported", false, update(`{"password":{"hashedPassword":{"hash":"$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"}}}`,
+			&userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Password: &userpb.SetPassword{
+				PasswordType: &userpb.SetPassword_HashedPassword{HashedPassword: &userpb.HashedPassword{Hash: "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"}}}}),
+			connect.CodeInvalidArgument, "USER-oz74onzvqr"},
+		{"password verification code", false, update(`{"password":{"password":{"password":"Secr3t!pass"},"verificationCode":"ABC123"}}`,
+			&userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Password: &userpb.SetPassword{
+				PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "Secr3t!pass"}},
+				Verification: &userpb.SetPassword_VerificationCode{VerificationCode: "ABC123"}}}),
+			connect.CodeFailedPrecondition, "IDUPD-PW02"},
+		{"unsupported member", false, call{http.MethodPost, "/v2/users/human", zitadel.DemoAdminToken,
+			`{"profile":{"givenName":"A","familyName":"B"},"email":{"email":"a@example.com"},"metadata":[{"key":"k","value":"dg=="}]}`,
+			func(ctx context.Context, c userpbconnect.UserServiceClient) error {
+				_, err := c.AddHumanUser(ctx, connect.NewRequest(&userpb.AddHumanUserRequest{
+					Profile:  &userpb.SetHumanProfile{GivenName: "A", FamilyName: "B"},
+					Email:    &userpb.SetHumanEmail{Email: "a@example.com"},
+					Metadata: []*userpb.SetMetadataEntry{{Key: "k", Value: []byte("v")}},
+				}))
+				return err
+			}}, connect.CodeInvalidArgument, "IDUPD-BODY01"},
+		{"add with a self token", false, call{http.MethodPost, "/v2/users/human", zitadel.DemoSelfToken,
+			`{"profile":{"givenName":"A","familyName":"B"},"email":{"email":"a@example.com"}}`,
+			func(ctx context.Context, c userpbconnect.UserServiceClient) error {
+				_, err := c.AddHumanUser(ctx, connect.NewRequest(&userpb.AddHumanUserRequest{
+					Profile: &userpb.SetHumanProfile{GivenName: "A", FamilyName: "B"},
+					Email:   &userpb.SetHumanEmail{Email: "a@example.com"},
+				}))
+				return err
+			}}, connect.CodePermissionDenied, "AUTHZ-HKJD33"},
 		{"unauthenticated", false, call{http.MethodGet, "/v2/users/" + zitadel.DemoUserID, "wrong-token", "",
 			func(ctx context.Context, c userpbconnect.UserServiceClient) error {
 				_, err := c.GetUserByID(ctx, connect.NewRequest(&userpb.GetUserByIDRequest{UserId: zitadel.DemoUserID}))

@@ -27,6 +27,11 @@
 //	                        at least 32 bytes)
 //	-code-key-mismatch M    refuse (default) or warn: what to do when the code
 //	                        key is not the one the store's codes were hashed with
+//	-rekey check|apply      recompute every record's unique keys under the
+//	                        current identifier profiles, print the records
+//	                        that clash or hold refused values, and exit
+//	                        (check writes nothing; the exit status is 1 when
+//	                        any record keeps its old keys)
 //	-log text|json          log format on stderr (default text)
 //	-shutdown-timeout D     how long in-flight requests may take to finish
 //	                        after SIGINT or SIGTERM (default 10s)

@@ -28,6 +28,7 @@ type flags struct {
 	shutdownTimeout time.Duration
 	drainDelay      time.Duration
 	reset           bool
+	rekey           string
 	keyMismatch     string
 }
 
@@ -59,6 +60,7 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
 	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
 	fs.BoolVar(&f.reset, "reset", false, "delete the demo records and load them fresh, as on a new store (other records stay)")
+	fs.StringVar(&f.rekey, "rekey", "", "check | apply: recompute every record's unique keys under the current profiles, print the clashes, and exit instead of serving")
 	fs.StringVar(&f.keyMismatch, "code-key-mismatch", "refuse", "when the code key is not the one the store's codes were hashed with: refuse to start, or warn and adopt the new key")
 	return fs
 }
@@ -79,6 +81,9 @@ func (f flags) check(fs *flag.FlagSet) error {
 	}
 	if f.keyMismatch != "refuse" && f.keyMismatch != "warn" {
 		return fmt.Errorf("%w: -code-key-mismatch must be refuse or warn, not %q", errUsage, f.keyMismatch)
+	}
+	if f.rekey != "" && f.rekey != "check" && f.rekey != "apply" {
+		return fmt.Errorf("%w: -rekey must be check or apply, not %q", errUsage, f.rekey)
 	}
 	if f.reset && !f.demo {
 		return fmt.Errorf("%w: -reset reloads the demo records and cannot go with -demo=false", errUsage)
@@ -144,6 +149,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger}, cfg)
 	if err != nil {
 		return err
+	}
+	if f.rekey != "" {
+		return rekey(ctx, vendors, f.rekey, stdout)
 	}
 	var demo demoState
 	reset := 0

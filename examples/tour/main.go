@@ -57,8 +57,8 @@ func tour(ctx context.Context, dbPath string, out io.Writer) error {
 		return err
 	}
 
-	// Create starts the verification of the first email too: its code is
-	// sent at once, and the address waits until it is confirmed.
+	// Create starts the verification of the first email too: the record
+	// holds the address, marked unverified, and its code is sent at once.
 	res, err := eng.Create(ctx, update.CreateRequest{Type: "user", ID: "u1",
 		Doc: map[string]any{"givenName": "Matthew", "familyName": "Park", "email": "matt@example.com"}})
 	if err != nil {

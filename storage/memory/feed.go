@@ -99,3 +99,35 @@ func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
 	s.counters[name]++
 	return s.counters[name], nil
 }
+
+var _ storage.Bookmarks = (*Store)(nil)
+
+// Bookmark implements storage.Bookmarks.
+func (s *Store) Bookmark(ctx context.Context, name string) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, errClosed
+	}
+	return s.bookmarks[name], nil
+}
+
+// SetBookmark implements storage.Bookmarks.
+func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := storage.CheckCounterName(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	s.bookmarks[name] = pos
+	return nil
+}

@@ -35,9 +35,10 @@ type Store struct {
 	closed  bool
 	// feed holds every committed event; an entry's Position is its index
 	// plus one.
-	feed     []storage.FeedEntry
-	counters map[string]uint64
-	eph      ephemeral // tokens and quotas, under a lock of their own
+	feed      []storage.FeedEntry
+	counters  map[string]uint64
+	bookmarks map[string]uint64
+	eph       ephemeral // tokens and quotas, under a lock of their own
 }
 
 type recordID struct{ typ, id string }
@@ -55,7 +56,8 @@ type entry struct {
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}, counters: map[string]uint64{}}
+	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}, counters: map[string]uint64{},
+		bookmarks: map[string]uint64{}}
 }
 
 // Create implements storage.Store. It stores Version 1 and sets Updated to
@@ -223,7 +225,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.feed, s.counters = nil, nil, nil, nil
+	s.records, s.index, s.feed, s.counters, s.bookmarks = nil, nil, nil, nil, nil
 	return nil
 }
 

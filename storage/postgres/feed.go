@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -186,4 +187,41 @@ func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
 		return 0, queryError(ctx, "counter "+name, err)
 	}
 	return uint64(v), nil
+}
+
+var _ storage.Bookmarks = (*Store)(nil)
+
+// Bookmark implements storage.Bookmarks.
+func (s *Store) Bookmark(ctx context.Context, name string) (uint64, error) {
+	if !validText(name) {
+		return 0, nil
+	}
+	var pos int64
+	err := s.pool.QueryRow(ctx, `SELECT pos FROM bookmarks WHERE name = $1`, name).Scan(&pos)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, queryError(ctx, "bookmark", err)
+	}
+	return uint64(pos), nil
+}
+
+// SetBookmark implements storage.Bookmarks.
+func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := storage.CheckCounterName(name); err != nil {
+		return err
+	}
+	if !validText(name) {
+		return fmt.Errorf("storage/postgres: bookmark name: %w: must be UTF-8 without NUL", storage.ErrInvalid)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO bookmarks (name, pos) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET pos = excluded.pos`, name, int64(min(pos, 1<<63-1)))
+	if err != nil {
+		return queryError(ctx, "bookmark", err)
+	}
+	return nil
 }

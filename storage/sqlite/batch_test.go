@@ -562,3 +562,49 @@ func TestPanicAlone(t *testing.T) {
 	require.NoError(t, updateOf(s, 0, setN(1))())
 	assertVersion(t, s, 0, 2)
 }
+
+// TestBatchFeedPositions checks that the writes of one transaction take
+// consecutive feed positions in the order they ran, and that a member
+// rolled back after writing its feed entry leaves no position behind.
+func TestBatchFeedPositions(t *testing.T) {
+	ctx := context.Background()
+	s := newBatchStore(t)
+	_, start, err := s.Changes(ctx, 0, storage.MaxFeedLimit)
+	require.NoError(t, err)
+
+	writes := make([]func() error, batchRecords)
+	for i := range writes {
+		writes[i] = updateOf(s, i, setN(1))
+	}
+	// Cancelled once its whole write, feed entry included, is done.
+	writes[3] = func() error {
+		ctx, cancel := context.WithCancel(ctx)
+		_, err := s.Update(ctx, "user", batchID(3), func(rec *storage.Record) (*storage.Event, error) {
+			cancel()
+			return setN(1)(rec)
+		})
+		return err
+	}
+	errs := inBatch(t, s, writes...)
+	assert.ErrorIs(t, errs[3], context.Canceled)
+
+	entries, last, err := s.Changes(ctx, start, storage.MaxFeedLimit)
+	require.NoError(t, err)
+	var ids []string
+	for i, e := range entries {
+		assert.Equal(t, start+uint64(i)+1, e.Position)
+		assert.Equal(t, uint64(2), e.Version)
+		ids = append(ids, e.ID)
+	}
+	assert.Equal(t, []string{"u0", "u1", "u2", "u4", "u5", "u6", "u7"}, ids)
+	assert.Equal(t, start+7, last)
+
+	// The next transaction continues right after.
+	_, err = s.Update(ctx, "user", "u3", setN(2))
+	require.NoError(t, err)
+	entries, _, err = s.Changes(ctx, last, storage.MaxFeedLimit)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, last+1, entries[0].Position)
+	assert.Equal(t, "u3", entries[0].ID)
+}

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -27,21 +26,24 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // encodeJSON encodes v, or returns nil (SQL NULL) when empty reports that
-// there is nothing to keep.
+// there is nothing to keep. HTML characters are not escaped: the store is
+// not a web page, and escaping <, > and & only costs bytes.
 func encodeJSON(v any, empty bool) (any, error) {
 	if empty {
 		return nil, nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	// The store is not a web page; escaping <, > and & only costs bytes.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	buf := encodeBuffers.Get().(*[]byte)
+	out, err := appendJSON((*buf)[:0], v)
+	if cap(out) <= maxPooledBuffer {
+		*buf = out
+		encodeBuffers.Put(buf)
+	}
+	if err != nil {
 		// Only a value outside the Doc contract (a malformed json.Number, a
 		// channel, a NaN) fails to encode: the caller's input, not the store.
 		return nil, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
 	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
+	return string(out), nil
 }
 
 // decodeJSON decodes a stored column into v, keeping numbers as json.Number.

@@ -126,3 +126,33 @@ func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
 	}
 	return uint64(v), nil
 }
+
+var _ storage.Bookmarks = (*Store)(nil)
+
+// Bookmark implements storage.Bookmarks.
+func (s *Store) Bookmark(ctx context.Context, name string) (uint64, error) {
+	var pos int64
+	err := s.reader.QueryRowContext(ctx, `SELECT pos FROM bookmarks WHERE name = ?`, name).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.queryError(ctx, err)
+	}
+	return uint64(pos), nil
+}
+
+// SetBookmark implements storage.Bookmarks.
+func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := storage.CheckCounterName(name); err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (name, pos) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET pos = excluded.pos`, name, int64(min(pos, 1<<63-1)))
+		return err
+	})
+}

@@ -24,6 +24,7 @@ func RunFeed(t *testing.T, newStore NewStore) {
 	t.Run("Feed", func(t *testing.T) { runFeedBasics(t, newStore) })
 	t.Run("FeedUnderConcurrentWriters", func(t *testing.T) { runFeedConcurrent(t, newStore) })
 	t.Run("Counters", func(t *testing.T) { runCounters(t, newStore) })
+	t.Run("Bookmarks", func(t *testing.T) { runBookmarks(t, newStore) })
 }
 
 func capabilities(tb testing.TB, s storage.Store) (storage.ConditionalDeleter, storage.Feed, storage.Counters) {
@@ -345,4 +346,21 @@ func runCounters(t *testing.T, newStore NewStore) {
 	assert.Equal(t, uint64(1), v)
 	_, err = c.NextValue(ctx, "")
 	assert.ErrorIs(t, err, storage.ErrInvalid)
+}
+
+func runBookmarks(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	b, ok := s.(storage.Bookmarks)
+	require.True(t, ok, "%T does not implement storage.Bookmarks", s)
+	pos, err := b.Bookmark(ctx, "mirror")
+	require.NoError(t, err)
+	assert.Zero(t, pos)
+	require.NoError(t, b.SetBookmark(ctx, "mirror", 42))
+	require.NoError(t, b.SetBookmark(ctx, "other", 7))
+	require.NoError(t, b.SetBookmark(ctx, "mirror", 43))
+	pos, err = b.Bookmark(ctx, "mirror")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(43), pos)
+	assert.ErrorIs(t, b.SetBookmark(ctx, "", 1), storage.ErrInvalid)
 }

@@ -330,6 +330,9 @@ func scan(p Profile, s string, max int, refuse func(rune) Rule) error {
 		return &Error{Profile: p, Rule: RuleEmpty, Offset: -1}
 	}
 	for i, r := range s {
+		if r < utf8.RuneSelf && r >= 0x20 && r != 0x7F {
+			continue // printable ASCII: no profile refuses it here
+		}
 		if r == utf8.RuneError {
 			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
 				return &Error{Profile: p, Rule: RuleUTF8, Rune: r, Offset: i}

@@ -1,5 +1,5 @@
 // Package adaptertest holds what the vendor adapters' tests share: a
-// settable clock.
+// settable clock and the stores to run on.
 package adaptertest
 
 import (

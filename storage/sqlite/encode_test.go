@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/storage/storagetest"
+)
+
+// stdJSON is what encodeJSON wrote before appendJSON: encoding/json
+// without HTML escaping and without the trailing newline.
+func stdJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// assertSameAsStd checks that appendJSON writes v byte for byte as
+// encoding/json does, and fails where it fails.
+func assertSameAsStd(t *testing.T, v any) {
+	t.Helper()
+	want, wantErr := stdJSON(v)
+	got, err := appendJSON(nil, v)
+	if wantErr != nil {
+		assert.Error(t, err, "encoding/json refuses %#v", v)
+		return
+	}
+	require.NoError(t, err, "%#v", v)
+	assert.Equal(t, string(want), string(got), "%#v", v)
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	values := []any{
+		nil, true, false, "", "plain", `quote " backslash \ slash /`,
+		"<html> & 'single'", "\x00\x01\x07\b\f\n\r\t\x1f\x7f", "ünïcødé 日本 🎉",
+		"bad \xff utf8 \xc3", "line\u2028para\u2029end", "\xed\xa0\x80 surrogate",
+		json.Number("0"), json.Number("-0"), json.Number("12.5e-3"), json.Number("1E+9"),
+		json.Number(""), json.Number("01"), json.Number("1."), json.Number(".5"), json.Number("1e"),
+		json.Number("-"), json.Number("+1"), json.Number("0x10"), json.Number("NaN"), json.Number("1 "),
+		map[string]any(nil), map[string]any{}, []any(nil), []any{},
+		map[string]any{"b": 1.5, "a": []any{"x", nil, map[string]any{"\u2028": true}}, "": json.Number("3")},
+		[]any{map[string]any{"z": "1", "y": []any{[]any{}}}},
+		// Outside the document contract: encoding/json's answer stands.
+		3, 2.5, math.Inf(1), map[string]string{"/password": "hash"}, []string{"a"},
+		time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), struct{ A int }{1}, make(chan int),
+		map[string]any{"nested": math.NaN()}, []any{json.Number("bad")},
+		[]storage.Change{{Path: "/a", Op: "replace", Old: "x", New: map[string]any{"<": ">"}}},
+		[]storage.Change{{Path: "", Op: "add", New: []any{}}, {Path: "/\u2028", Op: "remove", Old: map[string]any(nil)}},
+		[]storage.Change{{Op: "replace", Old: json.Number("1x")}}, []storage.Change(nil), []storage.Change{},
+		storagetest.UserDoc2K(),
+	}
+	for _, v := range values {
+		assertSameAsStd(t, v)
+	}
+}
+
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "\xff", "\u2028", "1.5e3", "-0", "日本"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		assertSameAsStd(t, value)
+		assertSameAsStd(t, json.Number(value))
+		assertSameAsStd(t, map[string]any{key: []any{value, json.Number("1")}, "k": value})
+		assertSameAsStd(t, []storage.Change{{Path: key, Op: value, Old: value}, {New: json.Number(key)}})
+	})
+}
+
+// BenchmarkEncodeDoc is the encoding of the 2 KB document beside its
+// baseline, encoding/json.
+func BenchmarkEncodeDoc(b *testing.B) {
+	doc := storagetest.UserDoc2K()
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := stdJSON(doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encodeJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := encodeJSON(doc, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

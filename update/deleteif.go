@@ -1,0 +1,36 @@
+package update
+
+import (
+	"context"
+	"errors"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+// deleteIf deletes through a store that checks and deletes in one step.
+// The preconditions are compared (by the engine's rules, SameInstant for
+// times) with the record as read, and the store deletes only the version
+// read: any write in between bumps the version, so the delete is then a
+// Conflict instead of removing a record the caller has not seen.
+func (e *Engine) deleteIf(ctx context.Context, d storage.ConditionalDeleter, req DeleteRequest, id string) error {
+	want := storage.Expect{}
+	if req.Expect != (Expect{}) {
+		rec, err := e.store.Get(ctx, req.Type, id)
+		if err != nil {
+			return e.storeError(err)
+		}
+		if err := checkExpect(req.Expect, rec); err != nil {
+			return err
+		}
+		want.Version = rec.Version
+	}
+	ev := storage.Event{Time: e.now(), Kind: storage.DeleteKind, Actor: req.Actor, Client: req.Client}
+	err := d.DeleteIf(ctx, req.Type, id, want, ev)
+	if errors.Is(err, storage.ErrConflict) {
+		return &Error{Code: Conflict, Message: "the record changed since it was read", Reason: ReasonVersion, Err: err}
+	}
+	if err != nil {
+		return e.storeError(err)
+	}
+	return nil
+}
