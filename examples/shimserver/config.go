@@ -78,6 +78,7 @@ type druidFile struct {
 	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
 	Region         string          `json:"region,omitempty"`
 	MaxBodyBytes   int64           `json:"maxBodyBytes,omitempty"`
+	TokenQuota     *quotaFile      `json:"tokenQuota,omitempty"`
 }
 
 type druidClient struct {
@@ -193,6 +194,9 @@ func (fc *fileConfig) check(file string, data []byte) error {
 	}
 	if d := fc.DRUID; d != nil {
 		nums = append(nums, num{[]any{"druid", "maxBodyBytes"}, d.MaxBodyBytes})
+		if err := checkQuota(file, data, []any{"druid", "tokenQuota"}, d.TokenQuota); err != nil {
+			return err
+		}
 	}
 	if r := fc.Rubiq; r != nil {
 		nums = append(nums, num{[]any{"rubiq", "maxSends"}, int64(r.MaxSends)}, num{[]any{"rubiq", "codeLength"}, int64(r.CodeLength)},
@@ -235,6 +239,9 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 		setDuration(&cfg.DRUID.ResendCooldown, d.ResendCooldown)
 		setString(&cfg.DRUID.DefaultRegion, d.Region)
 		setInt64(&cfg.DRUID.MaxBodyBytes, d.MaxBodyBytes)
+		if d.TokenQuota != nil {
+			cfg.DRUID.TokenQuota = d.TokenQuota.quota()
+		}
 	}
 	if r := fc.Rubiq; r != nil {
 		if r.Apps != nil {
