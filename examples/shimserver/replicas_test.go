@@ -36,9 +36,10 @@ type replica struct {
 
 // replicaConfig gives DRUID a second client beside the demo one, for the
 // noisy-neighbour check, and a resend cooldown short enough for the
-// test's codes to follow one another; everything else is the demo
+// test's codes to follow one another, and tokens that outlive its load;
+// everything else is the demo
 // configuration.
-const replicaConfig = `{"druid": {"resendCooldown": "1ms", "clients": [
+const replicaConfig = `{"druid": {"resendCooldown": "1ms", "tokenTTL": "10m", "clients": [
 	{"id": "demo-app", "secret": "demo-app-secret", "challengeFlow": true, "assertConfirmed": true, "entryPoints": ["demo-entrypoint"], "scopes": ["update"]},
 	{"id": "quiet-app", "secret": "quiet-app-secret", "challengeFlow": true, "entryPoints": ["quiet-entrypoint"], "scopes": ["update"]}
 ]}}`
