@@ -26,7 +26,7 @@ func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) er
 	}
 	var tag pgconn.CommandTag
 	err := s.retry(ctx, func() (err error) {
-		tag, err = s.pool.Exec(ctx, `INSERT INTO tokens AS t (kind, hash, data, expires) VALUES ($1, $2, $3, $4)
+		tag, err = s.light(ctx, `INSERT INTO tokens AS t (kind, hash, data, expires) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = false
 		WHERE t.expires <= $5`,
 			t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
@@ -52,9 +52,9 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
 	var exp int64
 	err := s.retry(ctx, func() error {
-		return s.pool.QueryRow(ctx, `UPDATE tokens SET spent = true
+		return s.lightRow(ctx, `UPDATE tokens SET spent = true
 			WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
-			RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
+			RETURNING data, expires`, []any{kind, hash, now.UnixNano()}, &t.Data, &exp)
 	})
 	if err == nil {
 		t.Expires = time.Unix(0, exp)
@@ -87,7 +87,7 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 	start, weight := q.Bounds(now)
 	var tag pgconn.CommandTag
 	err := s.retry(ctx, func() (err error) {
-		tag, err = s.pool.Exec(ctx, `INSERT INTO quotas AS q (name, start, prev, curr, expires)
+		tag, err = s.light(ctx, `INSERT INTO quotas AS q (name, start, prev, curr, expires)
 		VALUES ($1, $2::bigint, 0, 1, $2::bigint + 2 * $3::bigint)
 		ON CONFLICT (name) DO UPDATE SET
 			prev = CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END,
@@ -126,4 +126,58 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 		n += int(tag.RowsAffected())
 	}
 	return n, nil
+}
+
+// light runs one statement of ephemeral state in a transaction that
+// commits without waiting for its WAL to reach disk (synchronous_commit
+// off). A crash of the database server may lose the last such writes,
+// never records: a lost token or quota hit means a client asks again,
+// and a lost spend is made durable by the update it authorizes, whose
+// synchronous commit flushes the WAL written before it. Replica crashes
+// lose nothing: the write is committed either way.
+// The four statements go in one round trip (a pipeline); should the
+// statement fail, the pool discards the connection left in the aborted
+// transaction.
+func (s *Store) light(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br := s.pool.SendBatch(ctx, lightBatch(sql, args))
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return tag, err
+	}
+	_, err = br.Exec()
+	return tag, err
+}
+
+// lightRow is light for a statement returning at most one row, scanned
+// into dest; no row is pgx.ErrNoRows.
+func (s *Store) lightRow(ctx context.Context, sql string, args []any, dest ...any) error {
+	br := s.pool.SendBatch(ctx, lightBatch(sql, args))
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	scanErr := br.QueryRow().Scan(dest...)
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	return scanErr
+}
+
+func lightBatch(sql string, args []any) *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SET LOCAL synchronous_commit TO OFF`)
+	b.Queue(sql, args...)
+	b.Queue(`COMMIT`)
+	return b
 }
