@@ -86,7 +86,7 @@ func TestReplicas(t *testing.T) {
 	})
 	t.Run("UniqueRaceHasOneWinner", func(t *testing.T) { uniqueRace(t, rs) })
 	t.Run("ConfirmRaceHasOneSuccess", func(t *testing.T) {
-		code := heldDRUIDUpdate(t, &rs[0].shim, "race@example.com")
+		code := heldDRUIDUpdate(t, &rs[0].shim, "+34600999001")
 		var ok, refused atomic.Int32
 		var wg sync.WaitGroup
 		for i := range 16 {
@@ -266,14 +266,16 @@ func uniqueRace(t *testing.T, rs []*replica) {
 	assert.Equal(t, int32(15), lost.Load())
 }
 
-// heldDRUIDUpdate sends the demo user a new, held email through s and
-// returns the code s logged for it.
-func heldDRUIDUpdate(t *testing.T, s *shim, email string) string {
+// heldDRUIDUpdate sends the demo user a new, held phone number through s
+// and returns the code s logged for it. (The documented session has used
+// up the email's sends for the day.)
+func heldDRUIDUpdate(t *testing.T, s *shim, phone string) string {
 	t.Helper()
-	body := strings.Replace(string(fixture(t, "seed/druid-update.json")), "jane.new@example.com", email, 1)
+	body := strings.Replace(string(fixture(t, "seed/druid-update.json")),
+		`"value": "+34600111222", "confirmed": true`, `"value": "`+phone+`", "confirmed": false`, 1)
 	r := druidUpdate(t, s, []byte(body))
 	require.Equal(t, 200, r.status, string(r.body))
-	return s.codeFor(t, email)
+	return s.codeFor(t, phone)
 }
 
 // killMidLoad has 32 clients append 50 Janrain profiles each to one
@@ -287,7 +289,7 @@ func killMidLoad(t *testing.T, rs []*replica) {
 	const clients, appends = 32, 50
 	victim := rs[2]
 	tok, verifier := druidToken(t, &victim.shim)
-	code := heldDRUIDUpdate(t, &victim.shim, "after.kill@example.com")
+	code := heldDRUIDUpdate(t, &victim.shim, "+34600999002")
 
 	var (
 		mu         sync.Mutex
