@@ -27,6 +27,7 @@ type fileConfig struct {
 	DRUID   *druidFile   `json:"druid,omitempty"`
 	Rubiq   *rubiqFile   `json:"rubiq,omitempty"`
 	ZITADEL *zitadelFile `json:"zitadel,omitempty"`
+	Quotas  *quotasFile  `json:"quotas,omitempty"`
 }
 
 type janrainFile struct {
@@ -133,6 +134,8 @@ type vendorConfigs struct {
 	DRUID   druid.Config
 	Rubiq   rubiq.Config
 	ZITADEL zitadel.Config
+	// Quotas apply to every vendor's engine.
+	Quotas update.Quotas
 }
 
 // demoConfigs returns every adapter's built-in demo configuration.
@@ -142,6 +145,7 @@ func demoConfigs() vendorConfigs {
 		DRUID:   druid.DemoConfig(),
 		Rubiq:   rubiq.DemoConfig(),
 		ZITADEL: zitadel.DemoConfig(),
+		Quotas:  defaultQuotas(),
 	}
 }
 
@@ -205,6 +209,9 @@ func (fc *fileConfig) check(file string, data []byte) error {
 	if z := fc.ZITADEL; z != nil {
 		nums = append(nums, num{[]any{"zitadel", "maxAttempts"}, int64(z.MaxAttempts)}, num{[]any{"zitadel", "maxSends"}, int64(z.MaxSends)})
 	}
+	if err := fc.Quotas.check(file, data); err != nil {
+		return err
+	}
 	for _, n := range nums {
 		if n.v < 0 {
 			return jsonfile.At(file, data, n.path, &jsonfile.ValueError{
@@ -217,6 +224,7 @@ func (fc *fileConfig) check(file string, data []byte) error {
 // apply overlays the file's settings on cfg. The adapters' own New and
 // Policy check the result, so a bad client list is reported by them.
 func (fc *fileConfig) apply(cfg *vendorConfigs) {
+	fc.Quotas.apply(&cfg.Quotas)
 	if j := fc.Janrain; j != nil {
 		if j.Clients != nil {
 			cfg.Janrain.Clients = nil
