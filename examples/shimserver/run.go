@@ -58,7 +58,7 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.webhook, "webhook", "", "POST verification messages to this URL (default: write them, codes included, to the log)")
 	fs.StringVar(&f.webhookKeyFile, "webhook-key-file", "", "file holding the webhook signing key in hex (default: IDUPDATE_WEBHOOK_KEY)")
 	fs.StringVar(&f.eventsWebhook, "events-webhook", "", "POST every committed change to this URL, signed like -webhook, at least once, resuming after restarts")
-	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else random)")
+	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else the key PostgreSQL holds, else random)")
 	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
 	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
@@ -137,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	if !explicit {
-		if key, err = storeKey(spec); err != nil {
+		if key, err = defaultKey(ctx, spec, store); err != nil {
 			return err
 		}
 	}
