@@ -76,4 +76,26 @@
 // its own way: 1e2 reads back as 100 and -0 as 0, equal values in a
 // different spelling. JSON strings cannot contain \u0000 in jsonb; such a
 // document is refused with storage.ErrInvalid.
+//
+// # Listing
+//
+// List and Count (storage.Querier) evaluate the filter in SQL on the jsonb
+// document, every value and path segment a parameter. Strings compare under
+// COLLATE "C"; case folding is translate() with Go's simple case folding
+// table, passed as parameters, so it agrees with the other backends;
+// numbers compare as numeric; date-times through idupdate_instant. An Eq
+// term with a key hint starts from the keys table's primary key, and the
+// order by ID uses an index on (type, id COLLATE "C"). A sort by an
+// attribute sorts the matching records (no index covers it).
+//
+// # Change feed
+//
+// Every write adds a feed entry as its last statement before COMMIT,
+// taking the next position from the single row of feed_head, whose lock it
+// holds until it commits. Positions are therefore dense and in commit
+// order, and a position is never visible before a smaller one: a sequence
+// could not promise that, since a value drawn by one transaction can
+// commit after a larger value drawn by another. The price is that the
+// commits of all writers of a database queue for that row lock (the
+// writes themselves, and their row locks, still run concurrently).
 package postgres

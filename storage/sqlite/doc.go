@@ -67,9 +67,21 @@
 //	records            one row per record; doc, secrets and pending as JSON text
 //	keys               (type, name, value) → id, the unique index behind Find
 //	events             the history, one row per version
+//	feed               every committed event in commit order (storage.Feed)
+//	counters           named sequences (storage.Counters)
+//	bookmarks          named feed positions (storage.Bookmarks)
 //	schema_migrations  which embedded migrations the file has had
 //
 // Times are RFC 3339 text in UTC with nine fraction digits, exact to the
-// nanosecond. Open applies the migrations a file lacks, each in its own
+// nanosecond.
+//
+// List and Count (storage.Querier) evaluate a filter's structure in SQL
+// (json_each for the elements of an array, the keys table for key hints)
+// and its comparisons in Go functions registered with the driver over the
+// JSON text SQLite extracts, which keeps numbers as written: the results
+// agree with the memory store exactly, case folding and full-precision
+// numbers included.
+//
+// Open applies the migrations a file lacks, each in its own
 // transaction, and refuses a file migrated by newer code (ErrSchemaTooNew).
 package sqlite
