@@ -34,6 +34,7 @@ func encodeJSON(v any, empty bool) (any, error) {
 	}
 	buf := encodeBuffers.Get().(*[]byte)
 	out, err := appendJSON((*buf)[:0], v)
+	text := string(out) // copied before the buffer goes back to the pool
 	if cap(out) <= maxPooledBuffer {
 		*buf = out
 		encodeBuffers.Put(buf)
@@ -43,7 +44,7 @@ func encodeJSON(v any, empty bool) (any, error) {
 		// channel, a NaN) fails to encode: the caller's input, not the store.
 		return nil, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
 	}
-	return string(out), nil
+	return text, nil
 }
 
 // decodeJSON decodes a stored column into v, keeping numbers as json.Number.
