@@ -16,6 +16,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -48,16 +49,19 @@ func TestUnknownPathIsVendor404(t *testing.T) {
 	errorBody(t, resp)
 }
 
-func TestTokenTableIsBounded(t *testing.T) {
+// TestTokenQuotaIsPerClient checks that a client past its token quota is
+// refused while another client is still served, and that the quota
+// slides back open with time.
+func TestTokenQuotaIsPerClient(t *testing.T) {
 	clk := adaptertest.NewClock(start)
 	cfg := testConfig(clk)
-	cfg.MaxTokens = 2
+	cfg.TokenQuota = storage.Quota{Limit: 2, Window: time.Minute}
 	h := newHandler(t, cfg)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	ask := func() int {
+	ask := func(client, secret string) int {
 		resp, err := srv.Client().PostForm(srv.URL+druid.PathToken,
-			tokenForm(druid.DemoClientID, druid.DemoSecret, "S256", druid.S256Challenge(newVerifier(t))))
+			tokenForm(client, secret, "S256", druid.S256Challenge(newVerifier(t))))
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
@@ -67,11 +71,14 @@ func TestTokenTableIsBounded(t *testing.T) {
 		}
 		return resp.StatusCode
 	}
-	assert.Equal(t, http.StatusOK, ask())
-	assert.Equal(t, http.StatusOK, ask())
-	assert.Equal(t, http.StatusServiceUnavailable, ask(), "the table is full of live tokens")
-	clk.Advance(61 * time.Second)
-	assert.Equal(t, http.StatusOK, ask(), "expired tokens make room")
+	assert.Equal(t, http.StatusOK, ask(druid.DemoClientID, druid.DemoSecret))
+	assert.Equal(t, http.StatusOK, ask(druid.DemoClientID, druid.DemoSecret))
+	for range 20 {
+		assert.Equal(t, http.StatusTooManyRequests, ask(druid.DemoClientID, druid.DemoSecret), "past the quota")
+	}
+	assert.Equal(t, http.StatusOK, ask("plain-app", "plain-secret"), "another client is not held back")
+	clk.Advance(2 * time.Minute)
+	assert.Equal(t, http.StatusOK, ask(druid.DemoClientID, druid.DemoSecret), "the quota slides open")
 }
 
 // TestSecretsStayOutOfLogsAndBodies runs the flow with a password and a
