@@ -54,7 +54,7 @@ func printBanner(w io.Writer, b banner) {
 		p("  !!! confirmed; they answer as wrong codes and must be sent again.")
 		p("")
 	}
-	if b.key.ephemeral && b.storeKind == "postgres" {
+	if b.key.ephemeral && b.storeKind == "postgres" { // a store without storage.Meta
 		p("  WARNING    the code key dies with this process, so pending codes do not survive a restart;")
 		p("             set -code-key-file or IDUPDATE_CODE_KEY")
 	}

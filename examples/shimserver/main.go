@@ -23,6 +23,9 @@
 //	                        (hex, at least 32 bytes); without it codes are
 //	                        written to the log
 //	-webhook-key-file FILE  the webhook signing key (hex)
+//	-events-webhook URL     POST every committed change there (see events.go),
+//	                        signed like -webhook, at least once, with retries
+//	                        and backoff, resuming after a restart
 //	-code-key-file FILE     the key verification codes are hashed with (hex,
 //	                        at least 32 bytes)
 //	-code-key-mismatch M    refuse (default) or warn: what to do when the code

@@ -23,6 +23,7 @@ type flags struct {
 	demo            bool
 	webhook         string
 	webhookKeyFile  string
+	eventsWebhook   string
 	codeKeyFile     string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -56,7 +57,8 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.demo, "demo", true, "load the demo records that are missing")
 	fs.StringVar(&f.webhook, "webhook", "", "POST verification messages to this URL (default: write them, codes included, to the log)")
 	fs.StringVar(&f.webhookKeyFile, "webhook-key-file", "", "file holding the webhook signing key in hex (default: IDUPDATE_WEBHOOK_KEY)")
-	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else random)")
+	fs.StringVar(&f.eventsWebhook, "events-webhook", "", "POST every committed change to this URL, signed like -webhook, at least once, resuming after restarts")
+	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else the key PostgreSQL holds, else random)")
 	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
 	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
@@ -135,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	if !explicit {
-		if key, err = storeKey(spec); err != nil {
+		if key, err = defaultKey(ctx, spec, store); err != nil {
 			return err
 		}
 	}
@@ -208,6 +210,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		demo.found = before.found
 	}
+
+	stopEvents, err := startEvents(ctx, f, getenv, store, logger)
+	if err != nil {
+		return err
+	}
+	defer stopEvents()
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -301,6 +309,20 @@ func newDispatcher(f flags, getenv func(string) string, logger *slog.Logger) (ve
 	if f.webhook == "" {
 		return verify.LogDispatcher{Logger: logger.With("dispatcher", "log")}, nil
 	}
+	key, err := webhookKey(f, getenv, "-webhook")
+	if err != nil {
+		return nil, err
+	}
+	wh, err := verify.NewWebhook(f.webhook, key)
+	if err != nil {
+		return nil, fmt.Errorf("-webhook: %w", err)
+	}
+	return wh, nil
+}
+
+// webhookKey reads the signing key of the webhooks from -webhook-key-file
+// or IDUPDATE_WEBHOOK_KEY; option names the flag that needs it.
+func webhookKey(f flags, getenv func(string) string, option string) ([]byte, error) {
 	var key []byte
 	var err error
 	switch {
@@ -309,14 +331,10 @@ func newDispatcher(f flags, getenv func(string) string, logger *slog.Logger) (ve
 	case getenv("IDUPDATE_WEBHOOK_KEY") != "":
 		key, err = decodeKey(getenv("IDUPDATE_WEBHOOK_KEY"))
 	default:
-		return nil, fmt.Errorf("%w: -webhook needs a signing key: -webhook-key-file FILE or IDUPDATE_WEBHOOK_KEY (hex, at least %d bytes)", errUsage, verify.MinKeyLen)
+		return nil, fmt.Errorf("%w: %s needs a signing key: -webhook-key-file FILE or IDUPDATE_WEBHOOK_KEY (hex, at least %d bytes)", errUsage, option, verify.MinKeyLen)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("webhook key: %w", err)
 	}
-	wh, err := verify.NewWebhook(f.webhook, key)
-	if err != nil {
-		return nil, fmt.Errorf("-webhook: %w", err)
-	}
-	return wh, nil
+	return key, nil
 }

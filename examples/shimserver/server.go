@@ -66,19 +66,20 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	rc.Logger = d.logger.With("vendor", "rubiq")
 	zc.Logger = d.logger.With("vendor", "zitadel")
 
-	jh, err := janrain.New(jc, d.store, d.engineOptions("janrain")...)
+	quotas := update.WithQuotas(cfg.Quotas)
+	jh, err := janrain.New(jc, d.store, d.engineOptions("janrain", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("janrain adapter: %w", err)
 	}
-	dh, err := druid.New(dc, d.store, d.engineOptions("druid")...)
+	dh, err := druid.New(dc, d.store, d.engineOptions("druid", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("druid adapter: %w", err)
 	}
-	rh, err := rubiq.New(rc, d.store, d.engineOptions("rubiq")...)
+	rh, err := rubiq.New(rc, d.store, d.engineOptions("rubiq", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("rubiq adapter: %w", err)
 	}
-	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel")...)
+	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("zitadel adapter: %w", err)
 	}
