@@ -95,7 +95,6 @@ func (s *Store) CountPending(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-
 var _ storage.Schema = (*Store)(nil)
 
 // SchemaVersion implements storage.Schema.
