@@ -24,7 +24,7 @@ var _ storage.Querier = (*Store)(nil)
 // NOT means what it says. Strings compare under COLLATE "C" (code point
 // order), case-folded by translate() with the table jsonval.FoldTable
 // passes as two parameters; numbers compare as numeric (exact);
-// date-times through idupdate_instant (migrations/0003).
+// date-times through idupdate_instant (migrations/0002).
 type compiler struct {
 	sql      strings.Builder
 	args     []any
