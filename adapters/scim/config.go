@@ -161,9 +161,9 @@ func SeedDemo(ctx context.Context, eng *update.Engine) error {
 	seeds := []update.CreateRequest{
 		{Type: EntityUser, ID: DemoUserID, Doc: map[string]any{
 			"userName": "bjensen", "externalId": "bjensen", "active": true,
-			"name":        map[string]any{"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara"},
-			"displayName": "Babs Jensen",
-			"emails":      []any{map[string]any{"value": "bjensen@example.com", "type": "work", "primary": true}},
+			"name":           map[string]any{"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara"},
+			"displayName":    "Babs Jensen",
+			"emails":         []any{map[string]any{"value": "bjensen@example.com", "type": "work", "primary": true}},
 			SchemaEnterprise: map[string]any{"employeeNumber": "701984", "department": "Tour Operations"},
 		}},
 		{Type: EntityUser, ID: jim, Doc: map[string]any{

@@ -24,10 +24,10 @@ const (
 	tokEOF = iota
 	tokWord
 	tokString
-	tokOpen    // (
-	tokClose   // )
-	tokLBrack  // [
-	tokRBrack  // ]
+	tokOpen   // (
+	tokClose  // )
+	tokLBrack // [
+	tokRBrack // ]
 )
 
 type token struct {
@@ -102,7 +102,7 @@ type parser struct {
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 func (p *parser) keyword(t token, kw string) bool {
 	return t.kind == tokWord && strings.EqualFold(t.text, kw)
