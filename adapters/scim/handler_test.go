@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,6 +38,7 @@ func newServer(t testing.TB, store storage.Store) *server {
 	t.Helper()
 	cfg := scim.DemoConfig()
 	cfg.Now = adaptertest.NewStepClock(adaptertest.Start, time.Second).Now
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	h, err := scim.New(cfg, store)
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -238,3 +240,5 @@ func TestMeAndDiscovery(t *testing.T) {
 	require.Equal(t, 200, st)
 	assert.Equal(t, "/Groups", g["endpoint"])
 }
+
+func newMemory() storage.Store { return memory.New() }
