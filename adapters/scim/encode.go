@@ -186,7 +186,7 @@ func EncodeServiceProviderConfig(cfg Config, base string) map[string]any {
 	return map[string]any{
 		"schemas":          []string{schemaSPC},
 		"documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
-		"patch":            supported{false},
+		"patch":            supported{true},
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": cfg.MaxResults},
 		"changePassword":   supported{true},

@@ -22,6 +22,7 @@ const (
 	OpSearch
 	OpDiscovery
 	OpMe
+	OpPatch
 )
 
 // The scimType values of RFC 7644 section 3.12 this adapter answers with.
@@ -33,6 +34,7 @@ const (
 	TypeInvalidSyntax = "invalidSyntax"
 	TypeInvalidPath   = "invalidPath"
 	TypeInvalidValue  = "invalidValue"
+	TypeNoTarget      = "noTarget"
 )
 
 // The adapter's own codes, for what it refuses before the engine is
@@ -47,6 +49,7 @@ const (
 	codeSyntax          update.Code = "scim.invalidSyntax"   // a body that is not the message it should be
 	codeNotImplemented  update.Code = "scim.notImplemented"  // an endpoint this service does not offer
 	codePrecondition    update.Code = "scim.precondition"    // an If-Match that names another version
+	codeNoTarget        update.Code = "scim.noTarget"        // a PATCH remove without a path
 )
 
 // The adapter's own refusals.
@@ -80,6 +83,7 @@ type errorRow struct {
 // so refined rows come first.
 var errorTable = []errorRow{
 	{update.Invalid, fieldRule(update.RuleImmutable, update.RuleReadOnly), http.StatusBadRequest, TypeMutability},
+	{update.Invalid, patchRemoves(update.RuleRequired), http.StatusBadRequest, TypeMutability},
 	{update.Invalid, nil, http.StatusBadRequest, TypeInvalidValue},
 	{update.Immutable, nil, http.StatusBadRequest, TypeMutability},
 	{update.Malformed, queryField("filter"), http.StatusBadRequest, TypeInvalidFilter},
@@ -88,6 +92,7 @@ var errorTable = []errorRow{
 	{update.TooLarge, wraps(httpx.ErrTooLarge), http.StatusRequestEntityTooLarge, ""},
 	{update.TooLarge, nil, http.StatusBadRequest, TypeInvalidValue},
 	{update.NotUnique, nil, http.StatusConflict, TypeUniqueness},
+	{update.NotFound, reason(update.ReasonNoTarget), http.StatusBadRequest, TypeNoTarget},
 	{update.NotFound, nil, http.StatusNotFound, ""},
 	{update.Forbidden, nil, http.StatusForbidden, ""},
 	{update.Conflict, mismatch, http.StatusPreconditionFailed, ""},
@@ -95,6 +100,7 @@ var errorTable = []errorRow{
 
 	{codePrecondition, nil, http.StatusPreconditionFailed, ""},
 	{codeFilter, nil, http.StatusBadRequest, TypeInvalidFilter},
+	{codeNoTarget, nil, http.StatusBadRequest, TypeNoTarget},
 	{codePath, nil, http.StatusBadRequest, TypeInvalidPath},
 	{codeValue, nil, http.StatusBadRequest, TypeInvalidValue},
 	{codeSyntax, nil, http.StatusBadRequest, TypeInvalidSyntax},
@@ -162,3 +168,14 @@ func wraps(target error) func(*update.Error, Op) bool {
 // mismatch reports whether a Conflict is a failed precondition (If-Match)
 // rather than a lost race.
 func mismatch(e *update.Error, _ Op) bool { return e.Mismatch != nil }
+
+func reason(want string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool { return e.Reason == want }
+}
+
+// patchRemoves reports whether a PATCH left a field breaking the rule: a
+// required attribute removed is SCIM's mutability error.
+func patchRemoves(rule string) func(*update.Error, Op) bool {
+	f := fieldRule(rule)
+	return func(e *update.Error, op Op) bool { return op == OpPatch && f(e, op) }
+}

@@ -78,6 +78,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		add(rt.Endpoint+"/.search", http.MethodPost, OpSearch, h.search(rt))
 		add(rt.Endpoint+"/{id}", http.MethodGet, OpGet, h.get(rt))
 		add(rt.Endpoint+"/{id}", http.MethodPut, OpReplace, h.replace(rt))
+		add(rt.Endpoint+"/{id}", http.MethodPatch, OpPatch, h.patch(rt))
 		add(rt.Endpoint+"/{id}", http.MethodDelete, OpDelete, h.delete(rt))
 	}
 	add("/Me", http.MethodGet, OpMe, h.me)
@@ -316,6 +317,47 @@ func (h *Handler) replace(rt *resourceType) endpointFunc {
 			Client: c.ID, Actor: c.ID, Mode: update.Replace, Doc: doc, Expect: expect, IncludeRecord: true})
 		if err != nil {
 			h.fail(w, r, OpReplace, err)
+			return
+		}
+		w.Header().Set("ETag", ETag(res.Version))
+		h.write(w, r, http.StatusOK, EncodeResource(rt, res.Record, h.base(r), proj))
+	}
+}
+
+// patch serves PATCH: every operation of the body in one engine
+// Modify request, under If-Match when given. A PATCH that changes nothing
+// answers the resource at its unchanged version.
+func (h *Handler) patch(rt *resourceType) endpointFunc {
+	return func(w http.ResponseWriter, r *http.Request, c Client) {
+		q, err := DecodeParams(r.URL.RawQuery, paramsRead...)
+		if err != nil {
+			h.fail(w, r, OpPatch, err)
+			return
+		}
+		proj, err := DecodeProjection(rt, q)
+		if err != nil {
+			h.fail(w, r, OpPatch, err)
+			return
+		}
+		expect, err := DecodeIfMatch(r.Header.Get("If-Match"))
+		if err != nil {
+			h.fail(w, r, OpPatch, err)
+			return
+		}
+		body, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
+		if err != nil {
+			h.fail(w, r, OpPatch, err)
+			return
+		}
+		mods, err := DecodePatch(rt, body)
+		if err != nil {
+			h.fail(w, r, OpPatch, err)
+			return
+		}
+		res, err := h.eng.Apply(r.Context(), update.Request{Type: rt.Entity, Locator: update.ByID(r.PathValue("id")),
+			Client: c.ID, Actor: c.ID, Mode: update.Modify, Mods: mods, Expect: expect, IncludeRecord: true})
+		if err != nil {
+			h.fail(w, r, OpPatch, err)
 			return
 		}
 		w.Header().Set("ETag", ETag(res.Version))

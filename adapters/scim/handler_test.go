@@ -169,7 +169,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"Unauthenticated", "GET", "/scim/v2/Users", "", nil, 401, ""},
 		{"WrongToken", "GET", "/scim/v2/Users", "nope", nil, 401, ""},
-		{"Method", "PATCH", "/scim/v2/Users/" + id, adminToken, nil, 405, ""},
+		{"Method", "POST", "/scim/v2/Users/" + id, adminToken, nil, 405, ""},
 		{"Route", "GET", "/scim/v2/Nope", adminToken, nil, 404, ""},
 		{"Uniqueness", "POST", "/scim/v2/Users", adminToken, user(map[string]any{"userName": "BJensen"}), 409, scim.TypeUniqueness},
 		{"UniquenessConfusable", "POST", "/scim/v2/Users", adminToken, user(map[string]any{"userName": "bјensen"}), 409, scim.TypeUniqueness},

@@ -45,7 +45,10 @@ func resourceTypes(cfg Config) []*resourceType {
 //     skeleton for its unique key, so "Bjensen", "bjensen" and "bјensen"
 //     (Cyrillic ј) are one name;
 //   - password: a secret (bcrypt), never stored in the document or returned;
-//   - members of a Group: a plural keyed by value, each member once.
+//   - members of a Group: a plural keyed by value, each member once;
+//   - a multi-valued attribute with a primary sub-attribute: at most one
+//     value primary (Plural.Primary), so a PATCH that makes one primary
+//     clears the others.
 //
 // Attributes not declared are refused (unknown attributes are Invalid).
 // Every client gets a grant: write clients may create, change and delete;
@@ -72,6 +75,11 @@ func Policy(cfg Config) *update.Policy {
 		}
 		if u := fields["/userName"]; u != nil {
 			u.Identifier = &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}
+		}
+		for path, f := range fields {
+			if f.Type == update.TypeArray && fields[path+"/*/primary"] != nil {
+				f.Plural = &update.Plural{Primary: "primary"}
+			}
 		}
 		if m := fields["/members"]; m != nil {
 			m.Plural = &update.Plural{Mode: update.PluralUpsert, Key: "value", LocallyUnique: []string{"value"}}
