@@ -39,7 +39,8 @@ func DecodeParams(raw string, known ...string) (url.Values, error) {
 // the document the engine stores: attribute names in their schema's
 // spelling (clients may write them in any case, RFC 7643 section 2.1),
 // extension attributes under their schema's URN, and id, meta and
-// schemas left out (readOnly, ignored as RFC 7643 section 2.2 asks; the
+// schemas and other read-only attributes left out (ignored, as RFC 7643
+// section 2.2 asks; the
 // schemas are checked: the core schema must be listed, and every schema
 // listed must be rt's). A password stays in the document, where the
 // engine takes it as a secret.
@@ -69,10 +70,13 @@ func DecodeResource(rt *resourceType, body []byte) (map[string]any, error) {
 			if !ok {
 				return nil, update.Errorf(codeValue, "extension %q is not an object", x.ID)
 			}
-			doc[x.ID] = canonical(x.Attributes, obj)
+			doc[x.ID] = dropReadOnly(x.Attributes, canonical(x.Attributes, obj))
 		default:
 			if a, ok := rt.top(k); ok {
-				doc[a.Name] = canonicalValue(a, v)
+				if a.Mutability == mutReadOnly {
+					continue // ignored, RFC 7643 section 2.2 (Okta sends "groups": [])
+				}
+				doc[a.Name] = dropReadOnlyValue(a, canonicalValue(a, v))
 			} else {
 				doc[k] = v // the engine refuses it as unknown, naming it
 			}
@@ -115,10 +119,14 @@ func decodeSchemas(rt *resourceType, raw map[string]any) ([]string, error) {
 
 // canonical returns obj with the names of attrs in their declared
 // spelling; names attrs lacks stay as sent (and are refused by the
-// engine as unknown).
+// engine as unknown). Members set to null are left out: null is
+// unassigned (RFC 7643 section 2.5), and Entra ID sends "$ref": null.
 func canonical(attrs []Attribute, obj map[string]any) map[string]any {
 	out := make(map[string]any, len(obj))
 	for k, v := range obj {
+		if v == nil {
+			continue
+		}
 		if a, ok := find(attrs, k); ok {
 			out[a.Name] = canonicalValue(a, v)
 		} else {
@@ -148,6 +156,44 @@ func canonicalValue(a *Attribute, v any) any {
 			} else {
 				out[i] = e
 			}
+		}
+		return out
+	}
+	return v
+}
+
+// dropReadOnly leaves out the read-only attributes of obj (and of its
+// complex values), which a client's resource may carry and which are
+// ignored.
+func dropReadOnly(attrs []Attribute, obj map[string]any) map[string]any {
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		a, ok := find(attrs, k)
+		if ok && a.Mutability == mutReadOnly {
+			continue
+		}
+		if ok {
+			v = dropReadOnlyValue(a, v)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func dropReadOnlyValue(a *Attribute, v any) any {
+	if a.Type != typeComplex {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return dropReadOnly(a.SubAttributes, x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			if m, ok := e.(map[string]any); ok {
+				e = dropReadOnly(a.SubAttributes, m)
+			}
+			out[i] = e
 		}
 		return out
 	}

@@ -10,12 +10,13 @@
 //	POST   /Users/.search, /Groups/.search   the same query in a SearchRequest body
 //	GET    /Users/{id}, /Groups/{id}    read (If-None-Match: 304)
 //	PUT    /Users/{id}, /Groups/{id}    replace (If-Match: 412 on another version)
+//	PATCH  /Users/{id}, /Groups/{id}    modify (RFC 7644 section 3.5.2; If-Match as for PUT)
 //	DELETE /Users/{id}, /Groups/{id}    delete (If-Match as for PUT; 204)
 //	GET    /Me                          the User the token names (RFC 7644 section 3.11)
 //	GET    /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}]
 //
-// Not offered, and announced so in /ServiceProviderConfig: PATCH (405) and
-// /Bulk (404). The root /.search is not offered either.
+// Not offered, and announced so in /ServiceProviderConfig: /Bulk (404).
+// The root /.search is not offered either.
 //
 // # Semantics
 //
@@ -34,6 +35,52 @@
 // attribute is caseExact. A multi-valued attribute compares its elements:
 // "emails.value eq x" and "emails[type eq \"work\" and value co \"@x\"]"
 // hold when one element matches.
+//
+// # PATCH
+//
+// A PATCH is one engine request in mode update.Modify: every operation is
+// decoded into an update.Modification and the engine applies them in one
+// store transaction, all or nothing, so a PATCH whose third operation
+// fails leaves version, document and history as they were. Value-path
+// filters ("emails[type eq \"work\"].value") become the modification's
+// Where filter, which the engine evaluates against the record inside the
+// transaction; the adapter never reads first. The rules of RFC 7644
+// section 3.5.2 are the engine's (merge.Modify): add appends values not
+// already present to a multi-valued attribute and merges into a complex
+// one; replace of a complex attribute replaces the sub-attributes sent;
+// a filter matching nothing is 400 noTarget for replace and add; remove
+// without a path is 400 noTarget; removing a required attribute is 400
+// mutability; making one value primary clears the others
+// (Plural.Primary). A PATCH that changes nothing answers 200 with the
+// resource at its unchanged version.
+//
+// # Compatibility rules
+//
+// Accepted for the provisioning clients in use, each beyond the letter of
+// RFC 7644 and each tested with the vendor's documented request
+// (testdata/entra-*.json, testdata/okta-*.json):
+//
+//   - op values in any case ("Replace", "Add"): Microsoft Entra ID.
+//   - a boolean attribute given the string "True" or "False" (any case) in
+//     a PATCH value: Entra ID sends active as "False".
+//   - a path-less add or replace whose member names are attribute paths
+//     ("name.givenName", "urn:…:enterprise:2.0:User:department"): each
+//     member is applied as an operation with that path. Entra ID.
+//   - a string given for a single-valued complex attribute with a value
+//     sub-attribute (the enterprise manager) is {"value": string}: Entra ID.
+//   - remove with a path naming a multi-valued attribute and a value list
+//     removes the elements whose value equals one of those listed; the
+//     other sub-attributes sent ("$ref": null) are not compared. Entra ID
+//     removes group members so.
+//   - sub-attributes set to null are unassigned (RFC 7643 section 2.5) and
+//     left out: Entra ID sends "$ref": null.
+//   - read-only attributes in a POST or PUT body are ignored (RFC 7643
+//     section 2.2): Okta sends "groups": [].
+//   - the same password again in a PUT is no change (no new version):
+//     Okta sends the password with every PUT.
+//   - deactivation is a PATCH of active (Okta: a path-less replace of
+//     {"active": false}); active stays a document attribute, and the
+//     record's engine state is not changed by it.
 //
 // # Choices the RFCs leave open (ours)
 //

@@ -173,7 +173,7 @@ func TestErrors(t *testing.T) {
 		{"Route", "GET", "/scim/v2/Nope", adminToken, nil, 404, ""},
 		{"Uniqueness", "POST", "/scim/v2/Users", adminToken, user(map[string]any{"userName": "BJensen"}), 409, scim.TypeUniqueness},
 		{"UniquenessConfusable", "POST", "/scim/v2/Users", adminToken, user(map[string]any{"userName": "bјensen"}), 409, scim.TypeUniqueness},
-		{"Mutability", "PUT", "/scim/v2/Users/" + id, adminToken, user(map[string]any{"groups": []any{map[string]any{"value": "g"}}}), 400, scim.TypeMutability},
+		{"Mutability", "PATCH", "/scim/v2/Users/" + id, adminToken, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"id"}]}`, 400, scim.TypeMutability},
 		{"InvalidValue", "POST", "/scim/v2/Users", adminToken, user(map[string]any{"active": "yes"}), 400, scim.TypeInvalidValue},
 		{"UnknownAttribute", "POST", "/scim/v2/Users", adminToken, user(map[string]any{"shoeSize": 42}), 400, scim.TypeInvalidValue},
 		{"MissingRequired", "POST", "/scim/v2/Users", adminToken, map[string]any{"schemas": []string{scim.SchemaUser}}, 400, scim.TypeInvalidValue},

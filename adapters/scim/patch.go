@@ -148,7 +148,7 @@ func decodeTarget(rt *resourceType, op, path string, value any) (update.Modifica
 	if op == "remove" && value != nil {
 		return removeValues(m, p, value)
 	}
-	m.Value = canonicalValue(p.Attr, coerceBool(p.Attr, value))
+	m.Value = canonicalValue(p.Attr, coerceBool(p.Attr, coerceRef(p.Attr, value)))
 	if obj, ok := m.Value.(map[string]any); ok && p.Attr.Type == typeComplex && !p.Attr.MultiValued {
 		m.Value = coerceBools(p.Attr.SubAttributes, obj)
 	}
@@ -166,8 +166,8 @@ func removeValues(m update.Modification, p *attrPath, value any) (update.Modific
 	for _, e := range list {
 		obj, _ := e.(map[string]any)
 		v, ok := obj["value"]
-		if !ok || len(obj) != 1 {
-			return m, update.Errorf(codeValue, "each value to remove must be {\"value\": …}")
+		if !ok || v == nil {
+			return m, update.Errorf(codeValue, "each value to remove must have a value sub-attribute")
 		}
 		or.Args = append(or.Args, storage.Filter{Op: storage.Eq, Path: "/value", Value: v})
 	}
@@ -238,6 +238,20 @@ func coerceBools(attrs []Attribute, obj map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// coerceRef reads a string given for a single-valued complex attribute
+// with a value sub-attribute (the enterprise manager) as {"value": s}: the
+// Entra ID compatibility rule for manager.
+func coerceRef(a *Attribute, v any) any {
+	s, ok := v.(string)
+	if !ok || a.Type != typeComplex || a.MultiValued {
+		return v
+	}
+	if _, has := find(a.SubAttributes, "value"); !has {
+		return v
+	}
+	return map[string]any{"value": s}
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -122,7 +122,9 @@ func addField(fields map[string]*update.Field, at []string, a Attribute) {
 		f.Query = &update.Queryable{CaseExact: a.CaseExact, DateTime: a.Type == typeDateTime}
 	}
 	if a.Mutability == mutWriteOnly {
-		f.Secret, f.Mutability, f.Query = &update.Secret{}, "", nil
+		// KeepIfSame: Okta sends the password with every PUT; the same
+		// password again is no change and no new version.
+		f.Secret, f.Mutability, f.Query = &update.Secret{KeepIfSame: true}, "", nil
 	}
 	if a.Mutability == mutReadOnly {
 		f.Required = false // the server sets it, or nobody does
