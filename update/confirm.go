@@ -24,7 +24,9 @@ const maxCodeLen = 128
 // challenge's path inside Grant.Paths: confirming applies a value like a
 // write does.
 //
-// Returns CodeMismatch, Expired, Locked, NothingPending (Reason "confirmed"
+// A call past a quota (WithQuotas) is Throttled and counts no attempt.
+//
+// Returns Throttled, CodeMismatch, Expired, Locked, NothingPending (Reason "confirmed"
 // when the challenge was already confirmed), NotUnique, NotFound,
 // Forbidden or Malformed.
 func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, error) {
@@ -56,6 +58,9 @@ func (e *Engine) confirmCall(ctx context.Context, req ConfirmRequest) (*Result, 
 		return nil, err
 	}
 	if err := g.owns(id); err != nil {
+		return nil, err
+	}
+	if err := e.takeQuota(ctx, "confirm", e.quotas.ConfirmPerClient, e.quotas.ConfirmPerSubject, req.Type, req.Client, id); err != nil {
 		return nil, err
 	}
 	var o *outcome

@@ -73,6 +73,7 @@ const (
 	ReasonConcurrent = "concurrent" // Conflict: a store gave up on a write race
 	ReasonCooldown   = "cooldown"   // Throttled: a code went out moments ago
 	ReasonWindow     = "window"     // Throttled: the sends of the window are used up
+	ReasonQuota      = "quota"      // Throttled: the client's or the subject's quota is used up
 	ReasonNone       = "none"       // NothingPending: no challenge at all
 	ReasonConfirmed  = "confirmed"  // NothingPending: the code was already used
 	ReasonNoCode     = "no_code"    // NothingPending: the challenge waits for its first code

@@ -19,6 +19,7 @@ type banner struct {
 	demo                                      demoState
 	reset                                     int  // demo records -reset deleted
 	resetAsked                                bool // -reset was given
+	metricsAddr, otlp                         string
 }
 
 // printBanner writes the startup text: where the server listens, what it
@@ -35,6 +36,12 @@ func printBanner(w io.Writer, b banner) {
 	p("  listening  %s   (health: curl -s %s/healthz, readiness: /readyz)", base, base)
 	p("  store      %s", b.store)
 	printStoreState(p, b)
+	if b.metricsAddr != "" {
+		p("  metrics    http://%s/metrics", b.metricsAddr)
+	}
+	if b.otlp != "" {
+		p("  traces     OTLP to %s", b.otlp)
+	}
 	if b.keys.checked {
 		p("  code key   %s (fingerprint %s…, recorded in the store)", b.key.from, shortPrint(fingerprint(b.key.key)))
 	} else {
@@ -47,7 +54,7 @@ func printBanner(w io.Writer, b banner) {
 		p("  !!! confirmed; they answer as wrong codes and must be sent again.")
 		p("")
 	}
-	if b.key.ephemeral && b.storeKind == "postgres" {
+	if b.key.ephemeral && b.storeKind == "postgres" { // a store without storage.Meta
 		p("  WARNING    the code key dies with this process, so pending codes do not survive a restart;")
 		p("             set -code-key-file or IDUPDATE_CODE_KEY")
 	}

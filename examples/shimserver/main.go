@@ -23,10 +23,15 @@
 //	                        (hex, at least 32 bytes); without it codes are
 //	                        written to the log
 //	-webhook-key-file FILE  the webhook signing key (hex)
+//	-events-webhook URL     POST every committed change there (see events.go),
+//	                        signed like -webhook, at least once, with retries
+//	                        and backoff, resuming after a restart
 //	-code-key-file FILE     the key verification codes are hashed with (hex,
 //	                        at least 32 bytes)
 //	-code-key-mismatch M    refuse (default) or warn: what to do when the code
 //	                        key is not the one the store's codes were hashed with
+//	-metrics-addr ADDR      serve Prometheus /metrics on this address (default:
+//	                        none)
 //	-rekey check|apply      recompute every record's unique keys under the
 //	                        current identifier profiles, print the records
 //	                        that clash or hold refused values, and exit
@@ -82,9 +87,22 @@
 // at startup; never run it that way with real users.
 //
 // Each request is logged with method, path (no query string), status,
-// duration and request id (X-Request-Id, kept when the client sends a plain
-// one of up to 64 characters). Bodies, headers, credentials and codes are
+// duration, request id (X-Request-Id, kept when the client sends a plain
+// one of up to 64 characters) and trace id (from the request's W3C
+// traceparent, or the server's own span when traces are exported). Bodies, headers, credentials and codes are
 // never logged, apart from the codes of the development dispatcher above.
+//
+// With -metrics-addr, GET /metrics there serves Prometheus metrics:
+// idupdate_http_requests_total and idupdate_http_request_duration_seconds
+// by vendor, route (the mux pattern) and status; the engines'
+// OpenTelemetry metrics (idupdate_engine_operations_total by op, type,
+// outcome and error code, idupdate_engine_codes_dispatched_total,
+// idupdate_engine_codes_throttled_total, idupdate_engine_confirm_locked_total,
+// idupdate_engine_store_duration_seconds by op and result, which counts
+// store errors too); and the Go runtime's and the process's. When
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is
+// set, spans (one per request, one per engine call) are exported over
+// OTLP/HTTP; the other OTEL_EXPORTER_OTLP_* variables apply as usual.
 //
 // GET /healthz answers 200 while the process runs; GET /readyz answers 200
 // when the store answers and its schema is at the version this server

@@ -23,6 +23,7 @@ type flags struct {
 	demo            bool
 	webhook         string
 	webhookKeyFile  string
+	eventsWebhook   string
 	codeKeyFile     string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -30,6 +31,7 @@ type flags struct {
 	reset           bool
 	rekey           string
 	keyMismatch     string
+	metricsAddr     string
 }
 
 // errUsage marks a command line that cannot be run; the flag package has
@@ -55,13 +57,15 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.demo, "demo", true, "load the demo records that are missing")
 	fs.StringVar(&f.webhook, "webhook", "", "POST verification messages to this URL (default: write them, codes included, to the log)")
 	fs.StringVar(&f.webhookKeyFile, "webhook-key-file", "", "file holding the webhook signing key in hex (default: IDUPDATE_WEBHOOK_KEY)")
-	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else random)")
+	fs.StringVar(&f.eventsWebhook, "events-webhook", "", "POST every committed change to this URL, signed like -webhook, at least once, resuming after restarts")
+	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else the key PostgreSQL holds, else random)")
 	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
 	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
 	fs.BoolVar(&f.reset, "reset", false, "delete the demo records and load them fresh, as on a new store (other records stay)")
 	fs.StringVar(&f.rekey, "rekey", "", "check | apply: recompute every record's unique keys under the current profiles, print the clashes, and exit instead of serving")
 	fs.StringVar(&f.keyMismatch, "code-key-mismatch", "refuse", "when the code key is not the one the store's codes were hashed with: refuse to start, or warn and adopt the new key")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (default: no metrics)")
 	return fs
 }
 
@@ -101,6 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	metricsAddr := ""
 	logger := newLogger(f.logFormat, stderr)
 
 	spec, err := parseStore(f.store, getenv("IDUPDATE_POSTGRES_DSN"))
@@ -132,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	if !explicit {
-		if key, err = storeKey(spec); err != nil {
+		if key, err = defaultKey(ctx, spec, store); err != nil {
 			return err
 		}
 	}
@@ -146,12 +151,44 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger}, cfg)
+	tr, err := newTracing(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tr.shutdown(sctx); err != nil {
+			logger.Warn("flushing traces", "err", err)
+		}
+	}()
+	var met *metrics
+	if f.metricsAddr != "" {
+		if met, err = newMetrics(); err != nil {
+			return err
+		}
+	}
+	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger,
+		tracer: tr.tracerProvider(), meter: met.meterProvider()}, cfg)
 	if err != nil {
 		return err
 	}
 	if f.rekey != "" {
 		return rekey(ctx, vendors, f.rekey, stdout)
+	}
+	if met != nil {
+		met.vendorOf = newRouteVendors(vendors)
+		maddr, stop, err := met.serve(ctx, f.metricsAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				logger.Warn("stopping the metrics server", "err", err)
+			}
+		}()
+		logger.Info("metrics", "addr", maddr)
+		metricsAddr = maddr
 	}
 	var demo demoState
 	reset := 0
@@ -174,13 +211,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		demo.found = before.found
 	}
 
+	stopEvents, err := startEvents(ctx, f, getenv, store, logger)
+	if err != nil {
+		return err
+	}
+	defer stopEvents()
+
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	health := &health{store: store}
 	srv := &http.Server{
-		Handler:           logRequests(logger, newMux(vendors, health)),
+		Handler:           logRequests(logger, tr, met, newMux(vendors, health)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -201,6 +244,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		addr: addr, store: spec.String(), key: key, storeKind: spec.kind, storeArg: spec.arg,
 		webhook: f.webhook, demoConfig: f.config == "", demoData: f.demo,
 		keys: keys, demo: demo, reset: reset, resetAsked: f.reset,
+		metricsAddr: metricsAddr, otlp: tr.endpoint,
 	})
 	logger.Info("listening", "addr", addr, "store", spec.String())
 	if f.webhook == "" {
@@ -265,6 +309,20 @@ func newDispatcher(f flags, getenv func(string) string, logger *slog.Logger) (ve
 	if f.webhook == "" {
 		return verify.LogDispatcher{Logger: logger.With("dispatcher", "log")}, nil
 	}
+	key, err := webhookKey(f, getenv, "-webhook")
+	if err != nil {
+		return nil, err
+	}
+	wh, err := verify.NewWebhook(f.webhook, key)
+	if err != nil {
+		return nil, fmt.Errorf("-webhook: %w", err)
+	}
+	return wh, nil
+}
+
+// webhookKey reads the signing key of the webhooks from -webhook-key-file
+// or IDUPDATE_WEBHOOK_KEY; option names the flag that needs it.
+func webhookKey(f flags, getenv func(string) string, option string) ([]byte, error) {
 	var key []byte
 	var err error
 	switch {
@@ -273,14 +331,10 @@ func newDispatcher(f flags, getenv func(string) string, logger *slog.Logger) (ve
 	case getenv("IDUPDATE_WEBHOOK_KEY") != "":
 		key, err = decodeKey(getenv("IDUPDATE_WEBHOOK_KEY"))
 	default:
-		return nil, fmt.Errorf("%w: -webhook needs a signing key: -webhook-key-file FILE or IDUPDATE_WEBHOOK_KEY (hex, at least %d bytes)", errUsage, verify.MinKeyLen)
+		return nil, fmt.Errorf("%w: %s needs a signing key: -webhook-key-file FILE or IDUPDATE_WEBHOOK_KEY (hex, at least %d bytes)", errUsage, option, verify.MinKeyLen)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("webhook key: %w", err)
 	}
-	wh, err := verify.NewWebhook(f.webhook, key)
-	if err != nil {
-		return nil, fmt.Errorf("-webhook: %w", err)
-	}
-	return wh, nil
+	return key, nil
 }

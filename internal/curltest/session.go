@@ -80,8 +80,10 @@ type Shell struct {
 	// carries a comment (CODE=XC220BW4   # the code from your log): it
 	// returns the value the test knows, or "" to keep the written one.
 	Placeholder func(name, comment string) string
-	// Sent counts the requests sent, by method and path.
-	Sent []*http.Request
+	// Sent lists the requests sent and Status their answers' status codes,
+	// in order.
+	Sent   []*http.Request
+	Status []int
 	// Last is the body of the last answer.
 	Last []byte
 
@@ -370,6 +372,7 @@ func (sh *Shell) curl(tb testing.TB, args []string) string {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	require.NoError(tb, err)
 	sh.Last = body
+	sh.Status = append(sh.Status, resp.StatusCode)
 	w := strings.ReplaceAll(wfmt, `\n`, "\n")
 	w = strings.ReplaceAll(w, "%{http_code}", strconv.Itoa(resp.StatusCode))
 	return string(body) + w

@@ -217,7 +217,7 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 		return nil, err
 	}
 	var c compiler
-	c.sql.WriteString("SELECT " + recordColumns + " FROM records r")
+	c.sql.WriteString("SELECT " + listColumns + " FROM records r")
 	c.where(q.Type, q.Filter)
 	var count compiler
 	if q.Total {
@@ -275,6 +275,11 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 		page.Records = page.Records[:n]
 		page.Next = q.NextCursor(page.Records[n-1])
 	}
+	// Without filter or sort the page is every record between its first
+	// and last ID, and so are their keys.
+	if err := pageKeys(ctx, tx, q.Type, page.Records, q.Filter == nil && q.Sort == nil); err != nil {
+		return nil, s.queryError(ctx, err)
+	}
 	if q.Total {
 		if err := tx.QueryRowContext(ctx, count.sql.String(), count.args...).Scan(&page.Total); err != nil {
 			return nil, s.queryError(ctx, err)
@@ -304,4 +309,57 @@ func (s *Store) queryError(ctx context.Context, err error) error {
 		return ctxErr
 	}
 	return fmt.Errorf("storage/sqlite: query: %w", err)
+}
+
+// listColumns are recordColumns with NULL for the keys, which List reads
+// for the whole page at once (pageKeys): one range of the key index
+// instead of a lookup per record.
+const listColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending, NULL`
+
+// pageKeys fills in the keys of recs, records of typ in ID order. When
+// contiguous is set, recs are all the records between the first and last
+// ID and their keys are read as one range; otherwise by their IDs.
+func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Record, contiguous bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*storage.Record, len(recs))
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	var (
+		query string
+		args  = []any{typ}
+	)
+	if contiguous {
+		query = `SELECT id, name, value FROM keys WHERE type = ? AND id >= ? AND id <= ? ORDER BY id, name, value`
+		args = append(args, recs[0].ID, recs[len(recs)-1].ID)
+	} else {
+		query = `SELECT id, name, value FROM keys WHERE type = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id, name, value`
+		ids := make([]string, len(recs))
+		for i, r := range recs {
+			ids[i] = r.ID
+		}
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		args = append(args, string(b))
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var k storage.Key
+		if err := rows.Scan(&id, &k.Name, &k.Value); err != nil {
+			return err
+		}
+		if r, ok := byID[id]; ok {
+			r.Keys = append(r.Keys, k)
+		}
+	}
+	return rows.Err()
 }

@@ -130,6 +130,19 @@ func runSemantics(t *testing.T, newStore NewStore) {
 			assert.Equal(t, len(tc.want), n)
 		})
 	}
+	t.Run("ListedAsGetReadsThem", func(t *testing.T) {
+		createDoc(t, s, "k1", map[string]any{"name": "keys"}, key("/email", "k1@example.com"), key("ext:crm", "42"))
+		f := leaf(storage.Eq, "/name", "keys")
+		for _, query := range []storage.Query{{Type: userType}, {Type: userType, Filter: &f}, {Type: userType, Sort: &storage.Sort{Path: "/name"}}} {
+			page, err := q.List(context.Background(), query)
+			require.NoError(t, err)
+			require.NotEmpty(t, page.Records)
+			for _, rec := range page.Records {
+				assertSameRecord(t, mustGet(t, s, rec.ID), rec)
+			}
+		}
+		require.NoError(t, s.Delete(context.Background(), userType, "k1"))
+	})
 	t.Run("SortTypesThenValues", func(t *testing.T) {
 		got := listIDs(t, q, storage.Query{Type: userType, Sort: &storage.Sort{Path: "/n"}, Limit: 2})
 		// absent none; numbers -0, 1.50, ...788, ...789; then the string.
