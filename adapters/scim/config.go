@@ -91,8 +91,13 @@ func DemoConfig() Config {
 	}}
 }
 
-// DemoUserID is the id of the demo user Barbara Jensen.
-const DemoUserID = "2819c223-7f76-453a-919d-413861904646"
+// The ids of the demo records: the users Barbara Jensen and Jim Smith and
+// the group Tour Guides.
+const (
+	DemoUserID       = "2819c223-7f76-453a-919d-413861904646"
+	DemoSecondUserID = "d6c26d8a-9d4f-4a5f-9a1c-1f3e8a2c7b10"
+	DemoGroupID      = "e9e30dba-f08f-4109-8486-d5c6a331660a"
+)
 
 // withDefaults returns c with every zero limit set to its default.
 func (c Config) withDefaults() Config {
@@ -157,7 +162,7 @@ func (c Config) check() error {
 // holding Barbara. A record that already exists is left alone. eng is the
 // Engine of a Handler.
 func SeedDemo(ctx context.Context, eng *update.Engine) error {
-	const jim, guides = "d6c26d8a-9d4f-4a5f-9a1c-1f3e8a2c7b10", "e9e30dba-f08f-4109-8486-d5c6a331660a"
+	const jim, guides = DemoSecondUserID, DemoGroupID
 	seeds := []update.CreateRequest{
 		{Type: EntityUser, ID: DemoUserID, Doc: map[string]any{
 			"userName": "bjensen", "externalId": "bjensen", "active": true,
