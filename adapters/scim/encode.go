@@ -57,6 +57,9 @@ func EncodeResource(rt *resourceType, v *update.View, base string, p Projection)
 
 // project returns the part of val, found at segs, that p keeps, or nil.
 func project(p Projection, segs []string, val any) any {
+	if len(p.Include) == 0 && len(p.Exclude) == 0 {
+		return val
+	}
 	ptr := pointer(segs)
 	for _, x := range p.Exclude {
 		if x == ptr {
