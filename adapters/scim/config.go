@@ -20,6 +20,7 @@ const (
 	DefaultMaxDepth       = 8
 	DefaultMaxStringBytes = 4096
 	DefaultMaxPlural      = 1000
+	DefaultMaxBulkOps     = 100
 )
 
 // Client is one provisioning client.
@@ -67,6 +68,9 @@ type Config struct {
 	MaxDepth       int
 	MaxStringBytes int
 	MaxPlural      int
+	// MaxBulkOperations bounds the operations of one /Bulk request
+	// (bulk.maxOperations). Default DefaultMaxBulkOps.
+	MaxBulkOperations int
 	// Now is the clock of the deployment; New passes it to the engine.
 	// Default time.Now.
 	Now func() time.Time
@@ -112,6 +116,7 @@ func (c Config) withDefaults() Config {
 	set(&c.MaxDepth, DefaultMaxDepth)
 	set(&c.MaxStringBytes, DefaultMaxStringBytes)
 	set(&c.MaxPlural, DefaultMaxPlural)
+	set(&c.MaxBulkOperations, DefaultMaxBulkOps)
 	c.Prefix = strings.TrimSuffix(c.Prefix, "/")
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
 	if c.Now == nil {

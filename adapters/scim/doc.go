@@ -13,10 +13,25 @@
 //	PATCH  /Users/{id}, /Groups/{id}    modify (RFC 7644 section 3.5.2; If-Match as for PUT)
 //	DELETE /Users/{id}, /Groups/{id}    delete (If-Match as for PUT; 204)
 //	GET    /Me                          the User the token names (RFC 7644 section 3.11)
+//	POST   /Bulk                        operations with bulkId references (RFC 7644 section 3.7)
 //	GET    /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}]
 //
-// Not offered, and announced so in /ServiceProviderConfig: /Bulk (404).
-// The root /.search is not offered either.
+// The root /.search is not offered.
+//
+// # Bulk
+//
+// A BulkRequest is checked whole before any operation runs: at most
+// Config.MaxBulkOperations operations (bulk.maxOperations; beyond: 413),
+// the body within Config.MaxBodyBytes (bulk.maxPayloadSize; beyond: 413),
+// every POST with a bulkId of its own, every "bulkId:x" reference naming
+// a POST of the request, and no cycle of references (409, nothing run).
+// Operations then run in an order in which each POST precedes the
+// operations referring to it, each through the endpoint it names with the
+// caller's token (so each is exactly that request, with its own
+// atomicity: a Bulk is not one transaction, as RFC 7644 section 3.7 has
+// it). An operation whose referenced POST failed answers 409; after
+// failOnErrors failures the remaining operations are neither run nor
+// answered.
 //
 // # Semantics
 //

@@ -190,7 +190,7 @@ func EncodeServiceProviderConfig(cfg Config, base string) map[string]any {
 		"schemas":          []string{schemaSPC},
 		"documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
 		"patch":            supported{true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": cfg.MaxBulkOperations, "maxPayloadSize": cfg.MaxBodyBytes},
 		"filter":           map[string]any{"supported": true, "maxResults": cfg.MaxResults},
 		"changePassword":   supported{true},
 		"sort":             supported{true},

@@ -23,6 +23,7 @@ const (
 	OpDiscovery
 	OpMe
 	OpPatch
+	OpBulk
 )
 
 // The scimType values of RFC 7644 section 3.12 this adapter answers with.

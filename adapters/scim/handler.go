@@ -82,6 +82,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		add(rt.Endpoint+"/{id}", http.MethodDelete, OpDelete, h.delete(rt))
 	}
 	add("/Me", http.MethodGet, OpMe, h.me)
+	add("/Bulk", http.MethodPost, OpBulk, h.bulk)
 	add("/ServiceProviderConfig", http.MethodGet, OpDiscovery, h.serviceProviderConfig)
 	add("/Schemas", http.MethodGet, OpDiscovery, h.schemas)
 	add("/Schemas/{id}", http.MethodGet, OpDiscovery, h.schemas)

@@ -217,6 +217,9 @@ func TestMeAndDiscovery(t *testing.T) {
 	require.Equal(t, 200, st)
 	assert.EqualValues(t, scim.DefaultMaxResults, spc["filter"].(map[string]any)["maxResults"])
 	assert.Equal(t, true, spc["etag"].(map[string]any)["supported"])
+	assert.Equal(t, true, spc["patch"].(map[string]any)["supported"])
+	assert.EqualValues(t, scim.DefaultMaxBulkOps, spc["bulk"].(map[string]any)["maxOperations"])
+	assert.EqualValues(t, scim.DefaultMaxBodyBytes, spc["bulk"].(map[string]any)["maxPayloadSize"])
 
 	st, _, schemas := s.do("GET", "/scim/v2/Schemas", readonlyToken, nil)
 	require.Equal(t, 200, st)
