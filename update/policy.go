@@ -187,6 +187,10 @@ type Plural struct {
 	// LocallyUnique lists member names whose values may not repeat
 	// between elements of one plural.
 	LocallyUnique []string `json:"locallyUnique,omitempty"`
+	// Primary names a boolean member at most one element may hold true
+	// ("primary"). A Modify that makes an element's member true sets it
+	// false on the elements that held it before.
+	Primary string `json:"primary,omitempty"`
 }
 
 // ConfirmMode says when a changed confirmable value counts.
