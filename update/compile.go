@@ -146,6 +146,11 @@ func (cs *schema) add(r *rule) error {
 		if r.wildcard {
 			return fmt.Errorf("a secret needs a path without \"*\"")
 		}
+		if f.Secret.Reset != nil {
+			if err := r.compileReset(f.Secret.Reset); err != nil {
+				return fmt.Errorf("secret reset: %w", err)
+			}
+		}
 		cs.secrets[r.path] = r
 	}
 	return nil

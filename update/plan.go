@@ -144,6 +144,10 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 		return nil, err
 	}
 	now := e.now()
+	pending, resetUsed, fail := e.useResetCodes(s, p, rec, now, req.Actor, req.Client)
+	if fail != nil {
+		return fail, nil // commits the counted attempt only; apply reports fail.err
+	}
 	doc, changes, err := e.applyDoc(s, req, p, rec.Doc)
 	if err != nil {
 		return nil, err
@@ -151,7 +155,7 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if err := withInvalid(e.checkChanges(s, g, rec.Doc, doc, changes), p.invalid); err != nil {
 		return nil, err
 	}
-	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc, changes: changes, pending: rec.Pending}
+	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc, changes: changes, pending: pending, copied: resetUsed, dirty: resetUsed}
 	if err := rt.route(); err != nil {
 		return nil, err
 	}

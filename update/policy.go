@@ -253,6 +253,9 @@ type Secret struct {
 	// For APIs whose clients send the password with every replacement
 	// (DRUID). It costs one hash comparison per such request.
 	KeepIfSame bool `json:"keepIfSame,omitempty"`
+	// Reset, when set, lets Engine.Reset issue codes that set a new value
+	// without the current one (SecretValue.Code).
+	Reset *Reset `json:"reset,omitempty"`
 }
 
 // Complexity is a password complexity rule.

@@ -139,7 +139,7 @@ func prepareSecrets(s *schema, g Grant, plain map[string]SecretValue, p *prepare
 			forbid = append(forbid, FieldError{Path: path, Rule: RuleGrant, Message: "may not be written by this client"})
 			continue
 		}
-		if len(v.Plain) > 4096 || len(v.Hash) > 4096 || len(v.Current) > 4096 {
+		if len(v.Plain) > 4096 || len(v.Hash) > 4096 || len(v.Current) > 4096 || len(v.Code) > maxCodeLen {
 			invalid = append(invalid, FieldError{Path: path, Rule: RuleLimit, Message: "is too long"})
 			continue
 		}

@@ -91,6 +91,11 @@ type SecretValue struct {
 	// Current, when set, must match the stored secret for the change to
 	// go ahead (CodeMismatch otherwise).
 	Current string
+	// Code, when set, is a reset code from Engine.Reset: it must match the
+	// open reset challenge at the path (the field needs Secret.Reset). A
+	// wrong code is counted and fails the request; the right one is used
+	// up by it.
+	Code string
 }
 
 // Request is one update of one record.
