@@ -55,11 +55,12 @@
 //     DecodeVerify, DecodeQuery, ...); Encode<Call> for those that write an
 //     answer (EncodeUpdate, EncodeUser, ...).
 //   - Op names the endpoint an error answers (OpUpdate, OpVerify, ...).
-//   - EncodeError(err error, op Op) (status int, body): the one function that
-//     reads the error table. It returns rather than writes, so every wire
-//     format (HTTP, gRPC) answers from the same table.
-//   - fail(w, r, op, err): the handler's one error path: request id, log
-//     line, EncodeError, write.
+//   - EncodeError(err error, op Op) (status int, body ErrorBody): the one
+//     function that reads the error table (Rubiq's body type is Body, the
+//     same for its successes). It returns rather than writes, so every
+//     wire format (HTTP, gRPC) answers from the same table.
+//   - fail: the handler's one error path (request id, log line,
+//     EncodeError, write), called with the Op being served.
 //
 // # Errors
 //

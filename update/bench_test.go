@@ -2,6 +2,7 @@ package update_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -53,6 +54,49 @@ func BenchmarkBaselineMergePatch(b *testing.B) {
 		out, err := jsonpatch.MergePatch(docBytes, updatetest.BenchPatches[i%2])
 		if err != nil || len(out) == 0 {
 			b.Fatal(err)
+		}
+	}
+}
+
+// benchPlural is a record whose /counters plural holds 200 keyed elements.
+func benchPlural(b *testing.B) *update.Engine {
+	eng, err := update.New(memory.New(), contentionPolicy())
+	if err != nil {
+		b.Fatal(err)
+	}
+	counters := make([]any, 200)
+	for i := range counters {
+		counters[i] = map[string]any{"id": json.Number(strconv.Itoa(i + 1)), "n": json.Number("0")}
+	}
+	if _, err := eng.Create(ctx, update.CreateRequest{Type: "user", ID: "u1", Client: "app",
+		Doc: map[string]any{"counters": counters}}); err != nil {
+		b.Fatal(err)
+	}
+	return eng
+}
+
+// BenchmarkApplyKeySelector replaces one member of a plural element named
+// by its key ("/counters/[id=150]/n"): the selector is resolved inside the
+// transaction. Judge it against BenchmarkApplyIndexPath, the same update
+// by index.
+func BenchmarkApplyKeySelector(b *testing.B) {
+	benchApplyAt(b, "/counters/[id=150]/n")
+}
+
+// BenchmarkApplyIndexPath is BenchmarkApplyKeySelector's update by index.
+func BenchmarkApplyIndexPath(b *testing.B) {
+	benchApplyAt(b, "/counters/149/n")
+}
+
+func benchApplyAt(b *testing.B, path string) {
+	eng := benchPlural(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID("u1"), Client: "app",
+			Mode: update.Replace, Path: path, Doc: json.Number(strconv.Itoa(i + 1))})
+		if err != nil || !res.Modified {
+			b.Fatalf("apply: %v", err)
 		}
 	}
 }

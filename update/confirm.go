@@ -24,7 +24,9 @@ const maxCodeLen = 128
 // challenge's path inside Grant.Paths: confirming applies a value like a
 // write does.
 //
-// Returns CodeMismatch, Expired, Locked, NothingPending (Reason "confirmed"
+// A call past a quota (WithQuotas) is Throttled and counts no attempt.
+//
+// Returns Throttled, CodeMismatch, Expired, Locked, NothingPending (Reason "confirmed"
 // when the challenge was already confirmed), NotUnique, NotFound,
 // Forbidden or Malformed.
 func (e *Engine) Confirm(ctx context.Context, req ConfirmRequest) (*Result, error) {
@@ -58,6 +60,9 @@ func (e *Engine) confirmCall(ctx context.Context, req ConfirmRequest) (*Result, 
 	if err := g.owns(id); err != nil {
 		return nil, err
 	}
+	if err := e.takeQuota(ctx, "confirm", e.quotas.ConfirmPerClient, e.quotas.ConfirmPerSubject, req.Type, req.Client, id); err != nil {
+		return nil, err
+	}
 	var o *outcome
 	start := e.tel.storeStart(ctx)
 	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
@@ -88,6 +93,8 @@ func (e *Engine) confirm(s *schema, g Grant, req *ConfirmRequest, rec *storage.R
 	for i, ch := range rec.Pending {
 		switch {
 		case req.Path != "" && ch.Path != req.Path:
+		case s.resetRule(ch.Path) != nil:
+			// A reset code is used by the secret's update, never confirmed.
 		case !g.allows(ch.Path):
 			outside = ch.Path
 		default:

@@ -94,6 +94,12 @@
 // come back in one error. Forbidden, TooLarge and Immutable are graver and
 // are answered first, before the record is read.
 //
+// Confirm, Resend and Cancel need Write and the challenge's path inside
+// the grant's Paths; Create needs Create, Delete needs Delete; every call
+// on a record needs the record inside the grant's Subject. Reads made for
+// a client pass AsClient: any grant may read, within its Subject. A read
+// without AsClient is the calling code's own and checks no grant.
+//
 // # Confirmable fields
 //
 // A Field with Confirm is verified by a code. Under Hold a changed value is

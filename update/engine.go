@@ -29,6 +29,9 @@ type Engine struct {
 	observe  func(context.Context, *storage.Record, storage.Event)
 	validate *validator.Validate
 	tel      *telemetry // nil: report nothing
+	// quotas and the store that counts them (nil when none is set).
+	quotas     Quotas
+	quotaStore storage.Ephemeral
 }
 
 // Option configures an Engine.
@@ -42,6 +45,7 @@ type options struct {
 	codeKey    []byte
 	observe    func(context.Context, *storage.Record, storage.Event)
 	validators map[string]validator.Func
+	quotas     Quotas
 
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
@@ -124,6 +128,10 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	qs, err := checkQuotas(o.quotas, store)
+	if err != nil {
+		return nil, err
+	}
 	var tel *telemetry
 	if !o.noTelemetry {
 		if tel, err = newTelemetry(o.tracerProvider, o.meterProvider); err != nil {
@@ -133,6 +141,7 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	return &Engine{
 		store: store, policy: cp, now: o.now, log: o.log, dispatch: o.dispatch,
 		newID: o.newID, codes: h, observe: o.observe, validate: v, tel: tel,
+		quotas: o.quotas, quotaStore: qs,
 	}, nil
 }
 

@@ -279,3 +279,22 @@ func TestIdentifierPolicyChecked(t *testing.T) {
 	_, err = update.ParsePolicy(strings.NewReader(`{"types":{"user":{"fields":{"/userName":{"identifier":{"profile":"email","skeleton":true,"x":1}}}}}}`))
 	assert.Error(t, err, "unknown members are refused")
 }
+
+func TestIdentifierClashNamesInactiveHolder(t *testing.T) {
+	each(t, func(t *testing.T, open opener) {
+		f := newFixture(t, open(t), identPolicy())
+		seedIdent(t, f)
+		ctx := context.Background()
+		_, err := f.eng.Create(ctx, update.CreateRequest{Type: "user", ID: "u3", Client: "c", State: storage.Inactive,
+			Doc: doc(t, `{"userName":"Daisy","email":"daisy@example.com"}`)})
+		require.NoError(t, err)
+		_, err = f.eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID("u2"), Client: "c",
+			Doc: doc(t, `{"userName":"dаisy"}`)}) // Cyrillic а
+		var ue *update.Error
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, update.NotUnique, ue.Code)
+		require.Len(t, ue.Fields, 1)
+		assert.Equal(t, update.FieldError{Path: "/userName", Rule: update.RuleUnique, Param: string(storage.Inactive), Message: "is already in use"}, ue.Fields[0])
+		assert.NotContains(t, ue.Error(), "Daisy")
+	})
+}

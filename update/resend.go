@@ -54,6 +54,9 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 	if err := g.owns(id); err != nil {
 		return nil, err
 	}
+	if err := e.takeQuota(ctx, "resend", e.quotas.ResendPerClient, e.quotas.ResendPerSubject, req.Type, req.Client, id); err != nil {
+		return nil, err
+	}
 	var o *outcome
 	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
 		var err error

@@ -35,10 +35,16 @@ type Config struct {
 	Clients []Client
 	// TokenTTL is how long a challenge-code token lives. Default 60 s.
 	TokenTTL time.Duration
-	// MaxTokens caps the per-process table of issued tokens and of used
-	// code verifiers (each). Default 10000; a full table refuses new tokens
-	// with 503 until entries expire.
-	MaxTokens int
+	// TokenQuota bounds the tokens one client may be issued: at most
+	// Limit in any Window (sliding, see storage.Quota), counted across
+	// every process on the store. A client past it is answered 429 while
+	// other clients are served. Default 6000 a minute.
+	TokenQuota storage.Quota
+	// Tokens is where issued tokens, used code verifiers and token quotas
+	// are kept. Default: the store New is given, which shares them with
+	// every process on that store; New fails if the store does not
+	// implement storage.Ephemeral and Tokens is nil.
+	Tokens storage.Ephemeral
 	// MaxBodyBytes bounds a request body. Default 64 KiB.
 	MaxBodyBytes int64
 	// MaxDepth bounds the nesting of a request body. Default 12.
@@ -118,8 +124,8 @@ func (c Config) withDefaults() Config {
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 60 * time.Second
 	}
-	if c.MaxTokens <= 0 {
-		c.MaxTokens = 10000
+	if c.TokenQuota == (storage.Quota{}) {
+		c.TokenQuota = storage.Quota{Limit: 6000, Window: time.Minute}
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 64 << 10
@@ -150,6 +156,9 @@ func (c Config) withDefaults() Config {
 
 // check reports a configuration the adapter cannot serve with.
 func (c Config) check() error {
+	if err := storage.CheckQuota("token quota", c.TokenQuota); err != nil {
+		return fmt.Errorf("druid: TokenQuota: %w", err)
+	}
 	seen := map[string]bool{}
 	for _, cl := range c.Clients {
 		if cl.ID == "" || cl.Secret == "" {

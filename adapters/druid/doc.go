@@ -22,8 +22,11 @@
 // checks the token, its scope "update", its expiry, and that code_verifier
 // answers the challenge (RFC 7636); the first presentation spends the token
 // whatever its outcome, and a verifier once used is refused for the
-// token lifetime. Tokens and used verifiers are kept in memory, per process
-// and bounded (Config.MaxTokens each); a restart forgets them.
+// token lifetime. Tokens and used verifiers are kept in the store
+// (storage.Ephemeral), hashed, so every process on one store honours a
+// token any of them issued, and one use anywhere spends it; a client may
+// be issued Config.TokenQuota tokens (6000 a minute by default), counted
+// across processes, beyond which it is answered 429 and others are not.
 //
 // An update replaces the user: ids, datas, assertions and addresses not
 // sent are removed; the password hash, the record id, its creation time and

@@ -14,7 +14,6 @@ const (
 	codeNoScope      update.Code = "druid.scope"        // the token lacks the scope the call needs
 	codeMethod       update.Code = "druid.method"       // a known path with another method
 	codeRoute        update.Code = "druid.route"        // no endpoint at this path
-	codeUnavailable  update.Code = "druid.unavailable"  // the token table is full
 )
 
 // Op names the endpoint an answer is for.
@@ -57,12 +56,12 @@ var errorTable = []errorRow{
 	{update.Locked, nil, http.StatusBadRequest, "code blocked after too many attempts"},
 	{update.NothingPending, reason(update.ReasonConfirmed), http.StatusBadRequest, "code has already been used"},
 	{update.NothingPending, nil, http.StatusBadRequest, "code not found"},
+	{update.Throttled, reason(update.ReasonQuota), http.StatusTooManyRequests, ""},
 	{update.Throttled, nil, http.StatusTooManyRequests, "notification already requested, try again later"},
 	{codeUnauthorized, nil, http.StatusUnauthorized, ""},
 	{codeNoScope, nil, http.StatusForbidden, ""},
 	{codeMethod, nil, http.StatusMethodNotAllowed, ""},
 	{codeRoute, nil, http.StatusNotFound, ""},
-	{codeUnavailable, nil, http.StatusServiceUnavailable, ""},
 	{update.Internal, nil, http.StatusInternalServerError, "internal error"},
 }
 

@@ -29,8 +29,9 @@ const (
 const maxFormBytes = 4 << 10
 
 // Handler serves DRUID's registration API over an engine. It is safe for
-// concurrent use. Its tokens and used code verifiers live in memory: they
-// are per process, and a restart forgets them.
+// concurrent use. Its tokens, used code verifiers and token quotas live
+// in the store (Config.Tokens), so any number of handlers on one store
+// act as one.
 type Handler struct {
 	eng    *update.Engine
 	cfg    Config
@@ -51,7 +52,14 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("druid: %w", err)
 	}
-	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(cfg.TokenTTL, cfg.MaxTokens), mux: http.NewServeMux()}
+	eph := cfg.Tokens
+	if eph == nil {
+		var ok bool
+		if eph, ok = store.(storage.Ephemeral); !ok {
+			return nil, errors.New("druid: the store does not keep tokens (storage.Ephemeral); set Config.Tokens")
+		}
+	}
+	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux()}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -119,7 +127,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validChallenge(method, challenge) {
-		fail(failure(update.Malformed, "code_challenge is not a valid "+method+" challenge"))
+		fail(failure(update.Malformed, challengeProblem(method, challenge)))
 		return
 	}
 	scopes, err := grantedScopes(cl, form.Get("scope"))
@@ -127,7 +135,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	tok, err := h.tokens.issue(h.cfg.Now(), cl.ID, scopes, method, challenge)
+	tok, err := h.tokens.issue(r.Context(), h.cfg.Now(), cl.ID, scopes, method, challenge)
 	if err != nil {
 		fail(err)
 		return
@@ -274,7 +282,7 @@ func (h *Handler) redeem(r *http.Request, verifier string) (string, error) {
 	if !ok {
 		return "", failure(codeUnauthorized, "Authorization: Bearer token required")
 	}
-	return h.tokens.redeem(h.cfg.Now(), tok, scopeUpdate, verifier)
+	return h.tokens.redeem(r.Context(), h.cfg.Now(), tok, scopeUpdate, verifier)
 }
 
 // entryPoint checks the From header names one of client's entry points

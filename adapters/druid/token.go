@@ -1,12 +1,17 @@
 package druid
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"slices"
-	"sync"
 	"time"
+
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
 )
 
 const (
@@ -14,54 +19,73 @@ const (
 	scopeUpdate    = "update"
 )
 
-// token is what the adapter remembers of one issued token. The token
-// itself is not kept, only its SHA-256, so the table cannot be replayed.
-type token struct {
-	client    string
-	scopes    []string
-	method    string
-	challenge string
-	expires   time.Time
-	used      bool
+// The kinds of storage.Token the adapter keeps, and the prefix of its
+// quota names.
+const (
+	kindToken    = "druid.token"
+	kindVerifier = "druid.verifier"
+	quotaPrefix  = "druid.token/"
+)
+
+// grant is what the adapter keeps of one issued token, as the token's
+// storage.Token Data. The token itself is never kept, only its SHA-256,
+// so the store cannot be read for tokens to replay.
+type grant struct {
+	Client    string   `json:"client"`
+	Scopes    []string `json:"scopes"`
+	Method    string   `json:"method"`
+	Challenge string   `json:"challenge"`
 }
 
-// tokens is the per-process table of challenge-code tokens and of used
-// code verifiers. Both are bounded: entries die TokenTTL after issue (or
-// use), are pruned when the table fills, and a table full of live entries
-// refuses new ones. A restart forgets every token, which only means
-// clients ask for new ones. Safe for concurrent use.
+// tokens keeps challenge-code tokens and used code verifiers in a
+// storage.Ephemeral, so that every process on one store honours the
+// tokens any of them issued and refuses a verifier any of them saw. A
+// token is spent by one atomic store step; a verifier is claimed by
+// another. Expired entries are purged a bounded batch at a time as
+// tokens are issued. Safe for concurrent use.
 type tokens struct {
-	mu        sync.Mutex
-	ttl       time.Duration
-	max       int
-	byHash    map[[32]byte]*token
-	verifiers map[[32]byte]time.Time // verifier hash → when it may be forgotten
+	store storage.Ephemeral
+	ttl   time.Duration
+	quota storage.Quota
+	sweep *storage.Sweeper
 }
 
-func newTokens(ttl time.Duration, max int) *tokens {
-	return &tokens{ttl: ttl, max: max, byHash: map[[32]byte]*token{}, verifiers: map[[32]byte]time.Time{}}
+func newTokens(store storage.Ephemeral, ttl time.Duration, quota storage.Quota) *tokens {
+	return &tokens{store: store, ttl: ttl, quota: quota, sweep: &storage.Sweeper{Store: store}}
+}
+
+// hashOf is the key a token or verifier is stored under.
+func hashOf(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
 }
 
 // issue stores a token for client bound to the challenge and returns it.
-// It fails with codeUnavailable when the table is full of live tokens.
-func (t *tokens) issue(now time.Time, client string, scopes []string, method, challenge string) (string, error) {
+// A client past its quota is refused (Throttled, ReasonQuota): one noisy
+// client uses up its own quota, not the others'.
+func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes []string, method, challenge string) (string, error) {
+	ok, err := t.store.Hit(ctx, quotaPrefix+client, t.quota, now)
+	if err != nil {
+		return "", failureWrap(update.Internal, "cannot issue a token now", err)
+	}
+	if !ok {
+		return "", &update.Error{Code: update.Throttled, Reason: update.ReasonQuota, Message: "too many token requests from this application, try again later"}
+	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", failureWrap(codeUnavailable, "cannot issue a token now", err)
+		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.byHash) >= t.max {
-		t.prune(now)
-		if len(t.byHash) >= t.max {
-			return "", failure(codeUnavailable, "too many tokens outstanding, try again later")
-		}
+	data, err := json.Marshal(grant{Client: client, Scopes: slices.Clone(scopes), Method: method, Challenge: challenge})
+	if err != nil {
+		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
-	t.byHash[sha256.Sum256([]byte(tok))] = &token{
-		client: client, scopes: slices.Clone(scopes), method: method, challenge: challenge,
-		expires: now.Add(t.ttl),
+	err = t.store.PutToken(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)}, now)
+	if err != nil {
+		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
+	// A failed purge leaves expired entries for the next one.
+	_ = t.sweep.Tick(ctx, now)
 	return tok, nil
 }
 
@@ -69,67 +93,42 @@ func (t *tokens) issue(now time.Time, client string, scopes []string, method, ch
 // verifier against its challenge. The token is spent by the first
 // redeem, whatever its outcome, so neither the token nor a verifier can
 // be tried twice. It returns the client the token was issued to.
-func (t *tokens) redeem(now time.Time, tok, scope, verifier string) (string, error) {
+func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier string) (string, error) {
 	if tok == "" {
 		return "", failure(codeUnauthorized, "bearer token required")
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.byHash[sha256.Sum256([]byte(tok))]
+	st, err := t.store.ConsumeToken(ctx, kindToken, hashOf(tok), now)
 	switch {
-	case !ok:
+	case errors.Is(err, storage.ErrNotFound):
 		return "", failure(codeUnauthorized, "invalid token")
-	case e.used:
+	case errors.Is(err, storage.ErrTokenSpent):
 		return "", failure(codeUnauthorized, "token already used")
-	case !now.Before(e.expires):
+	case errors.Is(err, storage.ErrTokenExpired):
 		return "", failure(codeUnauthorized, "token expired")
+	case err != nil:
+		return "", failureWrap(update.Internal, "cannot check the token now", err)
 	}
-	e.used = true
-	if !slices.Contains(e.scopes, scope) {
+	var g grant
+	if err := json.Unmarshal(st.Data, &g); err != nil {
+		return "", failureWrap(update.Internal, "cannot check the token now", err)
+	}
+	if !slices.Contains(g.Scopes, scope) {
 		return "", failure(codeNoScope, "token lacks the "+scope+" scope")
 	}
 	if verifier == "" {
 		return "", failure(codeUnauthorized, "code_verifier required")
 	}
-	if !verifierMatches(e.method, e.challenge, verifier) {
+	if !verifierMatches(g.Method, g.Challenge, verifier) {
 		return "", failure(codeUnauthorized, "code_verifier does not match the code challenge")
 	}
-	vh := sha256.Sum256([]byte(verifier))
-	if until, seen := t.verifiers[vh]; seen && now.Before(until) {
+	// The verifier is remembered as long as a token issued now could
+	// live, so no token alive can be answered with it again.
+	err = t.store.PutToken(ctx, storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}, now)
+	switch {
+	case errors.Is(err, storage.ErrExists):
 		return "", failure(codeUnauthorized, "code_verifier already used")
+	case err != nil:
+		return "", failureWrap(update.Internal, "cannot check the token now", err)
 	}
-	if len(t.verifiers) >= t.max {
-		t.prune(now)
-	}
-	// When the table is still full the oldest use is no longer provable
-	// anyway: every remembered verifier belongs to a token that is spent.
-	t.verifiers[vh] = now.Add(t.ttl)
-	return e.client, nil
-}
-
-// prune drops expired tokens and verifiers past their memory; it also
-// bounds the verifier table by forgetting the earliest entries when every
-// entry is still live.
-func (t *tokens) prune(now time.Time) {
-	for h, e := range t.byHash {
-		if !now.Before(e.expires) {
-			delete(t.byHash, h)
-		}
-	}
-	for h, until := range t.verifiers {
-		if !now.Before(until) {
-			delete(t.verifiers, h)
-		}
-	}
-	for len(t.verifiers) >= t.max {
-		var oldest [32]byte
-		var at time.Time
-		first := true
-		for h, until := range t.verifiers {
-			if first || until.Before(at) {
-				oldest, at, first = h, until, false
-			}
-		}
-		delete(t.verifiers, oldest)
-	}
+	return g.Client, nil
 }

@@ -116,8 +116,8 @@ func emailInUse(e *update.Error, _ Op) bool {
 		(e.Fields[0].Rule == update.RuleUnique || e.Code == update.NotUnique)
 }
 
-// ErrorResponse is Capture's error body.
-type ErrorResponse struct {
+// ErrorBody is Capture's error body.
+type ErrorBody struct {
 	Stat        string `json:"stat"`
 	Code        int    `json:"code"`
 	Error       string `json:"error"`
@@ -131,10 +131,10 @@ type ErrorResponse struct {
 // blame, which names the parameter they came in; the request id is the
 // handler's to add. Internal errors are described generically, never with
 // their cause.
-func EncodeError(err error, op Op) (int, ErrorResponse) {
+func EncodeError(err error, op Op) (int, ErrorBody) {
 	e, arg, desc := classify(err)
 	row := lookup(e, op)
-	return row.status, ErrorResponse{Stat: "error", Code: row.capture, Error: row.name, Description: desc, Argument: arg}
+	return row.status, ErrorBody{Stat: "error", Code: row.capture, Error: row.name, Description: desc, Argument: arg}
 }
 
 // classify returns the error the table is searched with, the parameter at

@@ -10,6 +10,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/update"
@@ -27,6 +28,7 @@ type fileConfig struct {
 	DRUID   *druidFile   `json:"druid,omitempty"`
 	Rubiq   *rubiqFile   `json:"rubiq,omitempty"`
 	ZITADEL *zitadelFile `json:"zitadel,omitempty"`
+	Quotas  *quotasFile  `json:"quotas,omitempty"`
 }
 
 type janrainFile struct {
@@ -78,6 +80,7 @@ type druidFile struct {
 	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
 	Region         string          `json:"region,omitempty"`
 	MaxBodyBytes   int64           `json:"maxBodyBytes,omitempty"`
+	TokenQuota     *quotaFile      `json:"tokenQuota,omitempty"`
 }
 
 type druidClient struct {
@@ -126,12 +129,15 @@ type zitadelClient struct {
 	UserID string `json:"userId,omitempty"`
 }
 
-// vendorConfigs is the configuration of the four adapters.
+// vendorConfigs is the configuration of the adapters.
 type vendorConfigs struct {
 	Janrain janrain.Config
 	DRUID   druid.Config
 	Rubiq   rubiq.Config
 	ZITADEL zitadel.Config
+	SCIM    scim.Config
+	// Quotas apply to every vendor's engine.
+	Quotas update.Quotas
 }
 
 // demoConfigs returns every adapter's built-in demo configuration.
@@ -141,6 +147,8 @@ func demoConfigs() vendorConfigs {
 		DRUID:   druid.DemoConfig(),
 		Rubiq:   rubiq.DemoConfig(),
 		ZITADEL: zitadel.DemoConfig(),
+		SCIM:    scim.DemoConfig(),
+		Quotas:  defaultQuotas(),
 	}
 }
 
@@ -193,6 +201,9 @@ func (fc *fileConfig) check(file string, data []byte) error {
 	}
 	if d := fc.DRUID; d != nil {
 		nums = append(nums, num{[]any{"druid", "maxBodyBytes"}, d.MaxBodyBytes})
+		if err := checkQuota(file, data, []any{"druid", "tokenQuota"}, d.TokenQuota); err != nil {
+			return err
+		}
 	}
 	if r := fc.Rubiq; r != nil {
 		nums = append(nums, num{[]any{"rubiq", "maxSends"}, int64(r.MaxSends)}, num{[]any{"rubiq", "codeLength"}, int64(r.CodeLength)},
@@ -200,6 +211,9 @@ func (fc *fileConfig) check(file string, data []byte) error {
 	}
 	if z := fc.ZITADEL; z != nil {
 		nums = append(nums, num{[]any{"zitadel", "maxAttempts"}, int64(z.MaxAttempts)}, num{[]any{"zitadel", "maxSends"}, int64(z.MaxSends)})
+	}
+	if err := fc.Quotas.check(file, data); err != nil {
+		return err
 	}
 	for _, n := range nums {
 		if n.v < 0 {
@@ -213,6 +227,7 @@ func (fc *fileConfig) check(file string, data []byte) error {
 // apply overlays the file's settings on cfg. The adapters' own New and
 // Policy check the result, so a bad client list is reported by them.
 func (fc *fileConfig) apply(cfg *vendorConfigs) {
+	fc.Quotas.apply(&cfg.Quotas)
 	if j := fc.Janrain; j != nil {
 		if j.Clients != nil {
 			cfg.Janrain.Clients = nil
@@ -235,6 +250,9 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 		setDuration(&cfg.DRUID.ResendCooldown, d.ResendCooldown)
 		setString(&cfg.DRUID.DefaultRegion, d.Region)
 		setInt64(&cfg.DRUID.MaxBodyBytes, d.MaxBodyBytes)
+		if d.TokenQuota != nil {
+			cfg.DRUID.TokenQuota = d.TokenQuota.quota()
+		}
 	}
 	if r := fc.Rubiq; r != nil {
 		if r.Apps != nil {

@@ -30,6 +30,8 @@
 //	                        at least 32 bytes)
 //	-code-key-mismatch M    refuse (default) or warn: what to do when the code
 //	                        key is not the one the store's codes were hashed with
+//	-metrics-addr ADDR      serve Prometheus /metrics on this address (default:
+//	                        none)
 //	-rekey check|apply      recompute every record's unique keys under the
 //	                        current identifier profiles, print the records
 //	                        that clash or hold refused values, and exit
@@ -50,12 +52,23 @@
 //	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth"},
 //	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
 //	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
-//	             "region", "maxBodyBytes"},
+//	             "region", "maxBodyBytes", "tokenQuota"},
 //	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
 //	             "maxAttempts", "releasePending"},
 //	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
-//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"}}
+//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"},
+//	 "quotas":  {"confirmPerClient", "confirmPerSubject", "resendPerClient",
+//	             "resendPerSubject"}}
+//
+// A quota is {"limit": N, "window": "1m"}: at most N calls in any sliding
+// window of that length, counted in the store, so across every server
+// process on it. DRUID's tokenQuota bounds the tokens one client is issued
+// (default 6000 a minute); the quotas section bounds confirmation attempts
+// and resends of every vendor per client (default 600 a minute each) and
+// per user (30 confirmations in 10 minutes, 20 resends an hour). A client
+// past a quota is answered "too many requests" in its vendor's terms while
+// other clients are served.
 //
 // Durations are strings such as "90s" or "24h". The DRUID and ZITADEL demo
 // records are created as the demo clients, so a config without those
@@ -64,8 +77,9 @@
 // The code key decides whether pending codes survive a restart. It is taken
 // from -code-key-file, else from IDUPDATE_CODE_KEY (hex), else: with
 // sqlite:PATH from the file PATH.key, created with a random key (mode 0600)
-// when missing; with memory or postgres a random key that dies with the
-// process (for postgres the server warns, since its records outlive it).
+// when missing; with postgres the key the store holds, created once per
+// store by the first process to start, so every replica on the database
+// shares it; with memory a random key that dies with the process.
 //
 // SQLite and PostgreSQL stores keep a fingerprint of the code key (an HMAC
 // of a fixed label under the key, never the key itself). When a start
@@ -85,9 +99,22 @@
 // at startup; never run it that way with real users.
 //
 // Each request is logged with method, path (no query string), status,
-// duration and request id (X-Request-Id, kept when the client sends a plain
-// one of up to 64 characters). Bodies, headers, credentials and codes are
+// duration, request id (X-Request-Id, kept when the client sends a plain
+// one of up to 64 characters) and trace id (from the request's W3C
+// traceparent, or the server's own span when traces are exported). Bodies, headers, credentials and codes are
 // never logged, apart from the codes of the development dispatcher above.
+//
+// With -metrics-addr, GET /metrics there serves Prometheus metrics:
+// idupdate_http_requests_total and idupdate_http_request_duration_seconds
+// by vendor, route (the mux pattern) and status; the engines'
+// OpenTelemetry metrics (idupdate_engine_operations_total by op, type,
+// outcome and error code, idupdate_engine_codes_dispatched_total,
+// idupdate_engine_codes_throttled_total, idupdate_engine_confirm_locked_total,
+// idupdate_engine_store_duration_seconds by op and result, which counts
+// store errors too); and the Go runtime's and the process's. When
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is
+// set, spans (one per request, one per engine call) are exported over
+// OTLP/HTTP; the other OTEL_EXPORTER_OTLP_* variables apply as usual.
 //
 // GET /healthz answers 200 while the process runs; GET /readyz answers 200
 // when the store answers and its schema is at the version this server

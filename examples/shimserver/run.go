@@ -31,6 +31,7 @@ type flags struct {
 	reset           bool
 	rekey           string
 	keyMismatch     string
+	metricsAddr     string
 }
 
 // errUsage marks a command line that cannot be run; the flag package has
@@ -57,13 +58,14 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.webhook, "webhook", "", "POST verification messages to this URL (default: write them, codes included, to the log)")
 	fs.StringVar(&f.webhookKeyFile, "webhook-key-file", "", "file holding the webhook signing key in hex (default: IDUPDATE_WEBHOOK_KEY)")
 	fs.StringVar(&f.eventsWebhook, "events-webhook", "", "POST every committed change to this URL, signed like -webhook, at least once, resuming after restarts")
-	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else random)")
+	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else the key PostgreSQL holds, else random)")
 	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
 	fs.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the server stops accepting requests")
 	fs.BoolVar(&f.reset, "reset", false, "delete the demo records and load them fresh, as on a new store (other records stay)")
 	fs.StringVar(&f.rekey, "rekey", "", "check | apply: recompute every record's unique keys under the current profiles, print the clashes, and exit instead of serving")
 	fs.StringVar(&f.keyMismatch, "code-key-mismatch", "refuse", "when the code key is not the one the store's codes were hashed with: refuse to start, or warn and adopt the new key")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (default: no metrics)")
 	return fs
 }
 
@@ -103,6 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	metricsAddr := ""
 	logger := newLogger(f.logFormat, stderr)
 
 	spec, err := parseStore(f.store, getenv("IDUPDATE_POSTGRES_DSN"))
@@ -134,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	if !explicit {
-		if key, err = storeKey(spec); err != nil {
+		if key, err = defaultKey(ctx, spec, store); err != nil {
 			return err
 		}
 	}
@@ -148,12 +151,44 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger}, cfg)
+	tr, err := newTracing(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tr.shutdown(sctx); err != nil {
+			logger.Warn("flushing traces", "err", err)
+		}
+	}()
+	var met *metrics
+	if f.metricsAddr != "" {
+		if met, err = newMetrics(); err != nil {
+			return err
+		}
+	}
+	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger,
+		tracer: tr.tracerProvider(), meter: met.meterProvider()}, cfg)
 	if err != nil {
 		return err
 	}
 	if f.rekey != "" {
 		return rekey(ctx, vendors, f.rekey, stdout)
+	}
+	if met != nil {
+		met.vendorOf = newRouteVendors(vendors)
+		maddr, stop, err := met.serve(ctx, f.metricsAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				logger.Warn("stopping the metrics server", "err", err)
+			}
+		}()
+		logger.Info("metrics", "addr", maddr)
+		metricsAddr = maddr
 	}
 	var demo demoState
 	reset := 0
@@ -188,7 +223,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	health := &health{store: store}
 	srv := &http.Server{
-		Handler:           logRequests(logger, newMux(vendors, health)),
+		Handler:           logRequests(logger, tr, met, newMux(vendors, health)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -209,6 +244,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		addr: addr, store: spec.String(), key: key, storeKind: spec.kind, storeArg: spec.arg,
 		webhook: f.webhook, demoConfig: f.config == "", demoData: f.demo,
 		keys: keys, demo: demo, reset: reset, resetAsked: f.reset,
+		metricsAddr: metricsAddr, otlp: tr.endpoint,
 	})
 	logger.Info("listening", "addr", addr, "store", spec.String())
 	if f.webhook == "" {

@@ -9,9 +9,16 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -33,6 +40,8 @@ type deps struct {
 	dispatcher verify.Dispatcher
 	codeKey    []byte
 	logger     *slog.Logger
+	tracer     trace.TracerProvider // nil: the OpenTelemetry default
+	meter      metric.MeterProvider // nil: the OpenTelemetry default
 }
 
 // engineOptions are the options every engine gets, then the adapter's own.
@@ -41,10 +50,12 @@ func (d deps) engineOptions(name string, extra ...update.Option) []update.Option
 		update.WithDispatcher(d.dispatcher),
 		update.WithCodeKey(d.codeKey),
 		update.WithLogger(d.logger.With("vendor", name)),
+		update.WithTracerProvider(d.tracer),
+		update.WithMeterProvider(d.meter),
 	}, extra...)
 }
 
-// buildVendors builds the four adapters over one store. Each builds its
+// buildVendors builds the adapters over one store. Each builds its
 // own engine from its profile, because each vendor's semantics are a
 // policy of its own; the
 // record types are namespaced (janrain.user, druid.user, ...), so they
@@ -56,27 +67,33 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	rc.Logger = d.logger.With("vendor", "rubiq")
 	zc.Logger = d.logger.With("vendor", "zitadel")
 
-	jh, err := janrain.New(jc, d.store, d.engineOptions("janrain")...)
+	quotas := update.WithQuotas(cfg.Quotas)
+	jh, err := janrain.New(jc, d.store, d.engineOptions("janrain", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("janrain adapter: %w", err)
 	}
-	dh, err := druid.New(dc, d.store, d.engineOptions("druid")...)
+	dh, err := druid.New(dc, d.store, d.engineOptions("druid", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("druid adapter: %w", err)
 	}
-	rh, err := rubiq.New(rc, d.store, d.engineOptions("rubiq")...)
+	rh, err := rubiq.New(rc, d.store, d.engineOptions("rubiq", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("rubiq adapter: %w", err)
 	}
-	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel")...)
+	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel", quotas)...)
 	if err != nil {
 		return nil, fmt.Errorf("zitadel adapter: %w", err)
+	}
+	sh, err := newSCIM(d, cfg, quotas)
+	if err != nil {
+		return nil, err
 	}
 	return []vendor{
 		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register},
 		{"druid", dh.Engine(), druid.SeedDemo, dh.Register},
 		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
 		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
+		{"scim", sh.Engine(), scim.SeedDemo, sh.Register},
 	}, nil
 }
 
@@ -105,11 +122,13 @@ func newMux(vs []vendor, h *health) *http.ServeMux {
 const requestIDHeader = "X-Request-Id"
 
 // logRequests logs one line per request: method, path (without the query,
-// which may carry a PKCE code_verifier), status, duration and request id.
-// Bodies and headers are never logged: they hold credentials and codes.
-// A request id the client sent is kept when short and plain; otherwise a
-// fresh one replaces it, so the log line and the answer always agree.
-func logRequests(l *slog.Logger, next http.Handler) http.Handler {
+// which may carry a PKCE code_verifier), status, duration, request id and
+// trace id. Bodies and headers are never logged: they hold credentials and
+// codes. A request id the client sent is kept when short and plain;
+// otherwise a fresh one replaces it, so the log line and the answer always
+// agree. Each request gets a server span (a child of the caller's W3C
+// traceparent, if any), and is counted in the metrics when m is not nil.
+func logRequests(l *slog.Logger, tr *tracing, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(requestIDHeader)
@@ -118,17 +137,39 @@ func logRequests(l *slog.Logger, next http.Handler) http.Handler {
 			r.Header.Set(requestIDHeader, id)
 		}
 		w.Header().Set(requestIDHeader, id)
+		ctx := tr.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tr.tracer.Start(ctx, r.Method, serverSpan...)
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		l.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		took := time.Since(start)
+		if span.IsRecording() {
+			// The route is the mux pattern, never the path: paths hold ids.
+			span.SetName(r.Method + " " + r.Pattern)
+			span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("http.route", r.Pattern),
+				attribute.Int("http.response.status_code", sw.status()), attribute.String("idupdate.request_id", id))
+			if sw.status() >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.status()))
+			}
+		}
+		span.End()
+		m.observe(r, sw.status(), took)
+		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status()),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 			slog.String("request_id", id),
-		)
+		}
+		if sc := span.SpanContext(); sc.HasTraceID() {
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
+		}
+		l.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }
+
+// serverSpan is the start option of every request's span.
+var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 
 // plainID reports whether id is 1–64 characters of A–Z a–z 0–9 - _ .
 func plainID(id string) bool {

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/storage/sqlite"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -122,8 +123,31 @@ func TestCodeKey(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got.key)
 	})
-	t.Run("MemoryAndPostgresGetAFreshKeyEachStart", func(t *testing.T) {
-		for _, kind := range []string{"memory", "postgres"} {
+	t.Run("SharedStoreHoldsOneKey", func(t *testing.T) {
+		st, err := sqlite.Open(filepath.Join(dir, "shared.db"))
+		require.NoError(t, err)
+		defer st.Close()
+		keys := make([]keySource, 8)
+		var wg sync.WaitGroup
+		for i := range keys {
+			wg.Go(func() {
+				k, err := sharedKey(context.Background(), st)
+				assert.NoError(t, err)
+				keys[i] = k
+			})
+		}
+		wg.Wait()
+		require.Len(t, keys[0].key, codeKeyBytes)
+		for _, k := range keys[1:] {
+			assert.Equal(t, keys[0].key, k.key, "every process starting at once gets the first one's key")
+		}
+		again, err := sharedKey(context.Background(), st)
+		require.NoError(t, err)
+		assert.Equal(t, keys[0].key, again.key, "and every later start")
+		assert.False(t, again.ephemeral)
+	})
+	t.Run("MemoryGetsAFreshKeyEachStart", func(t *testing.T) {
+		for _, kind := range []string{"memory"} {
 			a, err := storeKey(storeSpec{kind: kind})
 			require.NoError(t, err)
 			b, err := storeKey(storeSpec{kind: kind})

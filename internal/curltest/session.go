@@ -80,8 +80,10 @@ type Shell struct {
 	// carries a comment (CODE=XC220BW4   # the code from your log): it
 	// returns the value the test knows, or "" to keep the written one.
 	Placeholder func(name, comment string) string
-	// Sent counts the requests sent, by method and path.
-	Sent []*http.Request
+	// Sent lists the requests sent and Status their answers' status codes,
+	// in order.
+	Sent   []*http.Request
+	Status []int
 	// Last is the body of the last answer.
 	Last []byte
 
@@ -370,6 +372,7 @@ func (sh *Shell) curl(tb testing.TB, args []string) string {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	require.NoError(tb, err)
 	sh.Last = body
+	sh.Status = append(sh.Status, resp.StatusCode)
 	w := strings.ReplaceAll(wfmt, `\n`, "\n")
 	w = strings.ReplaceAll(w, "%{http_code}", strconv.Itoa(resp.StatusCode))
 	return string(body) + w
@@ -380,7 +383,16 @@ func (sh *Shell) curl(tb testing.TB, args []string) string {
 var volatile = map[string]*regexp.Regexp{
 	"time":       regexp.MustCompile(`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?( ?[+-]\d{4}|Z)?$`),
 	"request_id": regexp.MustCompile(`^[0-9a-f]{16}$`),
+	// A SCIM id the server generated (a random UUID), under the member "id".
+	"uuid": regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`),
+	// The server's own address inside an absolute URL (SCIM's
+	// meta.location): the document shows 127.0.0.1:8080, a test server
+	// listens elsewhere.
+	"local_url": regexp.MustCompile(`^http://127\.0\.0\.1:\d+/`),
 }
+
+// uuidIn finds generated ids inside a location.
+var uuidIn = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
 
 // volatileKeys are members whose values differ between runs.
 var volatileKeys = map[string]bool{"request_id": true, "emailCode": true, "phoneCode": true, "access_token": true, "challengeId": true}
@@ -395,6 +407,10 @@ func mask(v any) any {
 				out[k] = "<" + k + ">"
 				continue
 			}
+			if s, ok := x.(string); ok && k == "id" && volatile["uuid"].MatchString(s) {
+				out[k] = "<uuid>"
+				continue
+			}
 			out[k] = mask(x)
 		}
 		return out
@@ -407,6 +423,9 @@ func mask(v any) any {
 	case string:
 		if volatile["time"].MatchString(v) {
 			return "<time>"
+		}
+		if loc := volatile["local_url"].FindString(v); loc != "" {
+			return "<local>/" + uuidIn.ReplaceAllString(strings.TrimPrefix(v, loc), "<uuid>")
 		}
 	}
 	return v

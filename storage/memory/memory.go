@@ -38,6 +38,7 @@ type Store struct {
 	feed      []storage.FeedEntry
 	counters  map[string]uint64
 	bookmarks map[string]uint64
+	eph       ephemeral // tokens and quotas, under a lock of their own
 }
 
 type recordID struct{ typ, id string }

@@ -19,14 +19,37 @@
 //
 // A Store is safe for concurrent use. Every write goes through one
 // connection and begins with BEGIN IMMEDIATE, so writers in the process
-// queue for that connection in database/sql and never fail with SQLITE_BUSY
-// against each other; an Update's read-modify-write cycle holds the write
-// lock from its read to its commit, so no update is lost. Get, Find and
-// History use a separate pool of read-only connections (4 by default, see
-// WithReaders) and, thanks to WAL, run in parallel with the writer, each
-// reading one consistent snapshot. Another process writing the same file
-// makes a writer wait up to five seconds (busy_timeout) before the call
-// fails with an error matching storage.ErrConflict.
+// never fail with SQLITE_BUSY against each other; an Update's
+// read-modify-write cycle holds the write lock from its read to its
+// commit, so no update is lost. Get, Find and History use a separate pool
+// of read-only connections (4 by default, see WithReaders) and, thanks to
+// WAL, run in parallel with the writer, each reading one consistent
+// snapshot. Another process writing the same file makes a writer wait up
+// to five seconds (busy_timeout) before the call fails with an error
+// matching storage.ErrConflict.
+//
+// # Group commit
+//
+// A commit at synchronous=FULL waits for the disk, and SQLite admits one
+// writer at a time, so writers that each commit alone get no more done
+// together than one alone. Instead, Create, Update, Delete and the other
+// writes that arrive while a transaction is committing queue, and the next
+// transaction carries all of them (up to WithMaxBatch, default
+// DefaultMaxBatch), in the order they arrived, with one sync to disk. Each
+// write runs inside a savepoint of its own: a failing updater, a clash on
+// a unique key or an invalid record rolls back that write only, and a
+// later write in the transaction sees the earlier ones, so updates of one
+// record keep their order and versions. No caller is answered before the
+// transaction is durable; if the COMMIT fails, every write whose answer
+// depended on the transaction fails with it and none is acknowledged. A
+// writer whose context ends while it is queued leaves the queue at once;
+// once its write has run and its savepoint is released it is part of the
+// transaction. A writer that finds no transaction in flight begins one at
+// once, so a writer working alone waits for nothing; WithBatchWait can
+// make a transaction wait briefly for more writers when writers have been
+// arriving together. Updaters run on the goroutine of whichever writer
+// leads the transaction; one that panics is rolled back and the panic is
+// raised again in its own caller.
 //
 // Connections memory-map the first 256 MiB of the file (mmap_size), so
 // reads of a large, hot index cost no system call per page: a lookup by

@@ -117,40 +117,57 @@ func rawUpdate(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string
 // commit gathering the goroutines' writes into shared transactions. Judge
 // it beside BenchmarkRawUpdateParallel with the same sync mode and
 // clients: the target at sync=FULL is at least twice the raw throughput.
+//
+// The maxbatch=1 variants turn group commit off (WithMaxBatch(1)), giving
+// every update a transaction of its own, so that the gain of group commit
+// itself shows beside it.
 func BenchmarkEngineApplyParallel(b *testing.B) {
 	for _, mode := range syncModes {
 		for _, clients := range parallelClients {
-			p, n := parallelism(clients)
-			b.Run(fmt.Sprintf("%s/clients=%d", mode.name, n), func(b *testing.B) {
-				s, _ := newBenchRecords(b, n, mode.opts...)
-				eng, err := update.New(s, updatetest.BenchPolicy())
-				require.NoError(b, err)
-				var next atomic.Int64
-				batches, writes := sqlite.BatchCounts(s)
-
-				b.SetParallelism(p)
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					id := benchID(int(next.Add(1) - 1))
-					ctx := context.Background()
-					for i := 0; pb.Next(); i++ {
-						patch, err := merge.Decode(updatetest.BenchPatches[i%2], merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32})
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						res, err := eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID(id), Doc: patch})
-						if err != nil || !res.Modified {
-							b.Errorf("apply: %v", err)
-							return
-						}
-					}
+			for _, maxBatch := range []int{sqlite.DefaultMaxBatch, 1} {
+				p, n := parallelism(clients)
+				name := fmt.Sprintf("%s/clients=%d", mode.name, n)
+				if maxBatch == 1 {
+					name += "/maxbatch=1"
+				}
+				b.Run(name, func(b *testing.B) {
+					opts := append([]sqlite.Option{sqlite.WithMaxBatch(maxBatch)}, mode.opts...)
+					engineApplyParallel(b, p, n, opts)
 				})
-				b.StopTimer()
-				gotBatches, gotWrites := sqlite.BatchCounts(s)
-				b.ReportMetric(float64(gotWrites-writes)/float64(max(gotBatches-batches, 1)), "writes/commit")
-				b.SetBytes(int64(docSize(b)))
-			})
+			}
 		}
 	}
+}
+
+// engineApplyParallel runs one sub-benchmark of BenchmarkEngineApplyParallel:
+// n goroutines (p × GOMAXPROCS), each on a record of its own.
+func engineApplyParallel(b *testing.B, p, n int, opts []sqlite.Option) {
+	s, _ := newBenchRecords(b, n, opts...)
+	eng, err := update.New(s, updatetest.BenchPolicy())
+	require.NoError(b, err)
+	var next atomic.Int64
+	batches, writes := sqlite.BatchCounts(s)
+
+	b.SetParallelism(p)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		id := benchID(int(next.Add(1) - 1))
+		ctx := context.Background()
+		for i := 0; pb.Next(); i++ {
+			patch, err := merge.Decode(updatetest.BenchPatches[i%2], merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			res, err := eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID(id), Doc: patch})
+			if err != nil || !res.Modified {
+				b.Errorf("apply: %v", err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	gotBatches, gotWrites := sqlite.BatchCounts(s)
+	b.ReportMetric(float64(gotWrites-writes)/float64(max(gotBatches-batches, 1)), "writes/commit")
+	b.SetBytes(int64(docSize(b)))
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Context", func(t *testing.T) { runContext(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { runConcurrency(t, newStore) })
 	t.Run("Meta", func(t *testing.T) { runMeta(t, newStore) })
+	t.Run("Ephemeral", func(t *testing.T) { runEphemeral(t, newStore) })
 }
 
 const userType = "user"

@@ -1,0 +1,156 @@
+package memory
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var _ storage.Ephemeral = (*Store)(nil)
+
+// ephemeral is the memory store's tokens and quota windows. Its lock is
+// its own, so token and quota calls never wait for record commits.
+type ephemeral struct {
+	mu     sync.Mutex
+	tokens map[tokenID]*storage.Token
+	quotas map[string]quotaEntry
+	// byExpiry orders every entry by its expiry, so a purge pops what is
+	// due instead of walking the maps. An entry replaced since it was
+	// pushed is stale and dropped when popped.
+	byExpiry expiryHeap
+}
+
+// due is one entry of the expiry heap: a token (quota == "") or a quota.
+type due struct {
+	at    int64
+	token tokenID
+	quota string
+}
+
+type expiryHeap []due
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(due)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+type tokenID struct{ kind, hash string }
+
+type quotaEntry struct {
+	w       storage.QuotaWindow
+	expires int64
+}
+
+// PutToken implements storage.Ephemeral.
+func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := storage.CheckToken(t); err != nil {
+		return err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.tokens == nil {
+		e.tokens = map[tokenID]*storage.Token{}
+	}
+	id := tokenID{t.Kind, string(t.Hash)}
+	if old, ok := e.tokens[id]; ok && now.Before(old.Expires) {
+		return fmt.Errorf("storage/memory: token: %w", storage.ErrExists)
+	}
+	t.Hash, t.Data, t.Spent = slices.Clone(t.Hash), slices.Clone(t.Data), false
+	e.tokens[id] = &t
+	heap.Push(&e.byExpiry, due{at: t.Expires.UnixNano(), token: id})
+	return nil
+}
+
+// ConsumeToken implements storage.Ephemeral.
+func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.tokens[tokenID{kind, string(hash)}]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("storage/memory: token: %w", storage.ErrNotFound)
+	case t.Spent:
+		return nil, fmt.Errorf("storage/memory: token: %w", storage.ErrTokenSpent)
+	case !now.Before(t.Expires):
+		return nil, fmt.Errorf("storage/memory: token: %w", storage.ErrTokenExpired)
+	}
+	t.Spent = true
+	out := *t
+	out.Hash, out.Data = slices.Clone(t.Hash), slices.Clone(t.Data)
+	return &out, nil
+}
+
+// Hit implements storage.Ephemeral.
+func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.quotas == nil {
+		e.quotas = map[string]quotaEntry{}
+	}
+	next, ok := q.Step(e.quotas[name].w, now)
+	if ok {
+		old, had := e.quotas[name]
+		exp := q.Expires(next.Start)
+		e.quotas[name] = quotaEntry{w: next, expires: exp}
+		if !had || old.expires != exp {
+			heap.Push(&e.byExpiry, due{at: exp, quota: name})
+		}
+	}
+	return ok, nil
+}
+
+// PurgeExpired implements storage.Ephemeral. It pops the entries due by
+// now off a heap ordered by expiry.
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if max <= 0 {
+		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, at := 0, now.UnixNano()
+	for n < max && e.byExpiry.Len() > 0 && e.byExpiry[0].at <= at {
+		d := heap.Pop(&e.byExpiry).(due)
+		if d.quota != "" {
+			if q, ok := e.quotas[d.quota]; ok && q.expires == d.at {
+				delete(e.quotas, d.quota)
+				n++
+			}
+			continue
+		}
+		if t, ok := e.tokens[d.token]; ok && t.Expires.UnixNano() == d.at {
+			delete(e.tokens, d.token)
+			n++
+		}
+	}
+	return n, nil
+}

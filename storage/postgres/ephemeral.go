@@ -1,0 +1,183 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var _ storage.Ephemeral = (*Store)(nil)
+
+// PutToken implements storage.Ephemeral. One statement: the insert, or
+// the replacement of an expired token; a live one makes it change nothing.
+func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) error {
+	if err := storage.CheckToken(t); err != nil {
+		return err
+	}
+	data := t.Data
+	if data == nil {
+		data = []byte{}
+	}
+	var tag pgconn.CommandTag
+	err := s.retry(ctx, func() (err error) {
+		tag, err = s.light(ctx, `INSERT INTO tokens AS t (kind, hash, data, expires) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = false
+		WHERE t.expires <= $5`,
+			t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage/postgres: put token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("storage/postgres: put token: %w", storage.ErrExists)
+	}
+	return nil
+}
+
+// ConsumeToken implements storage.Ephemeral. The conditional UPDATE is
+// the whole decision: PostgreSQL's row lock lets exactly one of several
+// concurrent statements see the token unspent. Only when it changes
+// nothing does a second read find out why, for the error.
+func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+	if !storage.ValidTokenKey(kind, hash) {
+		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
+	}
+	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
+	var exp int64
+	err := s.retry(ctx, func() error {
+		return s.lightRow(ctx, `UPDATE tokens SET spent = true
+			WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
+			RETURNING data, expires`, []any{kind, hash, now.UnixNano()}, &t.Data, &exp)
+	})
+	if err == nil {
+		t.Expires = time.Unix(0, exp)
+		return &t, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("storage/postgres: consume token: %w", err)
+	}
+	var spent bool
+	err = s.pool.QueryRow(ctx, `SELECT spent FROM tokens WHERE kind = $1 AND hash = $2`, kind, hash).Scan(&spent)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("storage/postgres: consume token: %w", err)
+	case spent:
+		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenSpent)
+	}
+	return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenExpired)
+}
+
+// Hit implements storage.Ephemeral in one statement: the upsert rolls the
+// window and counts the call only when its WHERE finds the quota not
+// exhausted, with the arithmetic of storage.Quota.Step; the row lock of
+// the conflicting row serializes concurrent hits.
+func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	start, weight := q.Bounds(now)
+	var tag pgconn.CommandTag
+	err := s.retry(ctx, func() (err error) {
+		tag, err = s.light(ctx, `INSERT INTO quotas AS q (name, start, prev, curr, expires)
+		VALUES ($1, $2::bigint, 0, 1, $2::bigint + 2 * $3::bigint)
+		ON CONFLICT (name) DO UPDATE SET
+			prev = CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END,
+			curr = CASE WHEN q.start >= $2::bigint THEN q.curr ELSE 0 END + 1,
+			start = greatest(q.start, $2::bigint),
+			expires = greatest(q.start, $2::bigint) + 2 * $3::bigint
+		WHERE (CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END)::float8 * $4::float8
+			+ (CASE WHEN q.start >= $2::bigint THEN q.curr ELSE 0 END)::float8 + 1 <= $5::float8`,
+			name, start, int64(q.Window), weight, q.Limit)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("storage/postgres: quota %q: %w", name, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// PurgeExpired implements storage.Ephemeral: two bounded deletes, each
+// choosing its rows through the expiry index.
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
+	if max <= 0 {
+		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
+	}
+	n := 0
+	for _, q := range []string{
+		`DELETE FROM tokens WHERE (kind, hash) IN (SELECT kind, hash FROM tokens WHERE expires <= $1 ORDER BY expires LIMIT $2)`,
+		`DELETE FROM quotas WHERE name IN (SELECT name FROM quotas WHERE expires <= $1 ORDER BY expires LIMIT $2)`,
+	} {
+		if n == max {
+			break
+		}
+		tag, err := s.pool.Exec(ctx, q, now.UnixNano(), max-n)
+		if err != nil {
+			return n, fmt.Errorf("storage/postgres: purge: %w", err)
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
+}
+
+// light runs one statement of ephemeral state in a transaction that
+// commits without waiting for its WAL to reach disk (synchronous_commit
+// off). A crash of the database server may lose the last such writes,
+// never records: a lost token or quota hit means a client asks again,
+// and a lost spend is made durable by the update it authorizes, whose
+// synchronous commit flushes the WAL written before it. Replica crashes
+// lose nothing: the write is committed either way.
+// The four statements go in one round trip (a pipeline); should the
+// statement fail, the pool discards the connection left in the aborted
+// transaction.
+func (s *Store) light(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br := s.pool.SendBatch(ctx, lightBatch(sql, args))
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return tag, err
+	}
+	_, err = br.Exec()
+	return tag, err
+}
+
+// lightRow is light for a statement returning at most one row, scanned
+// into dest; no row is pgx.ErrNoRows.
+func (s *Store) lightRow(ctx context.Context, sql string, args []any, dest ...any) error {
+	br := s.pool.SendBatch(ctx, lightBatch(sql, args))
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	scanErr := br.QueryRow().Scan(dest...)
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	return scanErr
+}
+
+func lightBatch(sql string, args []any) *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SET LOCAL synchronous_commit TO OFF`)
+	b.Queue(sql, args...)
+	b.Queue(`COMMIT`)
+	return b
+}

@@ -1,0 +1,138 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+var _ storage.Ephemeral = (*Store)(nil)
+
+// PutToken implements storage.Ephemeral. One statement: the insert, or
+// the replacement of an expired token; a live one makes it change nothing.
+func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) error {
+	if err := storage.CheckToken(t); err != nil {
+		return err
+	}
+	data := t.Data
+	if data == nil {
+		data = []byte{}
+	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
+			ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = 0
+			WHERE tokens.expires <= ?`,
+			t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: put token: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("storage/sqlite: put token: %w", storage.ErrExists)
+		}
+		return nil
+	})
+}
+
+// ConsumeToken implements storage.Ephemeral. The conditional UPDATE is
+// the decision; the writer's IMMEDIATE transaction makes it one step for
+// every process on the file. Only when it changes nothing does a read in
+// the same transaction find out why.
+func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+	if !storage.ValidTokenKey(kind, hash) {
+		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
+	}
+	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var exp int64
+		err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
+			WHERE kind = ? AND hash = ? AND spent = 0 AND expires > ?
+			RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
+		if err == nil {
+			t.Expires = time.Unix(0, exp)
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage/sqlite: consume token: %w", err)
+		}
+		var spent bool
+		err = tx.QueryRowContext(ctx, `SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("storage/sqlite: consume token: %w", err)
+		case spent:
+			return fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenSpent)
+		}
+		return fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenExpired)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Hit implements storage.Ephemeral: read, step and write the window in
+// the writer's transaction, which no other writer of the file shares.
+func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	allowed := false
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		allowed = false
+		var w storage.QuotaWindow
+		err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
+		}
+		next, ok := q.Step(w, now)
+		if !ok {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET start = excluded.start, prev = excluded.prev, curr = excluded.curr, expires = excluded.expires`,
+			name, next.Start, next.Prev, next.Curr, q.Expires(next.Start))
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
+		}
+		allowed = true
+		return nil
+	})
+	return allowed, err
+}
+
+// PurgeExpired implements storage.Ephemeral: two bounded deletes, each
+// choosing its rows through the expiry index.
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
+	if max <= 0 {
+		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
+	}
+	n := 0
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		n = 0
+		for _, q := range []string{
+			`DELETE FROM tokens WHERE (kind, hash) IN (SELECT kind, hash FROM tokens WHERE expires <= ? ORDER BY expires LIMIT ?)`,
+			`DELETE FROM quotas WHERE name IN (SELECT name FROM quotas WHERE expires <= ? ORDER BY expires LIMIT ?)`,
+		} {
+			if n == max {
+				break
+			}
+			res, err := tx.ExecContext(ctx, q, now.UnixNano(), max-n)
+			if err != nil {
+				return fmt.Errorf("storage/sqlite: purge: %w", err)
+			}
+			d, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("storage/sqlite: purge: %w", err)
+			}
+			n += int(d)
+		}
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,271 @@
+package storagetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/storage"
+)
+
+// runEphemeral checks storage.Ephemeral: single-use tokens, quotas and
+// the purge of expired state. A store without it skips.
+func runEphemeral(t *testing.T, newStore NewStore) {
+	probe := func(t *testing.T) storage.Ephemeral {
+		e, ok := newStore(t).(storage.Ephemeral)
+		if !ok {
+			t.Skip("the store does not implement storage.Ephemeral")
+		}
+		return e
+	}
+	t.Run("Tokens", func(t *testing.T) { runTokens(t, probe(t)) })
+	t.Run("Quotas", func(t *testing.T) { runQuotas(t, probe(t)) })
+	t.Run("Purge", func(t *testing.T) { runPurge(t, probe(t)) })
+}
+
+// tokenHash is the SHA-256 of a made-up token.
+func tokenHash(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+func newToken(kind, secret string, expires time.Time) storage.Token {
+	return storage.Token{Kind: kind, Hash: tokenHash(secret), Data: []byte(`{"client":"c-` + secret + `"}`), Expires: expires}
+}
+
+func runTokens(t *testing.T, e storage.Ephemeral) {
+	ctx := context.Background()
+	t.Run("OK", func(t *testing.T) {
+		tok := newToken("test.token", "ok", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		got, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(1))
+		require.NoError(t, err)
+		assert.Equal(t, tok.Data, got.Data)
+		assert.True(t, got.Expires.Equal(tok.Expires), "expires %s, want %s", got.Expires, tok.Expires)
+		assert.True(t, got.Spent)
+	})
+	t.Run("ErrTokenSpent", func(t *testing.T) {
+		tok := newToken("test.token", "spent", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(1))
+		require.NoError(t, err)
+		_, err = e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(2))
+		assert.ErrorIs(t, err, storage.ErrTokenSpent)
+	})
+	t.Run("ErrTokenExpired", func(t *testing.T) {
+		tok := newToken("test.token", "expired", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(60))
+		assert.ErrorIs(t, err, storage.ErrTokenExpired, "a token expires at its expiry, not after")
+		_, err = e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(59))
+		assert.NoError(t, err, "the expired answer spent nothing")
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := e.ConsumeToken(ctx, "test.token", tokenHash("never issued"), at(0))
+		assert.ErrorIs(t, err, storage.ErrNotFound)
+		_, err = e.ConsumeToken(ctx, "", []byte("short"), at(0))
+		assert.ErrorIs(t, err, storage.ErrNotFound)
+		tok := newToken("test.token", "kinds", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		_, err = e.ConsumeToken(ctx, "test.other", tok.Hash, at(1))
+		assert.ErrorIs(t, err, storage.ErrNotFound, "kinds are separate")
+	})
+	t.Run("ErrExists", func(t *testing.T) {
+		tok := newToken("test.verifier", "dup", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		err := e.PutToken(ctx, newToken("test.verifier", "dup", at(120)), at(59))
+		assert.ErrorIs(t, err, storage.ErrExists)
+		_, err = e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(1))
+		require.NoError(t, err)
+		// Once expired, the same hash may be stored again, fresh.
+		again := newToken("test.verifier", "dup", at(200))
+		require.NoError(t, e.PutToken(ctx, again, at(60)))
+		got, err := e.ConsumeToken(ctx, again.Kind, again.Hash, at(61))
+		require.NoError(t, err, "the replacement starts unspent")
+		assert.True(t, got.Expires.Equal(at(200)))
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for name, tok := range map[string]storage.Token{
+			"no kind":    {Hash: tokenHash("x"), Expires: at(1)},
+			"space":      {Kind: "a kind", Hash: tokenHash("x"), Expires: at(1)},
+			"long kind":  {Kind: strings.Repeat("k", storage.MaxTokenKind+1), Hash: tokenHash("x"), Expires: at(1)},
+			"short hash": {Kind: "test.token", Hash: []byte("short"), Expires: at(1)},
+			"long hash":  {Kind: "test.token", Hash: make([]byte, storage.MaxTokenHash+1), Expires: at(1)},
+			"big data":   {Kind: "test.token", Hash: tokenHash("big"), Data: make([]byte, storage.MaxTokenData+1), Expires: at(1)},
+			"no expiry":  {Kind: "test.token", Hash: tokenHash("noexp")},
+		} {
+			t.Run(name, func(t *testing.T) {
+				assert.ErrorIs(t, e.PutToken(ctx, tok, at(0)), storage.ErrInvalid)
+				if len(tok.Hash) >= storage.MinTokenHash {
+					_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(0))
+					assert.ErrorIs(t, err, storage.ErrNotFound, "nothing was stored")
+				}
+			})
+		}
+	})
+	t.Run("ConcurrentConsumeOneWins", func(t *testing.T) {
+		tok := newToken("test.token", "race", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		var won, spent atomic.Int32
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(1))
+				switch {
+				case err == nil:
+					won.Add(1)
+				case assert.ErrorIs(t, err, storage.ErrTokenSpent):
+					spent.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), won.Load())
+		assert.Equal(t, int32(15), spent.Load())
+	})
+	t.Run("ConcurrentPutOneWins", func(t *testing.T) {
+		var won atomic.Int32
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := e.PutToken(ctx, newToken("test.verifier", "claim", at(60)), at(0))
+				if err == nil {
+					won.Add(1)
+					return
+				}
+				assert.ErrorIs(t, err, storage.ErrExists)
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), won.Load(), "a verifier can be claimed once")
+	})
+}
+
+// w0 is aligned to every window the quota tests use.
+var w0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func runQuotas(t *testing.T, e storage.Ephemeral) {
+	ctx := context.Background()
+	q := storage.Quota{Limit: 3, Window: time.Minute}
+	hits := func(name string, now time.Time, n int) (allowed int) {
+		t.Helper()
+		for range n {
+			ok, err := e.Hit(ctx, name, q, now)
+			require.NoError(t, err)
+			if ok {
+				allowed++
+			}
+		}
+		return allowed
+	}
+	t.Run("LimitPerWindow", func(t *testing.T) {
+		assert.Equal(t, 3, hits("limit", w0.Add(time.Second), 5))
+		assert.Equal(t, 0, hits("other-name", w0.Add(time.Second), 0))
+		assert.Equal(t, 3, hits("other-name", w0.Add(time.Second), 4), "names count apart")
+	})
+	t.Run("Sliding", func(t *testing.T) {
+		assert.Equal(t, 3, hits("slide", w0.Add(50*time.Second), 3))
+		// Half-way into the next window, the 3 calls of the last one
+		// weigh 1.5: one more call fits (2.5), a second (3.5) does not.
+		assert.Equal(t, 1, hits("slide", w0.Add(90*time.Second), 3))
+		// Two windows on, the old calls weigh nothing.
+		assert.Equal(t, 3, hits("slide", w0.Add(180*time.Second), 4))
+	})
+	t.Run("RefusedCallsAreNotCounted", func(t *testing.T) {
+		assert.Equal(t, 3, hits("refused", w0.Add(59*time.Second), 100))
+		// Had the 97 refused calls counted, the previous window would
+		// weigh far above the limit here; 3 × (1 - 1/60) + 1 ≤ 3 is false,
+		// 3 × (1 - 55/60) + 1 ≤ 3 is true.
+		assert.Equal(t, 0, hits("refused", w0.Add(61*time.Second), 1))
+		assert.Equal(t, 2, hits("refused", w0.Add(115*time.Second), 5))
+	})
+	t.Run("SkewedClocks", func(t *testing.T) {
+		// A process whose clock is ahead opened the next window; one
+		// behind still counts its calls into it instead of resetting.
+		assert.Equal(t, 2, hits("skew", w0.Add(61*time.Second), 2))
+		assert.Equal(t, 1, hits("skew", w0.Add(59*time.Second), 3))
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		big := storage.Quota{Limit: 10, Window: time.Hour}
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := e.Hit(ctx, "concurrent", big, w0)
+				assert.NoError(t, err)
+				if ok {
+					allowed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(10), allowed.Load())
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for name, tc := range map[string]struct {
+			name string
+			q    storage.Quota
+		}{
+			"no name":      {"", q},
+			"long name":    {strings.Repeat("n", storage.MaxQuotaName+1), q},
+			"zero limit":   {"x", storage.Quota{Limit: 0, Window: time.Minute}},
+			"short window": {"x", storage.Quota{Limit: 1, Window: time.Microsecond}},
+			"long window":  {"x", storage.Quota{Limit: 1, Window: storage.MaxWindow + 1}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				_, err := e.Hit(ctx, tc.name, tc.q, w0)
+				assert.ErrorIs(t, err, storage.ErrInvalid)
+			})
+		}
+	})
+}
+
+func runPurge(t *testing.T, e storage.Ephemeral) {
+	ctx := context.Background()
+	for i := range 5 {
+		require.NoError(t, e.PutToken(ctx, newToken("test.purge", fmt.Sprint("old", i), at(10+i)), at(0)))
+	}
+	live := newToken("test.purge", "live", t0.Add(48*time.Hour))
+	require.NoError(t, e.PutToken(ctx, live, at(0)))
+	q := storage.Quota{Limit: 5, Window: time.Second}
+	ok, err := e.Hit(ctx, "purge-old", q, w0)
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	now := w0.Add(time.Hour)
+	if now.Before(at(20)) {
+		now = at(20)
+	}
+	n, err := e.PurgeExpired(ctx, now, 4)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n, "a purge stops at its batch")
+	n, err = e.PurgeExpired(ctx, now, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the last expired token and the quota window")
+	n, err = e.PurgeExpired(ctx, now, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+
+	for i := range 5 {
+		_, err := e.ConsumeToken(ctx, "test.purge", tokenHash(fmt.Sprint("old", i)), now)
+		assert.ErrorIs(t, err, storage.ErrNotFound)
+	}
+	_, err = e.ConsumeToken(ctx, live.Kind, live.Hash, at(20))
+	assert.NoError(t, err, "a live token survives a purge")
+	_, err = e.PurgeExpired(ctx, now, 0)
+	assert.ErrorIs(t, err, storage.ErrInvalid)
+}
