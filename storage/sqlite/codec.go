@@ -34,7 +34,9 @@ func encodeJSON(v any, empty bool) (any, error) {
 	}
 	buf := encodeBuffers.Get().(*[]byte)
 	out, err := appendJSON((*buf)[:0], v)
-	text := string(out) // copied before the buffer goes back to the pool
+	// The text is copied out before the buffer goes back to the pool,
+	// where another goroutine may take it and write over it at once.
+	text := string(out)
 	if cap(out) <= maxPooledBuffer {
 		*buf = out
 		encodeBuffers.Put(buf)
