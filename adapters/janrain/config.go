@@ -2,6 +2,7 @@ package janrain
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -165,7 +166,7 @@ func SeedDemo(ctx context.Context, eng *update.Engine) error {
 		}
 		_, err = eng.Create(ctx, update.CreateRequest{
 			Type: EntityType, ID: d.id, Client: systemClient, Actor: "seed",
-			Doc: d.doc, ExternalKeys: uuidKeys(d.uuid),
+			Doc: d.doc, Server: map[string]any{"id": json.Number(d.id)}, ExternalKeys: uuidKeys(d.uuid),
 		})
 		if err != nil {
 			return fmt.Errorf("janrain: seed %s: %w", d.id, err)
