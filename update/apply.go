@@ -82,6 +82,9 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, e.storeError(err)
 	}
+	if out != nil && out.err != nil {
+		return nil, out.err // a wrong reset code: only the attempt was written
+	}
 	return e.finish(ctx, s, rec, out, &req), nil
 }
 

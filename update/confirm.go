@@ -93,6 +93,8 @@ func (e *Engine) confirm(s *schema, g Grant, req *ConfirmRequest, rec *storage.R
 	for i, ch := range rec.Pending {
 		switch {
 		case req.Path != "" && ch.Path != req.Path:
+		case s.resetRule(ch.Path) != nil:
+			// A reset code is used by the secret's update, never confirmed.
 		case !g.allows(ch.Path):
 			outside = ch.Path
 		default:

@@ -153,6 +153,9 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 	if err := rt.openCreated(verified); err != nil {
 		return nil, nil, err
 	}
+	if err := refuseResetCodes(p); err != nil {
+		return nil, nil, err
+	}
 	if err := s.settleSecrets(p, nil); err != nil {
 		return nil, nil, err
 	}

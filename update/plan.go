@@ -35,7 +35,7 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		err     error
 	)
 	var at *selected
-	if req.Mode != Patch {
+	if req.Mode != Patch && req.Mode != Modify {
 		if at, err = resolvePath(doc, p.at); err != nil {
 			return nil, nil, err
 		}
@@ -52,6 +52,8 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		out, changes, err = merge.Replace(doc, at.path, value, s.keepUnder(at.path))
 	case Patch:
 		out, changes, err = merge.PatchKeyed(doc, p.ops)
+	case Modify:
+		out, changes, err = merge.Modify(doc, p.mods, merge.ModifyOptions{Primary: s.primaryMember})
 	}
 	if err != nil {
 		return nil, nil, mergeError(err)
@@ -142,6 +144,10 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 		return nil, err
 	}
 	now := e.now()
+	pending, resetUsed, fail := e.useResetCodes(s, p, rec, now, req.Actor, req.Client)
+	if fail != nil {
+		return fail, nil // commits the counted attempt only; apply reports fail.err
+	}
 	doc, changes, err := e.applyDoc(s, req, p, rec.Doc)
 	if err != nil {
 		return nil, err
@@ -149,7 +155,7 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if err := withInvalid(e.checkChanges(s, g, rec.Doc, doc, changes), p.invalid); err != nil {
 		return nil, err
 	}
-	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc, changes: changes, pending: rec.Pending}
+	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc, changes: changes, pending: pending, copied: resetUsed, dirty: resetUsed}
 	if err := rt.route(); err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ func checkSecret(s *Secret) error {
 type preparedSecret struct {
 	hash    string
 	current string
+	code    string // a reset code (SecretValue.Code)
 	plain   string
 	same    bool
 	seen    string
@@ -61,6 +62,19 @@ type preparedSecret struct {
 // prepareSecret checks and hashes one secret value outside any transaction;
 // with hash false (the request fails anyway) it only checks.
 func prepareSecret(path string, s *Secret, v SecretValue, hash bool) (preparedSecret, []FieldError) {
+	ps, errs := prepareSecretValue(path, s, v, hash)
+	switch {
+	case v.Code != "" && s.Reset == nil:
+		return preparedSecret{}, []FieldError{{Path: path, Rule: RuleCode, Message: "takes no reset code"}}
+	case v.Code != "" && v.Current != "":
+		return preparedSecret{}, []FieldError{{Path: path, Rule: RuleType, Message: "send a current value or a reset code, not both"}}
+	}
+	ps.code = v.Code
+	return ps, errs
+}
+
+// prepareSecretValue checks and hashes the new value of a secret.
+func prepareSecretValue(path string, s *Secret, v SecretValue, hash bool) (preparedSecret, []FieldError) {
 	switch {
 	case v.Plain != "" && v.Hash != "":
 		return preparedSecret{}, []FieldError{{Path: path, Rule: RuleType, Message: "send a plain value or a hash, not both"}}
