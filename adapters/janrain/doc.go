@@ -96,8 +96,12 @@
 //     nothing is read or changed. A misspelt attribute_name therefore never
 //     turns an attribute delete into a record delete.
 //   - A plural holds at most Config.MaxPlural elements (default 5000).
-//   - No rate limiting: 510 api_limit_error (status 429) is mapped from the
-//     engine's Throttled, but nothing the entity operations do produces it.
+//   - Rate limit: each client may make Config.RateLimit calls (6000 a
+//     minute by default) in a sliding window, counted in the store
+//     (storage.Ephemeral), so replicas sharing a store share the count.
+//     Every authenticated call counts, refused ones included; a call past
+//     the limit is 510 api_limit_error (status 429), is not counted, and
+//     does nothing. The vendor documents the code, not its rule: ours.
 //   - Search: filters and sort_on may use every plain attribute (dotted
 //     into objects; into a plural, statuses.status holds when some
 //     element matches) except the dateTime ones (emailVerified,

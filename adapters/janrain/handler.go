@@ -2,6 +2,8 @@ package janrain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +37,7 @@ type Handler struct {
 	cfg     Config
 	schema  *Schema
 	clients clients
+	limiter storage.Ephemeral
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
@@ -58,7 +61,14 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("janrain: %w", err)
 	}
-	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), log: cfg.Logger}
+	limiter := cfg.Limiter
+	if limiter == nil {
+		var ok bool
+		if limiter, ok = store.(storage.Ephemeral); !ok {
+			return nil, errors.New("janrain: the store cannot count calls (storage.Ephemeral); set Config.Limiter")
+		}
+	}
+	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), limiter: limiter, log: cfg.Logger}
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
 	return h, nil
@@ -90,6 +100,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
 		h.fail(w, r, op, "", err)
+		return
+	}
+	if err := h.limit(r.Context(), client); err != nil {
+		h.fail(w, r, op, client, err)
 		return
 	}
 	if op.writes() && !class.canWrite() || !op.writes() && !class.canRead() {
@@ -126,6 +140,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		return
 	}
 	httpx.WriteJSON(w, okStatus, body)
+}
+
+// limit counts one call of client against its rate limit, in the
+// limiter every process on the store shares. A call past the limit is
+// Throttled (510 api_limit_error) before its form is read.
+func (h *Handler) limit(ctx context.Context, client string) error {
+	sum := sha256.Sum256([]byte(client))
+	ok, err := h.limiter.Hit(ctx, "janrain/rate/"+hex.EncodeToString(sum[:]), h.cfg.RateLimit, h.cfg.Now())
+	if err != nil {
+		return newArgError(update.Internal, "", "", "the call could not be counted")
+	}
+	if !ok {
+		return newArgError(update.Throttled, "", "", fmt.Sprintf("the client has made more than %d calls in %s; try again later",
+			h.cfg.RateLimit.Limit, h.cfg.RateLimit.Window))
+	}
+	return nil
 }
 
 // readForm reads the bounded body as a form. Capture's parameters travel
