@@ -145,3 +145,41 @@ func (h *Handler) removeUserPhone(r *http.Request, c Client, id string) (ChangeR
 	}
 	return ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}, nil
 }
+
+// setPassword serves SetPassword.
+func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, c Client, id string, b *SetPasswordRequest) (ChangeResponse, error) {
+	_, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	req, err := b.Request(t)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Apply(r.Context(), req)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	return ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}, nil
+}
+
+// resetPassword serves PasswordReset. The code, when returned, is in
+// VerificationCode.
+func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, c Client, id string, b *PasswordResetRequest) (ChangeResponse, error) {
+	_, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Reset(r.Context(), b.Request(t))
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	h.logDispatch(w, r, res)
+	out := ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}
+	for _, p := range res.Pending {
+		if p.Path == passwordPath {
+			out.VerificationCode = p.Code
+		}
+	}
+	return out, nil
+}

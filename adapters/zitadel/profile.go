@@ -102,6 +102,14 @@ func Policy(cfg Config) *update.Policy {
 					MinLength: 8, MaxLength: 72,
 					Lower: true, Upper: true, Digit: true, Symbol: true,
 				},
+				// PasswordReset codes: mailed to the user's address, with the
+				// email codes' form, life, attempt lock and send limits.
+				Reset: &update.Reset{
+					Channel: string(verify.Email), To: emailPath,
+					Code:        update.CodeSpec{Length: 6, Alphabet: verify.Alphanumeric, TTL: update.Duration(time.Hour)},
+					MaxAttempts: cfg.MaxAttempts, Cooldown: update.Duration(cfg.ResendCooldown),
+					MaxSends: cfg.MaxSends, Window: update.Duration(cfg.SendWindow),
+				},
 			}},
 		},
 		Unknown: update.Reject,

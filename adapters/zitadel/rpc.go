@@ -208,6 +208,36 @@ func (s rpcService) RemovePhone(ctx context.Context, req *connect.Request[userpb
 	})
 }
 
+// SetPassword implements the RPC of POST /v2/users/{userId}/password.
+func (s rpcService) SetPassword(ctx context.Context, req *connect.Request[userpb.SetPasswordRequest]) (*connect.Response[userpb.SetPasswordResponse], error) {
+	return serve(s.h, ctx, OpSetPassword, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.SetPasswordResponse, error) {
+		b, err := decodeSetPasswordPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.setPassword(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.SetPasswordResponse{Details: detailsPB(out.Details)}, nil
+	})
+}
+
+// PasswordReset implements the RPC of POST /v2/users/{userId}/password_reset.
+func (s rpcService) PasswordReset(ctx context.Context, req *connect.Request[userpb.PasswordResetRequest]) (*connect.Response[userpb.PasswordResetResponse], error) {
+	return serve(s.h, ctx, OpPasswordReset, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.PasswordResetResponse, error) {
+		b, err := decodePasswordResetPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.resetPassword(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.PasswordResetResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+	})
+}
+
 // protoCodec is binary protobuf that refuses unknown fields, as the REST
 // decoder refuses unknown members: a request the server would silently
 // half-understand is refused whole. Connect answers its errors
