@@ -117,8 +117,13 @@ func selectIn(cur any, prefix []string, tok string) (int, error) {
 	}
 	switch arr := cur.(type) {
 	case []any:
+		want, _ := keyText(sel.Key)
 		for i, el := range arr {
-			if sel.Matches(el) {
+			obj, ok := el.(map[string]any)
+			if !ok {
+				continue
+			}
+			if have, ok := keyText(obj[sel.Member]); ok && have == want {
 				return i, nil
 			}
 		}

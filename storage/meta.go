@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/idupdate/idupdate/verify"
 )
 
 // Meta is an optional capability of a Store: a few named values about the
@@ -39,6 +41,18 @@ type PendingCounter interface {
 	// CountPending returns how many challenges are open (verify.Pending)
 	// and not expired at now, over all records of all types.
 	CountPending(ctx context.Context, now time.Time) (int, error)
+}
+
+// OpenChallenges counts the challenges of cs still waiting for a code at
+// now: open and not expired. Backends implement CountPending with it.
+func OpenChallenges(cs []verify.Challenge, now time.Time) int {
+	n := 0
+	for _, c := range cs {
+		if c.State.Open() && now.Before(c.Expires) {
+			n++
+		}
+	}
+	return n
 }
 
 // Limits of Meta names and values.

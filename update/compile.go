@@ -29,7 +29,7 @@ func compilePolicy(p *Policy, v *validator.Validate) (*compiled, error) {
 		}
 		cs, err := compileSchema(name, s, v)
 		if err != nil {
-			return nil, fmt.Errorf("policy: type %q: %w", name, err)
+			return nil, policyError(name, err)
 		}
 		c.types[name] = cs
 	}
@@ -83,7 +83,7 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		f := fields[p]
 		r, err := compileRule(p, f, v)
 		if err != nil {
-			return nil, fmt.Errorf("field %q: %w", p, err)
+			return nil, fieldError(name, p, err)
 		}
 		if err := cs.add(r); err != nil {
 			return nil, err
@@ -276,7 +276,7 @@ func (r *rule) compileConfirm(c *Confirm) error {
 func checkTags(v *validator.Validate, tags string, t JSONType) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("rules %q: %v", tags, p)
+			err = tagError(tags, p)
 		}
 	}()
 	var sample any = ""

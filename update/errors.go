@@ -77,6 +77,7 @@ const (
 	ReasonNone       = "none"       // NothingPending: no challenge at all
 	ReasonConfirmed  = "confirmed"  // NothingPending: the code was already used
 	ReasonNoCode     = "no_code"    // NothingPending: the challenge waits for its first code
+	ReasonNoTarget   = "no_target"  // NotFound: a Modify selected nothing to act on
 	ReasonChanged    = "changed"    // NothingPending: the value to verify changed meanwhile
 	ReasonType       = "type"       // NotFound: the entity type is not in the policy
 	ReasonRecord     = "record"     // NotFound: no such record
@@ -218,6 +219,9 @@ func mergeError(err error) error {
 	case errors.Is(err, merge.ErrPathNotFound):
 		return &Error{Code: NotFound, Message: fmt.Sprintf("path %s does not exist", displayPath(path)), Err: err,
 			Fields: []FieldError{{Path: path, Rule: RuleElement, Message: "does not exist"}}}
+	case errors.Is(err, merge.ErrNoTarget):
+		return &Error{Code: NotFound, Reason: ReasonNoTarget, Message: fmt.Sprintf("%s: %s", displayPath(path), me.Msg), Err: err,
+			Fields: []FieldError{{Path: path, Rule: RuleElement, Message: me.Msg}}}
 	case errors.Is(err, merge.ErrTestFailed):
 		return &Error{Code: Conflict, Message: fmt.Sprintf("test operation failed at %s", displayPath(path)), Err: err}
 	case errors.Is(err, merge.ErrInvalid):

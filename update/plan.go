@@ -35,7 +35,7 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		err     error
 	)
 	var at *selected
-	if req.Mode != Patch {
+	if req.Mode != Patch && req.Mode != Modify {
 		if at, err = resolvePath(doc, p.at); err != nil {
 			return nil, nil, err
 		}
@@ -52,6 +52,8 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		out, changes, err = merge.Replace(doc, at.path, value, s.keepUnder(at.path))
 	case Patch:
 		out, changes, err = merge.PatchKeyed(doc, p.ops)
+	case Modify:
+		out, changes, err = merge.Modify(doc, p.mods, merge.ModifyOptions{Primary: s.primaryMember})
 	}
 	if err != nil {
 		return nil, nil, mergeError(err)

@@ -1,14 +1,14 @@
 package update
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/update/ident"
 )
 
@@ -187,6 +187,10 @@ type Plural struct {
 	// LocallyUnique lists member names whose values may not repeat
 	// between elements of one plural.
 	LocallyUnique []string `json:"locallyUnique,omitempty"`
+	// Primary names a boolean member at most one element may hold true
+	// ("primary"). A Modify that makes an element's member true sets it
+	// false on the elements that held it before.
+	Primary string `json:"primary,omitempty"`
 }
 
 // ConfirmMode says when a changed confirmable value counts.
@@ -314,78 +318,59 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string like \"2m\": %w", err)
+		return durationError(string(b))
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return err
+		return durationError(strconv.Quote(s))
 	}
 	if v < 0 {
-		return fmt.Errorf("duration %q is negative", s)
+		return &jsonfile.ValueError{Problem: fmt.Sprintf("duration %q is negative", s), Expected: "0 or more"}
 	}
 	*d = Duration(v)
 	return nil
 }
 
-// LoadPolicy reads a policy from a JSON file; see ParsePolicy.
+// LoadPolicy reads a policy from a JSON file; see ParsePolicy. Its errors
+// name the file, line, column and JSON path (a *ConfigError).
 func LoadPolicy(path string) (*Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
 	defer f.Close()
-	p, err := ParsePolicy(f)
-	if err != nil {
-		return nil, fmt.Errorf("load policy %s: %w", path, err)
-	}
-	return p, nil
+	return parsePolicy(path, f)
 }
 
 // ParsePolicy reads a policy from JSON. Unknown keys are errors, and the
 // policy is checked as New would check it, so a typo fails here and not at
 // the first request — except validator tags, which New checks, since only
-// New knows the custom validators registered with WithValidator.
-func ParsePolicy(r io.Reader) (*Policy, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 8<<20))
+// New knows the custom validators registered with WithValidator. Errors
+// name the line, column and JSON path (a *ConfigError).
+func ParsePolicy(r io.Reader) (*Policy, error) { return parsePolicy("", r) }
+
+func parsePolicy(file string, r io.Reader) (*Policy, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 8<<20+1))
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var p Policy
-	if err := dec.Decode(&p); err != nil {
-		return nil, describeJSONError(data, err)
+	if len(data) > 8<<20 {
+		return nil, fmt.Errorf("policy: larger than %d bytes", 8<<20)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("policy: trailing data after the JSON object")
+	var p Policy
+	if err := jsonfile.Decode(file, data, &p); err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
 	}
 	if _, err := compilePolicy(&p, nil); err != nil {
-		return nil, err
+		return nil, jsonfile.Locate(err, file, data)
 	}
 	return &p, nil
 }
 
-// describeJSONError adds the line and column to a decoding error.
-func describeJSONError(data []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return fmt.Errorf("policy: %w", err)
-	}
-	line, col := 1, 1
-	for _, c := range data[:min(int(off), len(data))] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Errorf("policy: line %d, column %d: %w", line, col, err)
+// LocatePolicyError places an error of New, which knows the policy only
+// as a Go value, in the policy file it was loaded from (file, whose
+// contents are data): a *ConfigError from New gets its line and column.
+// Other errors are returned unchanged.
+func LocatePolicyError(err error, file string, data []byte) error {
+	return jsonfile.Locate(err, file, data)
 }

@@ -16,6 +16,7 @@ type prepared struct {
 	at       []string
 	doc      any
 	ops      []merge.Operation
+	mods     []merge.Modification
 	secrets  map[string]preparedSecret
 	delivery map[string]prepDelivery
 	touched  map[string]bool // confirmable paths the input writes
@@ -51,8 +52,10 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 		err = w.prepareDoc(req)
 	case Patch:
 		err = w.prepareOps(req)
+	case Modify:
+		err = w.prepareMods(req)
 	default:
-		err = Errorf(Malformed, "mode %q is not merge, replace or patch", req.Mode)
+		err = Errorf(Malformed, "mode %q is not merge, replace, patch or modify", req.Mode)
 	}
 	if err != nil {
 		return nil, err
@@ -80,8 +83,8 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 // prepareDoc walks the document of a Merge or Replace into w.input.doc.
 func (w *inputWalk) prepareDoc(req *Request) error {
 	at := w.input.at
-	if req.Ops != nil {
-		return Errorf(Malformed, "operations are for mode patch")
+	if req.Ops != nil || req.Mods != nil {
+		return Errorf(Malformed, "operations are for modes patch and modify")
 	}
 	if len(at) == 0 {
 		_, isObject := req.Doc.(map[string]any)

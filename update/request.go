@@ -24,6 +24,10 @@ const (
 	Replace Mode = "replace"
 	// Patch applies RFC 6902 operations (Request.Ops).
 	Patch Mode = "patch"
+	// Modify applies attribute-oriented modifications (Request.Mods):
+	// add appends to plurals and merges into objects, and an operation may
+	// select a plural's elements by a filter (see Modification).
+	Modify Mode = "modify"
 )
 
 // Locator names one record: by ID, or by a unique key.
@@ -117,6 +121,8 @@ type Request struct {
 	Doc any
 	// Ops are the operations of a Patch.
 	Ops []merge.Operation
+	// Mods are the modifications of a Modify.
+	Mods []Modification
 	// Secrets carries credentials by path (e.g. "/password"). A string
 	// sent in Doc at a secret path counts as SecretValue{Plain: ...}.
 	Secrets map[string]SecretValue

@@ -127,7 +127,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validChallenge(method, challenge) {
-		fail(failure(update.Malformed, "code_challenge is not a valid "+method+" challenge"))
+		fail(failure(update.Malformed, challengeProblem(method, challenge)))
 		return
 	}
 	scopes, err := grantedScopes(cl, form.Get("scope"))

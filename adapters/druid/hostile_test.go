@@ -165,7 +165,13 @@ func TestToken(t *testing.T) {
 		}, 403, "challenge-code flow"},
 		{"WrongGrantIs400", func() url.Values { f := good(); f.Set("grant_type", "client_credentials"); return f }, 400, "grant_type"},
 		{"UnknownMethodIs400", func() url.Values { f := good(); f.Set("code_challenge_method", "S512"); return f }, 400, "code_challenge_method"},
-		{"ShortChallengeIs400", func() url.Values { f := good(); f.Set("code_challenge", "abc"); return f }, 400, "code_challenge"},
+		{"ShortChallengeIs400", func() url.Values { f := good(); f.Set("code_challenge", "abc"); return f }, 400, "43 characters (got 3)"},
+		{"ShortPlainChallengeSaysTheLength", func() url.Values {
+			f := good()
+			f.Set("code_challenge_method", "plain")
+			f.Set("code_challenge", "short-verifier")
+			return f
+		}, 400, "it must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (got 14)"},
 		{"MissingChallengeIs400", func() url.Values { f := good(); f.Del("code_challenge"); return f }, 400, "code_challenge"},
 		{"ScopeNotHeldIs403", func() url.Values { f := good(); f.Set("scope", "update admin"); return f }, 403, "scope admin"},
 	}

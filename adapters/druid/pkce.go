@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 )
 
 // The code challenge methods of RFC 7636.
@@ -26,6 +27,15 @@ func validPKCE(s string) bool {
 		}
 	}
 	return true
+}
+
+// challengeProblem says what a code_challenge refused by validChallenge
+// should have been, with the length it had.
+func challengeProblem(method, challenge string) string {
+	if method == methodS256 {
+		return fmt.Sprintf("code_challenge is not a valid S256 challenge: it must be the unpadded base64url SHA-256 of the verifier, 43 characters (got %d)", len(challenge))
+	}
+	return fmt.Sprintf("code_challenge is not a valid plain challenge: it must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (got %d)", len(challenge))
 }
 
 // validChallenge reports whether challenge is well formed for method: for

@@ -33,7 +33,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,8 +40,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/storage/memory"
@@ -81,7 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitBadInput
 	}
-	if *policyPath == "" || *recordPath == "" || *requestPath == "" || fs.NArg() > 0 {
+	if msg := missingFlags(map[string]string{"-policy": *policyPath, "-record": *recordPath, "-request": *requestPath}, fs.Args()); msg != "" {
+		fmt.Fprintln(stderr, "policylab:", msg)
 		fmt.Fprintln(stderr, "usage: policylab -policy P.json -record R.json -request Q.json")
 		return exitBadInput
 	}
@@ -100,6 +102,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitRefused
 	}
 	return exitApplied
+}
+
+// missingFlags says which of the three files were not given, and what a
+// stray argument is, or "" when the command line is complete.
+func missingFlags(files map[string]string, rest []string) string {
+	var missing []string
+	for _, name := range []string{"-policy", "-record", "-request"} {
+		if files[name] == "" {
+			missing = append(missing, name)
+		}
+	}
+	what := map[string]string{"-policy": "the policy file", "-record": "the record file", "-request": "the request file"}
+	switch {
+	case len(missing) == 1:
+		return fmt.Sprintf("%s is missing: %s (JSON) to experiment with", missing[0], what[missing[0]])
+	case len(missing) > 1:
+		return fmt.Sprintf("%s are missing: every experiment needs a policy, a record and a request file", strings.Join(missing, ", "))
+	case len(rest) > 0:
+		return fmt.Sprintf("unexpected argument %q: the files are given with -policy, -record and -request", rest[0])
+	}
+	return ""
 }
 
 // experiment loads the three files, sets up the records and dry-runs the
@@ -139,6 +162,12 @@ func experiment(ctx context.Context, policyPath, recordPath, requestPath string)
 		update.WithClock(func() time.Time { return now }),
 		update.WithDispatcher(verify.DispatcherFunc(func(context.Context, verify.Message) error { return nil })))
 	if err != nil {
+		// New knows the policy as a Go value; place its error in the file.
+		if data, rerr := readFile(policyPath); rerr == nil {
+			if placed := update.LocatePolicyError(err, policyPath, data); placed != err {
+				return nil, placed
+			}
+		}
 		return nil, fmt.Errorf("%s: %w", policyPath, err)
 	}
 	for i, r := range append(rf.Others, rf.recordSpec) {
@@ -157,28 +186,28 @@ func experiment(ctx context.Context, policyPath, recordPath, requestPath string)
 // readStrict decodes one JSON object from a file of at most 8 MiB,
 // refusing unknown members and trailing data; numbers stay json.Number.
 func readStrict(path string, v any) error {
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if err != nil {
 		return err
+	}
+	return jsonfile.Decode(path, data, v)
+}
+
+// readFile reads a file of at most maxFileBytes.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(data) > maxFileBytes {
-		return fmt.Errorf("%s: larger than %d bytes", path, maxFileBytes)
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxFileBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%s: data after the JSON object", path)
-	}
-	return nil
+	return data, nil
 }
 
 // recordSpec is one record of the record file.

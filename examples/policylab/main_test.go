@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/bad/errors.golden")
 
 // lab runs policylab with the given files and returns its exit status,
 // stdout and stderr.
@@ -78,10 +82,45 @@ func TestBadInputIsExit2(t *testing.T) {
 			assert.Contains(t, errOut, tc.stderr)
 		})
 	}
-	t.Run("MissingFlag", func(t *testing.T) {
-		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{"-policy", policy}, &stdout, &stderr)
-		assert.Equal(t, exitBadInput, code)
-		assert.Contains(t, stderr.String(), "usage")
+	t.Run("MissingFlags", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-policy", policy, "-request", request}, "policylab: -record is missing: the record file (JSON) to experiment with\n"},
+			{[]string{"-policy", policy, "-record", record}, "policylab: -request is missing: the request file (JSON) to experiment with\n"},
+			{[]string{"-policy", policy}, "policylab: -record, -request are missing: every experiment needs a policy, a record and a request file\n"},
+			{[]string{"-policy", policy, "-record", record, "-request", request, "extra"}, "policylab: unexpected argument \"extra\": the files are given with -policy, -record and -request\n"},
+		} {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, &stdout, &stderr)
+			assert.Equal(t, exitBadInput, code)
+			assert.Empty(t, stdout.String())
+			assert.Equal(t, tc.want+"usage: policylab -policy P.json -record R.json -request Q.json\n", stderr.String())
+		}
 	})
+}
+
+// TestBadInputMessages compares what policylab says about each bad file
+// with testdata/bad/errors.golden: file, line, column, JSON path, what was
+// expected and the closest valid name, as the shim server's config errors.
+func TestBadInputMessages(t *testing.T) {
+	var got strings.Builder
+	for _, tc := range []struct{ policy, record, request string }{
+		{"bad/policy-unknown-member.json", "unchanged/record.json", "unchanged/request.json"},
+		{"bad/policy-bad-tag.json", "unchanged/record.json", "unchanged/request.json"},
+		{"bad/policy-bad-ttl.json", "unchanged/record.json", "unchanged/request.json"},
+		{"unchanged/policy.json", "bad/record-unknown-member.json", "unchanged/request.json"},
+		{"unchanged/policy.json", "bad/record-trailing.json", "unchanged/request.json"},
+	} {
+		_, _, errOut := lab(t, filepath.Join("testdata", tc.policy), filepath.Join("testdata", tc.record), filepath.Join("testdata", tc.request))
+		got.WriteString(errOut)
+	}
+	path := filepath.Join("testdata", "bad", "errors.golden")
+	if *updateGolden {
+		require.NoError(t, os.WriteFile(path, []byte(got.String()), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got.String())
 }

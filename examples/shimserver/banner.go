@@ -7,6 +7,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 )
 
@@ -32,7 +33,7 @@ func printBanner(w io.Writer, b banner) {
 	var s strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&s, format+"\n", args...) }
 
-	p("idupdate shim server: Janrain, DRUID, Rubiq and ZITADEL on one port")
+	p("idupdate shim server: Janrain, DRUID, Rubiq, ZITADEL and SCIM 2.0 on one port")
 	p("  listening  %s   (health: curl -s %s/healthz, readiness: /readyz)", base, base)
 	p("  store      %s", b.store)
 	printStoreState(p, b)
@@ -115,6 +116,7 @@ func printDemo(p func(string, ...any), base string, records bool) {
 	p("  DRUID     client %s / %s, entry point (From header) %s", druid.DemoClientID, druid.DemoSecret, druid.DemoEntryPoint)
 	p("  Rubiq     Bearer demo-rubiq-app (may update; contracts default, profile), demo-rubiq-readonly (may not)")
 	p("  ZITADEL   Bearer %s (user.write on org %s), %s (the demo user's own token)", zitadel.DemoAdminToken, zitadel.DemoOrgID, zitadel.DemoSelfToken)
+	p("  SCIM      at /scim/v2: Bearer demo-scim-admin (provisions), demo-scim-readonly (reads), demo-scim-bjensen (/Me)")
 	p("")
 	if records {
 		p("Demo records")
@@ -123,6 +125,7 @@ func printDemo(p func(string, ...any), base string, records bool) {
 		p("  DRUID     user %s, jane@example.com and +34600111222 confirmed", druid.DemoUserID)
 		p("  Rubiq     entity 1001 (ext-key crm-42 of type crm) Ola Nordmann; entity 1002, inactive")
 		p("  ZITADEL   user %s (minnie) in org %s", zitadel.DemoUserID, zitadel.DemoOrgID)
+		p("  SCIM      users bjensen (%s) and jsmith, group Tour Guides", scim.DemoUserID)
 		p("")
 	}
 	p("Try (adapters/<vendor>/README.md has a full session per vendor):")

@@ -10,6 +10,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/update"
@@ -128,12 +129,13 @@ type zitadelClient struct {
 	UserID string `json:"userId,omitempty"`
 }
 
-// vendorConfigs is the configuration of the four adapters.
+// vendorConfigs is the configuration of the adapters.
 type vendorConfigs struct {
 	Janrain janrain.Config
 	DRUID   druid.Config
 	Rubiq   rubiq.Config
 	ZITADEL zitadel.Config
+	SCIM    scim.Config
 	// Quotas apply to every vendor's engine.
 	Quotas update.Quotas
 }
@@ -145,6 +147,7 @@ func demoConfigs() vendorConfigs {
 		DRUID:   druid.DemoConfig(),
 		Rubiq:   rubiq.DemoConfig(),
 		ZITADEL: zitadel.DemoConfig(),
+		SCIM:    scim.DemoConfig(),
 		Quotas:  defaultQuotas(),
 	}
 }

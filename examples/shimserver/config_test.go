@@ -71,6 +71,7 @@ func TestConfigFileRefused(t *testing.T) {
 		want error // nil: refused by an adapter, not by the file reader
 	}{
 		{"bad-duration.json", errConfig},
+		{"bad-quota.json", errConfig},
 		{"client-not-clients.json", errConfig},
 		{"missing.json", errConfig},
 		{"negative.json", errConfig},

@@ -9,6 +9,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/storage"
 )
@@ -25,6 +26,9 @@ var demoRecords = []demoRecord{
 	{rubiq.EntityType, "1001"},
 	{rubiq.EntityType, "1002"},
 	{zitadel.EntityType, zitadel.DemoUserID},
+	{scim.EntityUser, scim.DemoUserID},
+	{scim.EntityUser, scim.DemoSecondUserID},
+	{scim.EntityGroup, scim.DemoGroupID},
 }
 
 // demoState is what the demo records look like at startup.

@@ -28,6 +28,7 @@ var sessionDocs = []string{
 	"../../adapters/druid/README.md",
 	"../../adapters/rubiq/README.md",
 	"../../adapters/zitadel/README.md",
+	"../../adapters/scim/README.md",
 }
 
 // TestDocumentedSessions replays every curl session of the README and of

@@ -52,12 +52,23 @@
 //	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth"},
 //	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
 //	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
-//	             "region", "maxBodyBytes"},
+//	             "region", "maxBodyBytes", "tokenQuota"},
 //	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
 //	             "maxAttempts", "releasePending"},
 //	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
-//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"}}
+//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"},
+//	 "quotas":  {"confirmPerClient", "confirmPerSubject", "resendPerClient",
+//	             "resendPerSubject"}}
+//
+// A quota is {"limit": N, "window": "1m"}: at most N calls in any sliding
+// window of that length, counted in the store, so across every server
+// process on it. DRUID's tokenQuota bounds the tokens one client is issued
+// (default 6000 a minute); the quotas section bounds confirmation attempts
+// and resends of every vendor per client (default 600 a minute each) and
+// per user (30 confirmations in 10 minutes, 20 resends an hour). A client
+// past a quota is answered "too many requests" in its vendor's terms while
+// other clients are served.
 //
 // Durations are strings such as "90s" or "24h". The DRUID and ZITADEL demo
 // records are created as the demo clients, so a config without those
@@ -66,8 +77,9 @@
 // The code key decides whether pending codes survive a restart. It is taken
 // from -code-key-file, else from IDUPDATE_CODE_KEY (hex), else: with
 // sqlite:PATH from the file PATH.key, created with a random key (mode 0600)
-// when missing; with memory or postgres a random key that dies with the
-// process (for postgres the server warns, since its records outlive it).
+// when missing; with postgres the key the store holds, created once per
+// store by the first process to start, so every replica on the database
+// shares it; with memory a random key that dies with the process.
 //
 // SQLite and PostgreSQL stores keep a fingerprint of the code key (an HMAC
 // of a fixed label under the key, never the key itself). When a start

@@ -203,10 +203,14 @@ func replayRoundRobin(t *testing.T, rs []*replica, doc string) {
 		rt.hosts = append(rt.hosts, strings.TrimPrefix(r.base, "http://"))
 	}
 	sh := &curltest.Shell{Base: rs[0].base, Client: &http.Client{Transport: rt}}
+	seen := 0
+	latestCode(t, rs, &seen) // count the codes earlier sessions logged
 	sh.Placeholder = func(name, comment string) string {
 		switch {
 		case strings.Contains(comment, "from your log"):
-			return latestCode(t, rs)
+			code := latestCode(t, rs, &seen)
+			require.NotEmpty(t, code, "no replica logged a code")
+			return code
 		case strings.Contains(comment, "of your answer"):
 			var v map[string]any
 			require.NoError(t, json.Unmarshal(sh.Last, &v))
@@ -224,24 +228,51 @@ func replayRoundRobin(t *testing.T, rs []*replica, doc string) {
 	assert.GreaterOrEqual(t, rt.n.Load(), uint64(len(rs)), "every replica served part of the session")
 }
 
-// latestCode returns the code logged last by any replica.
-func latestCode(t *testing.T, rs []*replica) string {
+// latestCode returns the code logged last by any replica. A replica's
+// log reaches the test through a pipe, maybe after its answer did, so it
+// waits a moment for a code newer than the one it returned before.
+func latestCode(t *testing.T, rs []*replica, seen *int) string {
 	t.Helper()
-	code, at := "", time.Time{}
-	for _, r := range rs {
-		for _, l := range r.logLines(t) {
-			if l["msg"] != "verification code" {
-				continue
-			}
-			ts, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(l["time"]))
-			if !ts.Before(at) {
-				code, _ = l["code"].(string)
-				at = ts
+	code := ""
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		n := 0
+		at := time.Time{}
+		for _, r := range rs {
+			for _, l := range r.logLines(t) {
+				if l["msg"] != "verification code" {
+					continue
+				}
+				n++
+				ts, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(l["time"]))
+				if !ts.Before(at) {
+					code, _ = l["code"].(string)
+					at = ts
+				}
 			}
 		}
+		if n > *seen || time.Now().After(deadline) {
+			*seen = n
+			break
+		}
 	}
-	require.NotEmpty(t, code, "no replica logged a code")
 	return code
+}
+
+// replicaCode returns the code s logged for the address to, waiting for
+// the log line to come through the pipe.
+func replicaCode(t *testing.T, s *shim, to string) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for _, l := range s.logLines(t) {
+			if l["msg"] == "verification code" && l["to"] == to {
+				code, _ := l["code"].(string)
+				return code
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no code logged for %s", to)
+		}
+	}
 }
 
 // uniqueRace has 16 clients create a Janrain user with one email, spread
@@ -275,7 +306,7 @@ func heldDRUIDUpdate(t *testing.T, s *shim, phone string) string {
 		`"value": "+34600111222", "confirmed": true`, `"value": "`+phone+`", "confirmed": false`, 1)
 	r := druidUpdate(t, s, []byte(body))
 	require.Equal(t, 200, r.status, string(r.body))
-	return s.codeFor(t, phone)
+	return replicaCode(t, s, phone)
 }
 
 // killMidLoad has 32 clients append 50 Janrain profiles each to one

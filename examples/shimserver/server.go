@@ -18,6 +18,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -54,7 +55,7 @@ func (d deps) engineOptions(name string, extra ...update.Option) []update.Option
 	}, extra...)
 }
 
-// buildVendors builds the four adapters over one store. Each builds its
+// buildVendors builds the adapters over one store. Each builds its
 // own engine from its profile, because each vendor's semantics are a
 // policy of its own; the
 // record types are namespaced (janrain.user, druid.user, ...), so they
@@ -83,11 +84,16 @@ func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zitadel adapter: %w", err)
 	}
+	sh, err := newSCIM(d, cfg, quotas)
+	if err != nil {
+		return nil, err
+	}
 	return []vendor{
 		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register},
 		{"druid", dh.Engine(), druid.SeedDemo, dh.Register},
 		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
 		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
+		{"scim", sh.Engine(), scim.SeedDemo, sh.Register},
 	}, nil
 }
 

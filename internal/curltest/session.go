@@ -383,7 +383,16 @@ func (sh *Shell) curl(tb testing.TB, args []string) string {
 var volatile = map[string]*regexp.Regexp{
 	"time":       regexp.MustCompile(`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?( ?[+-]\d{4}|Z)?$`),
 	"request_id": regexp.MustCompile(`^[0-9a-f]{16}$`),
+	// A SCIM id the server generated (a random UUID), under the member "id".
+	"uuid": regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`),
+	// The server's own address inside an absolute URL (SCIM's
+	// meta.location): the document shows 127.0.0.1:8080, a test server
+	// listens elsewhere.
+	"local_url": regexp.MustCompile(`^http://127\.0\.0\.1:\d+/`),
 }
+
+// uuidIn finds generated ids inside a location.
+var uuidIn = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
 
 // volatileKeys are members whose values differ between runs.
 var volatileKeys = map[string]bool{"request_id": true, "emailCode": true, "phoneCode": true, "access_token": true, "challengeId": true}
@@ -398,6 +407,10 @@ func mask(v any) any {
 				out[k] = "<" + k + ">"
 				continue
 			}
+			if s, ok := x.(string); ok && k == "id" && volatile["uuid"].MatchString(s) {
+				out[k] = "<uuid>"
+				continue
+			}
 			out[k] = mask(x)
 		}
 		return out
@@ -410,6 +423,9 @@ func mask(v any) any {
 	case string:
 		if volatile["time"].MatchString(v) {
 			return "<time>"
+		}
+		if loc := volatile["local_url"].FindString(v); loc != "" {
+			return "<local>/" + uuidIn.ReplaceAllString(strings.TrimPrefix(v, loc), "<uuid>")
 		}
 	}
 	return v

@@ -14,8 +14,10 @@ import (
 // Decode decodes data, the contents of file, into v (a pointer) strictly:
 // every member must name a field of the struct it lands in (exactly, not
 // ignoring case), every value must have its field's JSON type and pass its
-// type's UnmarshalJSON, and nothing may follow the top-level value. The
-// first error is returned as an *Error; v is then left unchanged.
+// type's UnmarshalJSON, and nothing may follow the top-level value.
+// Numbers decoded into interface values are json.Number, so none loses
+// precision. The first error is returned as an *Error; v is then left
+// unchanged.
 func Decode(file string, data []byte, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -33,7 +35,9 @@ func Decode(file string, data []byte, v any) error {
 		return w.errAt(off, nil, "unexpected data after the top-level value", "the end of the file", nil)
 	}
 	fresh := reflect.New(rv.Type().Elem())
-	if err := json.Unmarshal(data, fresh.Interface()); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(fresh.Interface()); err != nil {
 		// The walk accepted what encoding/json refused: report it at the top.
 		return w.errAt(skipSpace(data, 0), nil, err.Error(), "", err)
 	}

@@ -33,6 +33,8 @@ type Error struct {
 	Suggestion string
 	// Err is the underlying error, if any.
 	Err error
+
+	path []any // set by AtPath until Locate places the error
 }
 
 // Error formats e as FILE:LINE:COL: PATH: PROBLEM; expected EXPECTED; did you mean "SUGGESTION"?
@@ -278,4 +280,33 @@ func locate(data []byte, path []any) (int, bool) {
 		}
 	}
 	return skipSpace(data, int(dec.InputOffset())), true
+}
+
+// AtPath returns an Error for a problem found after decoding, at the value
+// path names, without a position yet: Locate fills in the file, line and
+// column once the file's contents are at hand.
+func AtPath(path []any, problem error) *Error {
+	e := At("", nil, path, problem)
+	e.Line, e.Column = 0, 0
+	e.path = path
+	return e
+}
+
+// Locate places err, when it is or wraps an *Error from AtPath, in file
+// (whose contents are data), and returns err, wrappers and all; other
+// errors come back as they are.
+func Locate(err error, file string, data []byte) error {
+	var e *Error
+	if !errors.As(err, &e) || e.path == nil || e.Line > 0 {
+		return err
+	}
+	// Wrappers made with fmt.Errorf keep their text, so the placed
+	// error is wrapped again with the same prefix.
+	prefix, ok := strings.CutSuffix(err.Error(), e.Error())
+	if !ok {
+		prefix = ""
+	}
+	placed := At(file, data, e.path, e)
+	placed.Problem, placed.Expected, placed.Suggestion, placed.Err = e.Problem, e.Expected, e.Suggestion, e.Err
+	return fmt.Errorf("%s%w", prefix, placed)
 }

@@ -120,3 +120,14 @@ func TestClosest(t *testing.T) {
 		assert.Equal(t, want, jsonfile.Closest(in, names), in)
 	}
 }
+
+func TestAtPathThenLocate(t *testing.T) {
+	data := []byte("{\n  \"types\": {\"user\": {\"fields\": {\"/email\": {\"rules\": \"emial\"}}}}\n}\n")
+	err := fmt.Errorf("policy: %w", jsonfile.AtPath([]any{"types", "user", "fields", "/email", "rules"},
+		&jsonfile.ValueError{Problem: `unknown rule "emial"`, Suggestion: "email"}))
+	assert.Equal(t, `policy: $.types.user.fields["/email"].rules: unknown rule "emial"; did you mean "email"?`, err.Error())
+	err = jsonfile.Locate(err, "p.json", data)
+	assert.Equal(t, `policy: p.json:2:53: $.types.user.fields["/email"].rules: unknown rule "emial"; did you mean "email"?`, err.Error())
+	plain := errors.New("x")
+	assert.Equal(t, plain, jsonfile.Locate(plain, "p.json", data))
+}

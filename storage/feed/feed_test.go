@@ -67,7 +67,19 @@ func runUntil(t *testing.T, s feed.Store, c *collector, n int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- cons.Run(ctx) }()
-	require.Eventually(t, func() bool { return c.count() >= n }, 10*time.Second, time.Millisecond)
+	// Delivered is not yet recorded: stop only once the consumer has saved
+	// the position of the last entry it delivered, or a restart would
+	// rightly deliver that batch again.
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		last := uint64(0)
+		if len(c.got) >= n {
+			last = c.got[len(c.got)-1]
+		}
+		c.mu.Unlock()
+		pos, err := s.Bookmark(context.Background(), "mirror")
+		return last > 0 && err == nil && pos == last
+	}, 10*time.Second, time.Millisecond)
 	cancel()
 	assert.ErrorIs(t, <-done, context.Canceled)
 }

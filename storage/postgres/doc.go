@@ -35,23 +35,22 @@
 //
 // # Commit cost and synchronous_commit
 //
-// Every write takes its feed position from the one row of feed_head as its
-// last statement and holds that row lock until COMMIT returns (see
-// storage.Feed), so writes to one store commit one at a time, each waiting
-// for its own flush of the write-ahead log: with synchronous_commit=on (the
-// server's default) the store's write throughput is bounded by the disk's
-// flush rate however many clients write, and PostgreSQL's own grouping of
-// flushes (commit_delay) cannot help, since no two commits are in flight at
-// once. Where losing the last moments of acknowledged writes in a crash of
-// the server is acceptable, synchronous_commit=off lifts that bound: COMMIT
-// then returns before the flush and the lock is released at once, while a
-// crash still never corrupts the database or splits a transaction; at most
-// about three times wal_writer_delay (200ms by default) of acknowledged
-// commits are lost. Set it for the store alone by adding it to the DSN,
-// which pgx passes to the server as a run-time parameter
-// ("...?synchronous_commit=off"), or with ALTER ROLE ... SET. With eight
-// clients on a disk that honours fsync, it made the store's updates about
-// twice as fast.
+// The commits of all writers queue for the feed_head row lock (see Change
+// feed below), and each holds it until COMMIT returns, so with
+// synchronous_commit=on (the server's default) every write waits for its
+// own flush of the write-ahead log while the others wait for it: the
+// store's write throughput is bounded by the disk's flush rate however
+// many clients write, and PostgreSQL's grouping of flushes (commit_delay)
+// cannot help, since no two commits are in flight at once. Where losing
+// the last moments of acknowledged writes in a crash of the server is
+// acceptable, synchronous_commit=off lifts that bound: COMMIT returns
+// before the flush and releases the lock at once, a crash still never
+// corrupts the database or splits a transaction, and at most about three
+// times wal_writer_delay (200ms by default) of acknowledged commits are
+// lost. Set it for the store alone in the DSN, which pgx passes to the
+// server as a run-time parameter ("...?synchronous_commit=off"), or with
+// ALTER ROLE ... SET. With eight clients on a disk that honours fsync it
+// made the store's updates about twice as fast.
 //
 // # Retries
 //

@@ -77,11 +77,7 @@ func (s *Store) CountPending(ctx context.Context, now time.Time) (int, error) {
 		if err := decodeJSON([]byte(col), &cs); err != nil {
 			return 0, fmt.Errorf("storage/postgres: count pending: %w", err)
 		}
-		for _, c := range cs {
-			if c.State.Open() && now.Before(c.Expires) {
-				n++
-			}
-		}
+		n += storage.OpenChallenges(cs, now)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("storage/postgres: count pending: %w", err)

@@ -36,7 +36,11 @@ func WithMaxBatch(n int) Option {
 // when one writer works alone. Without a wait (the default, and for
 // d <= 0) a batch carries the writes that arrived while the previous one
 // committed, which already gathers concurrent writers; a wait can gather
-// more per sync at the price of up to d of latency.
+// more per sync at the price of up to d of latency, and keeps the disk idle
+// meanwhile. Measure before setting it: in this package's benchmarks, eight
+// writers at synchronous=FULL put 4.6 writes in a transaction without a
+// wait and 7.4 with 200µs, for no more updates a second, and a wait of 1ms
+// cut the updates a second to about a third.
 func WithBatchWait(d time.Duration) Option {
 	return func(c *config) { c.batchWait = max(d, 0) }
 }
@@ -49,8 +53,8 @@ type writeFunc func(ctx context.Context, tx *sql.Tx) error
 // batcher is group commit. A writer that finds no batch in flight becomes
 // the leader and runs a batch at once: itself plus whoever queued behind
 // it. Writers that arrive while a batch runs queue; when the batch is
-// committed, the leader answers its members and promotes the first queued
-// writer, which leads the next batch. The writer connection is used by one
+// committed, the leader promotes the first queued writer, which leads the
+// next batch, and answers its members. The writer connection is used by one
 // leader at a time, so the write lock SQLite takes with BEGIN IMMEDIATE is
 // never contended inside the process.
 type batcher struct {

@@ -87,23 +87,12 @@ func (s *Store) CountPending(ctx context.Context, now time.Time) (int, error) {
 		if err := decodeJSON(col, &cs); err != nil {
 			return 0, err
 		}
-		n += countOpen(cs, now)
+		n += storage.OpenChallenges(cs, now)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("storage/sqlite: count pending: %w", err)
 	}
 	return n, nil
-}
-
-// countOpen counts the challenges still waiting for a code at now.
-func countOpen(cs []verify.Challenge, now time.Time) int {
-	n := 0
-	for _, c := range cs {
-		if c.State.Open() && now.Before(c.Expires) {
-			n++
-		}
-	}
-	return n
 }
 
 var _ storage.Schema = (*Store)(nil)

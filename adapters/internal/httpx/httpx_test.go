@@ -1,0 +1,98 @@
+package httpx_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/update"
+)
+
+func TestReadBody(t *testing.T) {
+	read := func(body string) ([]byte, error) {
+		return httpx.ReadBody(httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)), 8)
+	}
+	b, err := read("12345678")
+	require.NoError(t, err)
+	assert.Equal(t, "12345678", string(b))
+
+	_, err = read("123456789")
+	assert.Equal(t, update.TooLarge, update.ErrorCode(err))
+	assert.ErrorIs(t, err, httpx.ErrTooLarge)
+	assert.Contains(t, update.ErrorMessage(err), "larger than 8 bytes")
+
+	_, err = read("\xff")
+	assert.Equal(t, update.Malformed, update.ErrorCode(err))
+	assert.ErrorIs(t, err, httpx.ErrInvalidUTF8)
+}
+
+func TestBearer(t *testing.T) {
+	tests := []struct {
+		name, header, token string
+		ok                  bool
+	}{
+		{"OK", "Bearer abc", "abc", true},
+		{"SchemeAnyCase", "bEARER abc", "abc", true},
+		{"NoHeader", "", "", false},
+		{"OtherScheme", "Basic abc", "", false},
+		{"Empty", "Bearer ", "", false},
+		{"Spaces", "Bearer a b", "", false},
+		{"AtCap", "Bearer " + strings.Repeat("a", httpx.MaxCredential), strings.Repeat("a", httpx.MaxCredential), true},
+		{"OverCap", "Bearer " + strings.Repeat("a", httpx.MaxCredential+1), "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.header != "" {
+				r.Header.Set("Authorization", tt.header)
+			}
+			tok, ok := httpx.Bearer(r)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.token, tok)
+		})
+	}
+}
+
+func TestMatch(t *testing.T) {
+	secrets := []string{"alpha", "beta", "beta"}
+	assert.Equal(t, 0, httpx.Match("alpha", secrets))
+	assert.Equal(t, -1, httpx.Match("beta", secrets), "a secret two clients share identifies neither")
+	assert.Equal(t, -1, httpx.Match("gamma", secrets))
+	assert.Equal(t, -1, httpx.Match("", []string{""}), "an empty secret never matches")
+	assert.False(t, httpx.SecretEqual(strings.Repeat("a", httpx.MaxCredential+1), strings.Repeat("a", httpx.MaxCredential+1)))
+	assert.True(t, httpx.SecretEqual("s3cret", "s3cret"))
+}
+
+func TestUnknown(t *testing.T) {
+	_, ok := httpx.Unknown(url.Values{"a": {"1"}, "b": {"2"}}, "a", "b")
+	assert.False(t, ok)
+	name, ok := httpx.Unknown(url.Values{"a": {"1"}, "zz": {"2"}, "attribute_nam": {"3"}}, "a")
+	assert.True(t, ok)
+	assert.Equal(t, "attribute_nam", name, "the first unknown name in sorted order")
+	name, _ = httpx.Unknown(url.Values{strings.Repeat("é", 100): {"1"}})
+	assert.LessOrEqual(t, len(name), httpx.MaxNameEcho+len("…"))
+	assert.True(t, strings.HasSuffix(name, "…"))
+
+	_, err := httpx.ParseQuery("a=%zz")
+	assert.Equal(t, update.Malformed, update.ErrorCode(err))
+}
+
+func TestRequestID(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set(httpx.RequestIDHeader, "client-id.1")
+	w := httptest.NewRecorder()
+	assert.Equal(t, "client-id.1", httpx.RequestID(w, r))
+	assert.Equal(t, "client-id.1", w.Header().Get(httpx.RequestIDHeader), "the answer carries it")
+
+	r.Header.Set(httpx.RequestIDHeader, "bad id<script>")
+	w = httptest.NewRecorder()
+	id := httpx.RequestID(w, r)
+	assert.Len(t, id, 16, "a fresh id replaces one that is not plain")
+	assert.Equal(t, id, httpx.RequestID(w, r), "one request, one id")
+}
