@@ -3,6 +3,7 @@ package zitadel
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
@@ -180,6 +181,28 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, c Client
 		if p.Path == passwordPath {
 			out.VerificationCode = p.Code
 		}
+	}
+	return out, nil
+}
+
+// listUsers serves ListUsers: the engine lists within the caller's
+// organisation (and a user's own token sees only its user).
+func (h *Handler) listUsers(r *http.Request, c Client, m *ListUsersRequest) (ListResponse, error) {
+	req, err := listRequest(m, h.target(c, "", c.OrgID))
+	if err != nil {
+		return ListResponse{}, err
+	}
+	res, err := h.eng.List(r.Context(), req)
+	if err != nil {
+		return ListResponse{}, err
+	}
+	out := ListResponse{
+		Details:       ListDetails{TotalResult: strconv.Itoa(res.Total), Timestamp: formatTime(h.cfg.Now())},
+		SortingColumn: m.GetSortingColumn().String(),
+		Result:        make([]User, len(res.Views)),
+	}
+	for i, v := range res.Views {
+		out.Result[i] = EncodeUser(v).User
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@
 //
 // # Endpoints
 //
+//	POST   /v2/users                        ListUsers {query{offset, limit, asc}, sortingColumn, queries}
 //	POST   /v2/users/human                  AddHumanUser (201)
 //	PUT    /v2/users/human/{userId}         UpdateHumanUser
 //	GET    /v2/users/{userId}               GetUserByID
@@ -132,6 +133,20 @@
 //   - AddHumanUser: organization.orgId must be the admin token's own
 //     organisation (403 otherwise); organization.orgDomain, metadata, IDP
 //     links and TOTP secrets are not supported.
+//   - ListUsers translates its queries into one storage filter, which the
+//     store evaluates (update.Engine.List): userName, loginName (the
+//     username), firstName, lastName, nickName, displayName, email, phone,
+//     organizationId, inUserEmails, and, or and not. Text compares under
+//     simple case folding whatever the method (EQUALS and
+//     EQUALS_IGNORE_CASE answer alike; usernames and email domains are
+//     stored folded anyway). stateQuery, typeQuery, inUserIdsQuery and the
+//     sorting columns STATE, TYPE and CREATION_DATE are refused with
+//     InvalidArgument. An admin lists its own organisation only, a user's
+//     own token only itself. Bounds: queries nest at most 5 deep, at most
+//     50 query nodes, 100 addresses per inUserEmails, 200 characters per
+//     value, limit at most 1000 (0 means 100), offset at most 100000;
+//     beyond them InvalidArgument. A sortingColumn sorts descending unless
+//     query.asc is true, as in ZITADEL; without one the order is by id.
 //   - Error ids starting with "IDUPD-" are ours: ZITADEL answers those
 //     cases from its gateway or proto validation, without an id.
 package zitadel

@@ -55,6 +55,7 @@ type route struct {
 
 func routes() []route {
 	return []route{
+		{http.MethodPost, "/v2/users", (*Handler).listUsersREST},
 		{http.MethodPost, "/v2/users/human", (*Handler).addHumanUser},
 		{http.MethodPut, "/v2/users/human/{userId}", (*Handler).updateHumanUser},
 		{http.MethodGet, "/v2/users/{userId}", (*Handler).getUser},
@@ -258,6 +259,25 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 		}
 		httpx.WriteJSON(w, statusOK, out)
 	}
+}
+
+func (h *Handler) listUsersREST(w http.ResponseWriter, r *http.Request, c Client) {
+	raw, err := h.body(r)
+	if err != nil {
+		h.fail(w, r, OpList, err)
+		return
+	}
+	m, err := DecodeList(raw, h.cfg.MaxDepth)
+	if err != nil {
+		h.fail(w, r, OpList, err)
+		return
+	}
+	out, err := h.listUsers(r, c, m)
+	if err != nil {
+		h.fail(w, r, OpList, err)
+		return
+	}
+	httpx.WriteJSON(w, statusOK, out)
 }
 
 // jsonCall serves a call on one user with a JSON body: decode reads the

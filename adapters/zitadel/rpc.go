@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/messagepb"
+	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/objectpb"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb/userpbconnect"
 	"github.com/idupdate/idupdate/verify"
@@ -235,6 +237,25 @@ func (s rpcService) PasswordReset(ctx context.Context, req *connect.Request[user
 			return nil, err
 		}
 		return &userpb.PasswordResetResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+	})
+}
+
+// ListUsers implements the RPC of POST /v2/users.
+func (s rpcService) ListUsers(ctx context.Context, req *connect.Request[userpb.ListUsersRequest]) (*connect.Response[userpb.ListUsersResponse], error) {
+	return serve(s.h, ctx, OpList, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ListUsersResponse, error) {
+		out, err := s.h.listUsers(r, c, req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		total, _ := strconv.ParseUint(out.Details.TotalResult, 10, 64)
+		res := &userpb.ListUsersResponse{
+			Details:       &objectpb.ListDetails{TotalResult: total, Timestamp: timePB(out.Details.Timestamp)},
+			SortingColumn: req.Msg.GetSortingColumn(),
+		}
+		for _, u := range out.Result {
+			res.Result = append(res.Result, userPB(UserResponse{Details: u.Details, User: u}).GetUser())
+		}
+		return res, nil
 	})
 }
 
