@@ -47,6 +47,30 @@ func (e *env) returnedCode(tb testing.TB) string {
 	return code
 }
 
+// failCase is a request that must fail with ZITADEL's error and change
+// nothing.
+type failCase struct {
+	name, token, path, body string
+	status, grpc            int
+	id                      string
+}
+
+// failAll posts each case and checks its error and that the demo user is
+// unchanged; no answer echoes the password sent.
+func (e *env) failAll(t *testing.T, tests []failCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.state(t, zitadel.DemoUserID)
+			status, body := e.do(t, http.MethodPost, tc.path, tc.token, []byte(tc.body))
+			require.Equal(t, tc.status, status, string(body))
+			zerror(t, body, tc.grpc, tc.id)
+			assert.NotContains(t, string(body), "An0ther-Pass!")
+			e.assertUnchanged(t, before)
+		})
+	}
+}
+
 func TestSetPassword(t *testing.T) {
 	e := newEnv(t)
 	before := e.state(t, zitadel.DemoUserID)
@@ -70,11 +94,7 @@ func TestSetPassword(t *testing.T) {
 
 func TestSetPasswordErrors(t *testing.T) {
 	e := withPassword(t)
-	tests := []struct {
-		name, token, path, body string
-		status, grpc            int
-		id                      string
-	}{
+	tests := []failCase{
 		{"Empty", zitadel.DemoAdminToken, passwordPath, `{"newPassword":{"password":""}}`, 400, 3, "COMMAND-3klek4sbns"},
 		{"Missing", zitadel.DemoAdminToken, passwordPath, `{}`, 400, 3, "COMMAND-3klek4sbns"},
 		{"TooShort", zitadel.DemoAdminToken, passwordPath, `{"newPassword":{"password":"Aa1!"}}`, 400, 3, "COMMA-HuJf6"},
@@ -88,16 +108,7 @@ func TestSetPasswordErrors(t *testing.T) {
 		{"NoToken", "", passwordPath, `{"newPassword":{"password":"An0ther-Pass!"}}`, 401, 16, "IDUPD-AUTH01"},
 		{"Query", zitadel.DemoAdminToken, passwordPath + "?x=1", `{"newPassword":{"password":"An0ther-Pass!"}}`, 400, 3, "IDUPD-BODY01"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := e.state(t, zitadel.DemoUserID)
-			status, body := e.do(t, http.MethodPost, tc.path, tc.token, []byte(tc.body))
-			require.Equal(t, tc.status, status, string(body))
-			zerror(t, body, tc.grpc, tc.id)
-			assert.NotContains(t, string(body), "An0ther-Pass!")
-			e.assertUnchanged(t, before)
-		})
-	}
+	e.failAll(t, tests)
 	status, body := e.do(t, http.MethodGet, passwordPath, zitadel.DemoAdminToken, nil)
 	require.Equal(t, http.StatusMethodNotAllowed, status, string(body))
 }
@@ -143,11 +154,7 @@ func TestPasswordResetSendLink(t *testing.T) {
 
 func TestPasswordResetErrors(t *testing.T) {
 	e := withPassword(t)
-	tests := []struct {
-		name, token, path, body string
-		status, grpc            int
-		id                      string
-	}{
+	tests := []failCase{
 		{"Oneof", zitadel.DemoAdminToken, resetPath, `{"sendLink":{},"returnCode":{}}`, 400, 3, "IDUPD-ONEOF01"},
 		{"SMS", zitadel.DemoAdminToken, resetPath, `{"sendLink":{"notificationType":"NOTIFICATION_TYPE_SMS"}}`, 400, 3, "IDUPD-BODY01"},
 		{"BadType", zitadel.DemoAdminToken, resetPath, `{"sendLink":{"notificationType":"FAX"}}`, 400, 3, "IDUPD-BODY01"},
@@ -155,15 +162,7 @@ func TestPasswordResetErrors(t *testing.T) {
 		{"Unknown", zitadel.DemoAdminToken, resetPath, `{"returnCode":{},"extra":1}`, 400, 3, "IDUPD-BODY01"},
 		{"NotFound", zitadel.DemoAdminToken, "/v2/users/70000000000000009/password_reset", `{"returnCode":{}}`, 404, 5, "COMMAND-ugjs0upun6"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := e.state(t, zitadel.DemoUserID)
-			status, body := e.do(t, http.MethodPost, tc.path, tc.token, []byte(tc.body))
-			require.Equal(t, tc.status, status, string(body))
-			zerror(t, body, tc.grpc, tc.id)
-			e.assertUnchanged(t, before)
-		})
-	}
+	e.failAll(t, tests)
 	assert.Empty(t, e.rec.Messages())
 }
 
