@@ -3,6 +3,7 @@ package zitadel
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
@@ -144,4 +145,64 @@ func (h *Handler) removeUserPhone(r *http.Request, c Client, id string) (ChangeR
 		return ChangeResponse{}, err
 	}
 	return ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}, nil
+}
+
+// setPassword serves SetPassword.
+func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, c Client, id string, b *SetPasswordRequest) (ChangeResponse, error) {
+	_, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	req, err := b.Request(t)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Apply(r.Context(), req)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	return ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}, nil
+}
+
+// resetPassword serves PasswordReset. The code, when returned, is in
+// VerificationCode.
+func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, c Client, id string, b *PasswordResetRequest) (ChangeResponse, error) {
+	_, t, err := h.read(r.Context(), c, id)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	res, err := h.eng.Reset(r.Context(), b.Request(t))
+	if err != nil {
+		return ChangeResponse{}, err
+	}
+	h.logDispatch(w, r, res)
+	out := ChangeResponse{Details: EncodeChange(res, t.OrgID).Details}
+	for _, p := range res.Pending {
+		if p.Path == passwordPath {
+			out.VerificationCode = p.Code
+		}
+	}
+	return out, nil
+}
+
+// listUsers serves ListUsers: the engine lists within the caller's
+// organisation (and a user's own token sees only its user).
+func (h *Handler) listUsers(r *http.Request, c Client, m *ListUsersRequest) (ListResponse, error) {
+	req, err := listRequest(m, h.target(c, "", c.OrgID))
+	if err != nil {
+		return ListResponse{}, err
+	}
+	res, err := h.eng.List(r.Context(), req)
+	if err != nil {
+		return ListResponse{}, err
+	}
+	out := ListResponse{
+		Details:       ListDetails{TotalResult: strconv.Itoa(res.Total), Timestamp: formatTime(h.cfg.Now())},
+		SortingColumn: m.GetSortingColumn().String(),
+		Result:        make([]User, len(res.Views)),
+	}
+	for i, v := range res.Views {
+		out.Result[i] = EncodeUser(v).User
+	}
+	return out, nil
 }

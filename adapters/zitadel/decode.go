@@ -45,6 +45,18 @@ func DecodeResendPhone(body []byte, maxDepth int) (*ResendPhoneCodeRequest, erro
 	return &b, decodeChecked(body, maxDepth, &b)
 }
 
+// DecodeSetPassword decodes and checks the JSON body of SetPassword.
+func DecodeSetPassword(body []byte, maxDepth int) (*SetPasswordRequest, error) {
+	var b SetPasswordRequest
+	return &b, decodeChecked(body, maxDepth, &b)
+}
+
+// DecodePasswordReset decodes and checks the JSON body of PasswordReset.
+func DecodePasswordReset(body []byte, maxDepth int) (*PasswordResetRequest, error) {
+	var b PasswordResetRequest
+	return &b, decodeChecked(body, maxDepth, &b)
+}
+
 // DecodeEmpty checks that a call without a body (GetUserByID, RemovePhone)
 // got none, or an empty JSON object.
 func DecodeEmpty(body []byte, maxDepth int) error {

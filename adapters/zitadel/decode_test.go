@@ -169,7 +169,6 @@ func TestUpdateRequestRefusals(t *testing.T) {
 		{"EmailMissing", `{"email":{"returnCode":{}}}`, update.Invalid, "/email/email", "required"},
 		{"PasswordEmpty", `{"password":{"password":{"password":""}}}`, update.Invalid, "/password", "required"},
 		{"PasswordNeitherKind", `{"password":{"currentPassword":"x"}}`, update.Invalid, "/password", "required"},
-		{"PasswordVerificationCode", `{"password":{"password":{"password":"N3w-Passw0rd"},"verificationCode":"X"}}`, update.NothingPending, "/password", "verificationCode"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,9 +1,10 @@
 // Package zitadel provides a ZITADEL v2 user service shim (UpdateHumanUser
-// and its verify, resend, create, read and phone-removal calls) over the
-// update engine.
+// and its verify, resend, create, read, phone-removal, password and list
+// calls) over the update engine.
 //
 // # Endpoints
 //
+//	POST   /v2/users                        ListUsers {query{offset, limit, asc}, sortingColumn, queries}
 //	POST   /v2/users/human                  AddHumanUser (201)
 //	PUT    /v2/users/human/{userId}         UpdateHumanUser
 //	GET    /v2/users/{userId}               GetUserByID
@@ -12,6 +13,8 @@
 //	POST   /v2/users/{userId}/phone/verify  VerifyPhone
 //	POST   /v2/users/{userId}/phone/resend  ResendPhoneCode {sendCode{} | returnCode{}}
 //	DELETE /v2/users/{userId}/phone         RemovePhone
+//	POST   /v2/users/{userId}/password      SetPassword {newPassword, currentPassword | verificationCode}
+//	POST   /v2/users/{userId}/password_reset PasswordReset {sendLink{notificationType, urlTemplate} | returnCode{}}
 //
 // A wrong method on one of these paths gets ZITADEL's error body with HTTP
 // 405 (gRPC Unimplemented); any other path under /v2/users/ gets 404.
@@ -103,9 +106,17 @@
 //     are compared and stored; "Name <a@b.c>" forms are refused.
 //   - Usernames are unique per store (ZITADEL: per instance or organisation,
 //     depending on the domain policy).
-//   - A password verificationCode is refused with FailedPrecondition: this
-//     server serves no password-reset call, so no such code exists. A wrong
-//     currentPassword is "Password is invalid" (COMMAND-3M0fs).
+//   - PasswordReset codes are the engine's reset codes (update.Reset):
+//     6 characters A–Z0–9, valid one hour, stored hashed, under the same
+//     attempt lock and send limits as email codes. A new reset replaces the
+//     open code; setting a password any other way voids it. The code is
+//     mailed to the user's address (sendLink, or nothing sent) or returned
+//     as verificationCode (returnCode); NOTIFICATION_TYPE_SMS is refused
+//     with InvalidArgument. SetPassword (and UpdateHumanUser's password)
+//     with verificationCode uses the code up; a wrong one is "Code is
+//     invalid" (COMMAND-eis9R), a used or never-issued one FailedPrecondition
+//     "Password code not found". A wrong currentPassword is "Password is
+//     invalid" (COMMAND-3M0fs).
 //   - Accepted password hashes are bcrypt ($2a$, $2b$, $2y$) of cost 10–16;
 //     other Modular Crypt formats (scrypt, argon2, md5) are refused with
 //     "Password hash encoding not supported".
@@ -122,6 +133,20 @@
 //   - AddHumanUser: organization.orgId must be the admin token's own
 //     organisation (403 otherwise); organization.orgDomain, metadata, IDP
 //     links and TOTP secrets are not supported.
+//   - ListUsers translates its queries into one storage filter, which the
+//     store evaluates (update.Engine.List): userName, loginName (the
+//     username), firstName, lastName, nickName, displayName, email, phone,
+//     organizationId, inUserEmails, and, or and not. Text compares under
+//     simple case folding whatever the method (EQUALS and
+//     EQUALS_IGNORE_CASE answer alike; usernames and email domains are
+//     stored folded anyway). stateQuery, typeQuery, inUserIdsQuery and the
+//     sorting columns STATE, TYPE and CREATION_DATE are refused with
+//     InvalidArgument. An admin lists its own organisation only, a user's
+//     own token only itself. Bounds: queries nest at most 5 deep, at most
+//     50 query nodes, 100 addresses per inUserEmails, 200 characters per
+//     value, limit at most 1000 (0 means 100), offset at most 100000;
+//     beyond them InvalidArgument. A sortingColumn sorts descending unless
+//     query.asc is true, as in ZITADEL; without one the order is by id.
 //   - Error ids starting with "IDUPD-" are ours: ZITADEL answers those
 //     cases from its gateway or proto validation, without an id.
 package zitadel

@@ -17,6 +17,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
@@ -38,6 +39,12 @@ func newEnv(tb testing.TB) *env {
 // newEnvWith is newEnv with another configuration.
 func newEnvWith(tb testing.TB, cfg zitadel.Config) *env {
 	tb.Helper()
+	return newEnvOn(tb, cfg, memory.New())
+}
+
+// newEnvOn is newEnvWith over store.
+func newEnvOn(tb testing.TB, cfg zitadel.Config, store storage.Store) *env {
+	tb.Helper()
 	clk := adaptertest.NewClock(time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC))
 	rec := &verify.Recorder{}
 	cfg.Now = clk.Now
@@ -45,7 +52,7 @@ func newEnvWith(tb testing.TB, cfg zitadel.Config) *env {
 	if cfg.Logger != nil {
 		opts = append(opts, update.WithLogger(cfg.Logger))
 	}
-	h, err := zitadel.New(cfg, memory.New(), opts...)
+	h, err := zitadel.New(cfg, store, opts...)
 	require.NoError(tb, err)
 	require.NoError(tb, zitadel.SeedDemo(context.Background(), h.Engine()))
 	// HTTP/1.1 and cleartext HTTP/2, as the shim server serves: REST and

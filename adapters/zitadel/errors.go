@@ -21,6 +21,9 @@ const (
 	OpVerify
 	OpResend
 	OpRemovePhone
+	OpSetPassword
+	OpPasswordReset
+	OpList
 )
 
 // The adapter's own codes, for what it refuses before the engine is
@@ -90,6 +93,7 @@ var errorTable = []errorRow{
 	// ZITADEL's email and phone verification answer every failed code,
 	// wrong or expired, with InvalidArgument COMMAND-eis9R.
 	{update.Expired, nil, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
+	{update.CodeMismatch, rule(update.RuleCode), http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
 	{update.CodeMismatch, onChange, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-3M0fs", "Password is invalid"},
 	{update.CodeMismatch, nil, http.StatusBadRequest, grpcInvalidArgument, "COMMAND-eis9R", "Code is invalid"},
 	{update.NothingPending, field(passwordPath, ""), http.StatusBadRequest, grpcFailedPrecondition, "IDUPD-PW02", "Password code not found"},
@@ -168,8 +172,10 @@ func existsOnCreate(e *update.Error, op Op) bool {
 	return op == OpCreate && e.Reason == update.ReasonExists
 }
 
-// onChange: a wrong current password on an update or create.
-func onChange(_ *update.Error, op Op) bool { return op == OpUpdate || op == OpCreate }
+// onChange: a wrong current password on an update, create or SetPassword.
+func onChange(_ *update.Error, op Op) bool {
+	return op == OpUpdate || op == OpCreate || op == OpSetPassword
+}
 
 func reason(want string) func(*update.Error, Op) bool {
 	return func(e *update.Error, _ Op) bool { return e.Reason == want }

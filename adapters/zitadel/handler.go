@@ -55,6 +55,7 @@ type route struct {
 
 func routes() []route {
 	return []route{
+		{http.MethodPost, "/v2/users", (*Handler).listUsersREST},
 		{http.MethodPost, "/v2/users/human", (*Handler).addHumanUser},
 		{http.MethodPut, "/v2/users/human/{userId}", (*Handler).updateHumanUser},
 		{http.MethodGet, "/v2/users/{userId}", (*Handler).getUser},
@@ -63,6 +64,8 @@ func routes() []route {
 		{http.MethodPost, "/v2/users/{userId}/phone/verify", verifyCall(verify.SMS)},
 		{http.MethodPost, "/v2/users/{userId}/phone/resend", resendCall(verify.SMS)},
 		{http.MethodDelete, "/v2/users/{userId}/phone", (*Handler).removePhone},
+		{http.MethodPost, "/v2/users/{userId}/password", jsonCall(OpSetPassword, DecodeSetPassword, (*Handler).setPassword)},
+		{http.MethodPost, "/v2/users/{userId}/password_reset", jsonCall(OpPasswordReset, DecodePasswordReset, (*Handler).resetPassword)},
 	}
 }
 
@@ -252,6 +255,50 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 		out, err := h.resendCode(w, r, c, r.PathValue("userId"), resend)
 		if err != nil {
 			h.fail(w, r, OpResend, err)
+			return
+		}
+		httpx.WriteJSON(w, statusOK, out)
+	}
+}
+
+func (h *Handler) listUsersREST(w http.ResponseWriter, r *http.Request, c Client) {
+	raw, err := h.body(r)
+	if err != nil {
+		h.fail(w, r, OpList, err)
+		return
+	}
+	m, err := DecodeList(raw, h.cfg.MaxDepth)
+	if err != nil {
+		h.fail(w, r, OpList, err)
+		return
+	}
+	out, err := h.listUsers(r, c, m)
+	if err != nil {
+		h.fail(w, r, OpList, err)
+		return
+	}
+	httpx.WriteJSON(w, statusOK, out)
+}
+
+// jsonCall serves a call on one user with a JSON body: decode reads the
+// body into its typed request, call runs it (calls.go).
+func jsonCall[B any](op Op, decode func([]byte, int) (B, error),
+	call func(*Handler, http.ResponseWriter, *http.Request, Client, string, B) (ChangeResponse, error),
+) func(*Handler, http.ResponseWriter, *http.Request, Client) {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request, c Client) {
+		raw, err := h.body(r)
+		if err != nil {
+			h.fail(w, r, op, err)
+			return
+		}
+		b, err := decode(raw, h.cfg.MaxDepth)
+		if err != nil {
+			h.fail(w, r, op, err)
+			return
+		}
+		out, err := call(h, w, r, c, r.PathValue("userId"), b)
+		if err != nil {
+			h.fail(w, r, op, err)
 			return
 		}
 		httpx.WriteJSON(w, statusOK, out)

@@ -68,27 +68,27 @@ func Policy(cfg Config) *update.Policy {
 	name := "min=1,max=200"
 	schema := &update.Schema{
 		Fields: map[string]*update.Field{
-			orgPath: {Type: update.TypeString, Required: true, Mutability: update.SetOnce},
+			orgPath: {Type: update.TypeString, Required: true, Mutability: update.SetOnce, Query: &update.Queryable{CaseExact: true}},
 			usernamePath: {Type: update.TypeString, Required: true, Unique: true, Normalize: update.NormalizeTrim, Rules: name,
-				Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}},
+				Identifier: &ident.Spec{Profile: ident.UsernameCaseMapped, Skeleton: true}, Query: &update.Queryable{}},
 			profilePath:     {Type: update.TypeObject, Required: true},
-			givenNamePath:   {Type: update.TypeString, Required: true, Rules: name},
-			familyNamePath:  {Type: update.TypeString, Required: true, Rules: name},
-			nickNamePath:    {Type: update.TypeString, Rules: "max=200"},
-			displayNamePath: {Type: update.TypeString, Rules: "max=200"},
+			givenNamePath:   {Type: update.TypeString, Required: true, Rules: name, Query: &update.Queryable{}},
+			familyNamePath:  {Type: update.TypeString, Required: true, Rules: name, Query: &update.Queryable{}},
+			nickNamePath:    {Type: update.TypeString, Rules: "max=200", Query: &update.Queryable{}},
+			displayNamePath: {Type: update.TypeString, Rules: "max=200", Query: &update.Queryable{}},
 			languagePath:    {Type: update.TypeString, Rules: "max=10,bcp47_language_tag"},
 			genderPath:      {Type: update.TypeString, Rules: "oneof=" + genders},
 			"/email":        {Type: update.TypeObject, Required: true},
 			emailPath: {
 				Type: update.TypeString, Required: true, Normalize: update.NormalizeEmail,
 				Rules: "max=200," + bareEmailTag, Confirm: confirm(verify.Email, emailVerifiedPath),
-				Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true},
+				Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true}, Query: &update.Queryable{},
 			},
 			emailVerifiedPath: {Type: update.TypeBoolean},
 			"/phone":          {Type: update.TypeObject},
 			phonePath: {
 				Type: update.TypeString, Normalize: update.NormalizePhone, Region: cfg.DefaultRegion,
-				Rules: "max=200,e164", Confirm: confirm(verify.SMS, phoneVerifiedPath),
+				Rules: "max=200,e164", Confirm: confirm(verify.SMS, phoneVerifiedPath), Query: &update.Queryable{},
 			},
 			phoneVerifiedPath:  {Type: update.TypeBoolean},
 			changeRequiredPath: {Type: update.TypeBoolean},
@@ -101,6 +101,14 @@ func Policy(cfg Config) *update.Policy {
 				Complexity: update.Complexity{
 					MinLength: 8, MaxLength: 72,
 					Lower: true, Upper: true, Digit: true, Symbol: true,
+				},
+				// PasswordReset codes: mailed to the user's address, with the
+				// email codes' form, life, attempt lock and send limits.
+				Reset: &update.Reset{
+					Channel: string(verify.Email), To: emailPath,
+					Code:        update.CodeSpec{Length: 6, Alphabet: verify.Alphanumeric, TTL: update.Duration(time.Hour)},
+					MaxAttempts: cfg.MaxAttempts, Cooldown: update.Duration(cfg.ResendCooldown),
+					MaxSends: cfg.MaxSends, Window: update.Duration(cfg.SendWindow),
 				},
 			}},
 		},

@@ -156,10 +156,11 @@ func (b *UpdateHumanUserRequest) Check() error {
 	return nil
 }
 
-// Request turns a checked UpdateHumanUser into the engine request for t: a Merge of the sections sent, each profile field on its own, email
-// and phone with their delivery, the password as a secret. It returns
-// *update.Error (Invalid, or NothingPending for a password verification
-// code, which this adapter never issues).
+// Request turns a checked UpdateHumanUser into the engine request for t:
+// a Merge of the sections sent, each profile field on its own, email and
+// phone with their delivery, the password as a secret (checked against
+// the current one or a PasswordReset code when one is sent). It returns
+// *update.Error with Code Invalid.
 func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 	req := update.Request{
 		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
@@ -198,14 +199,7 @@ func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 			sv.Current = *p.CurrentPassword
 		}
 		if p.VerificationCode != nil {
-			return update.Request{}, &update.Error{
-				Code:    update.NothingPending,
-				Message: "no password code was issued for this user",
-				Fields: []update.FieldError{{
-					Path: passwordPath, Rule: "verificationCode",
-					Message: "password verification codes are not issued by this server; use currentPassword or the caller's permission",
-				}},
-			}
+			sv.Code = *p.VerificationCode
 		}
 		if len(errs) == 0 {
 			req.Secrets[passwordPath] = sv

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/messagepb"
+	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/objectpb"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb/userpbconnect"
 	"github.com/idupdate/idupdate/verify"
@@ -205,6 +207,55 @@ func (s rpcService) RemovePhone(ctx context.Context, req *connect.Request[userpb
 			return nil, err
 		}
 		return &userpb.RemovePhoneResponse{Details: detailsPB(out.Details)}, nil
+	})
+}
+
+// SetPassword implements the RPC of POST /v2/users/{userId}/password.
+func (s rpcService) SetPassword(ctx context.Context, req *connect.Request[userpb.SetPasswordRequest]) (*connect.Response[userpb.SetPasswordResponse], error) {
+	return serve(s.h, ctx, OpSetPassword, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.SetPasswordResponse, error) {
+		b, err := decodeSetPasswordPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.setPassword(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.SetPasswordResponse{Details: detailsPB(out.Details)}, nil
+	})
+}
+
+// PasswordReset implements the RPC of POST /v2/users/{userId}/password_reset.
+func (s rpcService) PasswordReset(ctx context.Context, req *connect.Request[userpb.PasswordResetRequest]) (*connect.Response[userpb.PasswordResetResponse], error) {
+	return serve(s.h, ctx, OpPasswordReset, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.PasswordResetResponse, error) {
+		b, err := decodePasswordResetPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.resetPassword(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.PasswordResetResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+	})
+}
+
+// ListUsers implements the RPC of POST /v2/users.
+func (s rpcService) ListUsers(ctx context.Context, req *connect.Request[userpb.ListUsersRequest]) (*connect.Response[userpb.ListUsersResponse], error) {
+	return serve(s.h, ctx, OpList, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ListUsersResponse, error) {
+		out, err := s.h.listUsers(r, c, req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		total, _ := strconv.ParseUint(out.Details.TotalResult, 10, 64)
+		res := &userpb.ListUsersResponse{
+			Details:       &objectpb.ListDetails{TotalResult: total, Timestamp: timePB(out.Details.Timestamp)},
+			SortingColumn: req.Msg.GetSortingColumn(),
+		}
+		for _, u := range out.Result {
+			res.Result = append(res.Result, userPB(UserResponse{Details: u.Details, User: u}).GetUser())
+		}
+		return res, nil
 	})
 }
 

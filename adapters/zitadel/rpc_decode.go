@@ -160,3 +160,29 @@ func hashedPassword(p *userpb.HashedPassword) *HashedPassword {
 func unsupported(name string) error {
 	return bodyError("unknown field \""+name+"\"", nil)
 }
+
+// decodeSetPasswordPB decodes SetPassword.
+func decodeSetPasswordPB(m *userpb.SetPasswordRequest) (*SetPasswordRequest, error) {
+	b := &SetPasswordRequest{NewPassword: plainPassword(m.GetNewPassword())}
+	switch v := m.GetVerification().(type) {
+	case *userpb.SetPasswordRequest_CurrentPassword:
+		b.CurrentPassword = &v.CurrentPassword
+	case *userpb.SetPasswordRequest_VerificationCode:
+		b.VerificationCode = &v.VerificationCode
+	}
+	return b, b.Check()
+}
+
+// decodePasswordResetPB decodes PasswordReset. An unknown notification
+// type number becomes its decimal string, which Check refuses.
+func decodePasswordResetPB(m *userpb.PasswordResetRequest) (*PasswordResetRequest, error) {
+	b := &PasswordResetRequest{}
+	switch v := m.GetMedium().(type) {
+	case *userpb.PasswordResetRequest_SendLink:
+		n := v.SendLink.GetNotificationType().String()
+		b.SendLink = &SendPasswordResetLink{NotificationType: &n, URLTemplate: v.SendLink.UrlTemplate}
+	case *userpb.PasswordResetRequest_ReturnCode:
+		b.ReturnCode = &struct{}{}
+	}
+	return b, b.Check()
+}

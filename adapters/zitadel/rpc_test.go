@@ -344,11 +344,11 @@ func TestRPCErrors(t *testing.T) {
 func TestRPCUnimplemented(t *testing.T) {
 	e := newEnv(t)
 	for _, protocol := range protocols {
-		_, err := e.client(t, protocol, zitadel.DemoAdminToken).ListUsers(context.Background(), connect.NewRequest(&userpb.ListUsersRequest{}))
+		_, err := e.client(t, protocol, zitadel.DemoAdminToken).DeactivateUser(context.Background(), connect.NewRequest(&userpb.DeactivateUserRequest{UserId: zitadel.DemoUserID}))
 		var ce *connect.Error
 		require.ErrorAs(t, err, &ce, protocol)
 		assert.Equal(t, connect.CodeUnimplemented, ce.Code(), protocol)
-		assert.Contains(t, ce.Message(), "ListUsers", protocol)
+		assert.Contains(t, ce.Message(), "DeactivateUser", protocol)
 	}
 }
 
