@@ -80,7 +80,8 @@
 // Before any record is read: the client's grant (Write, and Paths for every
 // written path), limits (depth, string length, members, plural length),
 // unknown attributes (Schema.Unknown: Reject, Allow, Drop; an object whose
-// rule declares members below it is closed), read-only fields and verified
+// rule declares members below it is closed, and with Schema.ClosedObjects
+// every object rule is, at every depth), read-only fields and verified
 // flags (Immutable), normalization (email, E.164 phone numbers with a
 // default region), link templates, and secrets (complexity, hashing).
 // Then, inside the store's transaction, on the change list: preconditions

@@ -39,6 +39,11 @@ type Schema struct {
 	// that declares rules below it closes its object: other members are
 	// unknown. Default Reject.
 	Unknown Unknown `json:"unknown,omitempty"`
+	// ClosedObjects closes every object rule (Type object), at every depth,
+	// even one that declares no members below it: each member of its value
+	// is then unknown and answered by Unknown. Without it such an object
+	// is opaque and stored as sent.
+	ClosedObjects bool `json:"closedObjects,omitempty"`
 	// Omitted says what a Replace does with a declared field it was not
 	// sent: remove it (default) or set it to null (Janrain's replace).
 	Omitted Omitted `json:"omitted,omitempty"`

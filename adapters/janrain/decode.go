@@ -112,7 +112,7 @@ func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error
 	if err := decodePath(c, form, sch); err != nil {
 		return nil, err
 	}
-	if err := decodeValue(c, form, sch, maxDepth); err != nil {
+	if err := decodeValue(c, form, maxDepth); err != nil {
 		return nil, err
 	}
 	if err := decodePreconditions(c, form); err != nil {
@@ -245,7 +245,7 @@ func decodePath(c *Call, form url.Values, sch *Schema) error {
 	return nil
 }
 
-func decodeValue(c *Call, form url.Values, sch *Schema, maxDepth int) error {
+func decodeValue(c *Call, form url.Values, maxDepth int) error {
 	hasValue, hasAttrs := form.Has("value"), form.Has("attributes")
 	switch {
 	case hasValue && hasAttrs:
@@ -287,9 +287,6 @@ func decodeValue(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 		if err := checkElementValue(c, v); err != nil {
 			return err
 		}
-	}
-	if err := sch.checkValue(c.Path.Schema(), v, c.ValueArg); err != nil {
-		return err
 	}
 	c.Value = v
 	return nil
