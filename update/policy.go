@@ -230,6 +230,13 @@ type Confirm struct {
 	Window   Duration `json:"window,omitempty"`
 	// ReservePending makes a held value count for uniqueness while it waits.
 	ReservePending bool `json:"reservePending,omitempty"`
+	// KeepVerified lets a verified value be replaced, never removed: a
+	// change that leaves the field absent or null while the record's value
+	// is verified (VerifiedPath true) is Invalid, rule "verified". A Replace
+	// that leaves the field out and a merge or patch that nulls or removes
+	// it are refused alike. Checked on the stored record, inside the
+	// store's transaction.
+	KeepVerified bool `json:"keepVerified,omitempty"`
 }
 
 // CodeSpec is the form and life of verification codes.
