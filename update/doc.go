@@ -87,7 +87,9 @@
 // Then, inside the store's transaction, on the change list: preconditions
 // (Expect → Conflict), set-once fields (Immutable), JSON types and validator
 // tags of every written value and of the values below it, required fields,
-// locally unique plural members, plural length after the change, and
+// verified values a change would remove (Confirm.KeepVerified: a verified
+// value may be replaced, not removed; rule "verified"), locally unique
+// plural members, plural length after the change, and
 // finally unique keys, which the store enforces atomically (NotUnique,
 // naming the field and whether the holder is active or inactive).
 // Invalid lists every failing field, not just the first: values the input
