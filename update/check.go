@@ -58,6 +58,7 @@ func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, chang
 		for _, r := range s.require {
 			f.invalid = append(f.invalid, requiredMissing(r, nil, doc)...)
 		}
+		f.invalid = append(f.invalid, verifiedRemoved(s, old, doc)...)
 	}
 	return f.err()
 }

@@ -80,13 +80,16 @@
 // Before any record is read: the client's grant (Write, and Paths for every
 // written path), limits (depth, string length, members, plural length),
 // unknown attributes (Schema.Unknown: Reject, Allow, Drop; an object whose
-// rule declares members below it is closed), read-only fields and verified
+// rule declares members below it is closed, and with Schema.ClosedObjects
+// every object rule is, at every depth), read-only fields and verified
 // flags (Immutable), normalization (email, E.164 phone numbers with a
 // default region), link templates, and secrets (complexity, hashing).
 // Then, inside the store's transaction, on the change list: preconditions
 // (Expect → Conflict), set-once fields (Immutable), JSON types and validator
 // tags of every written value and of the values below it, required fields,
-// locally unique plural members, plural length after the change, and
+// verified values a change would remove (Confirm.KeepVerified: a verified
+// value may be replaced, not removed; rule "verified"), locally unique
+// plural members, plural length after the change, and
 // finally unique keys, which the store enforces atomically (NotUnique,
 // naming the field and whether the holder is active or inactive).
 // Invalid lists every failing field, not just the first: values the input

@@ -48,6 +48,7 @@ const (
 	RuleGrant      = "grant"          // the client may not write this path
 	RuleNormalize  = "normalize"      // the value could not be normalized (e.g. not a phone number)
 	RuleTemplate   = "template"       // a link template does not parse or render
+	RuleVerified   = "verified"       // a verified value would be removed (Confirm.KeepVerified)
 	RuleElement    = "element"        // a plural element key that does not exist
 	RuleSelector   = "selector"       // a key selector that is malformed or not on a keyed plural
 	RuleCurrent    = "current"        // SecretValue.Current does not match the stored secret

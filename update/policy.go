@@ -39,6 +39,11 @@ type Schema struct {
 	// that declares rules below it closes its object: other members are
 	// unknown. Default Reject.
 	Unknown Unknown `json:"unknown,omitempty"`
+	// ClosedObjects closes every object rule (Type object), at every depth,
+	// even one that declares no members below it: each member of its value
+	// is then unknown and answered by Unknown. Without it such an object
+	// is opaque and stored as sent.
+	ClosedObjects bool `json:"closedObjects,omitempty"`
 	// Omitted says what a Replace does with a declared field it was not
 	// sent: remove it (default) or set it to null (Janrain's replace).
 	Omitted Omitted `json:"omitted,omitempty"`
@@ -225,6 +230,13 @@ type Confirm struct {
 	Window   Duration `json:"window,omitempty"`
 	// ReservePending makes a held value count for uniqueness while it waits.
 	ReservePending bool `json:"reservePending,omitempty"`
+	// KeepVerified lets a verified value be replaced, never removed: a
+	// change that leaves the field absent or null while the record's value
+	// is verified (VerifiedPath true) is Invalid, rule "verified". A Replace
+	// that leaves the field out and a merge or patch that nulls or removes
+	// it are refused alike. Checked on the stored record, inside the
+	// store's transaction.
+	KeepVerified bool `json:"keepVerified,omitempty"`
 }
 
 // CodeSpec is the form and life of verification codes.

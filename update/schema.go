@@ -83,7 +83,8 @@ type coverage struct {
 	inner    bool  // rules exist below the path (an intermediate object)
 	// open: the nearest rule above declares nothing below itself, so what
 	// lies inside its value is its own business. A rule that declares
-	// members below it closes its object: other members are unknown.
+	// members below it closes its object: other members are unknown; so
+	// does every object rule when Schema.ClosedObjects is set.
 	open bool
 }
 
@@ -96,7 +97,7 @@ func (s *schema) lookup(segs []string) coverage {
 	for _, seg := range segs {
 		if n.rule != nil {
 			cv.ancestor = n.rule
-			cv.open = len(n.children) == 0
+			cv.open = len(n.children) == 0 && !s.closes(n.rule)
 		}
 		n = n.child(seg)
 		if n == nil {
@@ -106,6 +107,12 @@ func (s *schema) lookup(segs []string) coverage {
 	cv.rule = n.rule
 	cv.inner = len(n.children) > 0
 	return cv
+}
+
+// closes reports whether r closes its object although it declares no
+// members below it (Schema.ClosedObjects).
+func (s *schema) closes(r *rule) bool {
+	return s.src.ClosedObjects && r.f.Type == TypeObject
 }
 
 // ruleAt returns the rule for a concrete path, or nil.

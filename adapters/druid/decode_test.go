@@ -1,6 +1,7 @@
 package druid_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -106,69 +107,67 @@ func TestUpdateRequest(t *testing.T) {
 				"phone_number": {Value: "+34600111222"},
 			}}
 	}
-	t.Run("ReplacesWithExpectedVersion", func(t *testing.T) {
+	t.Run("Replaces", func(t *testing.T) {
 		u := base()
 		u.Datas = map[string]any{"name": "Janet"}
-		req, err := u.Request(confirmedJane(), caller)
-		require.NoError(t, err)
+		req := u.Request(caller)
 		assert.Equal(t, update.Replace, req.Mode)
 		assert.Equal(t, druid.EntityType, req.Type)
 		assert.Equal(t, update.ByID("druid-user-1"), req.Locator)
 		assert.Equal(t, map[string]any{
 			"email": "jane@example.com", "phone_number": "+34600111222", "datas": map[string]any{"name": "Janet"},
 		}, req.Doc)
-		require.NotNil(t, req.Expect.Version)
-		assert.Equal(t, uint64(7), *req.Expect.Version)
+		assert.Nil(t, req.Expect.Version, "nothing is read first, so nothing is expected")
 		assert.Equal(t, map[string]update.Delivery{"/email": {Kind: update.AlreadyVerified}}, req.Delivery,
 			"the engine decides whether confirmed: true restates a fact or asserts a new one")
 		assert.Nil(t, req.Secrets)
 		assert.True(t, req.IncludeRecord)
 	})
-	t.Run("BothIDsSentNeedNoRead", func(t *testing.T) {
-		u := base()
-		assert.False(t, u.NeedsRead())
-		req, err := u.Request(nil, caller)
-		require.NoError(t, err)
-		assert.Nil(t, req.Expect.Version, "nothing was read, so nothing is expected")
-		delete(u.IDs, "phone_number")
-		assert.True(t, u.NeedsRead(), "leaving out a confirmable id needs the user")
-	})
 	t.Run("ChangedValueConfirmedAsksAlreadyVerified", func(t *testing.T) {
 		u := base()
 		u.IDs["email"] = druid.ID{Value: "jane@work.example", Confirmed: true}
-		req, err := u.Request(confirmedJane(), caller)
-		require.NoError(t, err)
+		req := u.Request(caller)
 		assert.Equal(t, map[string]update.Delivery{"/email": {Kind: update.AlreadyVerified}}, req.Delivery)
 	})
 	t.Run("PasswordGoesToSecrets", func(t *testing.T) {
 		u := base()
 		pw := "correct-horse-battery"
 		u.Password = &pw
-		req, err := u.Request(confirmedJane(), caller)
-		require.NoError(t, err)
+		req := u.Request(caller)
 		assert.Equal(t, map[string]update.SecretValue{"/password": {Plain: pw}}, req.Secrets)
 		assert.NotContains(t, req.Doc, "password")
 	})
 	t.Run("InvalidWhenConfirmedIDsLeftOut", func(t *testing.T) {
+		e := newEnv(t)
 		u := base()
 		u.IDs = map[string]druid.ID{"screen_name": {Value: "janed"}}
-		_, err := u.Request(confirmedJane(), caller)
+		_, err := e.eng.Apply(context.Background(), u.Request(caller))
 		require.Error(t, err)
 		assert.Equal(t, update.Invalid, update.ErrorCode(err))
-		var paths []string
-		for _, f := range update.ErrorFields(err) {
-			paths = append(paths, f.Path)
+		_, body := druid.EncodeError(err, druid.OpUpdate)
+		var msgs []string
+		for _, m := range body.Result.Errors {
+			msgs = append(msgs, m.Message)
 		}
-		assert.Equal(t, []string{"object.ids.email", "object.ids.phone_number"}, paths)
+		assert.Equal(t, []string{"invalid data",
+			"object.ids.email: is confirmed and cannot be removed, only replaced",
+			"object.ids.phone_number: is confirmed and cannot be removed, only replaced"}, msgs)
 	})
 	t.Run("UnconfirmedIDMayBeLeftOut", func(t *testing.T) {
-		cur := confirmedJane()
-		cur.Doc["phoneNumberConfirmed"] = false
-		u := base()
-		delete(u.IDs, "phone_number")
-		req, err := u.Request(cur, caller)
+		e := newEnv(t)
+		ctx := context.Background()
+		_, err := e.eng.Create(ctx, update.CreateRequest{
+			Type: druid.EntityType, ID: "druid-user-3", Client: druid.DemoClientID,
+			Doc:      map[string]any{"email": "ann@example.com", "phone_number": "+34600333444"},
+			Verified: []string{"/email"},
+		})
 		require.NoError(t, err)
-		assert.NotContains(t, req.Doc, "phone_number")
+		u := base()
+		u.UserID = "druid-user-3"
+		u.IDs = map[string]druid.ID{"email": {Value: "ann@example.com"}}
+		res, err := e.eng.Apply(ctx, u.Request(caller))
+		require.NoError(t, err)
+		assert.NotContains(t, res.Record.Doc, "phone_number")
 	})
 }
 

@@ -116,13 +116,22 @@ func EncodeError(err error, op Op) (int, ErrorBody) {
 	body := ErrorBody{Result: ErrorResult{Status: o.status, Errors: []ErrorMessage{{Message: msg}}}}
 	if e.Code != update.Internal {
 		for _, f := range e.Fields {
-			body.Result.Errors = append(body.Result.Errors, ErrorMessage{Message: vendorField(f.Path) + ": " + f.Message})
+			body.Result.Errors = append(body.Result.Errors, ErrorMessage{Message: fieldMessage(f)})
 		}
 		if e.Code == update.NotUnique && e.Holder != nil && len(e.Fields) == 0 {
 			body.Result.Errors = append(body.Result.Errors, ErrorMessage{Message: vendorField(e.Holder.Key.Name) + ": already in use"})
 		}
 	}
 	return o.status, body
+}
+
+// fieldMessage is one field's entry in an error body. DRUID names the id,
+// not its value, when it refuses to drop a confirmed one.
+func fieldMessage(f update.FieldError) string {
+	if id, ok := idByPath(f.Path); ok && f.Rule == update.RuleVerified {
+		return "object.ids." + id.name + ": is confirmed and cannot be removed, only replaced"
+	}
+	return vendorField(f.Path) + ": " + f.Message
 }
 
 // vendorField names an engine path the way a DRUID request spells it.

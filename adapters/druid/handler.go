@@ -1,7 +1,6 @@
 package druid
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -236,7 +235,7 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		fail(failure(update.Forbidden, "actor.id does not name the application the token was issued to"))
 		return
 	}
-	res, err := h.apply(r.Context(), u, Caller{Client: client, Actor: entry})
+	res, err := h.eng.Apply(r.Context(), u.Request(Caller{Client: client, Actor: entry}))
 	if err != nil {
 		fail(err)
 		return
@@ -253,26 +252,6 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, status, out)
-}
-
-// apply replaces the user. Only an update that leaves out a confirmable
-// id reads the user first (see Update.NeedsRead); its request then
-// expects the version read, and a write in between is answered as a
-// Conflict the client may retry, never applied over.
-func (h *Handler) apply(ctx context.Context, u *Update, by Caller) (*update.Result, error) {
-	var cur *update.View
-	if u.NeedsRead() {
-		v, err := h.eng.Get(ctx, EntityType, update.ByID(u.UserID))
-		if err != nil {
-			return nil, err
-		}
-		cur = v
-	}
-	req, err := u.Request(cur, by)
-	if err != nil {
-		return nil, err
-	}
-	return h.eng.Apply(ctx, req)
 }
 
 // redeem checks the bearer token of r and the code verifier, spending the

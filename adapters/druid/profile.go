@@ -82,6 +82,7 @@ func Policy(cfg Config) *update.Policy {
 			Cooldown:     update.Duration(cfg.ResendCooldown),
 			MaxSends:     5,
 			Window:       update.Duration(24 * time.Hour),
+			KeepVerified: true,
 		}
 	}
 	fields := map[string]*update.Field{

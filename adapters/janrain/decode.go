@@ -125,7 +125,7 @@ func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error
 		if c.Attributes, err = decodeAttributes(form.Get("attributes"), sch); err != nil {
 			return nil, err
 		}
-	} else if err := decodeValue(c, form, sch, maxDepth); err != nil {
+	} else if err := decodeValue(c, form, maxDepth); err != nil {
 		return nil, err
 	}
 	if err := decodePreconditions(c, form); err != nil {
@@ -271,7 +271,7 @@ func decodePath(c *Call, form url.Values, sch *Schema) error {
 	return nil
 }
 
-func decodeValue(c *Call, form url.Values, sch *Schema, maxDepth int) error {
+func decodeValue(c *Call, form url.Values, maxDepth int) error {
 	hasValue, hasAttrs := form.Has("value"), form.Has("attributes")
 	switch {
 	case hasValue && hasAttrs:
@@ -313,9 +313,6 @@ func decodeValue(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 		if err := checkElementValue(c, v); err != nil {
 			return err
 		}
-	}
-	if err := sch.checkValue(c.Path.Schema(), v, c.ValueArg); err != nil {
-		return err
 	}
 	c.Value = v
 	return nil

@@ -127,8 +127,10 @@ func Policy(cfg Config) *update.Policy {
 		Types: map[string]*update.Schema{EntityType: {
 			Fields:  fields,
 			Unknown: update.Reject,
-			Omitted: update.OmitNull,
-			Limits:  update.Limits{MaxDepth: cfg.withDefaults().MaxDepth, MaxPlural: cfg.withDefaults().MaxPlural},
+			// Capture's objects are closed at every depth.
+			ClosedObjects: true,
+			Omitted:       update.OmitNull,
+			Limits:        update.Limits{MaxDepth: cfg.withDefaults().MaxDepth, MaxPlural: cfg.withDefaults().MaxPlural},
 		}},
 		Grants: map[string]update.Grant{systemClient: {Write: true, Create: true}},
 	}

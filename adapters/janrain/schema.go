@@ -98,39 +98,3 @@ func (s *Schema) fill(at string, obj map[string]any) map[string]any {
 	}
 	return out
 }
-
-// checkValue refuses a member the schema does not declare anywhere in
-// value, which is written at the schema pointer at. The engine counts an
-// undeclared member below a declared object as covered by the object's
-// rule; Capture's objects are closed, so the adapter checks them itself.
-// Values of the wrong JSON type are left to the engine (341).
-func (s *Schema) checkValue(at string, value any, arg string) error {
-	switch v := value.(type) {
-	case map[string]any:
-		if f := s.fields[at]; at != "" && (f == nil || f.Type != update.TypeObject) {
-			return nil
-		}
-		for name, member := range v {
-			ptr := at + "/" + name
-			if _, ok := s.fields[ptr]; !ok {
-				if at == "" && reserved(name) {
-					continue // refused as reserved by the caller
-				}
-				return newArgError(update.Invalid, update.RuleUnknown, arg, "unknown attribute "+ptr)
-			}
-			if err := s.checkValue(ptr, member, arg); err != nil {
-				return err
-			}
-		}
-	case []any:
-		if f := s.fields[at]; f == nil || f.Plural == nil {
-			return nil
-		}
-		for _, el := range v {
-			if err := s.checkValue(at+"/*", el, arg); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
