@@ -62,7 +62,9 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 	}
 	id := req.ID
 	if id == "" {
-		id = e.newID()
+		if id, err = e.drawID(ctx, &req); err != nil {
+			return nil, err
+		}
 	}
 	if err := g.owns(id); err != nil {
 		return nil, err

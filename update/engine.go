@@ -32,6 +32,9 @@ type Engine struct {
 	// quotas and the store that counts them (nil when none is set).
 	quotas     Quotas
 	quotaStore storage.Ephemeral
+	// idCounters number new records per type (WithIDCounter).
+	idCounters map[string]IDCounter
+	counters   storage.Counters
 }
 
 // Option configures an Engine.
@@ -46,6 +49,7 @@ type options struct {
 	observe    func(context.Context, *storage.Record, storage.Event)
 	validators map[string]validator.Func
 	quotas     Quotas
+	idCounters map[string]IDCounter
 
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
@@ -132,6 +136,10 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	counters, err := checkIDCounters(o.idCounters, store, cp)
+	if err != nil {
+		return nil, err
+	}
 	var tel *telemetry
 	if !o.noTelemetry {
 		if tel, err = newTelemetry(o.tracerProvider, o.meterProvider); err != nil {
@@ -141,7 +149,7 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	return &Engine{
 		store: store, policy: cp, now: o.now, log: o.log, dispatch: o.dispatch,
 		newID: o.newID, codes: h, observe: o.observe, validate: v, tel: tel,
-		quotas: o.quotas, quotaStore: qs,
+		quotas: o.quotas, quotaStore: qs, idCounters: o.idCounters, counters: counters,
 	}, nil
 }
 

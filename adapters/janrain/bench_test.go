@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -18,11 +20,18 @@ import (
 // benchmarks measure the adapter and the engine, not TCP.
 func benchEnv(b *testing.B) (*janrain.Handler, *update.Engine) {
 	b.Helper()
-	cfg := testConfig()
+	cfg := benchConfig()
 	h, err := janrain.New(cfg, memoryStore())
 	require.NoError(b, err)
 	require.NoError(b, janrain.SeedDemo(context.Background(), h.Engine()))
 	return h, h.Engine()
+}
+
+// benchConfig is the test config with a rate limit no benchmark reaches.
+func benchConfig() janrain.Config {
+	cfg := testConfig()
+	cfg.RateLimit = storage.Quota{Limit: storage.MaxQuotaLimit, Window: time.Minute}
+	return cfg
 }
 
 func serveForm(b *testing.B, h http.Handler, op string, f url.Values) {

@@ -2,12 +2,14 @@ package janrain
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -58,6 +60,16 @@ type Config struct {
 	MaxDepth int
 	// MaxPlural bounds the elements of one plural. Default 5000.
 	MaxPlural int
+	// RateLimit bounds the calls one client may make: at most Limit in any
+	// Window (sliding, see storage.Quota), counted in Limiter across every
+	// process that shares it. A client past it is answered 510
+	// api_limit_error and its call does nothing, while other clients are
+	// served. Default 6000 a minute.
+	RateLimit storage.Quota
+	// Limiter is where calls are counted. Default: the store New is given,
+	// which shares the count with every process on that store; New fails
+	// if the store does not implement storage.Ephemeral and Limiter is nil.
+	Limiter storage.Ephemeral
 	// Now is the clock of the deployment; New passes it to the engine.
 	// Default time.Now.
 	Now func() time.Time
@@ -71,6 +83,7 @@ const (
 	DefaultMaxBody   int64 = 1 << 20
 	DefaultMaxDepth        = 16
 	DefaultMaxPlural       = 5000
+	DefaultRateLimit       = 6000 // calls per client and minute
 )
 
 func (c Config) withDefaults() Config {
@@ -82,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPlural <= 0 {
 		c.MaxPlural = DefaultMaxPlural
+	}
+	if c.RateLimit == (storage.Quota{}) {
+		c.RateLimit = storage.Quota{Limit: DefaultRateLimit, Window: time.Minute}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -96,6 +112,11 @@ func (c Config) withDefaults() Config {
 func (c Config) check() error {
 	if len(c.Clients) == 0 {
 		return errors.New("janrain: no clients configured")
+	}
+	if c.RateLimit != (storage.Quota{}) {
+		if err := storage.CheckQuota("rate limit", c.RateLimit); err != nil {
+			return fmt.Errorf("janrain: RateLimit: %w", err)
+		}
 	}
 	seen := map[string]bool{}
 	for _, cl := range c.Clients {
@@ -165,7 +186,7 @@ func SeedDemo(ctx context.Context, eng *update.Engine) error {
 		}
 		_, err = eng.Create(ctx, update.CreateRequest{
 			Type: EntityType, ID: d.id, Client: systemClient, Actor: "seed",
-			Doc: d.doc, ExternalKeys: uuidKeys(d.uuid),
+			Doc: d.doc, Server: map[string]any{"id": json.Number(d.id)}, ExternalKeys: uuidKeys(d.uuid),
 		})
 		if err != nil {
 			return fmt.Errorf("janrain: seed %s: %w", d.id, err)

@@ -1,6 +1,7 @@
 package janrain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -25,10 +27,15 @@ const (
 	OpUpdate  Op = "entity.update"
 	OpReplace Op = "entity.replace"
 	OpDelete  Op = "entity.delete"
+	OpFind    Op = "entity.find"
+	OpCount   Op = "entity.count"
 )
 
 // writes reports whether the operation changes records.
-func (op Op) writes() bool { return op != OpRead }
+func (op Op) writes() bool { return op != OpRead && op != OpFind && op != OpCount }
+
+// searches reports whether the operation is entity.find or entity.count.
+func (op Op) searches() bool { return op == OpFind || op == OpCount }
 
 // Call is one decoded Capture request, checked against the schema but not
 // yet against a record.
@@ -52,6 +59,9 @@ type Call struct {
 	// IncludeRecord asks for the record (or the attribute_name subtree) in
 	// the response.
 	IncludeRecord bool
+	// Attributes lists the attributes an entity read returns; nil returns
+	// the record (or the attribute_name subtree) whole.
+	Attributes []Path
 }
 
 // reserved reports whether name is one of the server-owned attributes no
@@ -72,7 +82,7 @@ func (op Op) params() []string {
 	locate := []string{"type_name", "uuid", "id", "key_attribute", "key_value"}
 	switch op {
 	case OpRead:
-		return append(locate, "attribute_name")
+		return append(locate, "attribute_name", "attributes")
 	case OpCreate:
 		// id, uuid and attribute_name are read to be refused with their
 		// own answers (320 id_in_new_record for the first two).
@@ -88,13 +98,8 @@ func (op Op) params() []string {
 // values within maxDepth levels of nesting. It never reads a record.
 // Errors are classified for the error table and name the parameter.
 func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error) {
-	if name, ok := httpx.Unknown(form, op.params()...); ok {
-		return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not a parameter of "+op.String())
-	}
-	for _, p := range op.params() {
-		if len(form[p]) > 1 {
-			return nil, newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
-		}
+	if err := checkParams(op, form, op.params()); err != nil {
+		return nil, err
 	}
 	c := &Call{Op: op}
 	if err := decodeType(c, form, sch); err != nil {
@@ -112,7 +117,15 @@ func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error
 	if err := decodePath(c, form, sch); err != nil {
 		return nil, err
 	}
-	if err := decodeValue(c, form, sch, maxDepth); err != nil {
+	if op == OpRead && form.Has("attributes") {
+		if form.Has("attribute_name") {
+			return nil, newArgError(update.Malformed, ruleDuplicate, "attributes", "send attribute_name or attributes, not both")
+		}
+		var err error
+		if c.Attributes, err = decodeAttributes(form.Get("attributes"), sch); err != nil {
+			return nil, err
+		}
+	} else if err := decodeValue(c, form, sch, maxDepth); err != nil {
 		return nil, err
 	}
 	if err := decodePreconditions(c, form); err != nil {
@@ -126,6 +139,19 @@ func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error
 		return nil, newArgError(update.Malformed, "", "include_record", "include_record must be true or false")
 	}
 	return c, nil
+}
+
+// checkParams refuses a parameter op does not take, and one given twice.
+func checkParams(op Op, form url.Values, params []string) error {
+	if name, ok := httpx.Unknown(form, params...); ok {
+		return newArgError(update.Malformed, ruleUnknownArg, name, name+" is not a parameter of "+op.String())
+	}
+	for _, p := range params {
+		if len(form[p]) > 1 {
+			return newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
+		}
+	}
+	return nil
 }
 
 func decodeType(c *Call, form url.Values, sch *Schema) error {
@@ -350,3 +376,508 @@ func decodePreconditions(c *Call, form url.Values) error {
 }
 
 func (op Op) String() string { return string(op) }
+
+// The bounds of an entity.find or entity.count request, checked before
+// the filter is parsed or the store is asked.
+const (
+	// MaxFilterBytes bounds the filter parameter.
+	MaxFilterBytes = 4096
+	// MaxFilterDepth bounds the nesting of parentheses and not in a filter.
+	MaxFilterDepth = 8
+	// MaxFilterTerms bounds the comparisons in a filter.
+	MaxFilterTerms = 64
+	// MaxResults is the largest max_results; DefaultResults is used when
+	// max_results is not sent.
+	MaxResults     = storage.MaxLimit
+	DefaultResults = 100
+	// MaxFirstResult is the largest first_result.
+	MaxFirstResult = storage.MaxOffset
+	// MaxTimeout is the largest timeout, in seconds.
+	MaxTimeout = 60
+	// maxAttributes bounds the attributes list.
+	maxAttributes = 64
+)
+
+// ruleFilterOperator marks a filter using an operator Capture removed
+// ("contains"), which it answers with code 485.
+const ruleFilterOperator = "filter_operator"
+
+// Search is one decoded entity.find or entity.count request: a storage
+// query over the engine's List, never evaluated by the adapter.
+type Search struct {
+	Op   Op
+	Type string
+	// Filter is the parsed filter; nil matches every record.
+	Filter *storage.Filter
+	// Sort is sort_on's attribute; nil is the store's order of record ids.
+	Sort *storage.Sort
+	// Limit and Offset are max_results and first_result.
+	Limit, Offset int
+	// Total asks for total_count (show_total_count=true).
+	Total bool
+	// Attributes lists the attributes to return; nil returns records whole.
+	Attributes []Path
+	// Timeout bounds the call; zero leaves the request's own deadline.
+	Timeout time.Duration
+}
+
+// searchParams lists the parameters of entity.find and entity.count.
+func searchParams(op Op) []string {
+	if op == OpCount {
+		return []string{"type_name", "filter", "timeout"}
+	}
+	return []string{"type_name", "filter", "sort_on", "max_results", "first_result", "attributes", "show_total_count", "timeout"}
+}
+
+// DecodeSearch turns an entity.find or entity.count form into a Search.
+// It parses the filter into a storage.Filter against the schema (types
+// of values follow the attributes they are compared with), and bounds
+// every parameter. Which attributes may be filtered or sorted on is the
+// policy's: the engine's List refuses the others.
+func DecodeSearch(op Op, form url.Values, sch *Schema) (*Search, error) {
+	if err := checkParams(op, form, searchParams(op)); err != nil {
+		return nil, err
+	}
+	var c Call
+	if err := decodeType(&c, form, sch); err != nil {
+		return nil, err
+	}
+	s := &Search{Op: op, Type: c.Type, Limit: DefaultResults}
+	var err error
+	if form.Has("filter") {
+		if s.Filter, err = ParseFilter(form.Get("filter"), sch); err != nil {
+			return nil, err
+		}
+	}
+	if s.Sort, err = decodeSortOn(form, sch); err != nil {
+		return nil, err
+	}
+	if form.Has("max_results") {
+		if s.Limit, err = boundedInt(form, "max_results", 1, MaxResults); err != nil {
+			return nil, err
+		}
+	}
+	if form.Has("first_result") {
+		if s.Offset, err = boundedInt(form, "first_result", 0, MaxFirstResult); err != nil {
+			return nil, err
+		}
+	}
+	if form.Has("timeout") {
+		secs, err := boundedInt(form, "timeout", 1, MaxTimeout)
+		if err != nil {
+			return nil, err
+		}
+		s.Timeout = time.Duration(secs) * time.Second
+	}
+	switch v := form.Get("show_total_count"); v {
+	case "", "false":
+	case "true":
+		s.Total = true
+	default:
+		return nil, newArgError(update.Malformed, "", "show_total_count", "show_total_count must be true or false")
+	}
+	if form.Has("attributes") {
+		if s.Attributes, err = decodeAttributes(form.Get("attributes"), sch); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// boundedInt reads an integer parameter in [lo, hi].
+func boundedInt(form url.Values, name string, lo, hi int) (int, error) {
+	raw := form.Get(name)
+	n, err := strconv.Atoi(raw)
+	if err != nil || len(raw) > 12 || n < lo || n > hi {
+		return 0, newArgError(update.Malformed, "", name, fmt.Sprintf("%s must be an integer from %d to %d", name, lo, hi))
+	}
+	return n, nil
+}
+
+// decodeJSONNames reads a JSON array of at most max attribute names.
+func decodeJSONNames(raw, arg string, maxNames int) ([]string, error) {
+	v, err := merge.Decode([]byte(raw), merge.DecodeLimits{MaxDepth: 2})
+	list, ok := v.([]any)
+	if err != nil || !ok {
+		return nil, newArgError(update.Malformed, "", arg, arg+` must be a JSON array of attribute names, e.g. ["displayName"]`)
+	}
+	if len(list) > maxNames {
+		return nil, newArgError(update.Malformed, "", arg, fmt.Sprintf("%s names more than %d attributes", arg, maxNames))
+	}
+	names := make([]string, len(list))
+	for i, x := range list {
+		if names[i], ok = x.(string); !ok {
+			return nil, newArgError(update.Malformed, "", arg, arg+" must hold attribute names as JSON strings")
+		}
+	}
+	return names, nil
+}
+
+// decodeSortOn reads sort_on: a JSON array of one attribute name, with a
+// leading '-' for descending order. Records with equal values are ordered
+// by record id.
+func decodeSortOn(form url.Values, sch *Schema) (*storage.Sort, error) {
+	if !form.Has("sort_on") {
+		return nil, nil
+	}
+	names, err := decodeJSONNames(form.Get("sort_on"), "sort_on", 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	name, desc := strings.CutPrefix(names[0], "-")
+	segs, err := attributeSegments(name, sch, "sort_on")
+	if err != nil {
+		return nil, err
+	}
+	return &storage.Sort{Path: pointerOf(segs), Desc: desc}, nil
+}
+
+// decodeAttributes reads the attributes list of entity.find and entity:
+// top-level names or dotted paths into objects ("primaryAddress.city").
+func decodeAttributes(raw string, sch *Schema) ([]Path, error) {
+	names, err := decodeJSONNames(raw, "attributes", maxAttributes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Path, 0, len(names))
+	for _, name := range names {
+		segs, err := attributeSegments(name, sch, "attributes")
+		if err != nil {
+			return nil, err
+		}
+		p := make(Path, len(segs))
+		for i, s := range segs {
+			p[i] = Segment{Name: s}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// attributeSegments resolves a dotted attribute name of the filter, sort
+// and attributes languages ("primaryAddress.city") against the schema:
+// 223 unknown_attribute for a name the schema does not declare.
+func attributeSegments(name string, sch *Schema, arg string) ([]string, error) {
+	segs := strings.Split(name, ".")
+	if len(segs) > maxSegments {
+		return nil, newArgError(update.Malformed, "", arg, fmt.Sprintf("attribute %.64q is deeper than %d attributes", name, maxSegments))
+	}
+	ptr := ""
+	for _, s := range segs {
+		if !isName(s) {
+			return nil, newArgError(update.Invalid, update.RuleUnknown, arg, fmt.Sprintf("unknown attribute %.64q", name))
+		}
+		ptr += "/" + s
+		if f := sch.fields[ptr]; f != nil && f.Plural != nil {
+			ptr += "/*"
+		}
+	}
+	if _, ok := sch.fields[ptr]; !ok {
+		return nil, newArgError(update.Invalid, update.RuleUnknown, arg, fmt.Sprintf("unknown attribute %.64q", name))
+	}
+	return segs, nil
+}
+
+// pointerOf returns the JSON Pointer of attribute names.
+func pointerOf(segs []string) string {
+	if len(segs) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// ParseFilter parses Capture's filter language into a storage.Filter.
+// Operators, highest precedence first: the postfix "is null" and "is not
+// null"; the prefix "not" and "!"; the comparisons >, >=, <, <=, = and !=;
+// "and"; "or"; parentheses group. A comparison is an attribute (dotted
+// into objects: primaryAddress.city; into a plural: statuses.status,
+// which holds when some element matches), an operator and a value:
+// a string in single quotes (” or \' for a quote in it), a number, true
+// or false. A number in quotes compared with a numeric attribute is that
+// number, and an unquoted number compared with a string attribute is its
+// text. Keywords are case-insensitive.
+//
+// The filter is bounded (MaxFilterBytes, MaxFilterDepth, MaxFilterTerms)
+// before and while it is parsed. Errors are 200 invalid_argument naming
+// filter, 223 for an unknown attribute, and 485 for the removed
+// "contains" operator.
+func ParseFilter(src string, sch *Schema) (*storage.Filter, error) {
+	if len(src) > MaxFilterBytes {
+		return nil, filterError("is longer than %d bytes", MaxFilterBytes)
+	}
+	p := &filterParser{src: src, sch: sch}
+	if err := p.next(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind == tokEnd {
+		return nil, filterError("is empty; leave it out to match every record")
+	}
+	f, err := p.or(0)
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tokEnd {
+		return nil, filterError("has %q where an operator or the end was expected (at byte %d)", p.tok.text, p.tok.pos)
+	}
+	return &f, nil
+}
+
+func filterError(format string, args ...any) error {
+	return newArgError(update.Malformed, "", "filter", "filter "+fmt.Sprintf(format, args...))
+}
+
+type tokKind int
+
+const (
+	tokEnd tokKind = iota
+	tokWord
+	tokString
+	tokNumber
+	tokOp
+	tokOpen
+	tokClose
+)
+
+type token struct {
+	kind tokKind
+	text string
+	pos  int
+}
+
+type filterParser struct {
+	src   string
+	i     int
+	tok   token
+	sch   *Schema
+	terms int
+}
+
+// next reads the next token into p.tok.
+func (p *filterParser) next() error {
+	for p.i < len(p.src) && strings.IndexByte(" \t\r\n", p.src[p.i]) >= 0 {
+		p.i++
+	}
+	start := p.i
+	if p.i >= len(p.src) {
+		p.tok = token{kind: tokEnd, pos: start}
+		return nil
+	}
+	c := p.src[p.i]
+	switch {
+	case c == '(' || c == ')':
+		p.i++
+		p.tok = token{kind: map[byte]tokKind{'(': tokOpen, ')': tokClose}[c], text: string(c), pos: start}
+	case c == '\'':
+		var b strings.Builder
+		p.i++
+		for {
+			if p.i >= len(p.src) {
+				return filterError("has a string without its closing quote (at byte %d)", start)
+			}
+			ch := p.src[p.i]
+			switch {
+			case ch == '\\' && p.i+1 < len(p.src) && (p.src[p.i+1] == '\'' || p.src[p.i+1] == '\\'):
+				b.WriteByte(p.src[p.i+1])
+				p.i += 2
+				continue
+			case ch == '\'' && p.i+1 < len(p.src) && p.src[p.i+1] == '\'':
+				b.WriteByte('\'')
+				p.i += 2
+				continue
+			case ch == '\'':
+				p.i++
+				p.tok = token{kind: tokString, text: b.String(), pos: start}
+				return nil
+			}
+			b.WriteByte(ch)
+			p.i++
+		}
+	case strings.IndexByte("=!<>", c) >= 0:
+		p.i++
+		if p.i < len(p.src) && p.src[p.i] == '=' && c != '=' {
+			p.i++
+		}
+		p.tok = token{kind: tokOp, text: p.src[start:p.i], pos: start}
+	case c == '-' || c >= '0' && c <= '9':
+		p.i++
+		for p.i < len(p.src) && (p.src[p.i] >= '0' && p.src[p.i] <= '9' || p.src[p.i] == '.') {
+			p.i++
+		}
+		p.tok = token{kind: tokNumber, text: p.src[start:p.i], pos: start}
+	case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		for p.i < len(p.src) && (isNameByte(p.src[p.i]) || p.src[p.i] == '.') {
+			p.i++
+		}
+		p.tok = token{kind: tokWord, text: p.src[start:p.i], pos: start}
+	default:
+		return filterError("has an unexpected character %q (at byte %d)", rune(c), start)
+	}
+	return nil
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// keyword reports whether the current token is the keyword kw.
+func (p *filterParser) keyword(kw string) bool {
+	return p.tok.kind == tokWord && strings.EqualFold(p.tok.text, kw)
+}
+
+func (p *filterParser) or(depth int) (storage.Filter, error) {
+	return p.chain(depth, "or", storage.Or, p.and)
+}
+
+func (p *filterParser) and(depth int) (storage.Filter, error) {
+	return p.chain(depth, "and", storage.And, p.unary)
+}
+
+// chain parses operands joined by the keyword kw into one op node.
+func (p *filterParser) chain(depth int, kw string, op storage.Op, operand func(int) (storage.Filter, error)) (storage.Filter, error) {
+	first, err := operand(depth)
+	if err != nil || !p.keyword(kw) {
+		return first, err
+	}
+	args := []storage.Filter{first}
+	for p.keyword(kw) {
+		if err := p.next(); err != nil {
+			return storage.Filter{}, err
+		}
+		f, err := operand(depth)
+		if err != nil {
+			return storage.Filter{}, err
+		}
+		args = append(args, f)
+	}
+	return storage.Filter{Op: op, Args: args}, nil
+}
+
+func (p *filterParser) unary(depth int) (storage.Filter, error) {
+	if depth >= MaxFilterDepth {
+		return storage.Filter{}, filterError("nests deeper than %d levels", MaxFilterDepth)
+	}
+	switch {
+	case p.keyword("not") || p.tok.kind == tokOp && p.tok.text == "!":
+		if err := p.next(); err != nil {
+			return storage.Filter{}, err
+		}
+		f, err := p.unary(depth + 1)
+		if err != nil {
+			return f, err
+		}
+		return storage.Filter{Op: storage.Not, Args: []storage.Filter{f}}, nil
+	case p.tok.kind == tokOpen:
+		if err := p.next(); err != nil {
+			return storage.Filter{}, err
+		}
+		f, err := p.or(depth + 1)
+		if err != nil {
+			return f, err
+		}
+		if p.tok.kind != tokClose {
+			return storage.Filter{}, filterError("misses a closing parenthesis (at byte %d)", p.tok.pos)
+		}
+		return f, p.next()
+	}
+	return p.comparison()
+}
+
+// filterOps maps the comparison operators to the storage's.
+var filterOps = map[string]storage.Op{
+	"=": storage.Eq, "!=": storage.Ne, ">": storage.Gt, ">=": storage.Ge, "<": storage.Lt, "<=": storage.Le,
+}
+
+func (p *filterParser) comparison() (storage.Filter, error) {
+	if p.tok.kind != tokWord || p.keyword("and") || p.keyword("or") {
+		return storage.Filter{}, filterError("has %q where an attribute was expected (at byte %d)", p.tok.text, p.tok.pos)
+	}
+	if p.terms++; p.terms > MaxFilterTerms {
+		return storage.Filter{}, filterError("has more than %d comparisons", MaxFilterTerms)
+	}
+	name := p.tok.text
+	segs, err := attributeSegments(name, p.sch, "filter")
+	if err != nil {
+		return storage.Filter{}, err
+	}
+	if err := p.next(); err != nil {
+		return storage.Filter{}, err
+	}
+	var op storage.Op
+	var value any
+	switch {
+	case p.keyword("is"):
+		if err := p.next(); err != nil {
+			return storage.Filter{}, err
+		}
+		op = storage.Eq
+		if p.keyword("not") {
+			op = storage.Ne
+			if err := p.next(); err != nil {
+				return storage.Filter{}, err
+			}
+		}
+		if !p.keyword("null") {
+			return storage.Filter{}, filterError("has %q where null was expected (at byte %d)", p.tok.text, p.tok.pos)
+		}
+	case p.keyword("contains"):
+		return storage.Filter{}, newArgError(update.Malformed, ruleFilterOperator, "filter", "filter uses contains, which Capture no longer supports")
+	case p.tok.kind == tokOp && filterOps[p.tok.text] != "":
+		op = filterOps[p.tok.text]
+		if err := p.next(); err != nil {
+			return storage.Filter{}, err
+		}
+		if value, err = p.value(segs); err != nil {
+			return storage.Filter{}, err
+		}
+	default:
+		return storage.Filter{}, filterError("has %q where a comparison operator was expected after %s (at byte %d)", p.tok.text, name, p.tok.pos)
+	}
+	if err := p.next(); err != nil {
+		return storage.Filter{}, err
+	}
+	return p.term(segs, op, value), nil
+}
+
+// term builds the comparison at segs, as an Any over the plural when the
+// path leads into one.
+func (p *filterParser) term(segs []string, op storage.Op, value any) storage.Filter {
+	for i := range segs {
+		f := p.sch.fields[pointerOf(segs[:i+1])]
+		if f != nil && f.Plural != nil && i < len(segs)-1 {
+			inner := storage.Filter{Op: op, Path: pointerOf(segs[i+1:]), Value: value}
+			return storage.Filter{Op: storage.Any, Path: pointerOf(segs[:i+1]), Args: []storage.Filter{inner}}
+		}
+	}
+	return storage.Filter{Op: op, Path: pointerOf(segs), Value: value}
+}
+
+// value reads the value of a comparison, typed by the attribute at segs.
+func (p *filterParser) value(segs []string) (any, error) {
+	ptr := ""
+	for _, s := range segs {
+		ptr += "/" + s
+		if f := p.sch.fields[ptr]; f != nil && f.Plural != nil {
+			ptr += "/*"
+		}
+	}
+	numeric := false
+	if f := p.sch.fields[ptr]; f != nil {
+		numeric = f.Type == update.TypeInteger || f.Type == update.TypeNumber
+	}
+	t := p.tok
+	switch {
+	case t.kind == tokString && numeric, t.kind == tokNumber && numeric:
+		if storage.CheckNumber(t.text) != nil {
+			return nil, filterError("compares %s with %q, which is not a number", strings.Join(segs, "."), t.text)
+		}
+		return json.Number(t.text), nil
+	case t.kind == tokString, t.kind == tokNumber:
+		return t.text, nil
+	case p.keyword("true"), p.keyword("false"):
+		return strings.EqualFold(t.text, "true"), nil
+	}
+	return nil, filterError("has %q where a value was expected (at byte %d)", t.text, t.pos)
+}

@@ -14,6 +14,8 @@
 //	POST /entity.update   merge value into the record or attribute_name
 //	POST /entity.replace  replace the record or attribute_name with value
 //	POST /entity.delete   delete the record, one attribute, or one plural element
+//	POST /entity.find     records matching filter, a page of them
+//	POST /entity.count    how many records match filter
 //
 // A record is located by exactly one of uuid, id, or key_attribute with
 // key_value (a JSON value: strings in double quotes). type_name "user" is
@@ -22,6 +24,17 @@
 // "/statuses#5253/status". value may also be sent under its older name
 // attributes. created and lastUpdated are preconditions (330 on
 // mismatch); include_record=true returns the record or subtree in result.
+// The entity read takes attributes, a JSON array of attribute names
+// ("primaryAddress.city" reaches into an object), and returns only those.
+//
+// entity.find takes filter (Capture's filter language, see ParseFilter),
+// sort_on, max_results, first_result, attributes, show_total_count and
+// timeout, and answers {"stat":"ok","result_count":N,"results":[…]} with
+// "total_count" when show_total_count=true; entity.count takes filter
+// and timeout and answers {"stat":"ok","total_count":N}. The filter is
+// parsed into a storage.Filter and answered by the engine's List and
+// Count, so the store evaluates it (with its indexes) and every backend
+// gives the same answer.
 //
 // # Wiring
 //
@@ -58,10 +71,12 @@
 //   - Reads are allowed to owner, direct_access and direct_access_read
 //     clients; writes to owner and direct_access; access_issuer and
 //     login_client call none of these operations (403).
-//   - entity.create draws a random id in [2^20, 2^31) from crypto/rand and
-//     draws again when the id is taken; uuids are random (version 4).
-//     There is no counter: the store has no listing, and a counter record
-//     would serialize every create.
+//   - entity.create numbers records 1, 2, 3, ... from the store's counter
+//     "janrain.user.id" (update.WithIDCounter), inside the engine's
+//     create, so replicas sharing a store never hand out one id twice. A
+//     create that fails after drawing leaves a gap; an id already taken
+//     (a record seeded with an id of its own) is passed over. The id is
+//     also kept in the document as a number, for filters and sort_on.
 //   - The uuid is kept as the record's external key "ext:uuid", not in the
 //     document, so clients can find records by it but never write it.
 //   - entity.delete of an attribute sets it to null (a plural to []), of a
@@ -81,8 +96,28 @@
 //     nothing is read or changed. A misspelt attribute_name therefore never
 //     turns an attribute delete into a record delete.
 //   - A plural holds at most Config.MaxPlural elements (default 5000).
-//   - No rate limiting: 510 api_limit_error (status 429) is mapped from the
-//     engine's Throttled, but nothing the entity operations do produces it.
+//   - Rate limit: each client may make Config.RateLimit calls (6000 a
+//     minute by default) in a sliding window, counted in the store
+//     (storage.Ephemeral), so replicas sharing a store share the count.
+//     Every authenticated call counts, refused ones included; a call past
+//     the limit is 510 api_limit_error (status 429), is not counted, and
+//     does nothing. The vendor documents the code, not its rule: ours.
+//   - Search: filters and sort_on may use every plain attribute (dotted
+//     into objects; into a plural, statuses.status holds when some
+//     element matches) except the dateTime ones (emailVerified,
+//     statusCreated, created, lastUpdated), whose Capture timestamps do not
+//     order as strings; those are 200 invalid_argument naming filter.
+//     Strings compare case-insensitively, as Capture's case-insensitive
+//     attributes do. "not" applies to the comparison or group after it;
+//     "not x='a'" also holds where x is null, "x!='a'" likewise. sort_on
+//     takes one attribute (more is 200); records with equal values, and
+//     all records without sort_on, are ordered by record id as text.
+//     first_result counts from 0. Bounds: filter MaxFilterBytes bytes,
+//     MaxFilterDepth levels of parentheses and not, MaxFilterTerms
+//     comparisons; max_results 1 to MaxResults (default 100);
+//     first_result 0 to MaxFirstResult; timeout 1 to 60 seconds. The
+//     removed contains operator is 485 invalid_filter_operator (the
+//     vendor documents the code, not its name). Only POST is served.
 //   - Objects are closed: a member the schema does not declare, at any
 //     depth, is 223 unknown_attribute, also inside a declared object or a
 //     plural element.

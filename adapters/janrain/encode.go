@@ -80,6 +80,9 @@ func okBody(result any, withResult bool) map[string]any {
 // EncodeRead returns the body of an entity read: the record, or the
 // subtree attribute_name names, in result.
 func EncodeRead(c *Call, v *update.View, s *Schema) (map[string]any, error) {
+	if c.Attributes != nil {
+		return okBody(project(Record(v, s), c.Attributes), true), nil
+	}
 	res, err := subtree(Record(v, s), c.Path)
 	if err != nil {
 		return nil, err
@@ -119,4 +122,59 @@ func EncodeCreate(c *Call, v *update.View, s *Schema) map[string]any {
 		b["result"] = Record(v, s)
 	}
 	return b
+}
+
+// EncodeFind returns the body of entity.find: the page of records, each
+// cut down to the attributes asked for, with total_count when asked for.
+func EncodeFind(s *Search, res *update.ListResult, sch *Schema) map[string]any {
+	results := make([]any, len(res.Views))
+	for i, v := range res.Views {
+		results[i] = project(Record(v, sch), s.Attributes)
+	}
+	b := okBody(nil, false)
+	b["result_count"] = len(results)
+	b["results"] = results
+	if s.Total {
+		b["total_count"] = res.Total
+	}
+	return b
+}
+
+// EncodeCount returns the body of entity.count.
+func EncodeCount(n int) map[string]any {
+	b := okBody(nil, false)
+	b["total_count"] = n
+	return b
+}
+
+// project returns the attributes of a rendered record that attrs name,
+// nested as in the record; nil attrs return it whole. An attribute below
+// one that is null or not an object is shown as null.
+func project(rec map[string]any, attrs []Path) map[string]any {
+	if attrs == nil {
+		return rec
+	}
+	out := map[string]any{}
+	for _, p := range attrs {
+		src, dst := rec, out
+		for i, seg := range p {
+			v := src[seg.Name]
+			if i == len(p)-1 {
+				dst[seg.Name] = v
+				break
+			}
+			sub, ok := v.(map[string]any)
+			if !ok {
+				dst[seg.Name] = v
+				break
+			}
+			next, ok := dst[seg.Name].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				dst[seg.Name] = next
+			}
+			src, dst = sub, next
+		}
+	}
+	return out
 }

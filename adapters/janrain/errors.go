@@ -62,6 +62,7 @@ var errorTable = []errorRow{
 	{update.Malformed, rule(ruleEntityType), http.StatusBadRequest, 222, "unknown_entity_type"},
 	{update.Malformed, rule(ruleNewID), http.StatusBadRequest, 320, "id_in_new_record"},
 	{update.Malformed, rule(ruleMethod), http.StatusMethodNotAllowed, 200, "invalid_argument"},
+	{update.Malformed, rule(ruleFilterOperator), http.StatusBadRequest, 485, "invalid_filter_operator"},
 	{update.Malformed, nil, http.StatusBadRequest, 200, "invalid_argument"},
 	{update.TooLarge, nil, http.StatusBadRequest, 200, "invalid_argument"},
 
@@ -185,6 +186,28 @@ func (c *Call) Blame(err error) error {
 		arg = "attribute_name"
 	}
 	return &blamed{err: err, arg: arg, desc: desc}
+}
+
+// queryArgs maps the parts of a storage query the engine refuses
+// (storage.QueryError.Field) to the parameters they came in.
+var queryArgs = map[string]string{"filter": "filter", "sort": "sort_on", "limit": "max_results", "offset": "first_result"}
+
+// Blame names the parameter an engine error of a search came in: the
+// filter, sort_on, max_results or first_result the engine refused.
+func (s *Search) Blame(err error) error {
+	var ae *argError
+	if err == nil || errors.As(err, &ae) {
+		return err
+	}
+	e := update.AsError(err)
+	if e.Code != update.Malformed || len(e.Fields) == 0 || e.Fields[0].Rule != update.RuleQuery {
+		return err
+	}
+	arg := queryArgs[e.Fields[0].Param]
+	if arg == "" {
+		arg = "filter"
+	}
+	return &blamed{err: err, arg: arg, desc: arg + ": " + e.Fields[0].Path + " " + e.Fields[0].Message}
 }
 
 // timestampMismatch names the precondition a Conflict failed and says so

@@ -16,9 +16,10 @@ import (
 )
 
 // failingStore is a memory store whose Create and Update can be made to
-// fail the way a broken disk or network would.
+// fail the way a broken disk or network would; its other capabilities
+// (counters, listing) are the memory store's.
 type failingStore struct {
-	storage.Store
+	*memory.Store
 	failCreate, failUpdate atomic.Bool
 }
 

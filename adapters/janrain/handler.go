@@ -2,15 +2,14 @@ package janrain
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,10 +22,12 @@ import (
 
 // operations are the Capture operations the handler serves, each at
 // "/<operation>".
-func operations() []Op { return []Op{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete} }
+func operations() []Op {
+	return []Op{OpRead, OpCreate, OpUpdate, OpReplace, OpDelete, OpFind, OpCount}
+}
 
-// createAttempts bounds the retries of entity.create when a random id is
-// already taken.
+// createAttempts bounds the draws of entity.create when an id is already
+// taken.
 const createAttempts = 8
 
 // Handler serves Capture's entity API over an engine. It is safe for
@@ -36,6 +37,7 @@ type Handler struct {
 	cfg     Config
 	schema  *Schema
 	clients clients
+	limiter storage.Ephemeral
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
@@ -59,7 +61,14 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("janrain: %w", err)
 	}
-	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), log: cfg.Logger}
+	limiter := cfg.Limiter
+	if limiter == nil {
+		var ok bool
+		if limiter, ok = store.(storage.Ephemeral); !ok {
+			return nil, errors.New("janrain: the store cannot count calls (storage.Ephemeral); set Config.Limiter")
+		}
+	}
+	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), limiter: limiter, log: cfg.Logger}
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
 	return h, nil
@@ -93,6 +102,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.fail(w, r, op, "", err)
 		return
 	}
+	if err := h.limit(r.Context(), client); err != nil {
+		h.fail(w, r, op, client, err)
+		return
+	}
 	if op.writes() && !class.canWrite() || !op.writes() && !class.canRead() {
 		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("clients of class %s may not call %s", class, op)))
 		return
@@ -100,6 +113,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 	form, err := h.readForm(r)
 	if err != nil {
 		h.fail(w, r, op, client, err)
+		return
+	}
+	if op.searches() {
+		h.serveSearch(w, r, op, form, client)
 		return
 	}
 	call, err := DecodeForm(op, form, h.schema, h.cfg.MaxDepth)
@@ -123,6 +140,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		return
 	}
 	httpx.WriteJSON(w, okStatus, body)
+}
+
+// limit counts one call of client against its rate limit, in the
+// limiter every process on the store shares. A call past the limit is
+// Throttled (510 api_limit_error) before its form is read.
+func (h *Handler) limit(ctx context.Context, client string) error {
+	sum := sha256.Sum256([]byte(client))
+	ok, err := h.limiter.Hit(ctx, "janrain/rate/"+hex.EncodeToString(sum[:]), h.cfg.RateLimit, h.cfg.Now())
+	if err != nil {
+		return newArgError(update.Internal, "", "", "the call could not be counted")
+	}
+	if !ok {
+		return newArgError(update.Throttled, "", "", fmt.Sprintf("the client has made more than %d calls in %s; try again later",
+			h.cfg.RateLimit.Limit, h.cfg.RateLimit.Window))
+	}
+	return nil
 }
 
 // readForm reads the bounded body as a form. Capture's parameters travel
@@ -176,6 +209,42 @@ func parseForm(body string) (url.Values, error) {
 	return form, nil
 }
 
+// serveSearch answers entity.find and entity.count from the engine's List
+// and Count: the store evaluates the filter, the adapter never does.
+func (h *Handler) serveSearch(w http.ResponseWriter, r *http.Request, op Op, form url.Values, client string) {
+	s, err := DecodeSearch(op, form, h.schema)
+	if err != nil {
+		h.fail(w, r, op, client, err)
+		return
+	}
+	ctx := r.Context()
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	var body map[string]any
+	if op == OpCount {
+		var n int
+		n, err = h.eng.Count(ctx, update.CountRequest{Type: s.Type, Client: client, Filter: s.Filter})
+		body = EncodeCount(n)
+	} else {
+		var res *update.ListResult
+		res, err = h.eng.List(ctx, update.ListRequest{
+			Type: s.Type, Client: client, Filter: s.Filter, Sort: s.Sort,
+			Limit: s.Limit, Offset: s.Offset, Total: s.Total,
+		})
+		if err == nil {
+			body = EncodeFind(s, res, h.schema)
+		}
+	}
+	if err != nil {
+		h.fail(w, r, op, client, s.Blame(err))
+		return
+	}
+	httpx.WriteJSON(w, okStatus, body)
+}
+
 func (h *Handler) read(ctx context.Context, c *Call) (map[string]any, error) {
 	v, err := h.eng.Get(ctx, c.Type, c.Locator)
 	if err != nil {
@@ -184,19 +253,14 @@ func (h *Handler) read(ctx context.Context, c *Call) (map[string]any, error) {
 	return EncodeRead(c, v, h.schema)
 }
 
-// create stores a new record under a random 31-bit id, drawing again when
-// the id is taken. Capture's ids are small integers; a random draw needs
-// no shared counter, which the store cannot offer without a listing.
+// create stores a new record. The engine draws its id from the store's
+// counter inside Create; an id already taken (by a record seeded with an
+// id of its own) is passed over by drawing again.
 func (h *Handler) create(ctx context.Context, c *Call, client string) (map[string]any, error) {
 	doc, _ := c.Value.(map[string]any)
 	for range createAttempts {
-		id, err := randomID()
-		if err != nil {
-			return nil, newArgError(update.Internal, ruleCreate, "", "no record id could be drawn")
-		}
-		u := uuid.NewString()
 		res, err := h.eng.Create(ctx, update.CreateRequest{
-			Type: c.Type, ID: id, Client: client, Actor: client, Doc: doc, ExternalKeys: uuidKeys(u),
+			Type: c.Type, Client: client, Actor: client, Doc: doc, ExternalKeys: uuidKeys(uuid.NewString()),
 		})
 		if errors.Is(err, storage.ErrExists) {
 			continue
@@ -214,14 +278,6 @@ func (h *Handler) create(ctx context.Context, c *Call, client string) (map[strin
 		return EncodeCreate(c, v, h.schema), nil
 	}
 	return nil, newArgError(update.Internal, ruleCreate, "", "no free record id was found")
-}
-
-func randomID() (string, error) {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])>>1|1<<20), 10), nil
 }
 
 // write runs an update, replace, or attribute delete as one engine call

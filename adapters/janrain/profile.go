@@ -23,6 +23,9 @@ const EntityType = "janrain.user"
 // find records by it but never write it.
 const uuidKey = "ext:uuid"
 
+// idCounter is the store counter entity.create draws record ids from.
+const idCounter = "janrain.user.id"
+
 // systemClient is the engine client the adapter itself acts as when it
 // seeds records. It contains ':' so no Basic-authenticated client can ever
 // carry the same id.
@@ -76,7 +79,10 @@ func Policy(cfg Config) *update.Policy {
 	}
 	readOnly := &update.Field{Mutability: update.ReadOnly}
 	fields := map[string]*update.Field{
-		"/id": readOnly, "/uuid": readOnly, "/created": readOnly, "/lastUpdated": readOnly,
+		// The record's sequential id is also kept in the document, as a
+		// number, so that filters and sort_on compare it numerically.
+		"/id":   {Type: update.TypeInteger, Mutability: update.ReadOnly, Keep: true},
+		"/uuid": readOnly, "/created": readOnly, "/lastUpdated": readOnly,
 
 		"/email": {Type: update.TypeString, Rules: "email,max=256", Required: true, Unique: true,
 			Normalize: update.NormalizeEmail, Identifier: &ident.Spec{Profile: ident.Email, Skeleton: true}},
@@ -108,6 +114,15 @@ func Policy(cfg Config) *update.Policy {
 		"/profiles/*/domain":     str(tagPrintable + ",max=255"),
 		"/profiles/*/identifier": str(tagPrintable + ",max=1000"),
 	}
+	// Attributes clients may filter and sort on (entity.find and
+	// entity.count): every plain attribute but the dateTime ones, whose
+	// Capture timestamps do not order as strings.
+	for _, f := range fields {
+		switch {
+		case f.Type == update.TypeString && f.Rules != tagDateTime, f.Type == update.TypeInteger:
+			f.Query = &update.Queryable{}
+		}
+	}
 	p := &update.Policy{
 		Types: map[string]*update.Schema{EntityType: {
 			Fields:  fields,
@@ -128,12 +143,14 @@ func Policy(cfg Config) *update.Policy {
 }
 
 // engineOptions returns the engine options the profile needs: the
-// deployment's clock, the handler's logger and the validators of Capture
+// deployment's clock, the handler's logger, sequential record ids from
+// the store's counter and the validators of Capture
 // constraints that validator/v10 lacks (unicode-printable, date,
 // dateTime), without which the engine rejects the policy's rule tags.
 func engineOptions(cfg Config) []update.Option {
 	return []update.Option{
 		update.WithClock(cfg.Now), update.WithLogger(cfg.Logger),
+		update.WithIDCounter(EntityType, update.IDCounter{Counter: idCounter, Field: "id"}),
 		update.WithValidator(tagPrintable, func(fl validator.FieldLevel) bool {
 			return isPrintable(fl.Field().String())
 		}),

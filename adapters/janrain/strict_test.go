@@ -28,6 +28,8 @@ func TestUnknownParameters(t *testing.T) {
 		{"entity.update", []string{"type_name", "user", "id", janrain.DemoID, "value", `{"displayName":"X"}`}},
 		{"entity.replace", []string{"type_name", "user", "id", janrain.DemoID, "attribute_name", "displayName", "value", `"X"`}},
 		{"entity.delete", []string{"type_name", "user", "id", janrain.DemoID}},
+		{"entity.find", []string{"type_name", "user", "filter", "id=5252"}},
+		{"entity.count", []string{"type_name", "user", "filter", "id=5252"}},
 	}
 	for _, tc := range ops {
 		for _, where := range []string{"Form", "Query"} {

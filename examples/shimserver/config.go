@@ -35,6 +35,8 @@ type janrainFile struct {
 	Clients  []janrainClient `json:"clients,omitempty"`
 	MaxBody  int64           `json:"maxBody,omitempty"`
 	MaxDepth int             `json:"maxDepth,omitempty"`
+	// RateLimit is the calls one client may make in a window.
+	RateLimit *quotaFile `json:"rateLimit,omitempty"`
 }
 
 type janrainClient struct {
@@ -198,6 +200,9 @@ func (fc *fileConfig) check(file string, data []byte) error {
 	var nums []num
 	if j := fc.Janrain; j != nil {
 		nums = append(nums, num{[]any{"janrain", "maxBody"}, j.MaxBody}, num{[]any{"janrain", "maxDepth"}, int64(j.MaxDepth)})
+		if err := checkQuota(file, data, []any{"janrain", "rateLimit"}, j.RateLimit); err != nil {
+			return err
+		}
 	}
 	if d := fc.DRUID; d != nil {
 		nums = append(nums, num{[]any{"druid", "maxBodyBytes"}, d.MaxBodyBytes})
@@ -237,6 +242,9 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 		}
 		setInt64(&cfg.Janrain.MaxBody, j.MaxBody)
 		setInt(&cfg.Janrain.MaxDepth, j.MaxDepth)
+		if j.RateLimit != nil {
+			cfg.Janrain.RateLimit = j.RateLimit.quota()
+		}
 	}
 	if d := fc.DRUID; d != nil {
 		if d.Clients != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"path/filepath"
@@ -12,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/internal/jsonfile"
+	"github.com/idupdate/idupdate/storage"
 )
 
 func TestDemoConfigFileReproducesTheBuiltInDemo(t *testing.T) {
@@ -113,3 +116,23 @@ func TestConfigWithoutDemoClientsRunsWithoutDemoData(t *testing.T) {
 }
 
 func noEnv(string) string { return "" }
+
+// TestConfigJanrainRateLimit: the janrain section's rateLimit bounds each
+// client's calls, and the third call in the minute is 510.
+func TestConfigJanrainRateLimit(t *testing.T) {
+	path := filepath.Join("testdata", "config", "janrain-rate-limit.json")
+	cfg, err := loadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, storage.Quota{Limit: 2, Window: time.Minute}, cfg.Janrain.RateLimit)
+
+	s := startShim(t, "-store", "memory", "-config", path)
+	auth := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("demo_reader:demo_reader_secret"))
+	form := []byte("type_name=user&id=" + janrain.DemoID)
+	for i, want := range []int{200, 200, 429} {
+		r := s.do(t, "POST", "/entity", form, auth, "Content-Type: application/x-www-form-urlencoded")
+		assert.Equal(t, want, r.status, "call %d: %s", i+1, r.body)
+		if want == 429 {
+			assert.Contains(t, string(r.body), `"code":510`)
+		}
+	}
+}

@@ -49,7 +49,7 @@
 // Unknown members are refused. demo-config.json beside this file is the
 // built-in demo written out:
 //
-//	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth"},
+//	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth", "rateLimit"},
 //	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
 //	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
 //	             "region", "maxBodyBytes", "tokenQuota"},

@@ -49,14 +49,7 @@ func BenchmarkRawUpdate(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			s, path := newBenchRecord(b, mode.opts...)
 			require.NoError(b, s.Close())
-			db, err := sql.Open("sqlite", sqlite.DSN(path, mode.opts...))
-			require.NoError(b, err)
-			db.SetMaxOpenConns(1)
-			b.Cleanup(func() { _ = db.Close() })
-			read, err := db.Prepare(`SELECT doc FROM records WHERE type = ? AND id = ?`)
-			require.NoError(b, err)
-			write, err := db.Prepare(`UPDATE records SET doc = ?, version = version + 1 WHERE type = ? AND id = ?`)
-			require.NoError(b, err)
+			db, read, write := openRaw(b, path, mode.opts...)
 			ctx := context.Background()
 
 			for b.Loop() {

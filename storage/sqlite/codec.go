@@ -34,6 +34,9 @@ func encodeJSON(v any, empty bool) (any, error) {
 	}
 	buf := encodeBuffers.Get().(*[]byte)
 	out, err := appendJSON((*buf)[:0], v)
+	// The text is copied out before the buffer goes back to the pool,
+	// where another goroutine may take it and write over it at once.
+	text := string(out)
 	if cap(out) <= maxPooledBuffer {
 		*buf = out
 		encodeBuffers.Put(buf)
@@ -43,7 +46,7 @@ func encodeJSON(v any, empty bool) (any, error) {
 		// channel, a NaN) fails to encode: the caller's input, not the store.
 		return nil, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
 	}
-	return string(out), nil
+	return text, nil
 }
 
 // decodeJSON decodes a stored column into v, keeping numbers as json.Number.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,4 +100,29 @@ func BenchmarkEncodeDoc(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestEncodeJSONConcurrent encodes different documents at once: each text
+// must be its own, though the encoding buffers are shared through a pool.
+func TestEncodeJSONConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				doc := map[string]any{"g": json.Number(strconv.Itoa(g)), "i": json.Number(strconv.Itoa(i)),
+					"pad": strings.Repeat("x", 64*g)}
+				want, err := stdJSON(doc)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := encodeJSON(doc, false)
+				if err != nil || got != string(want) {
+					t.Errorf("goroutine %d: got %v (%v), want %s", g, got, err, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -68,14 +68,7 @@ func BenchmarkRawUpdateParallel(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/clients=%d", mode.name, n), func(b *testing.B) {
 				s, path := newBenchRecords(b, n, mode.opts...)
 				require.NoError(b, s.Close())
-				db, err := sql.Open("sqlite", sqlite.DSN(path, mode.opts...))
-				require.NoError(b, err)
-				db.SetMaxOpenConns(1)
-				b.Cleanup(func() { _ = db.Close() })
-				read, err := db.Prepare(`SELECT doc FROM records WHERE type = ? AND id = ?`)
-				require.NoError(b, err)
-				write, err := db.Prepare(`UPDATE records SET doc = ?, version = version + 1 WHERE type = ? AND id = ?`)
-				require.NoError(b, err)
+				db, read, write := openRaw(b, path, mode.opts...)
 				var next atomic.Int64
 
 				b.SetParallelism(p)
@@ -94,6 +87,22 @@ func BenchmarkRawUpdateParallel(b *testing.B) {
 			})
 		}
 	}
+}
+
+// openRaw opens the file at path as the raw baselines use it: one
+// connection with the Store's writer settings, and the two statements of a
+// bare read-modify-write.
+func openRaw(b *testing.B, path string, opts ...sqlite.Option) (db *sql.DB, read, write *sql.Stmt) {
+	b.Helper()
+	db, err := sql.Open("sqlite", sqlite.DSN(path, opts...))
+	require.NoError(b, err)
+	db.SetMaxOpenConns(1)
+	b.Cleanup(func() { _ = db.Close() })
+	read, err = db.Prepare(`SELECT doc FROM records WHERE type = ? AND id = ?`)
+	require.NoError(b, err)
+	write, err = db.Prepare(`UPDATE records SET doc = ?, version = version + 1 WHERE type = ? AND id = ?`)
+	require.NoError(b, err)
+	return db, read, write
 }
 
 func rawUpdate(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string) error {

@@ -351,7 +351,7 @@ func randFilter(r *rand.Rand, depth int, paths []string, sub bool) storage.Filte
 }
 
 // DifferentialCases is how many random queries the differential test runs
-// per backend.
+// per backend; with -short (the race run) a quarter of them.
 const DifferentialCases = 2000
 
 func runDifferential(t *testing.T, newStore NewStore) {
@@ -369,7 +369,11 @@ func runDifferential(t *testing.T, newStore NewStore) {
 		createDoc(t, oracle, fmt.Sprintf("r%03d", i), doc, k)
 	}
 	ctx := context.Background()
-	for c := range DifferentialCases {
+	cases := DifferentialCases
+	if testing.Short() {
+		cases /= 4
+	}
+	for c := range cases {
 		f := randFilter(r, 4, docPaths, false)
 		query := storage.Query{Type: userType, Filter: &f, Limit: 1 + r.IntN(40), Total: r.IntN(2) == 0}
 		if r.IntN(3) > 0 {
