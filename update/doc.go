@@ -140,6 +140,14 @@
 // storage.Record.Secrets, never in the document, and no read, result,
 // event, log line or error carries a secret or a hash.
 //
+// A Secret with Reset takes reset codes ("forgot password"): Engine.Reset
+// issues one (sent to the address at Reset.To, or returned), and an update
+// whose SecretValue carries it as Code sets the new value without the
+// current one. Reset codes are verification codes in every rule above
+// (hashed, compared in constant time, expiring, locked after MaxAttempts
+// wrong tries, rate limited); a wrong one fails the update and is counted,
+// the right one is used up, and a secret set any other way voids it.
+//
 // # Identifiers and hostile text
 //
 // Every string and member name written, and every id, actor, client and

@@ -266,3 +266,16 @@ func TestRPCPassword(t *testing.T) {
 }
 
 func itoa(u uint64) string { return strconv.FormatUint(u, 10) }
+
+// UpdateHumanUser's password section takes a PasswordReset code too.
+func TestUpdateHumanUserPasswordWithResetCode(t *testing.T) {
+	e := withPassword(t)
+	code := e.returnedCode(t)
+	status, body := e.update(t, zitadel.DemoSelfToken, []byte(`{"password":{"password":{"password":"Reset-Passw0rd!"},"verificationCode":"`+wrongCode(code)+`"}}`))
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+	zerror(t, body, 3, "COMMAND-eis9R")
+	status, body = e.update(t, zitadel.DemoSelfToken, []byte(`{"password":{"password":{"password":"Reset-Passw0rd!"},"verificationCode":"`+code+`"}}`))
+	require.Equal(t, http.StatusOK, status, string(body))
+	status, body = e.setPassword(t, zitadel.DemoSelfToken, `{"newPassword":{"password":"Third-Passw0rd!"},"currentPassword":"Reset-Passw0rd!"}`)
+	require.Equal(t, http.StatusOK, status, string(body))
+}
