@@ -156,12 +156,18 @@ async function scenario(name, n) {
   // No token, and a call the shim does not serve.
   const anon = createUserServiceClient(transports[name](""));
   await expectError("GetUserByID without a token", () => anon.getUserByID({ userId: demoUserId }), Code.Unauthenticated);
+  const listed = await users.listUsers({
+    queries: [{ query: { case: "emailQuery", value: { emailAddress: email } } }],
+  });
+  check(listed.result.length === 1 && listed.result[0].userId === userId,
+    `ListUsers by email: ${listed.result.map((u) => u.userId).join(",")} (want ${userId})`);
+  check(listed.details?.totalResult === 1n, `ListUsers by email: totalResult ${listed.details?.totalResult}`);
   try {
-    await users.listUsers({});
-    check(false, "ListUsers: succeeded, want Unimplemented");
+    await users.deactivateUser({ userId });
+    check(false, "DeactivateUser: succeeded, want Unimplemented");
   } catch (e) {
     const err = ConnectError.from(e);
-    check(err.code === Code.Unimplemented && err.rawMessage.includes("ListUsers"), `ListUsers: ${Code[err.code]} ${JSON.stringify(err.rawMessage)}`);
+    check(err.code === Code.Unimplemented && err.rawMessage.includes("DeactivateUser"), `DeactivateUser: ${Code[err.code]} ${JSON.stringify(err.rawMessage)}`);
   }
 }
 
