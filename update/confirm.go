@@ -53,29 +53,13 @@ func (e *Engine) confirmCall(ctx context.Context, req ConfirmRequest) (*Result, 
 			return nil, err
 		}
 	}
-	id, err := e.locate(ctx, s, req.Locator)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.owns(id); err != nil {
-		return nil, err
-	}
-	if err := e.takeQuota(ctx, "confirm", e.quotas.ConfirmPerClient, e.quotas.ConfirmPerSubject, req.Type, req.Client, id); err != nil {
-		return nil, err
-	}
-	var o *outcome
-	start := e.tel.storeStart(ctx)
-	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
-		var err error
-		o, err = e.confirm(s, g, &req, rec)
-		if err != nil {
-			return nil, err
-		}
-		return o.event, nil
+	call := ownedCall{action: "confirm", perClient: e.quotas.ConfirmPerClient, perSubject: e.quotas.ConfirmPerSubject,
+		typ: req.Type, client: req.Client, loc: req.Locator}
+	rec, o, err := e.updateOwned(ctx, s, g, call, func(rec *storage.Record) (*outcome, error) {
+		return e.confirm(s, g, &req, rec)
 	})
-	e.tel.storeDone(ctx, "update", start, err)
 	if err != nil {
-		return nil, e.storeError(err)
+		return nil, err
 	}
 	if o.err != nil {
 		return nil, o.err

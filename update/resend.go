@@ -47,27 +47,13 @@ func (e *Engine) Resend(ctx context.Context, req ResendRequest) (*Result, error)
 		return nil, err
 	}
 	d := p.delivery[req.Path]
-	id, err := e.locate(ctx, s, req.Locator)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.owns(id); err != nil {
-		return nil, err
-	}
-	if err := e.takeQuota(ctx, "resend", e.quotas.ResendPerClient, e.quotas.ResendPerSubject, req.Type, req.Client, id); err != nil {
-		return nil, err
-	}
-	var o *outcome
-	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
-		var err error
-		o, err = e.resend(r, d, &req, rec)
-		if err != nil {
-			return nil, err
-		}
-		return o.event, nil
+	call := ownedCall{action: "resend", perClient: e.quotas.ResendPerClient, perSubject: e.quotas.ResendPerSubject,
+		typ: req.Type, client: req.Client, loc: req.Locator}
+	rec, o, err := e.updateOwned(ctx, s, g, call, func(rec *storage.Record) (*outcome, error) {
+		return e.resend(r, d, &req, rec)
 	})
 	if err != nil {
-		return nil, e.storeError(err)
+		return nil, err
 	}
 	return e.finish(ctx, s, rec, o, &Request{}), nil
 }
