@@ -3,6 +3,7 @@ package druid
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,9 +51,10 @@ func EncodeBulkLine(n int, id string, res *update.Result, err error) BulkLine {
 }
 
 // serveBulk serves a bulk upload: one partial update per line, each
-// applied alone and in order, each answered by one line as soon as it is
-// done. The body is read a line at a time and never held whole, so an
-// upload of any length runs in the memory of one line.
+// applied alone, each answered by one line in input order as soon as it
+// and those before it are done. The body is read a line at a time and
+// never held whole: at most Config.BulkConcurrency lines are in flight,
+// so an upload of any length runs in the memory of that many lines.
 func (h *Handler) serveBulk(w http.ResponseWriter, r *http.Request) {
 	by, err := h.bulkRequest(r)
 	if err != nil {
@@ -66,59 +68,173 @@ func (h *Handler) serveBulk(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(statusOK)
 
-	in := bufio.NewReaderSize(r.Body, h.cfg.MaxLineBytes+1)
-	out := bufio.NewWriter(w)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	write := func(l BulkLine) error {
-		if err := enc.Encode(l); err != nil {
-			return err
-		}
-		// Flush before the next read can wait on the client, so it sees
-		// every answer to what it has sent.
-		if in.Buffered() == 0 {
-			if err := out.Flush(); err != nil {
-				return err
-			}
-			return rc.Flush()
-		}
-		return nil
-	}
-	defer func() {
-		if out.Flush() == nil {
-			_ = rc.Flush()
-		}
+	// A line read whole is applied even if the client goes away before
+	// its answer: the engine's context is not the request's. stop ends the
+	// reading when the answer can no longer be written.
+	ctx, stop := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer stop()
+	// slots carries the lines in input order to the writer; its capacity
+	// bounds the lines read ahead of the answers written.
+	slots := make(chan *bulkSlot, h.cfg.BulkConcurrency-1)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		writeBulk(w, rc, slots, stop)
 	}()
-	for n := 1; ; n++ {
+	h.readBulk(ctx, r, by, slots)
+	close(slots)
+	<-written
+}
+
+// bulkSlot is one line's place in the answer: done is closed once answer
+// is set.
+type bulkSlot struct {
+	done   chan struct{}
+	answer BulkLine
+}
+
+// answered returns a slot already answered with l.
+func answered(l BulkLine) *bulkSlot {
+	s := &bulkSlot{done: make(chan struct{}), answer: l}
+	close(s.done)
+	return s
+}
+
+// readBulk reads the upload line by line and queues a slot for each: an
+// answer at once for a line refused before it reaches the engine, else
+// the engine's answer from a goroutine of its own. A line waits for the
+// line before it on the same user, so one user's lines apply in order.
+// It stops at the end of the upload, at its first unreadable part, after
+// Config.MaxBulkLines lines, or when ctx ends (the answer cannot be
+// written). The writer takes every slot queued, to the last.
+func (h *Handler) readBulk(ctx context.Context, r *http.Request, by Caller, slots chan<- *bulkSlot) {
+	in := bufio.NewReaderSize(r.Body, h.cfg.MaxLineBytes+1)
+	// last holds the done channel of the latest line on each user that
+	// may still be in flight; settled ones are pruned, so it stays about
+	// as small as the lines in flight.
+	last := map[string]chan struct{}{}
+	queue := func(s *bulkSlot) bool {
+		slots <- s
+		return ctx.Err() == nil
+	}
+	for n := 1; ctx.Err() == nil; n++ {
 		line, rerr := readLine(in, h.cfg.MaxLineBytes)
-		if errors.Is(rerr, io.EOF) && line == nil {
-			return // the end of the upload
-		}
-		var ans BulkLine
 		switch {
+		case errors.Is(rerr, io.EOF) && line == nil:
+			return // the end of the upload
 		case n > h.cfg.MaxBulkLines:
 			// The rest of the upload is neither read nor applied.
-			ans = EncodeBulkLine(n, "", nil, failure(update.TooLarge,
-				fmt.Sprintf("too many lines: at most %d per upload; this line and those after it were not applied", h.cfg.MaxBulkLines)))
-			_ = write(ans)
+			queue(answered(EncodeBulkLine(n, "", nil, failure(update.TooLarge,
+				fmt.Sprintf("too many lines: at most %d per upload; this line and those after it were not applied", h.cfg.MaxBulkLines)))))
 			return
 		case errors.Is(rerr, errLineTooLong):
-			ans = EncodeBulkLine(n, "", nil, failure(update.TooLarge, fmt.Sprintf("the line is longer than %d bytes", h.cfg.MaxLineBytes)))
+			if !queue(answered(EncodeBulkLine(n, "", nil, failure(update.TooLarge, fmt.Sprintf("the line is longer than %d bytes", h.cfg.MaxLineBytes))))) {
+				return
+			}
+			continue
 		case errors.Is(rerr, io.ErrUnexpectedEOF):
 			// The body stopped inside this line: it is not applied.
-			_ = write(EncodeBulkLine(n, "", nil, failure(update.Malformed, "the upload ended inside this line; it was not applied")))
+			queue(answered(EncodeBulkLine(n, "", nil, failure(update.Malformed, "the upload ended inside this line; it was not applied"))))
 			return
 		case rerr != nil && !errors.Is(rerr, io.EOF):
-			h.cfg.Logger.InfoContext(r.Context(), "druid: bulk upload stopped", "line", n, "error", rerr)
+			h.cfg.Logger.InfoContext(ctx, "druid: bulk upload stopped", "line", n, "error", rerr)
 			return // the connection is gone: nobody reads an answer
-		default:
-			ans = h.bulkLine(r, by, n, line)
 		}
-		if err := write(ans); err != nil {
-			return // the client went away; what it sent after is not read
+		req, id, err := h.bulkRequestLine(by, line)
+		if err != nil {
+			if !queue(answered(EncodeBulkLine(n, id, nil, err))) {
+				return
+			}
+		} else {
+			s := &bulkSlot{done: make(chan struct{})}
+			if !queue(s) {
+				return
+			}
+			prev := last[id]
+			last[id] = s.done
+			go h.applyLine(ctx, n, id, req, prev, s)
+			if len(last) > 2*cap(slots)+2 {
+				prune(last)
+			}
 		}
 		if errors.Is(rerr, io.EOF) {
 			return // a last line without its newline
+		}
+	}
+}
+
+// prune drops the users whose latest line is done.
+func prune(last map[string]chan struct{}) {
+	for id, done := range last {
+		select {
+		case <-done:
+			delete(last, id)
+		default:
+		}
+	}
+}
+
+// applyLine applies req, line n on user id, once the line before it on
+// the same user (prev, nil for none) is done, and answers it in s.
+func (h *Handler) applyLine(ctx context.Context, n int, id string, req update.Request, prev chan struct{}, s *bulkSlot) {
+	defer close(s.done)
+	if prev != nil {
+		<-prev
+	}
+	res, err := h.eng.Apply(ctx, req)
+	if err == nil {
+		for _, pi := range res.Pending {
+			if pi.DispatchError != "" {
+				h.cfg.Logger.WarnContext(ctx, "druid: confirmation code not sent",
+					"line", n, "user", res.ID, "path", pi.Path, "error", pi.DispatchError)
+			}
+		}
+	}
+	s.answer = EncodeBulkLine(n, id, res, err)
+}
+
+// writeBulk writes the answer of each slot in order as it is done. It
+// flushes before it waits, so the client sees every answer ready while
+// the next is worked on. When a write fails it calls stop and keeps
+// waiting for the slots, so that no line is left running when the
+// handler returns.
+func writeBulk(w io.Writer, rc *http.ResponseController, slots <-chan *bulkSlot, stop func()) {
+	out := bufio.NewWriter(w)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var failed error
+	flush := func() {
+		if failed == nil && out.Buffered() > 0 {
+			if failed = out.Flush(); failed == nil {
+				failed = rc.Flush()
+			}
+			if failed != nil {
+				stop()
+			}
+		}
+	}
+	for {
+		var s *bulkSlot
+		select {
+		case s = <-slots:
+		default:
+			flush()
+			s = <-slots
+		}
+		if s == nil {
+			flush()
+			return
+		}
+		select {
+		case <-s.done:
+		default:
+			flush()
+			<-s.done
+		}
+		if failed == nil {
+			if failed = enc.Encode(s.answer); failed != nil {
+				stop()
+			}
 		}
 	}
 }
@@ -144,37 +260,24 @@ func (h *Handler) bulkRequest(r *http.Request) (Caller, error) {
 	return Caller{Client: client, Actor: entry}, nil
 }
 
-// bulkLine applies line n, a partial update, and returns its answer.
-func (h *Handler) bulkLine(r *http.Request, by Caller, n int, line []byte) BulkLine {
+// bulkRequestLine decodes one line into the engine's request; id is the
+// user it names, when that could be read.
+func (h *Handler) bulkRequestLine(by Caller, line []byte) (req update.Request, id string, err error) {
 	if len(bytes.TrimSpace(line)) == 0 {
-		return EncodeBulkLine(n, "", nil, failure(update.Malformed, "the line is empty"))
+		return req, "", failure(update.Malformed, "the line is empty")
 	}
 	body, err := h.decodeJSON(line, h.cfg.MaxLineBytes)
 	if err != nil {
-		return EncodeBulkLine(n, "", nil, err)
+		return req, "", err
 	}
 	p, err := DecodePatch(body, false)
-	if err == nil {
-		err = by.checkActor(p.Actor)
-	}
 	if err != nil {
-		id := ""
-		if p != nil {
-			id = p.UserID
-		}
-		return EncodeBulkLine(n, id, nil, err)
+		return req, "", err
 	}
-	res, err := h.eng.Apply(r.Context(), p.Request(by))
-	if err != nil {
-		return EncodeBulkLine(n, p.UserID, nil, err)
+	if err := by.checkActor(p.Actor); err != nil {
+		return req, p.UserID, err
 	}
-	for _, pi := range res.Pending {
-		if pi.DispatchError != "" {
-			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
-				"line", n, "user", res.ID, "path", pi.Path, "error", pi.DispatchError)
-		}
-	}
-	return EncodeBulkLine(n, p.UserID, res, nil)
+	return p.Request(by), p.UserID, nil
 }
 
 // errLineTooLong reports a line longer than the bound; the line has been

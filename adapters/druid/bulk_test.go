@@ -3,6 +3,7 @@ package druid_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
+	"github.com/idupdate/idupdate/update"
 )
 
 // bulkHeader is the header of a bulk upload with tok.
@@ -101,6 +103,39 @@ func TestBulk(t *testing.T) {
 		}
 		n := e.view(t, druid.DemoUserID).Doc["datas"].(map[string]any)["n"]
 		assert.Equal(t, "50", fmt.Sprint(n))
+	})
+	t.Run("OneLineAtATimeAnswersTheSame", func(t *testing.T) {
+		e := newEnvWith(t, func(c *druid.Config) { c.BulkConcurrency = 1 })
+		r := e.bulk(t, bytes.NewReader(fixture(t, "bulk_mixed.jsonl")))
+		assert.Equal(t, string(fixture(t, "bulk_mixed.answer.jsonl")), string(r.body))
+	})
+	t.Run("ManyUsersInterleaved", func(t *testing.T) {
+		e := newEnv(t)
+		ctx := context.Background()
+		const users, rounds = 20, 10
+		for u := range users {
+			_, err := e.eng.Create(ctx, update.CreateRequest{Type: druid.EntityType, ID: fmt.Sprintf("many-%d", u), Client: druid.DemoClientID,
+				Doc: map[string]any{"datas": map[string]any{"n": 0}}})
+			require.NoError(t, err)
+		}
+		var b strings.Builder
+		for round := 1; round <= rounds; round++ {
+			for u := range users {
+				fmt.Fprintln(&b, activity(fmt.Sprintf("many-%d", u), fmt.Sprintf(`{"n":%d}`, round)))
+			}
+		}
+		lines := bulkLines(t, e.bulk(t, strings.NewReader(b.String())).body)
+		require.Len(t, lines, users*rounds)
+		for i, l := range lines {
+			assert.Equal(t, i+1, l.Line)
+			assert.Equal(t, fmt.Sprintf("many-%d", i%users), l.ID)
+			assert.Equal(t, 200, l.Result.Status)
+		}
+		for u := range users {
+			v := e.view(t, fmt.Sprintf("many-%d", u))
+			assert.Equal(t, fmt.Sprint(rounds), fmt.Sprint(v.Doc["datas"].(map[string]any)["n"]), "each user's lines applied in order")
+			assert.Equal(t, uint64(rounds+1), v.Version)
+		}
 	})
 	t.Run("ALastLineWithoutNewline", func(t *testing.T) {
 		e := newEnv(t)

@@ -56,6 +56,10 @@ type Config struct {
 	// MaxLineBytes bounds one line of a bulk upload. Default
 	// MaxBodyBytes.
 	MaxLineBytes int
+	// BulkConcurrency is how many lines of one bulk upload may be in the
+	// engine at once (lines on one user always apply in order). 1 applies
+	// the lines one after another. Default 8.
+	BulkConcurrency int
 	// TokenTTL is how long a challenge-code token lives. Default 60 s.
 	TokenTTL time.Duration
 	// TokenQuota bounds the tokens one client may be issued: at most
@@ -159,6 +163,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBulkLines <= 0 {
 		c.MaxBulkLines = 100_000
+	}
+	if c.BulkConcurrency <= 0 {
+		c.BulkConcurrency = 8
 	}
 	if c.MaxLineBytes <= 0 {
 		c.MaxLineBytes = int(c.MaxBodyBytes)
