@@ -13,6 +13,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/merge"
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -158,14 +159,17 @@ func BenchmarkPassword(b *testing.B) {
 }
 
 // BenchmarkBulkThroughput measures users updated per second by one bulk
-// upload of usersPerOp lines beside the same users sent one PATCH each
-// (with the token each needs), on memory and SQLite. Every line changes
-// its user, so every update writes.
+// upload of usersPerOp lines (at the default concurrency, and one line at
+// a time) beside the same users sent one PATCH each (with the token each
+// needs), on every backend. Every line changes its user, so every update
+// writes.
 func BenchmarkBulkThroughput(b *testing.B) {
 	const usersPerOp = 200
 	for _, backend := range adaptertest.Backends() {
-		setup := func(b *testing.B) *env {
-			e := newBackendEnv(b, backend.Open(b))
+		setup := func(b *testing.B, tune ...func(*druid.Config)) *env {
+			// One token per request must not meet the token quota.
+			noQuota := func(c *druid.Config) { c.TokenQuota = storage.Quota{Limit: storage.MaxQuotaLimit, Window: time.Minute} }
+			e := newBackendEnv(b, backend.Open(b), append(tune, noQuota)...)
 			ctx := context.Background()
 			for u := range usersPerOp {
 				_, err := e.eng.Create(ctx, update.CreateRequest{Type: druid.EntityType, ID: fmt.Sprintf("bench-%d", u), Client: druid.DemoClientID,
@@ -194,8 +198,7 @@ func BenchmarkBulkThroughput(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*usersPerOp)/b.Elapsed().Seconds(), "users/s")
 		})
-		b.Run(backend.Name+"/bulk", func(b *testing.B) {
-			e := setup(b)
+		bulk := func(b *testing.B, e *env) {
 			round := 0
 			b.ReportAllocs()
 			for b.Loop() {
@@ -212,6 +215,10 @@ func BenchmarkBulkThroughput(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*usersPerOp)/b.Elapsed().Seconds(), "users/s")
+		}
+		b.Run(backend.Name+"/bulk-one-line-at-a-time", func(b *testing.B) {
+			bulk(b, setup(b, func(c *druid.Config) { c.BulkConcurrency = 1 }))
 		})
+		b.Run(backend.Name+"/bulk", func(b *testing.B) { bulk(b, setup(b)) })
 	}
 }

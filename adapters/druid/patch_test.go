@@ -134,11 +134,15 @@ func TestPatch(t *testing.T) {
 	})
 }
 
-// newBackendEnv is newEnv over a store of b.
-func newBackendEnv(tb testing.TB, store storage.Store) *env {
+// newBackendEnv is newEnv over store, its configuration changed by tune
+// (if any).
+func newBackendEnv(tb testing.TB, store storage.Store, tune ...func(*druid.Config)) *env {
 	tb.Helper()
 	clk := adaptertest.NewClock(start)
 	cfg := testConfig(clk)
+	for _, f := range tune {
+		f(&cfg)
+	}
 	rec := &verify.Recorder{}
 	h, err := druid.New(cfg, store, update.WithDispatcher(rec))
 	require.NoError(tb, err)
