@@ -248,7 +248,8 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 	}
 	if d := fc.DRUID; d != nil {
 		if d.Clients != nil {
-			cfg.DRUID.Clients = nil
+			// The demo user's token belongs to the demo client.
+			cfg.DRUID.Clients, cfg.DRUID.UserTokens = nil, nil
 			for _, c := range d.Clients {
 				cfg.DRUID.Clients = append(cfg.DRUID.Clients, druid.Client(c))
 			}
