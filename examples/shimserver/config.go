@@ -77,12 +77,20 @@ func classNames() string {
 
 type druidFile struct {
 	Clients        []druidClient   `json:"clients,omitempty"`
+	UserTokens     []druidUser     `json:"userTokens,omitempty"`
 	TokenTTL       update.Duration `json:"tokenTTL,omitempty"`
 	CodeTTL        update.Duration `json:"codeTTL,omitempty"`
 	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
 	Region         string          `json:"region,omitempty"`
 	MaxBodyBytes   int64           `json:"maxBodyBytes,omitempty"`
 	TokenQuota     *quotaFile      `json:"tokenQuota,omitempty"`
+}
+
+// druidUser is a user's own access token, as DRUID's login would issue it.
+type druidUser struct {
+	Token  string `json:"token"`
+	Client string `json:"client"`
+	User   string `json:"user"`
 }
 
 type druidClient struct {
@@ -247,9 +255,15 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 		}
 	}
 	if d := fc.DRUID; d != nil {
+		if d.Clients != nil || d.UserTokens != nil {
+			// A client list replaces the demo's users' tokens too.
+			cfg.DRUID.UserTokens = nil
+			for _, u := range d.UserTokens {
+				cfg.DRUID.UserTokens = append(cfg.DRUID.UserTokens, druid.UserToken{Token: u.Token, Client: u.Client, UserID: u.User})
+			}
+		}
 		if d.Clients != nil {
-			// The demo user's token belongs to the demo client.
-			cfg.DRUID.Clients, cfg.DRUID.UserTokens = nil, nil
+			cfg.DRUID.Clients = nil
 			for _, c := range d.Clients {
 				cfg.DRUID.Clients = append(cfg.DRUID.Clients, druid.Client(c))
 			}

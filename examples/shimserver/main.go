@@ -45,13 +45,15 @@
 //
 // The -config file is JSON with one optional section per vendor; a
 // section left out keeps that vendor's demo configuration, a member left
-// out keeps its demo value, and a client list replaces the demo clients.
+// out keeps its demo value, and a client list replaces the demo clients
+// (DRUID's also the demo user's access token, unless userTokens is given).
 // Unknown members are refused. demo-config.json beside this file is the
 // built-in demo written out:
 //
 //	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth", "rateLimit"},
 //	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
-//	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
+//	             "entryPoints", "scopes"}], "userTokens": [{"token", "client", "user"}],
+//	             "tokenTTL", "codeTTL", "resendCooldown",
 //	             "region", "maxBodyBytes", "tokenQuota"},
 //	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
