@@ -38,12 +38,7 @@ func (e *env) bulk(tb testing.TB, body io.Reader) response {
 	req, err := http.NewRequest(http.MethodPost, e.srv.URL+druid.PathBulk+"?code_verifier="+url.QueryEscape(verifier), body)
 	require.NoError(tb, err)
 	req.Header = bulkHeader(tok)
-	resp, err := e.srv.Client().Do(req)
-	require.NoError(tb, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(tb, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return e.do(tb, req)
 }
 
 // bulkLines decodes a bulk answer.

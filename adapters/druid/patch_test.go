@@ -1,10 +1,8 @@
 package druid_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,20 +17,6 @@ import (
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
-
-// send sends body to path with method and header.
-func (e *env) send(tb testing.TB, method, path string, header http.Header, body []byte) response {
-	tb.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
-	require.NoError(tb, err)
-	req.Header = header
-	resp, err := e.srv.Client().Do(req)
-	require.NoError(tb, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(tb, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
-}
 
 // patch sends a partial update with a fresh demo-app token.
 func (e *env) patch(tb testing.TB, body []byte) response {
