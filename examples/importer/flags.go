@@ -34,6 +34,7 @@ type flags struct {
 	dryRun        bool
 	progress      string
 	progressEvery time.Duration
+	checkEvery    time.Duration
 	codeKeyFile   string
 }
 
@@ -57,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check every line through the engine's rules and write nothing")
 	fs.StringVar(&f.progress, "progress", "auto", "auto | bar | lines | off: a bar on a terminal, else a line every -progress-every")
 	fs.DurationVar(&f.progressEvery, "progress-every", 5*time.Second, "how often a progress line is printed")
+	fs.DurationVar(&f.checkEvery, "checkpoint-every", time.Second, "how often the line up to which the file is done is saved in the store")
 	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else as the shim server finds it)")
 	if err := fs.Parse(args); err != nil {
 		return f, fmt.Errorf("%w: %w", errUsage, err)
@@ -94,6 +96,8 @@ func (f flags) check() error {
 		return fmt.Errorf("%w: -progress must be auto, bar, lines or off, not %q", errUsage, f.progress)
 	case f.progressEvery <= 0:
 		return fmt.Errorf("%w: -progress-every must be positive", errUsage)
+	case f.checkEvery <= 0:
+		return fmt.Errorf("%w: -checkpoint-every must be positive", errUsage)
 	case f.errors == f.input:
 		return fmt.Errorf("%w: -errors must not be the input file", errUsage)
 	}

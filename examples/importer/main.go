@@ -25,6 +25,7 @@
 //	-progress MODE         auto (a bar on a terminal, else lines), bar, lines
 //	                       or off (default auto)
 //	-progress-every D      how often progress lines are printed (default 5s)
+//	-checkpoint-every D    how often the checkpoint is saved (default 1s)
 //	-code-key-file FILE    the key verification codes are hashed with, found
 //	                       as the shim server finds it when not given
 //

@@ -12,9 +12,6 @@ import (
 	"github.com/idupdate/idupdate/storage/memory"
 )
 
-// checkEvery is how often the checkpoint is saved while lines settle.
-const checkEvery = time.Second
-
 // run is the whole command: it parses args, surveys the input, opens the
 // store and the profile, imports (or checks) every line, and prints a
 // summary to stdout. Progress goes to stderr.
@@ -69,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	im := &importer{p: p, importID: sv.id, dryRun: f.dryRun, maxLine: f.maxLine, workers: f.workers,
-		mark: "import:" + p.typ + ":" + sv.id, checkEvery: checkEvery}
+		mark: "import:" + p.typ + ":" + sv.id, checkEvery: f.checkEvery}
 	done := 0
 	if !f.dryRun {
 		marks, ok := store.(storage.Bookmarks)
