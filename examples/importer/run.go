@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		verb = "checked (dry run, nothing written)"
 	}
 	fmt.Fprintf(stdout, "%s %d users, %d already there, %d refused (error report %s), in %s: %.0f users/s\n",
-		verb, st.created, st.existed+st.resumed, st.refused+st.earlier, f.errors, elapsed.Round(time.Millisecond),
+		verb, st.created, st.existed+st.resumed-st.earlier, st.refused+st.earlier, f.errors, elapsed.Round(time.Millisecond),
 		float64(st.created+st.existed+st.refused)/elapsed.Seconds())
 	if runErr != nil {
 		return runErr
