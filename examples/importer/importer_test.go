@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,6 +144,7 @@ func TestKilledAndResumed(t *testing.T) {
 
 			// Second run: resumes and finishes; status 1 because lines were refused.
 			cmd = exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 			var out, errOut strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			err = cmd.Run()
@@ -151,8 +153,8 @@ func TestKilledAndResumed(t *testing.T) {
 			assert.Contains(t, errOut.String(), "resuming after line")
 			assert.Contains(t, errOut.String(), fmt.Sprintf("%d lines were not imported", len(p.bad)))
 			peakResumed := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
-			t.Logf("%d users: killed run peak RSS %d KiB; resumed run: %s peak RSS %d KiB",
-				p.users, peakKilled, strings.TrimSpace(out.String()), peakResumed)
+			t.Logf("%d users: killed run peak RSS %d KiB; resumed run: %s peak RSS %d KiB, peak Go heap %d MB",
+				p.users, peakKilled, strings.TrimSpace(out.String()), peakResumed, peakHeap(errOut.String()))
 
 			checkImported(t, store, typ, p)
 			checkReport(t, p.path+".errors.jsonl", p.bad)
@@ -184,6 +186,17 @@ func killHalfway(t *testing.T, cmd *exec.Cmd, stderr interface{ Read([]byte) (in
 	}
 	t.Fatalf("the importer ended before half the users were settled: %v", sc.Err())
 	return 0
+}
+
+// peakHeap returns the largest heap in MB a gctrace (GODEBUG=gctrace=1)
+// reports at the start of a collection.
+func peakHeap(trace string) int {
+	peak := 0
+	for _, m := range regexp.MustCompile(`(\d+)->\d+->\d+ MB`).FindAllStringSubmatch(trace, -1) {
+		n, _ := strconv.Atoi(m[1])
+		peak = max(peak, n)
+	}
+	return peak
 }
 
 // peakRSS returns VmHWM of the process in KiB, 0 where /proc is missing.

@@ -40,9 +40,16 @@
 //
 //	{"line":7,"code":"invalid","message":"...","fields":[{"path":"/email","rule":"email","message":"..."}]}
 //
-// with the engine's error code, message and failing fields, which never
-// carry a value the line sent. Store failures are not bad lines: they stop
-// the run, which can then be resumed.
+// with the engine's error code, message and failing fields, which name
+// fields and rules, not the values sent. Of two lines with the same unique
+// value the later one is refused, unless both are among the lines in
+// flight at once (at most 4 × -workers): then either may be. Store
+// failures are not bad lines: they stop the run, which can then be
+// resumed.
+//
+// Memory stays bounded whatever the file: it is read as a stream, a line
+// longer than -max-line is passed over without being held, and at most
+// 4 × -workers lines are held at once.
 //
 // Resume. Every record the importer creates carries the external key
 // ext:import with the value "IMPORT:LINE", where IMPORT identifies the
