@@ -53,7 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.typ, "type", "", "with -policy: the record type to create")
 	fs.StringVar(&f.client, "client", "", "the client the creates are made as; its grant must allow Create (required)")
 	fs.StringVar(&f.errors, "errors", "", "the error report file (default FILE.errors.jsonl)")
-	fs.IntVar(&f.workers, "workers", 8, fmt.Sprintf("creates in flight at once, 1 to %d", maxWorkers))
+	fs.IntVar(&f.workers, "workers", 32, fmt.Sprintf("creates in flight at once, 1 to %d", maxWorkers))
 	fs.IntVar(&f.maxLine, "max-line", defaultLine, fmt.Sprintf("the longest line accepted, in bytes (%d to %d)", minLine, maxLine))
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check every line through the engine's rules and write nothing")
 	fs.StringVar(&f.progress, "progress", "auto", "auto | bar | lines | off: a bar on a terminal, else a line every -progress-every")

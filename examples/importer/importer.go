@@ -83,81 +83,101 @@ func (im *importer) run(ctx context.Context, r io.Reader, done int, st *stats) e
 	work := context.WithoutCancel(ctx)
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
-
 	window := make(chan struct{}, 4*im.workers)
-	jobs := make(chan line, im.workers)
-	results := make(chan result, im.workers)
-	var readErr error
-	go func() {
-		defer close(jobs)
-		readErr = im.read(readCtx, r, done, window, jobs)
-	}()
-	var wg sync.WaitGroup
-	for range im.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ln := range jobs {
-				results <- im.line(work, ln)
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(results) }()
+	results, readErr := im.start(readCtx, work, r, done, window)
 
-	frontier, saved := done, done
-	lastSave := time.Now()
-	pending := map[int]result{}
-	var fatal error
+	c := collector{im: im, frontier: done, saved: done, lastSave: time.Now(), pending: map[int]result{}}
 	for res := range results {
-		pending[res.num] = res
-		for fatal == nil {
-			next, ok := pending[frontier+1]
-			if !ok {
-				break
-			}
-			delete(pending, frontier+1)
-			<-window
-			if next.fatal != nil {
-				fatal = fmt.Errorf("line %d: %w", next.num, next.fatal)
-				stopReading()
-				break
-			}
-			if err := im.settle(next, st); err != nil {
-				fatal = err
-				stopReading()
-				break
-			}
-			frontier++
+		if c.add(work, res, window, st) != nil {
+			stopReading()
 		}
-		if fatal != nil {
-			for range pending {
-				<-window
-			}
-			clear(pending)
-			continue
-		}
-		if frontier > saved && time.Since(lastSave) >= im.checkEvery {
-			if err := im.checkpoint(work, frontier); err != nil {
-				fatal = err
-				stopReading()
-				continue
-			}
-			saved, lastSave = frontier, time.Now()
-		}
-		im.progress(*st)
 	}
-	if fatal == nil && readErr != nil {
-		fatal = fmt.Errorf("read: %w", readErr)
+	fatal := c.fatal
+	if fatal == nil && *readErr != nil {
+		fatal = fmt.Errorf("read: %w", *readErr)
 	}
-	if frontier > saved {
-		if err := im.checkpoint(work, frontier); err != nil && fatal == nil {
+	if c.frontier > c.saved {
+		if err := im.checkpoint(work, c.frontier); err != nil && fatal == nil {
 			fatal = err
 		}
 	}
 	if fatal == nil && ctx.Err() != nil {
-		fatal = fmt.Errorf("interrupted after line %d; run again with the same arguments to resume", frontier)
+		fatal = fmt.Errorf("interrupted after line %d; run again with the same arguments to resume", c.frontier)
 	}
 	return fatal
+}
+
+// start starts the reader and the workers. The results channel closes
+// when every line sent has a result; *readErr is set by then.
+func (im *importer) start(readCtx, work context.Context, r io.Reader, done int, window chan struct{}) (<-chan result, *error) {
+	jobs := make(chan line, im.workers)
+	results := make(chan result, im.workers)
+	readErr := new(error)
+	go func() {
+		defer close(jobs)
+		*readErr = im.read(readCtx, r, done, window, jobs)
+	}()
+	var wg sync.WaitGroup
+	for range im.workers {
+		wg.Go(func() {
+			for ln := range jobs {
+				results <- im.line(work, ln)
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+	return results, readErr
+}
+
+// collector settles results in line order: the frontier is the line up
+// to which every line is settled.
+type collector struct {
+	im       *importer
+	frontier int
+	saved    int // the frontier last checkpointed
+	lastSave time.Time
+	pending  map[int]result // results past the frontier
+	fatal    error
+}
+
+// add takes one result and settles every line it makes contiguous,
+// freeing their places in the window, and checkpoints now and then. After
+// a failure it only frees places. It returns the failure, if any.
+func (c *collector) add(ctx context.Context, res result, window chan struct{}, st *stats) error {
+	if c.fatal != nil {
+		<-window
+		return c.fatal
+	}
+	c.pending[res.num] = res
+	for {
+		next, ok := c.pending[c.frontier+1]
+		if !ok {
+			break
+		}
+		delete(c.pending, c.frontier+1)
+		<-window
+		if next.fatal != nil {
+			c.fatal = fmt.Errorf("line %d: %w", next.num, next.fatal)
+		} else {
+			c.fatal = c.im.settle(next, st)
+		}
+		if c.fatal != nil {
+			for range c.pending {
+				<-window
+			}
+			clear(c.pending)
+			return c.fatal
+		}
+		c.frontier++
+	}
+	if c.frontier > c.saved && time.Since(c.lastSave) >= c.im.checkEvery {
+		if c.fatal = c.im.checkpoint(ctx, c.frontier); c.fatal != nil {
+			return c.fatal
+		}
+		c.saved, c.lastSave = c.frontier, time.Now()
+	}
+	c.im.progress(*st)
+	return nil
 }
 
 // read sends the lines after line done to jobs, each once a place in the

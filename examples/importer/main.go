@@ -19,7 +19,8 @@
 //	-client ID             the client the creates are made as; its grant must
 //	                       allow Create (required)
 //	-errors FILE           the error report (default FILE.errors.jsonl)
-//	-workers N             creates in flight at once, 1 to 64 (default 8)
+//	-workers N             creates in flight at once, 1 to 64 (default 32;
+//	                       SQLite commits concurrent creates together)
 //	-max-line BYTES        the longest line accepted (default 1 MiB)
 //	-dry-run               check every line and write nothing
 //	-progress MODE         auto (a bar on a terminal, else lines), bar, lines
