@@ -136,6 +136,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 )
 
 func main() {
@@ -148,7 +150,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage), errors.Is(err, errStoreSpec):
+	case errors.Is(err, errUsage), errors.Is(err, storeopen.ErrSpec):
 		fmt.Fprintln(os.Stderr, "shimserver:", err)
 		os.Exit(2)
 	default:
