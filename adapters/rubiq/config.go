@@ -140,8 +140,10 @@ const SeedClient = "rubiq:seed"
 
 // DemoConfig returns the demo apps of the shim server: demo-rubiq-app may
 // update accounts through its default contract (name, email, mobile, city)
-// or the contract "profile" (name, city); demo-rubiq-readonly may not
-// update accounts. The tokens are demo values, not secrets.
+// or the contract "profile" (name, city); demo-rubiq-envelope may update
+// through the default contract and gets its answers in envelope mode;
+// demo-rubiq-readonly may read but not update accounts. The tokens are
+// demo values, not secrets.
 func DemoConfig() Config {
 	return Config{Apps: []App{
 		{
@@ -153,6 +155,16 @@ func DemoConfig() Config {
 				"profile": {FieldName, FieldCity},
 			},
 			DefaultContract: "default",
+		},
+		{
+			ID:     "rubiq:demo-envelope",
+			Token:  "demo-rubiq-envelope",
+			Update: true,
+			Contracts: map[string][]string{
+				"default": {FieldName, FieldEmail, FieldMobile, FieldCity},
+			},
+			DefaultContract: "default",
+			Format:          FormatEnvelope,
 		},
 		{
 			ID:     "rubiq:demo-readonly",
