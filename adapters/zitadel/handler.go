@@ -59,6 +59,7 @@ func routes() []route {
 		{http.MethodPost, "/v2/users/human", (*Handler).addHumanUser},
 		{http.MethodPut, "/v2/users/human/{userId}", (*Handler).updateHumanUser},
 		{http.MethodGet, "/v2/users/{userId}", (*Handler).getUser},
+		{http.MethodPatch, "/v2/users/{userId}", (*Handler).patchUser},
 		{http.MethodPost, "/v2/users/{userId}/email/verify", verifyCall(verify.Email)},
 		{http.MethodPost, "/v2/users/{userId}/email/resend", resendCall(verify.Email)},
 		{http.MethodPost, "/v2/users/{userId}/phone/verify", verifyCall(verify.SMS)},
@@ -179,6 +180,25 @@ func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Clie
 		return
 	}
 	out, err := h.updateUser(w, r, c, r.PathValue("userId"), b)
+	if err != nil {
+		h.fail(w, r, OpUpdate, err)
+		return
+	}
+	httpx.WriteJSON(w, statusOK, out)
+}
+
+func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c Client) {
+	raw, err := h.body(r)
+	if err != nil {
+		h.fail(w, r, OpUpdate, err)
+		return
+	}
+	b, err := DecodeUpdateUser(raw, h.cfg.MaxDepth)
+	if err != nil {
+		h.fail(w, r, OpUpdate, err)
+		return
+	}
+	out, err := h.updateUserV2(w, r, c, r.PathValue("userId"), b)
 	if err != nil {
 		h.fail(w, r, OpUpdate, err)
 		return
