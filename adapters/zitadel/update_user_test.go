@@ -143,16 +143,19 @@ func TestUpdateUserRefusals(t *testing.T) {
 		{"TenMegabytes", "/v2/users/" + zitadel.DemoUserID, zitadel.DemoAdminToken, tenMB, 413, 8, "IDUPD-SIZE01"},
 		{"QueryParameter", "/v2/users/" + zitadel.DemoUserID + "?updateMask=human", zitadel.DemoAdminToken, valid, 400, 3, "IDUPD-BODY01"},
 		{"NoToken", "/v2/users/" + zitadel.DemoUserID, "", valid, 401, 16, "IDUPD-AUTH01"},
-		{"OtherUsersToken", "/v2/users/" + zitadel.DemoUserID + "0", zitadel.DemoSelfToken, valid, 404, 5, "COMMAND-ugjs0upun6"},
+		{"AnotherUsersOwnToken", "/v2/users/u-other", zitadel.DemoSelfToken, valid, 403, 7, "AUTHZ-HKJD33"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
+			otherID := e.createUser(t, "other")
 			before := e.state(t, zitadel.DemoUserID)
+			other := e.state(t, otherID)
 			status, body := e.do(t, http.MethodPatch, tc.path, tc.token, tc.body)
 			assert.Equal(t, tc.status, status, string(body))
 			zerror(t, body, tc.grpc, tc.id)
 			e.assertUnchanged(t, before)
+			assert.Equal(t, other, e.state(t, otherID))
 		})
 	}
 }
