@@ -159,6 +159,10 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if err := rt.route(); err != nil {
 		return nil, err
 	}
+	state, err := s.nextState(g, rec.State, rec.Doc, rt.doc)
+	if err != nil {
+		return nil, err
+	}
 	secretChanges, secrets, err := applySecrets(rec, p)
 	if err != nil {
 		return nil, err
@@ -173,8 +177,9 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 			return nil, err
 		}
 	}
-	rec.Doc, rec.Pending, rec.Keys, rec.Secrets = rt.doc, rt.pending, keys, secrets
+	kind := stateEvent(rec.State, state)
+	rec.Doc, rec.Pending, rec.Keys, rec.Secrets, rec.State = rt.doc, rt.pending, keys, secrets, state
 	o.changes = s.redact(append(toStorage(rt.changes), secretChanges...))
-	o.event = &storage.Event{Time: now, Kind: "update", Actor: req.Actor, Client: req.Client, Changes: o.changes}
+	o.event = &storage.Event{Time: now, Kind: kind, Actor: req.Actor, Client: req.Client, Changes: o.changes}
 	return o, nil
 }

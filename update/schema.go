@@ -27,6 +27,8 @@ type schema struct {
 	// verified maps a VerifiedPath to its confirmable rule; clients never
 	// write these paths directly.
 	verified map[string]*rule
+	// stateFrom is the rule of Schema.StateFrom, or nil.
+	stateFrom *rule
 	// hides: some rule is write-only or a secret, so change lists need
 	// redacting.
 	hides bool
