@@ -94,8 +94,10 @@
 //   - the same password again in a PUT is no change (no new version):
 //     Okta sends the password with every PUT.
 //   - deactivation is a PATCH of active (Okta: a path-less replace of
-//     {"active": false}); active stays a document attribute, and the
-//     record's engine state is not changed by it.
+//     {"active": false}; Entra ID: "False"): active is bound to the
+//     record's engine state (update.Schema.StateFrom), so the record
+//     becomes Inactive, and Active again with active true. The history
+//     records the update as a "deactivate" or "activate" event.
 //
 // # Choices the RFCs leave open (ours)
 //

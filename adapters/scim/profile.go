@@ -46,6 +46,10 @@ func resourceTypes(cfg Config) []*resourceType {
 //     (Cyrillic ј) are one name;
 //   - password: a secret (bcrypt), never stored in the document or returned;
 //   - members of a Group: a plural keyed by value, each member once;
+//   - active: the record's engine state (Schema.StateFrom), so active
+//     false makes the record Inactive and true Active again, in the same
+//     update; only provisioning clients (write clients not bound to a
+//     user) may change it: a user's own token writing active is 403;
 //   - a multi-valued attribute with a primary sub-attribute: at most one
 //     value primary (Plural.Primary), so a PATCH that makes one primary
 //     clears the others.
@@ -57,7 +61,7 @@ func resourceTypes(cfg Config) []*resourceType {
 func Policy(cfg Config) *update.Policy {
 	cfg = cfg.withDefaults()
 	p := &update.Policy{Types: map[string]*update.Schema{}, Grants: map[string]update.Grant{
-		SeedClient: {Write: true, Create: true, Delete: true},
+		SeedClient: {Write: true, Create: true, Delete: true, State: true},
 	}}
 	for _, rt := range resourceTypes(cfg) {
 		fields := map[string]*update.Field{}
@@ -84,9 +88,14 @@ func Policy(cfg Config) *update.Policy {
 		if m := fields["/members"]; m != nil {
 			m.Plural = &update.Plural{Mode: update.PluralUpsert, Key: "value", LocallyUnique: []string{"value"}}
 		}
+		var stateFrom string
+		if f := fields["/active"]; f != nil && f.Type == update.TypeBoolean {
+			stateFrom = "/active"
+		}
 		p.Types[rt.Entity] = &update.Schema{
-			Fields:  fields,
-			Unknown: update.Reject,
+			Fields:    fields,
+			Unknown:   update.Reject,
+			StateFrom: stateFrom,
 			Limits: update.Limits{
 				MaxBytes:   cfg.MaxBodyBytes,
 				MaxDepth:   cfg.MaxDepth,
@@ -97,7 +106,8 @@ func Policy(cfg Config) *update.Policy {
 		}
 	}
 	for _, c := range cfg.Clients {
-		g := update.Grant{Write: c.Write, Create: c.Write && c.User == "", Delete: c.Write && c.User == "", Subject: c.User}
+		admin := c.Write && c.User == ""
+		g := update.Grant{Write: c.Write, Create: admin, Delete: admin, State: admin, Subject: c.User}
 		p.Grants[c.ID] = g
 	}
 	return p
