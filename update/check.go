@@ -28,9 +28,11 @@ func withInvalid(err error, fields []FieldError) error {
 
 // checkChanges validates what a change list did to the document: grants,
 // mutability, types, rules, limits, required fields and locally unique
-// plural members. It returns every failing field.
-func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, changes []merge.Change) error {
+// plural members, and the mutability of members of the plural elements
+// edited in place. It returns every failing field.
+func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, changes []merge.Change, edits ...elementEdit) error {
 	var f findings
+	s.checkEdits(edits, &f)
 	plurals := map[string]*rule{}
 	for _, c := range changes {
 		segs, err := merge.ParsePointer(c.Path)
@@ -40,6 +42,7 @@ func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, chang
 		if !e.checkChange(s, g, c, segs, &f) {
 			continue
 		}
+		s.checkElements(c, segs, &f)
 		for i := len(segs); i >= 0; i-- {
 			if r := s.ruleAt(segs[:i]); r != nil && r.f.Plural != nil {
 				plurals[r.path] = r

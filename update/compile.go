@@ -89,6 +89,9 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 			return nil, err
 		}
 	}
+	if err := cs.compileElementRules(); err != nil {
+		return nil, err
+	}
 	if err := cs.compileStateFrom(); err != nil {
 		return nil, err
 	}
@@ -122,10 +125,14 @@ func (cs *schema) add(r *rule) error {
 	// server-owned fields, and set-once fields (changing one is refused,
 	// so dropping it by omission must not be the way around that).
 	if f.Keep || f.Mutability == ReadOnly || f.Mutability == SetOnce {
-		if r.wildcard {
-			return fmt.Errorf("keep, readOnly and immutable need a path without \"*\"")
+		switch {
+		case r.wildcard && f.Keep:
+			return fmt.Errorf("keep needs a path without \"*\"")
+		case !r.wildcard:
+			cs.keep = append(cs.keep, r.path)
 		}
-		cs.keep = append(cs.keep, r.path)
+		// Below a plural's elements, mutability is checked per element
+		// (compileElementRules).
 	}
 	if f.Mutability == WriteOnly || f.Secret != nil {
 		cs.hides = true

@@ -73,7 +73,11 @@ type Field struct {
 	// Unique values are held by at most one record of the type. The store
 	// indexes the normalized value under the key name of the path.
 	Unique bool `json:"unique,omitempty"`
-	// Mutability says who may write the field. Default ReadWrite.
+	// Mutability says who may write the field. Default ReadWrite. Below a
+	// plural's "*" ("/members/*/value") ReadOnly and SetOnce hold per
+	// element: a stored element, matched by the plural's key, keeps the
+	// member's value whichever way the plural is written; SetOnce there
+	// needs a plural with a Key.
 	Mutability Mutability `json:"mutability,omitempty"`
 	// Keep makes a Replace carry the field over when the request omits it
 	// (credentials, server-owned fields).

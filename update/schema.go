@@ -27,6 +27,9 @@ type schema struct {
 	// verified maps a VerifiedPath to its confirmable rule; clients never
 	// write these paths directly.
 	verified map[string]*rule
+	// elementRules are the ReadOnly and SetOnce rules below a plural's
+	// elements.
+	elementRules []*elementRule
 	// stateFrom is the rule of Schema.StateFrom, or nil.
 	stateFrom *rule
 	// hides: some rule is write-only or a secret, so change lists need

@@ -118,9 +118,12 @@
 //   - If-Match holding none of our entity tags is 412, as no version could
 //     match it. meta.version and ETag are W/"<record version>".
 //   - A token without write access answers 403 on every write.
-//   - Sub-attributes of multi-valued attributes carry no mutability of
-//     their own (the engine keeps mutability per attribute): Group member
-//     values are readWrite within the members attribute.
+//   - Sub-attributes of multi-valued attributes keep their mutability
+//     per value: a Group member's value, $ref and type are immutable
+//     (RFC 7643 section 4.2), so a PATCH or PUT that changes or removes
+//     one in a member kept by value is 400 mutability, while removing a
+//     member and adding another is allowed, and so is setting type where
+//     it was absent.
 //
 // # Errors
 //

@@ -3,7 +3,6 @@ package scim
 import (
 	"crypto/rand"
 	"fmt"
-	"slices"
 
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/update/ident"
@@ -138,11 +137,6 @@ func addField(fields map[string]*update.Field, at []string, a Attribute) {
 	}
 	if a.Mutability == mutReadOnly {
 		f.Required = false // the server sets it, or nobody does
-	}
-	if slices.Contains(at, "*") && (a.Mutability == mutReadOnly || a.Mutability == mutImmutable) {
-		// The engine keeps mutability per attribute, not per element of a
-		// plural: a member's value is governed by its plural (readWrite).
-		f.Mutability = ""
 	}
 	fields[pointer(segs)] = f
 	if a.MultiValued {
