@@ -8,6 +8,7 @@
 //	GET    /Users, /Groups              query: filter, sortBy, sortOrder, startIndex, count, attributes, excludedAttributes
 //	POST   /Users, /Groups              create (201, Location, ETag)
 //	POST   /Users/.search, /Groups/.search   the same query in a SearchRequest body
+//	POST   /.search                     the query across Users and Groups (RFC 7644 section 3.4.3)
 //	GET    /Users/{id}, /Groups/{id}    read (If-None-Match: 304)
 //	PUT    /Users/{id}, /Groups/{id}    replace (If-Match: 412 on another version)
 //	PATCH  /Users/{id}, /Groups/{id}    modify (RFC 7644 section 3.5.2; If-Match as for PUT)
@@ -16,7 +17,15 @@
 //	POST   /Bulk                        operations with bulkId references (RFC 7644 section 3.7)
 //	GET    /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}]
 //
-// The root /.search is not offered.
+// A search at the root (POST /.search) answers the resources of both
+// types, Users before Groups, paged across them. Its filter and
+// attributes are decoded for each type: a type that does not define an
+// attribute the filter names has no resource that matches it and is left
+// out, and attributes a type lacks are not part of its projection; a
+// filter or attribute no type defines is 400 as on a resource endpoint.
+// sortBy is 400 invalidValue there, since Users and Groups share no
+// attribute the store could order them by. GET with a filter at the root
+// is not offered (404).
 //
 // # Bulk
 //

@@ -81,6 +81,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		add(rt.Endpoint+"/{id}", http.MethodPatch, OpPatch, h.patch(rt))
 		add(rt.Endpoint+"/{id}", http.MethodDelete, OpDelete, h.delete(rt))
 	}
+	add("/.search", http.MethodPost, OpSearch, h.rootSearch)
 	add("/Me", http.MethodGet, OpMe, h.me)
 	add("/Bulk", http.MethodPost, OpBulk, h.bulk)
 	add("/ServiceProviderConfig", http.MethodGet, OpDiscovery, h.serviceProviderConfig)
