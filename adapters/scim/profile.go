@@ -71,7 +71,9 @@ func Policy(cfg Config) *update.Policy {
 			addField(fields, nil, a)
 		}
 		for _, x := range rt.Extensions {
-			fields[pointer([]string{x.ID})] = &update.Field{Type: update.TypeObject}
+			// Queryable for presence: "schemas eq URN" asks whether a
+			// resource holds the extension.
+			fields[pointer([]string{x.ID})] = &update.Field{Type: update.TypeObject, Query: &update.Queryable{}}
 			for _, a := range x.Attributes {
 				addField(fields, []string{x.ID}, a)
 			}
