@@ -58,7 +58,13 @@
 // semantics on every backend; a string comparison folds case unless the
 // attribute is caseExact. A multi-valued attribute compares its elements:
 // "emails.value eq x" and "emails[type eq \"work\" and value co \"@x\"]"
-// hold when one element matches.
+// hold when one element matches. "schemas eq URN" (RFC 7644 section
+// 3.4.2.2) holds for every resource of a type when URN is the type's core
+// schema, and for the resources holding an extension's attributes when it
+// names the extension. meta attributes are not filterable (400
+// invalidFilter): they belong to the record, not to its document. The
+// examples of RFC 7644 section 3.4.2 run from
+// testdata/rfc7644-3.4.2-queries.json.
 //
 // # PATCH
 //
