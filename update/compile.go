@@ -85,6 +85,12 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		if err != nil {
 			return nil, fieldError(name, p, err)
 		}
+		if merge.HasSelector(r.segs) {
+			if err := cs.addElementConfirm(r); err != nil {
+				return nil, fieldError(name, p, err)
+			}
+			continue
+		}
 		if err := cs.add(r); err != nil {
 			return nil, err
 		}
@@ -107,19 +113,7 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 // unique, required, confirmable and secret fields.
 func (cs *schema) add(r *rule) error {
 	f := r.f
-	n := cs.root
-	for _, seg := range r.segs {
-		if n.children == nil {
-			n.children = map[string]*node{}
-		}
-		next := n.children[seg]
-		if next == nil {
-			next = &node{}
-			n.children[seg] = next
-		}
-		n = next
-	}
-	n.rule = r
+	cs.insert(r)
 	cs.rules = append(cs.rules, r)
 	// A Replace carries over what it may not drop: kept fields,
 	// server-owned fields, and set-once fields (changing one is refused,
@@ -164,6 +158,23 @@ func (cs *schema) add(r *rule) error {
 		cs.secrets[r.path] = r
 	}
 	return nil
+}
+
+// insert puts r into the trie at its path.
+func (cs *schema) insert(r *rule) {
+	n := cs.root
+	for _, seg := range r.segs {
+		if n.children == nil {
+			n.children = map[string]*node{}
+		}
+		next := n.children[seg]
+		if next == nil {
+			next = &node{}
+			n.children[seg] = next
+		}
+		n = next
+	}
+	n.rule = r
 }
 
 func escapeSeg(s string) string {

@@ -42,6 +42,9 @@ type rule struct {
 	path     string
 	segs     []string
 	wildcard bool
+	// selector is the index of the element selector in segs of a
+	// confirmable element rule ("/emails/[type=work]/value"), else 0.
+	selector int
 	f        *Field
 	code     verify.CodeSpec
 	limiter  verify.Limiter
