@@ -16,6 +16,7 @@
 //	GET    /Me                          the User the token names (RFC 7644 section 3.11)
 //	POST   /Bulk                        operations with bulkId references (RFC 7644 section 3.7)
 //	GET    /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}]
+//	POST   /Users/{id}/.confirm         a verification code (with Config.ConfirmEmail; ours)
 //
 // A search at the root (POST /.search) answers the resources of both
 // types, Users before Groups, paged across them. Its filter and
@@ -83,6 +84,33 @@
 // mutability; making one value primary clears the others
 // (Plural.Primary). A PATCH that changes nothing answers 200 with the
 // resource at its unchanged version.
+//
+// # Email verification (ours)
+//
+// SCIM clients expect writes to apply, so by default they do. With
+// Config.ConfirmEmail one email of a User is confirmable in the engine
+// (update.Confirm on the element "/emails/[type=work]/value", or the
+// primary email applied unverified): a changed address waits for a code
+// sent to it through the engine's dispatcher, with the engine's
+// guarantees (codes stored hashed, attempts counted, expiry, lock). SCIM
+// defines no verification, so two things are this service's own:
+//
+//   - The User answer carries the extension
+//     urn:idupdate:scim:schemas:extension:verification:1.0:User (declared
+//     in /Schemas and /ResourceTypes when configured, read-only) with
+//     "pending": one entry per change waiting, each with "attribute" (in
+//     SCIM notation, `emails[type eq "work"].value`), "state" (pending,
+//     locked, expired), "held" (the old address still counts) and
+//     "expires". Neither the new address nor a code is shown.
+//   - POST /Users/{id}/.confirm takes
+//     {"schemas":["urn:idupdate:scim:api:messages:1.0:ConfirmRequest"],
+//     "code":"…"} and an optional "attribute" naming the confirmable
+//     one; it answers the User (200), 400 invalidValue for a wrong or
+//     expired code, 409 when nothing waits or the change is locked, 403
+//     without write access to the User.
+//
+// A User created with that email gets a code for it too; the address
+// applies at once, as there is no earlier one to hold.
 //
 // # Compatibility rules
 //

@@ -81,6 +81,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		add(rt.Endpoint+"/{id}", http.MethodPatch, OpPatch, h.patch(rt))
 		add(rt.Endpoint+"/{id}", http.MethodDelete, OpDelete, h.delete(rt))
 	}
+	if h.cfg.ConfirmEmail != nil {
+		add("/Users/{id}/.confirm", http.MethodPost, OpConfirm, h.confirm(h.resources[0]))
+	}
 	add("/.search", http.MethodPost, OpSearch, h.rootSearch)
 	add("/Me", http.MethodGet, OpMe, h.me)
 	add("/Bulk", http.MethodPost, OpBulk, h.bulk)

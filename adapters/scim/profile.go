@@ -18,9 +18,12 @@ const (
 // resourceTypes returns the resources the profile serves: Users with the
 // enterprise extension and cfg's extensions, and Groups.
 func resourceTypes(cfg Config) []*resourceType {
+	userExts := append([]SchemaDef{enterpriseSchema()}, cfg.UserExtensions...)
+	if cfg.ConfirmEmail != nil {
+		userExts = append(userExts, verificationSchema())
+	}
 	return []*resourceType{
-		{Name: "User", Endpoint: "/Users", Entity: EntityUser, Schema: userSchema(),
-			Extensions: append([]SchemaDef{enterpriseSchema()}, cfg.UserExtensions...)},
+		{Name: "User", Endpoint: "/Users", Entity: EntityUser, Schema: userSchema(), Extensions: userExts},
 		{Name: "Group", Endpoint: "/Groups", Entity: EntityGroup, Schema: groupSchema(),
 			Extensions: cfg.GroupExtensions},
 	}
@@ -85,6 +88,9 @@ func Policy(cfg Config) *update.Policy {
 			if f.Type == update.TypeArray && fields[path+"/*/primary"] != nil {
 				f.Plural = &update.Plural{Primary: "primary"}
 			}
+		}
+		if cfg.ConfirmEmail != nil && rt.Entity == EntityUser {
+			fields[cfg.ConfirmEmail.path()] = cfg.ConfirmEmail.field()
 		}
 		if m := fields["/members"]; m != nil {
 			m.Plural = &update.Plural{Mode: update.PluralUpsert, Key: "value", LocallyUnique: []string{"value"}}
