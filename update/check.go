@@ -79,7 +79,11 @@ func (f *findings) err() error {
 	case len(f.limit) > 0:
 		return &Error{Code: TooLarge, Message: "the change exceeds a limit", Fields: sortFields(f.limit)}
 	case len(f.fixed) > 0:
-		return &Error{Code: Immutable, Message: "read-only fields cannot be changed", Fields: sortFields(append(f.fixed, f.invalid...))}
+		msg := "read-only or immutable fields cannot be changed"
+		if len(f.fixed) == 1 {
+			msg = f.fixed[0].Path + " " + f.fixed[0].Message
+		}
+		return &Error{Code: Immutable, Message: msg, Fields: sortFields(append(f.fixed, f.invalid...))}
 	case len(f.invalid) > 0:
 		return &Error{Code: Invalid, Message: "the change has invalid fields", Fields: sortFields(f.invalid)}
 	}
