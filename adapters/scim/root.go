@@ -2,10 +2,8 @@ package scim
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
-	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -25,12 +23,9 @@ type rootPart struct {
 // refused (400 invalidValue): resources of different types share no sort
 // attribute the store could order them by.
 func (h *Handler) decodeRootSearch(body []byte) ([]rootPart, error) {
-	var sr SearchRequest
-	if err := httpx.DecodeStrict(body, &sr); err != nil {
-		return nil, update.Errorf(codeSyntax, "the body is not a SearchRequest: %s", clip(err.Error()))
-	}
-	if !slices.Equal(sr.Schemas, []string{MessageSearch}) {
-		return nil, update.Errorf(codeSyntax, "schemas must be [%q]", MessageSearch)
+	sr, err := decodeSearchRequest(body)
+	if err != nil {
+		return nil, err
 	}
 	if sr.SortBy != "" {
 		return nil, update.Errorf(codeValue, "sortBy is not supported at the root: resources of different types are ordered by type")
@@ -95,13 +90,8 @@ func (h *Handler) definedBy(rt *resourceType, list []string, named map[string]bo
 // type's in the store's order, paged across them by startIndex and count.
 // Each type is queried by the engine as its own endpoint would be.
 func (h *Handler) rootSearch(w http.ResponseWriter, r *http.Request, c Client) {
-	if _, err := DecodeParams(r.URL.RawQuery); err != nil {
-		h.fail(w, r, OpSearch, err)
-		return
-	}
-	body, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
-	if err != nil {
-		h.fail(w, r, OpSearch, err)
+	body, ok := h.message(w, r, OpSearch)
+	if !ok {
 		return
 	}
 	parts, err := h.decodeRootSearch(body)

@@ -135,13 +135,8 @@ type confirmRequest struct {
 // lock) and applies a held value; the answer is the User.
 func (h *Handler) confirm(rt *resourceType) endpointFunc {
 	return func(w http.ResponseWriter, r *http.Request, c Client) {
-		if _, err := DecodeParams(r.URL.RawQuery); err != nil {
-			h.fail(w, r, OpConfirm, err)
-			return
-		}
-		body, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
-		if err != nil {
-			h.fail(w, r, OpConfirm, err)
+		body, ok := h.message(w, r, OpConfirm)
+		if !ok {
 			return
 		}
 		var cr confirmRequest
@@ -159,7 +154,7 @@ func (h *Handler) confirm(rt *resourceType) endpointFunc {
 			return
 		}
 		id := r.PathValue("id")
-		_, err = h.eng.Confirm(r.Context(), update.ConfirmRequest{Type: rt.Entity, Locator: update.ByID(id),
+		_, err := h.eng.Confirm(r.Context(), update.ConfirmRequest{Type: rt.Entity, Locator: update.ByID(id),
 			Path: path, Code: cr.Code, Client: c.ID, Actor: c.ID})
 		if err != nil {
 			h.fail(w, r, OpConfirm, err)
