@@ -58,7 +58,18 @@ func unescapeToken(s string) (string, bool) {
 // FormatPointer joins reference tokens into a JSON Pointer, escaping "~" and
 // "/". No tokens give the root pointer "".
 func FormatPointer(segs []string) string {
+	switch len(segs) {
+	case 0:
+		return ""
+	case 1:
+		return "/" + escapeToken(segs[0])
+	}
+	n := 0
+	for _, s := range segs {
+		n += 1 + len(s) + strings.Count(s, "~") + strings.Count(s, "/")
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, s := range segs {
 		b.WriteByte('/')
 		b.WriteString(escapeToken(s))
