@@ -35,17 +35,42 @@ type DecodeLimits struct {
 // again, cheapest check first, so the error is always the one above.
 // Decode is safe for concurrent use.
 func Decode(data []byte, lim DecodeLimits) (any, error) {
-	if lim.MaxBytes > 0 && len(data) > lim.MaxBytes {
-		return nil, newErr(ErrTooLarge, "", "%d bytes, limit %d", len(data), lim.MaxBytes)
-	}
-	if !utf8.Valid(data) {
-		return nil, newErr(ErrMalformed, "", "the input is not valid UTF-8")
+	if err := precheck(data, lim); err != nil {
+		return nil, err
 	}
 	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth)}
 	if v, ok := p.parse(); ok {
 		return v, nil
 	}
 	return decodeChecked(data, lim)
+}
+
+// Validate reports what Decode would refuse data for, with the same
+// error, or nil when Decode would accept it. It builds no value, so it
+// costs less than Decode for callers that decode the bytes some other way
+// (into a struct, say) and want Decode's checks first.
+func Validate(data []byte, lim DecodeLimits) error {
+	if err := precheck(data, lim); err != nil {
+		return err
+	}
+	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth), check: true}
+	if _, ok := p.parse(); ok {
+		return nil
+	}
+	_, err := decodeChecked(data, lim)
+	return err
+}
+
+// precheck runs the checks that come before any parsing: size, then
+// UTF-8 validity.
+func precheck(data []byte, lim DecodeLimits) error {
+	if lim.MaxBytes > 0 && len(data) > lim.MaxBytes {
+		return newErr(ErrTooLarge, "", "%d bytes, limit %d", len(data), lim.MaxBytes)
+	}
+	if !utf8.Valid(data) {
+		return newErr(ErrMalformed, "", "the input is not valid UTF-8")
+	}
+	return nil
 }
 
 // decodeChecked is Decode for input the single-pass parser did not

@@ -18,6 +18,9 @@ type parser struct {
 	i        int
 	depth    int
 	maxDepth int
+	// check: only decide whether the input is acceptable, building no
+	// value (Validate).
+	check bool
 	// members is a stack of the open objects' members: an object's
 	// members are collected here and the map is made once, at its size.
 	members []member
@@ -61,6 +64,9 @@ func (p *parser) value() (any, bool) {
 	case c == '[':
 		return p.array()
 	case c == '"':
+		if p.check {
+			return nil, p.skipStr()
+		}
 		s, ok := p.str()
 		return s, ok
 	case c == '-' || c >= '0' && c <= '9':
@@ -143,6 +149,9 @@ func (p *parser) members0(base int) (any, bool) {
 		case '}':
 			p.i++
 			p.depth--
+			if p.check {
+				return nil, true
+			}
 			out := make(map[string]any, len(p.members)-base)
 			for _, m := range p.members[base:] {
 				out[m.name] = m.value
@@ -183,7 +192,10 @@ func (p *parser) array() (any, bool) {
 	if !p.open() {
 		return nil, false
 	}
-	out := make([]any, 0)
+	var out []any
+	if !p.check {
+		out = make([]any, 0)
+	}
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
@@ -195,7 +207,9 @@ func (p *parser) array() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		out = append(out, v)
+		if !p.check {
+			out = append(out, v)
+		}
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, false
@@ -242,6 +256,9 @@ func (p *parser) number() (any, bool) {
 		if p.digits() == 0 {
 			return nil, false
 		}
+	}
+	if p.check {
+		return nil, true
 	}
 	return json.Number(d[start:p.i]), true
 }
@@ -333,6 +350,37 @@ func (p *parser) str() (string, bool) {
 		j += 2
 	}
 	return "", false
+}
+
+// skipStr passes over the string at p.i as str would read it, building
+// nothing.
+func (p *parser) skipStr() bool {
+	d := p.data
+	for j := p.i + 1; j < len(d); j++ {
+		switch c := d[j]; {
+		case c == '"':
+			p.i = j + 1
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			if j+1 >= len(d) {
+				return false
+			}
+			switch d[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j++
+			case 'u':
+				if _, ok := hex4(d[j+2:]); !ok {
+					return false
+				}
+				j += 5
+			default:
+				return false
+			}
+		}
+	}
+	return false
 }
 
 // hex4 reads the four hex digits of a \u escape.

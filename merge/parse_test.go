@@ -51,6 +51,13 @@ func TestParserAgreesWithCheckedPath(t *testing.T) {
 			if ok && !reflect.DeepEqual(got, want) {
 				t.Fatalf("depth %d %q: parser %#v, checked path %#v", depth, in, got, want)
 			}
+			cp := parser{data: []byte(in), maxDepth: depthLimit(depth), check: true}
+			if _, cok := cp.parse(); cok != ok {
+				t.Fatalf("depth %d %q: checking parser ok=%v, building parser ok=%v", depth, in, cok, ok)
+			}
+			if verr := Validate([]byte(in), lim); !reflect.DeepEqual(verr, err) {
+				t.Fatalf("depth %d %q: Validate %v, Decode %v", depth, in, verr, err)
+			}
 		}
 	}
 }
