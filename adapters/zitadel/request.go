@@ -164,7 +164,7 @@ func (b *UpdateHumanUserRequest) Check() error {
 func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 	req := update.Request{
 		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
-		Mode: update.Merge,
+		Mode:    update.Merge,
 		Secrets: map[string]update.SecretValue{}, Delivery: map[string]update.Delivery{},
 	}
 	doc := map[string]any{}
