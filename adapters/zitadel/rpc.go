@@ -38,14 +38,21 @@ func (h *Handler) newRPC() http.Handler {
 		connect.WithReadMaxBytes(limit),
 		connect.WithSendMaxBytes(4*limit),
 	)
-	svc = http.MaxBytesHandler(svc, h.cfg.MaxBodyBytes+envelopeSlack)
+	maxBytes := h.cfg.MaxBodyBytes + envelopeSlack
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		svc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, exchange{w, r})))
+		// One copy of the request carries both the exchange and the
+		// bounded body (what http.MaxBytesHandler would copy it again for).
+		x := &exchange{w: w}
+		x.r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+		x.r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+		svc.ServeHTTP(w, x.r)
 	})
 }
 
 // exchange is the HTTP request an RPC came in and its response writer:
-// the call's metadata, and where its request id goes.
+// the call's metadata, and where its request id goes. r is the request
+// whose context holds the exchange, so a call without a deadline of its
+// own runs on r as it is.
 type exchange struct {
 	w http.ResponseWriter
 	r *http.Request
@@ -65,11 +72,14 @@ type rpcService struct {
 // REST adapter does, runs call and maps its error through the adapter's
 // error table.
 func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.ResponseWriter, *http.Request, Client) (*Res, error)) (*connect.Response[Res], error) {
-	x, ok := ctx.Value(exchangeKey{}).(exchange)
+	x, ok := ctx.Value(exchangeKey{}).(*exchange)
 	if !ok {
 		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
 	}
-	w, r := x.w, x.r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+	w, r := x.w, x.r
+	if ctx != r.Context() {
+		r = r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, h.rpcError(w, r, err, op)
 	}
