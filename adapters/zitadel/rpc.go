@@ -321,32 +321,44 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 }
 
 // refuseUnknown reports the first unknown field in m or the messages it
-// holds.
+// holds. It walks the descriptor's fields rather than m.Range, whose
+// callback would be allocated on every call; only map fields need one.
 func refuseUnknown(m protoreflect.Message) error {
 	if len(m.GetUnknown()) > 0 {
 		return fmt.Errorf("unknown field in %s", m.Descriptor().FullName())
 	}
-	var err error
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if !holdsMessages(fd) || !m.Has(fd) {
+			continue
+		}
+		var err error
+		switch v := m.Get(fd); {
 		case fd.IsMap():
-			if fd.MapValue().Message() != nil {
-				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-					err = refuseUnknown(mv.Message())
-					return err == nil
-				})
-			}
+			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+				err = refuseUnknown(mv.Message())
+				return err == nil
+			})
 		case fd.IsList():
-			if fd.Message() != nil {
-				l := v.List()
-				for i := 0; i < l.Len() && err == nil; i++ {
-					err = refuseUnknown(l.Get(i).Message())
-				}
+			l := v.List()
+			for j := 0; j < l.Len() && err == nil; j++ {
+				err = refuseUnknown(l.Get(j).Message())
 			}
-		case fd.Message() != nil:
+		default:
 			err = refuseUnknown(v.Message())
 		}
-		return err == nil
-	})
-	return err
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// holdsMessages reports whether fd's values are, or hold, messages.
+func holdsMessages(fd protoreflect.FieldDescriptor) bool {
+	if fd.IsMap() {
+		return fd.MapValue().Message() != nil
+	}
+	return fd.Message() != nil
 }
