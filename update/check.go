@@ -113,7 +113,7 @@ func (e *Engine) checkChange(s *schema, g Grant, c merge.Change, segs []string, 
 		}
 	}
 	if c.Op != merge.OpRemove {
-		f.invalid = e.checkValue(s, segs, c.New, f.invalid, &f.limit)
+		f.invalid = e.checkValueAt(s, segs, c.Path, c.New, f.invalid, &f.limit)
 	}
 	return true
 }
@@ -121,7 +121,11 @@ func (e *Engine) checkChange(s *schema, g Grant, c merge.Change, segs []string, 
 // checkValue checks a written value against the rules at its path and
 // below it.
 func (e *Engine) checkValue(s *schema, segs []string, v any, errs []FieldError, limit *[]FieldError) []FieldError {
-	path := pointer(segs)
+	return e.checkValueAt(s, segs, pointer(segs), v, errs, limit)
+}
+
+// checkValueAt is checkValue for a caller that has the pointer of segs.
+func (e *Engine) checkValueAt(s *schema, segs []string, path string, v any, errs []FieldError, limit *[]FieldError) []FieldError {
 	if len(segs) > s.limits.MaxDepth {
 		*limit = append(*limit, FieldError{Path: path, Rule: RuleLimit, Param: "depth", Message: fmt.Sprintf("is nested deeper than %d", s.limits.MaxDepth)})
 		return errs

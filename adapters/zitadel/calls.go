@@ -36,7 +36,7 @@ func (h *Handler) read(ctx context.Context, c Client, id string) (*update.View, 
 // updateUser serves UpdateHumanUser.
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (ChangeResponse, error) {
 	ctx := r.Context()
-	v, t, err := h.read(ctx, c, id)
+	_, t, err := h.read(ctx, c, id)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
@@ -49,7 +49,11 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, i
 		return ChangeResponse{}, err
 	}
 	h.logDispatch(w, r, res)
-	return EncodeChange(res, str(v.Doc, "orgId")), nil
+	// The answer names the user's creation date, which the result
+	// carries: asking for the whole record would copy it for one field.
+	out := EncodeChange(res, t.OrgID)
+	out.Details.CreationDate = formatTime(res.Created)
+	return out, nil
 }
 
 // addUser serves AddHumanUser: admin tokens only, in their own

@@ -225,7 +225,7 @@ func (b *UpdateUserRequest) HumanUpdate() *UpdateHumanUserRequest {
 func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 	req := update.Request{
 		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
-		Mode: update.Merge, IncludeRecord: true,
+		Mode:    update.Merge,
 		Secrets: map[string]update.SecretValue{}, Delivery: map[string]update.Delivery{},
 	}
 	doc := map[string]any{}
