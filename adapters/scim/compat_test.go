@@ -135,4 +135,13 @@ func TestActiveNeedsProvisioning(t *testing.T) {
 	assert.Equal(t, true, u["active"])
 	assert.Equal(t, `W/"1"`, u["meta"].(map[string]any)["version"])
 	assert.Equal(t, storage.Active, engineState(t, s, scim.DemoUserID))
+
+	// A provisioning client's POST and PUT set the state from active too.
+	st, _, u = s.do("POST", "/scim/v2/Users", adminToken, map[string]any{"schemas": []string{scim.SchemaUser}, "userName": "off", "active": false})
+	require.Equal(t, http.StatusCreated, st, "%v", u)
+	id := u["id"].(string)
+	assert.Equal(t, storage.Inactive, engineState(t, s, id))
+	st, _, u = s.do("PUT", "/scim/v2/Users/"+id, adminToken, map[string]any{"schemas": []string{scim.SchemaUser}, "userName": "off", "active": true})
+	require.Equal(t, http.StatusOK, st, "%v", u)
+	assert.Equal(t, storage.Active, engineState(t, s, id))
 }
