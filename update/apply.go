@@ -76,6 +76,7 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.stamp(rec, o)
 		return o.event, nil
 	}
 	var rec *storage.Record

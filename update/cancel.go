@@ -48,6 +48,7 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 			rec.Pending, rec.Keys = pending, keys
 			o = &outcome{touched: []PendingInfo{pendingInfo(c, "")},
 				event: &storage.Event{Time: now, Kind: "cancel", Actor: req.Actor, Client: req.Client}}
+			s.stamp(rec, o)
 			return o.event, nil
 		}
 		return nil, &Error{Code: NothingPending, Message: "nothing to cancel", Reason: ReasonNone}

@@ -101,6 +101,9 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 	if err := cs.compileStateFrom(); err != nil {
 		return nil, err
 	}
+	if err := cs.compileTimestamps(); err != nil {
+		return nil, err
+	}
 	for vp := range cs.verified {
 		if _, err := merge.ParsePointer(vp); err != nil || vp == "" {
 			return nil, fmt.Errorf("verifiedPath %q is not a JSON Pointer", vp)

@@ -168,6 +168,7 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 		return nil, nil, err
 	}
 	rec.Doc, rec.Pending, rec.Secrets = rt.doc, rt.pending, secrets
+	s.stampCreated(rec)
 	if rec.Keys, err = s.computeKeys(ext, rec.Doc, rec.Pending); err != nil {
 		return nil, nil, err
 	}

@@ -38,6 +38,7 @@ func (e *Engine) updateOwned(ctx context.Context, s *schema, g Grant, c ownedCal
 		if o, err = step(rec); err != nil {
 			return nil, err
 		}
+		s.stamp(rec, o)
 		return o.event, nil
 	})
 	e.tel.storeDone(ctx, "update", start, err)

@@ -58,6 +58,14 @@ type Schema struct {
 	// otherwise); its event has kind EventActivate or EventDeactivate. At
 	// create the field, when present, decides the state. Empty: no binding.
 	StateFrom string `json:"stateFrom,omitempty"`
+	// Timestamps makes the engine write the record's created and updated
+	// times (Record.Created, Record.Updated) into the document, at
+	// read-only string fields, in TimestampLayout: Created at create,
+	// Updated at create and with every change it commits — never on a
+	// request that changes nothing, so that stays Unchanged. Clients cannot
+	// write them; declared with Query{DateTime: true}, they filter and sort
+	// like any date-time field. Nil: the document holds no times.
+	Timestamps *Timestamps `json:"timestamps,omitempty"`
 }
 
 // Field is the rule for one path.

@@ -158,7 +158,9 @@ func (e *Engine) rekeyOne(ctx context.Context, s *schema, typ, id string) error 
 			return nil, nil
 		}
 		rec.Keys = keys
-		return &storage.Event{Time: e.now(), Kind: "rekey"}, nil
+		o := &outcome{event: &storage.Event{Time: e.now(), Kind: "rekey"}}
+		s.stamp(rec, o)
+		return o.event, nil
 	})
 	var nu *storage.NotUniqueError
 	switch {

@@ -32,6 +32,8 @@ type schema struct {
 	elementRules []*elementRule
 	// stateFrom is the rule of Schema.StateFrom, or nil.
 	stateFrom *rule
+	// createdAt and updatedAt are the rules of Schema.Timestamps, or nil.
+	createdAt, updatedAt *rule
 	// hides: some rule is write-only or a secret, so change lists need
 	// redacting.
 	hides bool
