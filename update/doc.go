@@ -142,6 +142,24 @@
 // the same store write, for clients whose Grant has State, and its event
 // has kind EventActivate or EventDeactivate.
 //
+// # Record times
+//
+// Schema.Timestamps writes the record's created and updated times
+// (storage.Record.Created, Updated) into its document, at read-only string
+// fields, so that clients filter and sort on them through List like on
+// any date-time field: {"created": "/meta/created", "updated":
+// "/meta/lastModified"}. The times are written in TimestampLayout (UTC,
+// nine fraction digits: the stores' precision, so a written time is the
+// record's instant exactly, and one width, so the strings sort as the
+// instants). Created is written at create; updated with every write the
+// engine commits (Apply, Confirm, Cancel, Resend, Reset, Rekey), in the
+// same store write and listed in its change list and event — never by a
+// request that changes nothing, which stays Unchanged. Only the engine
+// writes them: each field, and every object above it, must be declared
+// read-only, so a client that writes, replaces or removes one is
+// Immutable, and a Replace carries them over. A record stored before its
+// schema had Timestamps gets both at its next write.
+//
 // # Results and errors
 //
 // Every call that changes a record returns a Result: Modified or Unchanged,

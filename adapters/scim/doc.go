@@ -62,10 +62,15 @@
 // hold when one element matches. "schemas eq URN" (RFC 7644 section
 // 3.4.2.2) holds for every resource of a type when URN is the type's core
 // schema, and for the resources holding an extension's attributes when it
-// names the extension. meta attributes are not filterable (400
-// invalidFilter): they belong to the record, not to its document. The
-// examples of RFC 7644 section 3.4.2 run from
-// testdata/rfc7644-3.4.2-queries.json.
+// names the extension. meta.created and meta.lastModified filter and
+// sort as date-times ("meta.lastModified gt \"2011-05-13T04:42:34Z\"",
+// sortBy=meta.lastModified): the engine writes the record's times into
+// its document (update.Schema.Timestamps), the same instants meta answers,
+// so a time read from an answer finds its resource to the nanosecond.
+// meta's other sub-attributes (resourceType, location, version) are
+// derived when a resource is encoded and are not filterable (400
+// invalidFilter; as sortBy, 400 invalidPath). The examples of RFC 7644
+// section 3.4.2 run from testdata/rfc7644-3.4.2-queries.json.
 //
 // # PATCH
 //
@@ -157,7 +162,8 @@
 //     schema, are 400 invalidSyntax.
 //   - id, meta and schemas sent by a client are ignored (readOnly, RFC 7643
 //     section 2.2); read-only attributes that are not (groups) are 400
-//     mutability.
+//     mutability, and so is a PATCH that names meta or one of its
+//     sub-attributes.
 //   - If-Match holding none of our entity tags is 412, as no version could
 //     match it. meta.version and ETag are W/"<record version>".
 //   - A token without write access answers 403 on every write.

@@ -29,8 +29,8 @@ func EncodeResource(rt *resourceType, v *update.View, base string, p Projection)
 	out := make(map[string]any, len(v.Doc)+3)
 	schemas := []string{rt.Schema.ID}
 	for k, val := range v.Doc {
-		if k == "id" {
-			continue
+		if k == "id" || k == metaName {
+			continue // written below, meta from the record itself
 		}
 		if x, ok := rt.extension(k); ok {
 			if m := project(p, []string{x.ID}, val); m != nil {

@@ -36,8 +36,14 @@ type server struct {
 
 func newServer(t testing.TB, store storage.Store) *server {
 	t.Helper()
+	return newServerAt(t, store, adaptertest.NewStepClock(adaptertest.Start, time.Second).Now)
+}
+
+// newServerAt is newServer with the engine's clock.
+func newServerAt(t testing.TB, store storage.Store, now func() time.Time) *server {
+	t.Helper()
 	cfg := scim.DemoConfig()
-	cfg.Now = adaptertest.NewStepClock(adaptertest.Start, time.Second).Now
+	cfg.Now = now
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	h, err := scim.New(cfg, store)
 	require.NoError(t, err)

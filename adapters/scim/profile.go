@@ -52,6 +52,9 @@ func resourceTypes(cfg Config) []*resourceType {
 //     false makes the record Inactive and true Active again, in the same
 //     update; only provisioning clients (write clients not bound to a
 //     user) may change it: a user's own token writing active is 403;
+//   - meta.created and meta.lastModified: the record's times, which the
+//     engine writes into the document (Schema.Timestamps) so that filters
+//     and sortBy reach them; meta itself is read-only;
 //   - a multi-valued attribute with a primary sub-attribute: at most one
 //     value primary (Plural.Primary), so a PATCH that makes one primary
 //     clears the others.
@@ -103,6 +106,10 @@ func Policy(cfg Config) *update.Policy {
 			Fields:    fields,
 			Unknown:   update.Reject,
 			StateFrom: stateFrom,
+			Timestamps: &update.Timestamps{
+				Created: pointer([]string{metaName, metaCreated}),
+				Updated: pointer([]string{metaName, metaLastModified}),
+			},
 			Limits: update.Limits{
 				MaxBytes:   cfg.MaxBodyBytes,
 				MaxDepth:   cfg.MaxDepth,

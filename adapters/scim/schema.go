@@ -146,15 +146,30 @@ func groupSchema() SchemaDef {
 
 // commonAttributes are the attributes of RFC 7643 section 3.1 that every
 // resource has. id is kept in the document as a server-owned value, so
-// clients can filter and sort on it like on any other attribute.
+// clients can filter and sort on it like on any other attribute; so are
+// meta's created and lastModified, which the engine writes
+// (update.Schema.Timestamps). meta's other sub-attributes (resourceType,
+// location, version) are derived when a resource is encoded and are not
+// attributes of the document: they cannot be filtered on.
 func commonAttributes() []Attribute {
+	readOnly := func(a *Attribute) { a.Mutability = mutReadOnly }
 	return []Attribute{
 		with(str("id"), func(a *Attribute) {
 			a.CaseExact, a.Mutability, a.Returned, a.Uniqueness = true, mutReadOnly, retAlways, uniqServer
 		}),
 		with(str("externalId"), func(a *Attribute) { a.CaseExact = true }),
+		with(complexAttr(metaName, false, with(sub(metaCreated, typeDateTime), readOnly), with(sub(metaLastModified, typeDateTime), readOnly)),
+			func(a *Attribute) { a.Mutability, a.Returned = mutReadOnly, retAlways }),
 	}
 }
+
+// The meta attribute and the sub-attributes of it that the document
+// holds.
+const (
+	metaName         = "meta"
+	metaCreated      = "created"
+	metaLastModified = "lastModified"
+)
 
 // resourceType is one endpoint's resource: its schema and extensions.
 type resourceType struct {
