@@ -215,7 +215,7 @@ func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, typ, id string, ev 
 		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
 		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
 	}
-	return s.appendFeed(ctx, tx, typ, id, ev, changes)
+	return nil
 }
 
 // Delete implements storage.Store. Keys and history go with the record
