@@ -46,6 +46,13 @@ type Ephemeral interface {
 	// ErrInvalid when name or q is not acceptable (CheckQuota).
 	Hit(ctx context.Context, name string, q Quota, now time.Time) (bool, error)
 
+	// PutTokenHit is Hit and, when the call is allowed, PutToken, as one
+	// atomic step: a token issued under a quota costs one store call. A
+	// refused call stores nothing and is not counted (false, nil). When
+	// PutToken would fail (ErrExists, ErrInvalid) the call is not counted
+	// either and nothing is stored.
+	PutTokenHit(ctx context.Context, t Token, name string, q Quota, now time.Time) (bool, error)
+
 	// PurgeExpired deletes at most max tokens and quota windows that are
 	// expired at now and returns how many it deleted. max must be
 	// positive.

@@ -64,13 +64,6 @@ func hashOf(s string) []byte {
 // A client past its quota is refused (Throttled, ReasonQuota): one noisy
 // client uses up its own quota, not the others'.
 func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes []string, method, challenge string) (string, error) {
-	ok, err := t.store.Hit(ctx, quotaPrefix+client, t.quota, now)
-	if err != nil {
-		return "", failureWrap(update.Internal, "cannot issue a token now", err)
-	}
-	if !ok {
-		return "", &update.Error{Code: update.Throttled, Reason: update.ReasonQuota, Message: "too many token requests from this application, try again later"}
-	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
@@ -80,9 +73,15 @@ func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes
 	if err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
-	err = t.store.PutToken(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)}, now)
+	// The quota's count and the token go in one store step: a refused
+	// request stores nothing, and an allowed one costs one round trip.
+	ok, err := t.store.PutTokenHit(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)},
+		quotaPrefix+client, t.quota, now)
 	if err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
+	}
+	if !ok {
+		return "", &update.Error{Code: update.Throttled, Reason: update.ReasonQuota, Message: "too many token requests from this application, try again later"}
 	}
 	// A failed purge leaves expired entries for the next one.
 	_ = t.sweep.Tick(ctx, now)

@@ -20,6 +20,7 @@ import (
 // SQLSTATE codes the store acts on.
 const (
 	codeUniqueViolation      = "23505"
+	codeNotNullViolation     = "23502"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 	codeUntranslatable       = "22P05" // jsonb refuses \u0000 in strings

@@ -18,23 +18,48 @@ func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) er
 	if err := storage.CheckToken(t); err != nil {
 		return err
 	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return putToken(ctx, tx, t, now) })
+}
+
+func putToken(ctx context.Context, tx *sql.Tx, t storage.Token, now time.Time) error {
 	data := t.Data
 	if data == nil {
 		data = []byte{}
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
-			ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = 0
-			WHERE tokens.expires <= ?`,
-			t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: put token: %w", err)
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
+		ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = 0
+		WHERE tokens.expires <= ?`,
+		t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
+	if err != nil {
+		return fmt.Errorf("storage/sqlite: put token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("storage/sqlite: put token: %w", storage.ErrExists)
+	}
+	return nil
+}
+
+// PutTokenHit implements storage.Ephemeral: the hit and the insert in one
+// write, whose failure rolls back both.
+func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := storage.CheckToken(t); err != nil {
+		return false, err
+	}
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	allowed := false
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		if allowed, err = hit(ctx, tx, name, q, now); err != nil || !allowed {
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return fmt.Errorf("storage/sqlite: put token: %w", storage.ErrExists)
-		}
-		return nil
+		return putToken(ctx, tx, t, now)
 	})
+	if err != nil {
+		return false, err
+	}
+	return allowed, nil
 }
 
 // ConsumeToken implements storage.Ephemeral. The conditional UPDATE is
@@ -84,26 +109,33 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 	}
 	allowed := false
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		allowed = false
-		var w storage.QuotaWindow
-		err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
-		}
-		next, ok := q.Step(w, now)
-		if !ok {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET start = excluded.start, prev = excluded.prev, curr = excluded.curr, expires = excluded.expires`,
-			name, next.Start, next.Prev, next.Curr, q.Expires(next.Start))
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
-		}
-		allowed = true
-		return nil
+		var err error
+		allowed, err = hit(ctx, tx, name, q, now)
+		return err
 	})
 	return allowed, err
+}
+
+// hit reads, steps and writes the window of the quota name in the
+// writer's transaction tx, which no other writer of the file shares, and
+// reports whether the call is allowed.
+func hit(ctx context.Context, tx *sql.Tx, name string, q storage.Quota, now time.Time) (bool, error) {
+	var w storage.QuotaWindow
+	err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
+	}
+	next, ok := q.Step(w, now)
+	if !ok {
+		return false, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET start = excluded.start, prev = excluded.prev, curr = excluded.curr, expires = excluded.expires`,
+		name, next.Start, next.Prev, next.Curr, q.Expires(next.Start))
+	if err != nil {
+		return false, fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
+	}
+	return true, nil
 }
 
 // PurgeExpired implements storage.Ephemeral: two bounded deletes, each

@@ -28,6 +28,7 @@ func runEphemeral(t *testing.T, newStore NewStore) {
 	}
 	t.Run("Tokens", func(t *testing.T) { runTokens(t, probe(t)) })
 	t.Run("Quotas", func(t *testing.T) { runQuotas(t, probe(t)) })
+	t.Run("PutTokenHit", func(t *testing.T) { runPutTokenHit(t, probe(t)) })
 	t.Run("Purge", func(t *testing.T) { runPurge(t, probe(t)) })
 }
 
@@ -268,4 +269,92 @@ func runPurge(t *testing.T, e storage.Ephemeral) {
 	assert.NoError(t, err, "a live token survives a purge")
 	_, err = e.PurgeExpired(ctx, now, 0)
 	assert.ErrorIs(t, err, storage.ErrInvalid)
+}
+
+// runPutTokenHit checks PutTokenHit: a token stored only when its quota
+// allows the call, and nothing stored or counted otherwise.
+func runPutTokenHit(t *testing.T, e storage.Ephemeral) {
+	ctx := context.Background()
+	q := storage.Quota{Limit: 2, Window: time.Minute}
+	now := w0.Add(time.Second)
+	consumable := func(tok storage.Token) bool {
+		t.Helper()
+		_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, now)
+		if err == nil {
+			return true
+		}
+		require.ErrorIs(t, err, storage.ErrNotFound)
+		return false
+	}
+	t.Run("StoredWhileAllowed", func(t *testing.T) {
+		var stored []storage.Token
+		for i := range 4 {
+			tok := newToken("test.token", fmt.Sprintf("quota-%d", i), now.Add(time.Hour))
+			ok, err := e.PutTokenHit(ctx, tok, "put-hit", q, now)
+			require.NoError(t, err)
+			assert.Equal(t, i < 2, ok, "call %d", i)
+			stored = append(stored, tok)
+		}
+		for i, tok := range stored {
+			assert.Equal(t, i < 2, consumable(tok), "token %d stored", i)
+		}
+		ok, err := e.Hit(ctx, "put-hit", q, now)
+		require.NoError(t, err)
+		assert.False(t, ok, "the stored tokens counted against the quota, the refused ones did not free it")
+	})
+	t.Run("ErrExistsCountsNothing", func(t *testing.T) {
+		tok := newToken("test.token", "quota-dup", now.Add(time.Hour))
+		ok, err := e.PutTokenHit(ctx, tok, "put-hit-dup", q, now)
+		require.NoError(t, err)
+		require.True(t, ok)
+		again := newToken("test.token", "quota-dup", now.Add(2*time.Hour))
+		ok, err = e.PutTokenHit(ctx, again, "put-hit-dup", q, now)
+		assert.ErrorIs(t, err, storage.ErrExists)
+		assert.False(t, ok)
+		got, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, now)
+		require.NoError(t, err)
+		assert.True(t, got.Expires.Equal(tok.Expires), "the live token is unchanged")
+		ok, err = e.Hit(ctx, "put-hit-dup", q, now)
+		require.NoError(t, err)
+		assert.True(t, ok, "the failed call was not counted: one of two used")
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		bad := storage.Token{Kind: "a kind", Hash: tokenHash("x"), Expires: now.Add(time.Hour)}
+		_, err := e.PutTokenHit(ctx, bad, "put-hit-invalid", q, now)
+		assert.ErrorIs(t, err, storage.ErrInvalid)
+		tok := newToken("test.token", "quota-badquota", now.Add(time.Hour))
+		_, err = e.PutTokenHit(ctx, tok, "put-hit-invalid", storage.Quota{Limit: 0, Window: time.Minute}, now)
+		assert.ErrorIs(t, err, storage.ErrInvalid)
+		assert.False(t, consumable(tok), "nothing was stored")
+		for range 2 {
+			ok, err := e.Hit(ctx, "put-hit-invalid", q, now)
+			require.NoError(t, err)
+			assert.True(t, ok, "nothing was counted")
+		}
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		toks := make([]storage.Token, 16)
+		for i := range toks {
+			toks[i] = newToken("test.token", fmt.Sprintf("quota-race-%d", i), now.Add(time.Hour))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := e.PutTokenHit(ctx, toks[i], "put-hit-race", q, now)
+				if assert.NoError(t, err) && ok {
+					allowed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(2), allowed.Load())
+		n := 0
+		for _, tok := range toks {
+			if consumable(tok) {
+				n++
+			}
+		}
+		assert.Equal(t, 2, n, "exactly the allowed tokens are stored")
+	})
 }
