@@ -38,6 +38,17 @@ type Ephemeral interface {
 	// ErrTokenExpired (at now).
 	ConsumeToken(ctx context.Context, kind string, hash []byte, now time.Time) (*Token, error)
 
+	// ConsumeTokenPut is ConsumeToken and, only when it succeeds,
+	// PutToken(put), as one atomic step: spending one token and claiming
+	// another, such as a token and the verifier it was redeemed with,
+	// costs one store call. It returns the consumed token and whether put
+	// was stored; false means a live token of put's Kind and Hash exists
+	// (PutToken's ErrExists), and the consumed token stays spent. When the
+	// consume fails, put is not stored. Returns an error matching
+	// ErrInvalid, having changed nothing, when put fails CheckToken or has
+	// the consumed token's Kind and Hash.
+	ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put Token, now time.Time) (*Token, bool, error)
+
 	// Hit counts one call against the quota named name and reports
 	// whether it is allowed. Counting and checking are one atomic step
 	// across processes; a refused call is not counted, so a client that
@@ -57,6 +68,18 @@ type Ephemeral interface {
 	// expired at now and returns how many it deleted. max must be
 	// positive.
 	PurgeExpired(ctx context.Context, now time.Time, max int) (int, error)
+}
+
+// CheckTokenPut checks the arguments of Ephemeral.ConsumeTokenPut: put
+// must pass CheckToken and be another token than the one consumed.
+func CheckTokenPut(kind string, hash []byte, put Token) error {
+	if err := CheckToken(put); err != nil {
+		return err
+	}
+	if put.Kind == kind && string(put.Hash) == string(hash) {
+		return fmt.Errorf("%w: a token cannot be consumed and put in one step", ErrInvalid)
+	}
+	return nil
 }
 
 // Sentinel errors of ConsumeToken. Compare with errors.Is.

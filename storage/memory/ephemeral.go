@@ -122,6 +122,12 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	e := &s.eph
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.consume(kind, hash, now)
+}
+
+// consume spends the token of kind and hash and returns a copy. e.mu must
+// be held.
+func (e *ephemeral) consume(kind string, hash []byte, now time.Time) (*storage.Token, error) {
 	t, ok := e.tokens[tokenID{kind, string(hash)}]
 	switch {
 	case !ok:
@@ -135,6 +141,28 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	out := *t
 	out.Hash, out.Data = slices.Clone(t.Hash), slices.Clone(t.Data)
 	return &out, nil
+}
+
+// ConsumeTokenPut implements storage.Ephemeral.
+func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if err := storage.CheckTokenPut(kind, hash, put); err != nil {
+		return nil, false, err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, err := e.consume(kind, hash, now)
+	if err != nil {
+		return nil, false, err
+	}
+	if e.canPut(put, now) != nil {
+		return t, false, nil
+	}
+	e.put(put)
+	return t, true, nil
 }
 
 // Hit implements storage.Ephemeral.

@@ -56,24 +56,69 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 			WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
 			RETURNING data, expires`, []any{kind, hash, now.UnixNano()}, &t.Data, &exp)
 	})
-	if err == nil {
-		t.Expires = time.Unix(0, exp)
-		return &t, nil
+	if err != nil {
+		return nil, s.notConsumed(ctx, kind, hash, err)
 	}
+	t.Expires = time.Unix(0, exp)
+	return &t, nil
+}
+
+// notConsumed turns the error of a consume that found no token to spend
+// (pgx.ErrNoRows) into the reason: a read finds out whether the token is
+// missing, spent or expired. Other errors are wrapped as they are.
+func (s *Store) notConsumed(ctx context.Context, kind string, hash []byte, err error) error {
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("storage/postgres: consume token: %w", err)
+		return fmt.Errorf("storage/postgres: consume token: %w", err)
 	}
 	var spent bool
 	err = s.pool.QueryRow(ctx, `SELECT spent FROM tokens WHERE kind = $1 AND hash = $2`, kind, hash).Scan(&spent)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
+		return fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
 	case err != nil:
-		return nil, fmt.Errorf("storage/postgres: consume token: %w", err)
+		return fmt.Errorf("storage/postgres: consume token: %w", err)
 	case spent:
-		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenSpent)
+		return fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenSpent)
 	}
-	return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenExpired)
+	return fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenExpired)
+}
+
+// ConsumeTokenPut implements storage.Ephemeral in one statement: the
+// consume's UPDATE feeds the put's insert, so nothing is put unless the
+// token was spent; a live token of put's kind and hash makes the insert
+// change nothing, and the consume stands.
+func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	if err := storage.CheckTokenPut(kind, hash, put); err != nil {
+		return nil, false, err
+	}
+	if !storage.ValidTokenKey(kind, hash) {
+		return nil, false, fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
+	}
+	data := put.Data
+	if data == nil {
+		data = []byte{}
+	}
+	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
+	var (
+		exp    int64
+		stored bool
+	)
+	err := s.retry(ctx, func() error {
+		return s.lightRow(ctx, `WITH c AS (UPDATE tokens SET spent = true
+				WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
+				RETURNING data, expires),
+			p AS (INSERT INTO tokens AS t (kind, hash, data, expires) SELECT $4, $5, $6, $7 FROM c
+				ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = false
+				WHERE t.expires <= $3
+				RETURNING 1)
+			SELECT data, expires, EXISTS (SELECT FROM p) FROM c`,
+			[]any{kind, hash, now.UnixNano(), put.Kind, put.Hash, data, put.Expires.UnixNano()}, &t.Data, &exp, &stored)
+	})
+	if err != nil {
+		return nil, false, s.notConsumed(ctx, kind, hash, err)
+	}
+	t.Expires = time.Unix(0, exp)
+	return &t, stored, nil
 }
 
 // Hit implements storage.Ephemeral in one statement (hitSQL).

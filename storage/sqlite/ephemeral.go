@@ -70,35 +70,71 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	if !storage.ValidTokenKey(kind, hash) {
 		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
 	}
-	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var exp int64
-		err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
-			WHERE kind = ? AND hash = ? AND spent = 0 AND expires > ?
-			RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
-		if err == nil {
-			t.Expires = time.Unix(0, exp)
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage/sqlite: consume token: %w", err)
-		}
-		var spent bool
-		err = tx.QueryRowContext(ctx, `SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
-		case err != nil:
-			return fmt.Errorf("storage/sqlite: consume token: %w", err)
-		case spent:
-			return fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenSpent)
-		}
-		return fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenExpired)
+	var t *storage.Token
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		t, err = consumeToken(ctx, tx, kind, hash, now)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	return t, nil
+}
+
+func consumeToken(ctx context.Context, tx *sql.Tx, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
+	var exp int64
+	err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
+		WHERE kind = ? AND hash = ? AND spent = 0 AND expires > ?
+		RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
+	if err == nil {
+		t.Expires = time.Unix(0, exp)
+		return &t, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage/sqlite: consume token: %w", err)
+	}
+	var spent bool
+	err = tx.QueryRowContext(ctx, `SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("storage/sqlite: consume token: %w", err)
+	case spent:
+		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenSpent)
+	}
+	return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenExpired)
+}
+
+// ConsumeTokenPut implements storage.Ephemeral: the consume and the put in
+// one write. A put refused for a live token leaves the consume in effect.
+func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	if err := storage.CheckTokenPut(kind, hash, put); err != nil {
+		return nil, false, err
+	}
+	if !storage.ValidTokenKey(kind, hash) {
+		return nil, false, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
+	}
+	var (
+		t      *storage.Token
+		stored bool
+	)
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		if t, err = consumeToken(ctx, tx, kind, hash, now); err != nil {
+			return err
+		}
+		err = putToken(ctx, tx, put, now)
+		stored = err == nil
+		if errors.Is(err, storage.ErrExists) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return t, stored, nil
 }
 
 // Hit implements storage.Ephemeral: read, step and write the window in
