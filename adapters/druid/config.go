@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -151,6 +152,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	// Lines logged with a request's context name its trace.
+	c.Logger = tracelog.Logger(c.Logger)
 	return c
 }
 

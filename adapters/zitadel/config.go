@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -102,6 +103,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	// Lines logged with a request's context name its trace.
+	c.Logger = tracelog.Logger(c.Logger)
 	return c
 }
 

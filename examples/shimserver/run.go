@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -298,9 +299,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return tracelog.Logger(slog.New(slog.NewJSONHandler(w, nil)))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return tracelog.Logger(slog.New(slog.NewTextHandler(w, nil)))
 }
 
 // newDispatcher returns the webhook dispatcher when -webhook is set, else

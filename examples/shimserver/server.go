@@ -20,6 +20,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/rubiq"
 	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
@@ -129,6 +130,7 @@ const requestIDHeader = "X-Request-Id"
 // agree. Each request gets a server span (a child of the caller's W3C
 // traceparent, if any), and is counted in the metrics when m is not nil.
 func logRequests(l *slog.Logger, tr *tracing, m *metrics, next http.Handler) http.Handler {
+	l = tracelog.Logger(l)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(requestIDHeader)
@@ -161,9 +163,8 @@ func logRequests(l *slog.Logger, tr *tracing, m *metrics, next http.Handler) htt
 			slog.Duration("duration", took),
 			slog.String("request_id", id),
 		}
-		if sc := span.SpanContext(); sc.HasTraceID() {
-			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
-		}
+		// The logger adds trace_id from the span in r's context (see
+		// newLogger), as it does on the adapters' own lines.
 		l.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }
