@@ -47,7 +47,7 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 	if !want.Holds(e.rec) {
 		return fmt.Errorf("storage/memory: delete %s %q: record is at version %d: %w", typ, id, e.rec.Version, storage.ErrConflict)
 	}
-	s.indexLocked(typ, id, e.rec.Keys, nil)
+	s.indexLocked(typ, id, e.rec, nil)
 	delete(s.records, recordID{typ, id})
 	e.deleted = true
 	s.appendFeedLocked(typ, id, deleteEvent(e.rec.Version, ev))

@@ -151,6 +151,10 @@ func (c *compiler) where(typ string, f *storage.Filter) {
 		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT k.id FROM keys k WHERE k.type = %s AND k.name = %s AND k.value = %s)",
 			c.arg(typ), c.arg(k.Name), c.arg(k.Value))
 	}
+	if t := f.TermHint(); t != nil {
+		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT t.id FROM terms t WHERE t.type = %s AND t.name = %s AND t.value = %s)",
+			c.arg(typ), c.arg(t.Name), c.arg(t.Value))
+	}
 	if f != nil {
 		c.sql.WriteString(" AND ")
 		c.filter(f, "r.doc")
@@ -201,7 +205,7 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 		return nil, &storage.QueryError{Field: "type", Reason: "must be UTF-8 without NUL"}
 	}
 	var c compiler
-	c.sql.WriteString("SELECT " + recordColumns + "," + recordKeys + " FROM records r")
+	c.sql.WriteString("SELECT " + recordColumns + "," + recordKeys + recordTerms + " FROM records r")
 	c.where(q.Type, q.Filter)
 	dir, op := "", ">"
 	if q.Sort != nil && q.Sort.Desc {

@@ -199,6 +199,10 @@ func (c *compiler) where(typ string, f *storage.Filter) {
 		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT k.id FROM keys k WHERE k.type = %s AND k.name = %s AND k.value = %s)",
 			c.arg(typ), c.arg(k.Name), c.arg(k.Value))
 	}
+	if t := f.TermHint(); t != nil {
+		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT t.id FROM terms t WHERE t.type = %s AND t.name = %s AND t.value = %s)",
+			c.arg(typ), c.arg(t.Name), c.arg(t.Value))
+	}
 	if f != nil {
 		c.sql.WriteString(" AND ")
 		c.filter(f, "")
@@ -311,14 +315,14 @@ func (s *Store) queryError(ctx context.Context, err error) error {
 	return fmt.Errorf("storage/sqlite: query: %w", err)
 }
 
-// listColumns are recordColumns with NULL for the keys, which List reads
-// for the whole page at once (pageKeys): one range of the key index
-// instead of a lookup per record.
-const listColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending, NULL`
+// listColumns are recordColumns with NULL for the keys and terms, which
+// List reads for the whole page at once (pageKeys): one range of each
+// index instead of a lookup per record.
+const listColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending, NULL, NULL`
 
-// pageKeys fills in the keys of recs, records of typ in ID order. When
-// contiguous is set, recs are all the records between the first and last
-// ID and their keys are read as one range; otherwise by their IDs.
+// pageKeys fills in the keys and terms of recs, records of typ in ID
+// order. When contiguous is set, recs are all the records between the first
+// and last ID and their keys are read as one range; otherwise by their IDs.
 func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Record, contiguous bool) error {
 	if len(recs) == 0 {
 		return nil
@@ -328,14 +332,18 @@ func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Recor
 		byID[r.ID] = r
 	}
 	var (
-		query string
-		args  = []any{typ}
+		cond string
+		args []any
 	)
-	if contiguous {
-		query = `SELECT id, name, value FROM keys WHERE type = ? AND id >= ? AND id <= ? ORDER BY id, name, value`
-		args = append(args, recs[0].ID, recs[len(recs)-1].ID)
-	} else {
-		query = `SELECT id, name, value FROM keys WHERE type = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id, name, value`
+	switch {
+	case contiguous:
+		cond = `type = ? AND id >= ? AND id <= ?`
+		args = []any{typ, recs[0].ID, recs[len(recs)-1].ID}
+	case len(recs) == 1:
+		cond = `type = ? AND id = ?`
+		args = []any{typ, recs[0].ID}
+	default:
+		cond = `type = ? AND id IN (SELECT value FROM json_each(?))`
 		ids := make([]string, len(recs))
 		for i, r := range recs {
 			ids[i] = r.ID
@@ -344,21 +352,30 @@ func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Recor
 		if err != nil {
 			return err
 		}
-		args = append(args, string(b))
+		args = []any{typ, string(b)}
 	}
-	rows, err := tx.QueryContext(ctx, query, args...)
+	query := `SELECT 0, id, name, value FROM keys WHERE ` + cond +
+		` UNION ALL SELECT 1, id, name, value FROM terms WHERE ` + cond + ` ORDER BY 1, 2, 3, 4`
+	rows, err := tx.QueryContext(ctx, query, append(args, args...)...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		var k storage.Key
-		if err := rows.Scan(&id, &k.Name, &k.Value); err != nil {
+		var (
+			term bool
+			id   string
+			k    storage.Key
+		)
+		if err := rows.Scan(&term, &id, &k.Name, &k.Value); err != nil {
 			return err
 		}
 		if r, ok := byID[id]; ok {
-			r.Keys = append(r.Keys, k)
+			if term {
+				r.Terms = append(r.Terms, k)
+			} else {
+				r.Keys = append(r.Keys, k)
+			}
 		}
 	}
 	return rows.Err()
