@@ -79,11 +79,11 @@ func scanRecord(row scanner) (*storage.Record, error) { return scanRecordCached(
 // stored text is the one cached.
 func scanRecordCached(row scanner, docs *docCache) (*storage.Record, error) {
 	var (
-		rec                      storage.Record
-		version                  int64
-		created, updated, state  string
-		doc, secrets, pending    sql.NullString
-		k, t                     sql.NullString
+		rec                     storage.Record
+		version                 int64
+		created, updated, state string
+		doc, secrets, pending   sql.NullString
+		k, t                    sql.NullString
 	)
 	if err := row.Scan(&rec.Type, &rec.ID, &version, &created, &updated, &state, &doc, &secrets, &pending, &k, &t); err != nil {
 		return nil, err
