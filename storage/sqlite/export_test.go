@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+
+	"github.com/idupdate/idupdate/storage"
 )
 
 // DSN exposes the connection string Open uses for the writer, so the
@@ -49,4 +51,11 @@ func BatchCounts(s *Store) (batches, writes uint64) {
 // WriteRaw runs fn as one write of the store, through group commit.
 func WriteRaw(ctx context.Context, s *Store, fn func(tx *sql.Tx) error) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(tx) })
+}
+
+// ListSQL returns the statement List runs for the first page of q and its
+// parameters.
+func ListSQL(q storage.Query) (string, []any) {
+	c, _ := listQuery(&q, nil)
+	return c.sql.String(), c.args
 }

@@ -220,38 +220,8 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 	if err != nil {
 		return nil, err
 	}
-	var c compiler
-	c.sql.WriteString("SELECT " + listColumns + " FROM records r")
-	c.where(q.Type, q.Filter)
-	var count compiler
-	if q.Total {
-		count.sql.WriteString("SELECT count(*) FROM records r")
-		count.where(q.Type, q.Filter)
-	}
-	dir, op := "", ">"
-	if q.Sort != nil && q.Sort.Desc {
-		dir, op = " DESC", "<"
-	}
-	var sortKey string
-	if q.Sort != nil {
-		fold := 0
-		if q.Sort.Fold {
-			fold = 1
-		}
-		// The expression appears twice with its own parameters each time.
-		key := func() string {
-			return fmt.Sprintf("idupdate_sortkey(r.doc -> %s, %s)", c.arg("$"+sqlPath(q.Sort.Path)), c.arg(fold))
-		}
-		if after != nil {
-			fmt.Fprintf(&c.sql, " AND (%s, r.id) %s (%s, %s)", key(), op,
-				c.arg(jsonval.SortKey(after.Value, q.Sort.Fold)), c.arg(after.ID))
-		}
-		sortKey = key() + dir + ", "
-	} else if after != nil {
-		fmt.Fprintf(&c.sql, " AND r.id > %s", c.arg(after.ID))
-	}
+	c, count := listQuery(&q, after)
 	n := q.PageSize()
-	fmt.Fprintf(&c.sql, " ORDER BY %sr.id%s LIMIT %s OFFSET %s", sortKey, dir, c.arg(n+1), c.arg(q.Offset))
 
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -290,6 +260,42 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 		}
 	}
 	return page, nil
+}
+
+// listQuery compiles the statement that reads a page of q (one record more
+// than the page, to tell whether another follows) and, when q asks for
+// the total, the statement that counts the matches.
+func listQuery(q *storage.Query, after *storage.Cursor) (c, count compiler) {
+	c.sql.WriteString("SELECT " + listColumns + " FROM records r")
+	c.where(q.Type, q.Filter)
+	if q.Total {
+		count.sql.WriteString("SELECT count(*) FROM records r")
+		count.where(q.Type, q.Filter)
+	}
+	dir, op := "", ">"
+	if q.Sort != nil && q.Sort.Desc {
+		dir, op = " DESC", "<"
+	}
+	var sortKey string
+	if q.Sort != nil {
+		fold := 0
+		if q.Sort.Fold {
+			fold = 1
+		}
+		// The expression appears twice with its own parameters each time.
+		key := func() string {
+			return fmt.Sprintf("idupdate_sortkey(r.doc -> %s, %s)", c.arg("$"+sqlPath(q.Sort.Path)), c.arg(fold))
+		}
+		if after != nil {
+			fmt.Fprintf(&c.sql, " AND (%s, r.id) %s (%s, %s)", key(), op,
+				c.arg(jsonval.SortKey(after.Value, q.Sort.Fold)), c.arg(after.ID))
+		}
+		sortKey = key() + dir + ", "
+	} else if after != nil {
+		fmt.Fprintf(&c.sql, " AND r.id > %s", c.arg(after.ID))
+	}
+	fmt.Fprintf(&c.sql, " ORDER BY %sr.id%s LIMIT %s OFFSET %s", sortKey, dir, c.arg(q.PageSize()+1), c.arg(q.Offset))
+	return c, count
 }
 
 // Count implements storage.Querier.
