@@ -167,6 +167,7 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 	if rec.Keys, err = s.computeKeys(ext, rec.Doc, rec.Pending); err != nil {
 		return nil, nil, err
 	}
+	rec.Terms = s.computeTerms(rec.Doc)
 	ev := storage.Event{Time: now, Kind: "create", Actor: req.Actor, Client: req.Client,
 		Changes: s.redact(createChanges(rec))}
 	rec.Version = 1
