@@ -198,3 +198,40 @@ func (r *eventsReceiver) stats() (requests, entries int) {
 	}
 	return r.requests, entries
 }
+
+// TestFeedRetention runs the server with -feed-retention over a store
+// whose feed holds entries an hour old, one consumer having saved a
+// position among them: the server trims the old entries that consumer
+// has, and keeps the rest and the newest.
+func TestFeedRetention(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trim.db")
+	store, err := sqlite.Open(path)
+	require.NoError(t, err)
+	defer store.Close()
+	ctx := context.Background()
+	old := time.Now().Add(-time.Hour)
+	for i := range 6 {
+		rec := &storage.Record{Type: "user", ID: fmt.Sprintf("t%d", i), State: storage.Active, Doc: map[string]any{"n": i}}
+		require.NoError(t, store.Create(ctx, rec, storage.Event{Time: old, Kind: "create"}))
+	}
+	all, _, err := store.Changes(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 6)
+	require.NoError(t, store.SetBookmark(ctx, "slow-consumer", all[2].Position))
+
+	s := startShim(t, "-store", "sqlite:"+path, "-demo=false", "-feed-retention", "1h")
+	var kept []storage.FeedEntry
+	require.Eventually(t, func() bool {
+		kept, _, err = store.Changes(ctx, 0, 0)
+		return err == nil && len(kept) == 3
+	}, 20*time.Second, 10*time.Millisecond, "entries 1 to 3 trimmed")
+	assert.Equal(t, all[3:], kept)
+	s.stop(t)
+	trimmed := false
+	for _, l := range s.logLines(t) {
+		if l["msg"] == "trimmed the change feed" && l["deleted"] == float64(3) {
+			trimmed = true
+		}
+	}
+	assert.True(t, trimmed, "the server says what it trimmed:\n%s", s.stderr)
+}

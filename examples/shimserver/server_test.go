@@ -76,6 +76,7 @@ func TestBadCommandLinesAreRefused(t *testing.T) {
 		{"UnknownFlag", []string{"-bogus"}, nil, errUsage},
 		{"StrayArgument", []string{"extra"}, nil, errUsage},
 		{"WebhookWithoutKey", []string{"-webhook", "http://127.0.0.1:1/hook"}, nil, errUsage},
+		{"NegativeFeedRetention", []string{"-feed-retention", "-1s"}, nil, errUsage},
 		{"MissingCodeKeyFile", []string{"-code-key-file", filepath.Join(dir, "none")}, nil, errCodeKey},
 		{"ShortCodeKeyFile", []string{"-code-key-file", short}, nil, errCodeKey},
 		{"CodeKeyEnvNotHex", nil, map[string]string{"IDUPDATE_CODE_KEY": "not hex"}, errCodeKey},

@@ -1,8 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/idupdate/idupdate/storage"
@@ -17,7 +20,8 @@ var (
 // appendFeedLocked adds ev of the record to the feed. s.mu must be held
 // for writing, in the same critical section as the change it describes.
 func (s *Store) appendFeedLocked(typ, id string, ev storage.Event) {
-	s.feed = append(s.feed, storage.FeedEntry{Position: uint64(len(s.feed) + 1), Type: typ, ID: id, Event: ev})
+	s.lastPos++
+	s.feed = append(s.feed, storage.FeedEntry{Position: s.lastPos, Type: typ, ID: id, Event: ev})
 }
 
 // DeleteIf implements storage.ConditionalDeleter. It waits for a running
@@ -76,11 +80,46 @@ func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage
 	if s.closed {
 		return nil, after, errClosed
 	}
-	if after >= uint64(len(s.feed)) {
+	i, _ := slices.BinarySearchFunc(s.feed, after+1, func(e storage.FeedEntry, pos uint64) int { return cmp.Compare(e.Position, pos) })
+	if after == math.MaxUint64 || i == len(s.feed) {
 		return nil, after, nil
 	}
-	out := append([]storage.FeedEntry(nil), s.feed[after:min(uint64(len(s.feed)), after+uint64(n))]...)
+	out := append([]storage.FeedEntry(nil), s.feed[i:min(len(s.feed), i+n)]...)
 	return out, out[len(out)-1].Position, nil
+}
+
+var _ storage.FeedTrimmer = (*Store)(nil)
+
+// TrimChanges implements storage.FeedTrimmer.
+func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := storage.TrimLimit(t.Limit)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, errClosed
+	}
+	lowest, has := uint64(0), false
+	for _, pos := range s.bookmarks {
+		if !has || pos < lowest {
+			lowest, has = pos, true
+		}
+	}
+	head := min(n, len(s.feed))
+	kept := make([]storage.FeedEntry, 0, len(s.feed))
+	for _, e := range s.feed[:head] {
+		if !t.Allows(e.Position, e.Time, lowest, has, s.lastPos) {
+			kept = append(kept, e)
+		}
+	}
+	deleted := head - len(kept)
+	s.feed = append(kept, s.feed[head:]...)
+	return deleted, nil
 }
 
 // NextValue implements storage.Counters.

@@ -34,9 +34,10 @@ type Store struct {
 	index   map[keyID]string              // unique value → id of the record holding it
 	terms   map[keyID]map[string]struct{} // index term → ids of the records holding it
 	closed  bool
-	// feed holds every committed event; an entry's Position is its index
-	// plus one.
+	// feed holds the committed events not trimmed, in position order;
+	// lastPos is the position of the newest ever appended.
 	feed      []storage.FeedEntry
+	lastPos   uint64
 	counters  map[string]uint64
 	bookmarks map[string]uint64
 	eph       ephemeral // tokens and quotas, under a lock of their own

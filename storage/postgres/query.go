@@ -220,7 +220,6 @@ func listQuery(q *storage.Query, after *storage.Cursor) (*compiler, error) {
 	return c, nil
 }
 
-
 // List implements storage.Querier. The page and its total are read in one
 // REPEATABLE READ transaction, so they agree.
 func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error) {

@@ -48,7 +48,7 @@ func TestEqIsAnIndexLookup(t *testing.T) {
 	city := func(i int) string { return []string{"Zürich", "Geneva", "Basel"}[i%3] }
 	for i := range 2000 {
 		rec := &storage.Record{Type: "user", ID: idOf(i), State: storage.Active,
-			Doc: map[string]any{"email": emailOf(i), "city": city(i), "emails": []any{map[string]any{"value": emailOf(i)}}},
+			Doc:  map[string]any{"email": emailOf(i), "city": city(i), "emails": []any{map[string]any{"value": emailOf(i)}}},
 			Keys: []storage.Key{{Name: "/email", Value: emailOf(i)}}}
 		for name, v := range map[string]string{"/city": city(i), "/emails/*/value": emailOf(i)} {
 			term, ok := storage.IndexTerm(v, true)
