@@ -116,7 +116,8 @@ func sqlPath(pointer string) string {
 type compiler struct {
 	sql  strings.Builder
 	args []any
-	n    int // json_each aliases used
+	n    int          // json_each aliases used
+	hint *storage.Key // the key hint where already restricts to
 }
 
 func (c *compiler) arg(v any) string {
@@ -180,7 +181,9 @@ func (c *compiler) filter(f *storage.Filter, base string) {
 	if f.Fold {
 		fold = 1
 	}
-	useKey := base == "" && f.Op == storage.Eq && f.Key != nil
+	// The key hint that where turned into the starting index range needs
+	// no second look-up.
+	useKey := base == "" && f.Op == storage.Eq && f.Key != nil && f.Key != c.hint
 	if useKey {
 		c.sql.WriteByte('(')
 	}
@@ -196,6 +199,7 @@ func (c *compiler) filter(f *storage.Filter, base string) {
 func (c *compiler) where(typ string, f *storage.Filter) {
 	c.sql.WriteString(" WHERE r.type = " + c.arg(typ))
 	if k := f.KeyHint(); k != nil {
+		c.hint = k
 		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT k.id FROM keys k WHERE k.type = %s AND k.name = %s AND k.value = %s)",
 			c.arg(typ), c.arg(k.Name), c.arg(k.Value))
 	}
