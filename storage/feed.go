@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -168,6 +169,20 @@ func TrimLimit(limit int) (int, error) {
 		return DefaultTrimBatch, nil
 	}
 	return limit, nil
+}
+
+// SQLBounds returns t's Limit with the default applied (or an error as
+// TrimLimit's) and its UpTo as the SQL backends compare positions: a
+// signed 64-bit bound, the largest for none.
+func (t Trim) SQLBounds() (limit int, upTo int64, err error) {
+	if limit, err = TrimLimit(t.Limit); err != nil {
+		return 0, 0, err
+	}
+	upTo = math.MaxInt64
+	if t.UpTo != 0 && t.UpTo < math.MaxInt64 {
+		upTo = int64(t.UpTo)
+	}
+	return limit, upTo, nil
 }
 
 // Allows reports whether t lets an entry at pos with event time at go,

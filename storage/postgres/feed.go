@@ -244,13 +244,9 @@ func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err := storage.TrimLimit(t.Limit)
+	n, upTo, err := t.SQLBounds()
 	if err != nil {
 		return 0, err
-	}
-	upTo := int64(1<<63 - 1)
-	if t.UpTo != 0 {
-		upTo = int64(min(t.UpTo, 1<<63-1))
 	}
 	var before *time.Time
 	var nanos int16
