@@ -77,6 +77,8 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 		return nil, err
 	}
 	if !req.DryRun {
+		// The first record of a new type makes its index terms complete.
+		e.termsUsable(ctx, s)
 		start := e.tel.storeStart(ctx)
 		err := e.store.Create(ctx, rec, *o.event)
 		e.tel.storeDone(ctx, "create", start, err)

@@ -185,7 +185,12 @@
 // one on a member of a plural's elements inside any ("/emails/*/value").
 // Indexing costs one index row per value on every write. Records stored
 // before a field became Indexed get their terms when next written, or all
-// at once from Rekey.
+// at once from Rekey. The engine starts from the terms only once every
+// record of the type holds them — the type was empty when it was first
+// used, or Rekey ran; the store's Meta remembers it for the indexed
+// fields of the time — and answers by a scan until then, so a term lookup
+// never misses a record. Every process writing a type must index the
+// same fields.
 //
 // # Concurrency
 //

@@ -31,7 +31,10 @@ type Queryable struct {
 	// compared case-insensitively are indexed this way without it, and
 	// case-exact ones through their unique key. Not allowed with
 	// DateTime. Records stored before the field was indexed get their
-	// terms on their next write, or all at once from Engine.Rekey.
+	// terms on their next write, or all at once from Engine.Rekey; until
+	// every record has them (Rekey ran, or the type was empty when the
+	// engine first used it), eq is answered by a scan, so no record is
+	// missed.
 	Indexed bool `json:"indexed,omitempty"`
 }
 
@@ -86,6 +89,9 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
 	if q.Filter, err = s.queryFilter(req.Filter); err != nil {
 		return nil, err
+	}
+	if !e.termsUsable(ctx, s) {
+		stripTerms(q.Filter)
 	}
 	if q.Sort, err = s.querySort(req.Sort); err != nil {
 		return nil, err

@@ -139,6 +139,10 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 		}
 		todo = wait
 	}
+	if rep.Clean() {
+		// Every record now holds the terms of the indexed fields.
+		e.markTerms(ctx, s)
+	}
 	return rep, nil
 }
 
