@@ -103,6 +103,11 @@
 // a client pass AsClient: any grant may read, within its Subject. A read
 // without AsClient is the calling code's own and checks no grant.
 //
+// A Self grant is for users' own tokens issued at run time (a login):
+// the calling code checks the token and names its user in
+// Request.Subject, and the grant then reaches that record only. Every
+// other call under a Self grant, reads included, is Forbidden.
+//
 // # Confirmable fields
 //
 // A Field with Confirm is verified by a code. Under Hold a changed value is

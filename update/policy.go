@@ -318,6 +318,12 @@ type Grant struct {
 	// read through Get and History with AsClient — a user's own token. Any
 	// other record is Forbidden.
 	Subject string `json:"subject,omitempty"`
+	// Self makes the grant one for users acting on themselves through a
+	// token that names them, issued at run time: every call under it must
+	// name its subject (Request.Subject) and reaches that record only, as
+	// if Subject were set to it. Any call that names none is Forbidden,
+	// reads included. Self and Subject exclude each other.
+	Self bool `json:"self,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes JSON as "90s", "2m".

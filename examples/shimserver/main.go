@@ -45,13 +45,15 @@
 //
 // The -config file is JSON with one optional section per vendor; a
 // section left out keeps that vendor's demo configuration, a member left
-// out keeps its demo value, and a client list replaces the demo clients.
+// out keeps its demo value, and a client list replaces the demo clients
+// (DRUID's also the demo user's access token, unless userTokens is given).
 // Unknown members are refused. demo-config.json beside this file is the
 // built-in demo written out:
 //
 //	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth", "rateLimit"},
 //	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
-//	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
+//	             "entryPoints", "scopes"}], "userTokens": [{"token", "client", "user"}],
+//	             "tokenTTL", "codeTTL", "resendCooldown",
 //	             "region", "maxBodyBytes", "tokenQuota"},
 //	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
@@ -134,6 +136,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 )
 
 func main() {
@@ -146,7 +150,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage), errors.Is(err, errStoreSpec):
+	case errors.Is(err, errUsage), errors.Is(err, storeopen.ErrSpec):
 		fmt.Fprintln(os.Stderr, "shimserver:", err)
 		os.Exit(2)
 	default:

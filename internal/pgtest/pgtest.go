@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -31,24 +32,40 @@ func DSN(tb testing.TB) string {
 	return dsn
 }
 
-// Schema returns the name of a schema no other test uses, prefix followed
-// by random hex, and drops that schema with everything in it when tb ends.
-// The schema is not created: postgres.WithSchema creates it.
-func Schema(tb testing.TB, dsn, prefix string) string {
-	tb.Helper()
+// SchemaName returns the name of a schema no other test uses: prefix
+// followed by random hex.
+func SchemaName(prefix string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	schema := prefix + hex.EncodeToString(b[:])
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// DropSchemas drops the schemas, with everything in them, from the
+// server at dsn.
+func DropSchemas(dsn string, schemas ...string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	for _, schema := range schemas {
 		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
+			return fmt.Errorf("drop schema %s: %w", schema, err)
+		}
+	}
+	return nil
+}
+
+// Schema returns a SchemaName and drops that schema, with everything in
+// it, when tb ends. The schema is not created: postgres.WithSchema
+// creates it.
+func Schema(tb testing.TB, dsn, prefix string) string {
+	tb.Helper()
+	schema := SchemaName(prefix)
+	tb.Cleanup(func() {
+		if err := DropSchemas(dsn, schema); err != nil {
+			tb.Errorf("%v", err)
 		}
 	})
 	return schema
