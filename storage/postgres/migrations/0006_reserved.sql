@@ -1,3 +1,5 @@
--- Reserved: this number belongs to a change developed alongside. The file
--- keeps the numbering without gaps and changes nothing.
+-- Placeholder for migration 0006, reserved for a change written alongside
+-- (on SQLite, fewer pages per write): it keeps the numbering without gaps
+-- and changes nothing. Should a real PostgreSQL 0006 arrive, it replaces
+-- this file.
 SELECT 1;
