@@ -88,13 +88,14 @@ func (e *Engine) resolve(ctx context.Context, typ string, loc Locator, opts []Re
 func (s *schema) view(rec *storage.Record) *View {
 	v := &View{Type: rec.Type, ID: rec.ID, Version: rec.Version, Created: rec.Created, Updated: rec.Updated,
 		State: rec.State, Keys: append([]storage.Key(nil), rec.Keys...)}
-	doc, _ := merge.Clone(rec.Doc).(map[string]any)
+	var doc map[string]any
+	if s.hides {
+		doc, _ = shown(s.root, rec.Doc).(map[string]any)
+	} else {
+		doc, _ = merge.Clone(rec.Doc).(map[string]any)
+	}
 	if doc == nil {
 		doc = map[string]any{}
-	}
-	if s.hides {
-		shown, _ := s.hide(nil, doc, dropHidden)
-		doc = shown.(map[string]any)
 	}
 	v.Doc = doc
 	for path := range rec.Secrets {

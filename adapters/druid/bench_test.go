@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -55,10 +57,12 @@ func BenchmarkDecode(b *testing.B) {
 	})
 }
 
-// BenchmarkUpdate measures one update over HTTP (token request included,
-// as DRUID needs a token per update) beside the same replacement applied
-// to the engine directly. Each iteration changes datas, so every update
-// writes.
+// BenchmarkUpdate measures one update over HTTP beside the same
+// replacement applied to the engine directly: in process with a
+// ResponseRecorder, the tokens (one per update, as DRUID spends a token
+// on each) issued ahead with the timer stopped; and over a loopback
+// server with the token request included. Each iteration changes datas,
+// so every update writes.
 func BenchmarkUpdate(b *testing.B) {
 	names := [][]byte{[]byte(`"Janet"`), []byte(`"Jana"`)}
 	base := fixture(b, "update_datas.json")
@@ -83,6 +87,35 @@ func BenchmarkUpdate(b *testing.B) {
 				b.Fatal(err)
 			}
 			i++
+		}
+	})
+	b.Run("http-update", func(b *testing.B) {
+		e := newEnvWith(b, func(cfg *druid.Config) {
+			cfg.TokenQuota = storage.Quota{Limit: storage.MaxQuotaLimit, Window: time.Minute}
+		})
+		type spendable struct{ token, verifier string }
+		var ready []spendable
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if len(ready) == 0 {
+				b.StopTimer()
+				for range min(256, b.N-i) {
+					tok, ver := e.demoToken(b)
+					ready = append(ready, spendable{tok, ver})
+				}
+				b.StartTimer()
+			}
+			s := ready[0]
+			ready = ready[1:]
+			e.clk.Advance(time.Millisecond)
+			req := httptest.NewRequest(http.MethodPost, druid.PathUpdate+"?code_verifier="+url.QueryEscape(s.verifier), bytes.NewReader(bodies[i%2]))
+			req.Header = updateHeader(s.token, druid.DemoEntryPoint)
+			rec := httptest.NewRecorder()
+			e.srv.Config.Handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
 		}
 	})
 	b.Run("http-token-and-update", func(b *testing.B) {

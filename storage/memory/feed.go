@@ -1,11 +1,9 @@
 package memory
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"math"
-	"slices"
+	"sort"
 	"time"
 
 	"github.com/idupdate/idupdate/storage"
@@ -21,7 +19,7 @@ var (
 // for writing, in the same critical section as the change it describes.
 func (s *Store) appendFeedLocked(typ, id string, ev storage.Event) {
 	s.lastPos++
-	s.feed = append(s.feed, storage.FeedEntry{Position: s.lastPos, Type: typ, ID: id, Event: ev})
+	s.feed.add(storage.FeedEntry{Position: s.lastPos, Type: typ, ID: id, Event: ev})
 }
 
 // DeleteIf implements storage.ConditionalDeleter. It waits for a running
@@ -80,11 +78,12 @@ func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage
 	if s.closed {
 		return nil, after, errClosed
 	}
-	i, _ := slices.BinarySearchFunc(s.feed, after+1, func(e storage.FeedEntry, pos uint64) int { return cmp.Compare(e.Position, pos) })
-	if after == math.MaxUint64 || i == len(s.feed) {
+	// Positions increase but have gaps once the feed is trimmed.
+	i := sort.Search(s.feed.len(), func(i int) bool { return s.feed.at(i).Position > after })
+	if i == s.feed.len() {
 		return nil, after, nil
 	}
-	out := append([]storage.FeedEntry(nil), s.feed[i:min(len(s.feed), i+n)]...)
+	out := s.feed.appendRange(nil, i, min(s.feed.len(), i+n))
 	return out, out[len(out)-1].Position, nil
 }
 
@@ -110,15 +109,23 @@ func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
 			lowest, has = pos, true
 		}
 	}
-	head := min(n, len(s.feed))
-	kept := make([]storage.FeedEntry, 0, len(s.feed))
-	for _, e := range s.feed[:head] {
-		if !t.Allows(e.Position, e.Time, lowest, has, s.lastPos) {
-			kept = append(kept, e)
+	head := min(n, s.feed.len())
+	var next chunks[storage.FeedEntry]
+	for i := range head {
+		if e := s.feed.at(i); !t.Allows(e.Position, e.Time, lowest, has, s.lastPos) {
+			next.add(e)
 		}
 	}
-	deleted := head - len(kept)
-	s.feed = append(kept, s.feed[head:]...)
+	deleted := head - next.len()
+	if deleted == 0 {
+		return 0, nil
+	}
+	// The rest moves into new chunks: the memory store copies its feed
+	// to trim it.
+	for i := head; i < s.feed.len(); i++ {
+		next.add(s.feed.at(i))
+	}
+	s.feed = next
 	return deleted, nil
 }
 

@@ -36,7 +36,7 @@ type Store struct {
 	closed  bool
 	// feed holds the committed events not trimmed, in position order;
 	// lastPos is the position of the newest ever appended.
-	feed      []storage.FeedEntry
+	feed      chunks[storage.FeedEntry]
 	lastPos   uint64
 	counters  map[string]uint64
 	bookmarks map[string]uint64
@@ -52,7 +52,7 @@ type keyID struct{ typ, name, value string }
 type entry struct {
 	lock    sync.Mutex
 	rec     *storage.Record
-	history []storage.Event
+	history chunks[storage.Event]
 	deleted bool
 }
 
@@ -95,7 +95,9 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	if err := s.checkKeysLocked(rec.Type, rec.ID, stored.Keys); err != nil {
 		return err
 	}
-	s.records[rid] = &entry{rec: &stored, history: []storage.Event{ev}}
+	e := &entry{rec: &stored}
+	e.history.add(ev)
+	s.records[rid] = e
 	s.indexLocked(rec.Type, rec.ID, nil, &stored)
 	s.appendFeedLocked(rec.Type, rec.ID, ev)
 	return nil
@@ -193,7 +195,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	}
 	s.indexLocked(typ, id, old, &next)
 	e.rec = &next
-	e.history = append(e.history, event)
+	e.history.add(event)
 	s.appendFeedLocked(typ, id, event)
 	return view(&next), nil
 }
@@ -219,7 +221,7 @@ func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, e
 	if !ok {
 		return nil, fmt.Errorf("storage/memory: history %s %q: %w", typ, id, storage.ErrNotFound)
 	}
-	return append([]storage.Event(nil), e.history...), nil
+	return e.history.appendRange(make([]storage.Event, 0, e.history.len()), 0, e.history.len()), nil
 }
 
 // Close drops every record. Calls after Close return an error; Close itself
@@ -228,7 +230,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, nil, nil, nil
+	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, chunks[storage.FeedEntry]{}, nil, nil
 	return nil
 }
 
