@@ -83,7 +83,7 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 		rec, err = e.dryRun(ctx, req.Type, id, fn)
 	} else {
 		start := e.tel.storeStart(ctx)
-		rec, err = e.store.Update(ctx, req.Type, id, fn)
+		rec, err = e.update(ctx, s, req.Type, id, fn)
 		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {

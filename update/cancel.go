@@ -31,7 +31,7 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 		return nil, err
 	}
 	var o *outcome
-	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+	rec, err := e.update(ctx, s, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
 		now := e.now()
 		for i, ch := range rec.Pending {
 			if ch.Path != req.Path || ch.State != verify.Pending {

@@ -134,6 +134,12 @@ func (cs *schema) add(r *rule) error {
 	if f.Unique && !r.wildcard {
 		cs.unique = append(cs.unique, r)
 	}
+	if f.Query != nil && f.Query.Indexed && f.Query.DateTime {
+		return fmt.Errorf("query: indexed does not apply to a dateTime field (it compares instants, not text)")
+	}
+	if indexedRule(r) {
+		cs.indexed = append(cs.indexed, r)
+	}
 	if f.Required {
 		cs.require = append(cs.require, r)
 	}

@@ -74,6 +74,8 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 		return nil, err
 	}
 	if !req.DryRun {
+		// The first record of a new type makes its index terms complete.
+		e.termsUsable(ctx, s)
 		start := e.tel.storeStart(ctx)
 		err := e.store.Create(ctx, rec, *o.event)
 		e.tel.storeDone(ctx, "create", start, err)
@@ -171,6 +173,7 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 	if rec.Keys, err = s.computeKeys(ext, rec.Doc, rec.Pending); err != nil {
 		return nil, nil, err
 	}
+	rec.Terms = s.computeTerms(rec.Doc)
 	ev := storage.Event{Time: now, Kind: "create", Actor: req.Actor, Client: req.Client,
 		Changes: s.redact(createChanges(rec))}
 	rec.Version = 1

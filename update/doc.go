@@ -191,6 +191,27 @@
 // its stored records should have; records written before keep their old
 // keys until their field is written again.
 //
+// # Listing and indexes
+//
+// List and Count filter and sort on the fields whose rule has Query set
+// (Queryable), never on secrets or write-only fields; strings compare
+// case-insensitively unless the field is CaseExact. An eq on a field is an
+// index lookup, not a scan of the type, when the store can start from an
+// index: a case-exact Unique field through its unique key, and an Indexed
+// field — or a Unique one compared case-insensitively — through the index
+// terms the engine stores with every record (storage.Record.Terms: each
+// value at the field's path, folded as the field compares). That holds for
+// an eq at the top of the filter or an operand of a top-level and, and for
+// one on a member of a plural's elements inside any ("/emails/*/value").
+// Indexing costs one index row per value on every write. Records stored
+// before a field became Indexed get their terms when next written, or all
+// at once from Rekey. The engine starts from the terms only once every
+// record of the type holds them — the type was empty when it was first
+// used, or Rekey ran; the store's Meta remembers it for the indexed
+// fields of the time — and answers by a scan until then, so a term lookup
+// never misses a record. Every process writing a type must index the
+// same fields.
+//
 // # Concurrency
 //
 // An Engine is safe for concurrent use. Each update runs inside one

@@ -33,7 +33,7 @@ func (e *Engine) updateOwned(ctx context.Context, s *schema, g Grant, c ownedCal
 	}
 	var o *outcome
 	start := e.tel.storeStart(ctx)
-	rec, err := e.store.Update(ctx, c.typ, id, func(rec *storage.Record) (*storage.Event, error) {
+	rec, err := e.update(ctx, s, c.typ, id, func(rec *storage.Record) (*storage.Event, error) {
 		var err error
 		if o, err = step(rec); err != nil {
 			return nil, err

@@ -23,6 +23,19 @@ type Queryable struct {
 	// strings, which agrees with time order when all are written in one
 	// offset with one number of fraction digits.
 	DateTime bool `json:"dateTime,omitempty"`
+	// Indexed makes eq on the field an index lookup instead of a scan:
+	// the store keeps an index term of each of its values (folded unless
+	// CaseExact), written with the record, and a top-level eq — or one
+	// inside any, for a field of the elements of a plural — starts from
+	// it. It costs one index row per value on every write. Unique fields
+	// compared case-insensitively are indexed this way without it, and
+	// case-exact ones through their unique key. Not allowed with
+	// DateTime. Records stored before the field was indexed get their
+	// terms on their next write, or all at once from Engine.Rekey; until
+	// every record has them (Rekey ran, or the type was empty when the
+	// engine first used it), eq is answered by a scan, so no record is
+	// missed.
+	Indexed bool `json:"indexed,omitempty"`
 }
 
 // ListRequest asks for a page of records.
@@ -30,7 +43,7 @@ type ListRequest struct {
 	Type   string
 	Client string
 	// Filter selects records; nil selects all. Its paths are field paths
-	// of the schema (inside Any, relative to the element). Fold and Key are
+	// of the schema (inside Any, relative to the element). Fold, Key and Term are
 	// set by the engine from the policy: what the caller sets there is
 	// ignored. A string value of an Eq or Ne term is normalized and
 	// prepared as the field's Normalize and Identifier write values.
@@ -76,6 +89,9 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
 	if q.Filter, err = s.queryFilter(req.Filter); err != nil {
 		return nil, err
+	}
+	if !e.termsUsable(ctx, s) {
+		stripTerms(q.Filter)
 	}
 	if q.Sort, err = s.querySort(req.Sort); err != nil {
 		return nil, err
@@ -219,6 +235,10 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 	}
 	str, isString := out.Value.(string)
 	out.Fold = isString && !r.f.Query.CaseExact
+	if f.Op == storage.Eq {
+		// Every record whose value equals holds the value's index term.
+		out.Term = termHint(r, out.Value)
+	}
 	if top && !r.wildcard && r.f.Unique && f.Op == storage.Eq && isString && !out.Fold {
 		// Every record whose value equals holds that value's key, so the
 		// store may start from its key index.

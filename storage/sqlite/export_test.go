@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/idupdate/idupdate/storage"
 )
 
 // DSN exposes the connection string Open uses for the writer, so the
 // baseline benchmark runs on exactly the same driver settings.
 func DSN(path string, opts ...Option) string {
-	cfg := config{synchronous: "FULL"}
+	cfg := config{synchronous: "FULL", mmapSize: DefaultMmapSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -76,4 +78,11 @@ func MigrateTo(path string, version int) error {
 		}
 	}
 	return nil
+}
+
+// ListSQL returns the statement List runs for the first page of q and its
+// parameters.
+func ListSQL(q storage.Query) (string, []any) {
+	c, _ := listQuery(&q, nil)
+	return c.sql.String(), c.args
 }
