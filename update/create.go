@@ -18,7 +18,8 @@ import (
 // Grant.AssertVerified) — Hold has nothing to hold back on a new record.
 //
 // The client needs Grant.Create, every written path (secrets too) inside
-// Grant.Paths, and the new id inside Grant.Subject. Server values are the
+// Grant.Paths, the new id inside Grant.Subject, and the record's tenant
+// among Grant.Tenants. Server values are the
 // calling code's, not the client's: no grant applies to them.
 //
 // Returns Forbidden, Invalid, Immutable, TooLarge, Malformed, NotUnique,
@@ -76,12 +77,16 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if !g.reaches(s, rec) {
+		return nil, &Error{Code: Forbidden, Message: "the client may not create records in this tenant",
+			Fields: []FieldError{{Path: s.tenancy.path, Rule: RuleGrant, Message: "names a tenant the client may not create records in"}}}
+	}
 	if !req.DryRun {
 		start := e.tel.storeStart(ctx)
 		err := e.store.Create(ctx, rec, *o.event)
 		e.tel.storeDone(ctx, "create", start, err)
 		if err != nil {
-			return nil, e.storeError(err)
+			return nil, g.conceal(e.storeError(err))
 		}
 	}
 	return e.finish(ctx, s, rec, o, &Request{DryRun: req.DryRun, IncludeRecord: req.IncludeRecord}), nil
