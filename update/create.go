@@ -77,10 +77,6 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	if !g.reaches(s, rec) {
-		return nil, &Error{Code: Forbidden, Message: "the client may not create records in this tenant",
-			Fields: []FieldError{{Path: s.tenancy.path, Rule: RuleGrant, Message: "names a tenant the client may not create records in"}}}
-	}
 	if !req.DryRun {
 		start := e.tel.storeStart(ctx)
 		err := e.store.Create(ctx, rec, *o.event)
@@ -154,6 +150,10 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 		return nil, nil, err
 	}
 	rec := &storage.Record{Type: req.Type, ID: id, Created: now, Updated: now, State: req.State, Doc: doc}
+	if !g.reaches(s, rec) {
+		return nil, nil, &Error{Code: Forbidden, Message: "the client may not create records in this tenant",
+			Fields: []FieldError{{Path: s.tenancy.path, Rule: RuleGrant, Message: "names a tenant the client may not create records in"}}}
+	}
 	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc}
 	if err := rt.openCreated(verified); err != nil {
 		return nil, nil, err
