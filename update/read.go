@@ -19,7 +19,8 @@ type readOptions struct {
 
 // AsClient reads on behalf of a client: the client needs a grant (its own
 // or the policy's default), and a grant with a Subject reads only that
-// record; otherwise the read is Forbidden. A read without AsClient is the
+// record; otherwise the read is Forbidden. A grant with Tenants reads only
+// their records: any other is NotFound, as a missing one. A read without AsClient is the
 // calling code's own and checks no grant, so every read a client asked for
 // should carry this option.
 func AsClient(client string) ReadOption {
