@@ -45,7 +45,9 @@ type ListRequest struct {
 	Total  bool
 	// Tenant, when set, lists only that tenant's records (types with a
 	// Schema.Tenant). A grant limited to tenants lists only its tenants
-	// in any case; a Tenant outside them lists nothing.
+	// in any case; a Tenant outside them lists nothing. The engine adds
+	// the tenant terms to Filter (within its top-level And, if it has one),
+	// and they count against storage's bounds on a filter.
 	Tenant string
 }
 
@@ -80,16 +82,9 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 		return nil, err
 	}
 	g, err = g.narrow(s, req.Tenant)
-	if err != nil {
-		if ErrorCode(err) != NotFound {
-			return nil, err
-		}
-		// A tenant outside the grant: nothing to see.
-		out := &ListResult{Total: -1}
-		if req.Total {
-			out.Total = 0
-		}
-		return out, nil
+	outside := ErrorCode(err) == NotFound // a tenant outside the grant: nothing to see
+	if err != nil && !outside {
+		return nil, err
 	}
 	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
 	if q.Filter, err = s.queryFilter(req.Filter, g.tenant()); err != nil {
@@ -101,6 +96,13 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	}
 	if err := q.Validate(); err != nil {
 		return nil, queryError(err)
+	}
+	if outside {
+		out := &ListResult{Total: -1}
+		if req.Total {
+			out.Total = 0
+		}
+		return out, nil
 	}
 	if g.Subject != "" {
 		return e.listSubject(ctx, s, g.Subject, q)

@@ -249,6 +249,11 @@ func (s *schema) tenantFilter(g Grant, f *storage.Filter) *storage.Filter {
 	if f == nil {
 		return &in
 	}
+	if f.Op == storage.And {
+		out := *f
+		out.Args = append(append([]storage.Filter(nil), f.Args...), in)
+		return &out
+	}
 	return &storage.Filter{Op: storage.And, Args: []storage.Filter{*f, in}}
 }
 

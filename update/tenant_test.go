@@ -333,6 +333,10 @@ func TestTenantListing(t *testing.T) {
 		assert.Equal(t, []string{"a1", "b1", "c1", "g1-1"}, ids(t, "root", "", minnie))
 		assert.Equal(t, []string{"c1"}, ids(t, "root", "C", minnie))
 		assert.Equal(t, []string{"g1-1"}, ids(t, "root", "g1", minnie))
+		// A bad filter is refused whatever the tenant.
+		_, err := f.eng.List(ctx, update.ListRequest{Type: "user", Client: "a", Tenant: "B",
+			Filter: &storage.Filter{Op: storage.Eq, Path: "/password", Value: "x"}})
+		assert.Equal(t, update.Malformed, update.ErrorCode(err))
 		// Asking for another tenant by filter does not widen the grant.
 		assert.Empty(t, ids(t, "a", "", &storage.Filter{Op: storage.Eq, Path: "/org", Value: "B"}))
 	})
