@@ -30,14 +30,52 @@ type DecodeLimits struct {
 // the value). Repeated names are refused because
 // parsers disagree on them (first wins, last wins, or error): a request
 // that means one thing to a gateway and another to this code could slip a
-// value past a check. Decode is safe for concurrent use.
+// value past a check. Well-formed input is decoded in a single pass that
+// makes all these checks as it goes; input that fails one is looked at
+// again, cheapest check first, so the error is always the one above.
+// Decode is safe for concurrent use.
 func Decode(data []byte, lim DecodeLimits) (any, error) {
+	if err := precheck(data, lim); err != nil {
+		return nil, err
+	}
+	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth)}
+	if v, ok := p.parse(); ok {
+		return v, nil
+	}
+	return decodeChecked(data, lim)
+}
+
+// Validate reports what Decode would refuse data for, with the same
+// error, or nil when Decode would accept it. It builds no value, so it
+// costs less than Decode for callers that decode the bytes some other way
+// (into a struct, say) and want Decode's checks first.
+func Validate(data []byte, lim DecodeLimits) error {
+	if err := precheck(data, lim); err != nil {
+		return err
+	}
+	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth), check: true}
+	if _, ok := p.parse(); ok {
+		return nil
+	}
+	_, err := decodeChecked(data, lim)
+	return err
+}
+
+// precheck runs the checks that come before any parsing: size, then
+// UTF-8 validity.
+func precheck(data []byte, lim DecodeLimits) error {
 	if lim.MaxBytes > 0 && len(data) > lim.MaxBytes {
-		return nil, newErr(ErrTooLarge, "", "%d bytes, limit %d", len(data), lim.MaxBytes)
+		return newErr(ErrTooLarge, "", "%d bytes, limit %d", len(data), lim.MaxBytes)
 	}
 	if !utf8.Valid(data) {
-		return nil, newErr(ErrMalformed, "", "the input is not valid UTF-8")
+		return newErr(ErrMalformed, "", "the input is not valid UTF-8")
 	}
+	return nil
+}
+
+// decodeChecked is Decode for input the single-pass parser did not
+// accept: it finds what is wrong, cheapest check first, and says so.
+func decodeChecked(data []byte, lim DecodeLimits) (any, error) {
 	if err := scan(data, lim.MaxDepth); err != nil {
 		return nil, err
 	}
@@ -56,6 +94,14 @@ func Decode(data []byte, lim DecodeLimits) (any, error) {
 // parserDepth is the deepest nesting encoding/json parses; scan refuses
 // deeper input itself so that it never keeps more frames than that.
 const parserDepth = 10000
+
+// depthLimit is the nesting Decode accepts for DecodeLimits.MaxDepth.
+func depthLimit(maxDepth int) int {
+	if maxDepth <= 0 || maxDepth > parserDepth {
+		return parserDepth
+	}
+	return maxDepth
+}
 
 // scanFrame is one open object or array during scan.
 type scanFrame struct {
@@ -76,9 +122,7 @@ const smallObject = 8
 // stop early or miss things, and the parse that follows reports the syntax
 // error; on well-formed input it is exact.
 func scan(data []byte, maxDepth int) error {
-	if maxDepth <= 0 || maxDepth > parserDepth {
-		maxDepth = parserDepth
-	}
+	maxDepth = depthLimit(maxDepth)
 	var stack []scanFrame
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; c {

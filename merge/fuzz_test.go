@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 
@@ -98,6 +99,9 @@ func FuzzDecode(f *testing.F) {
 		v, err := merge.Decode(data, fuzzLimits)
 		if !bytes.Equal(input, data) {
 			t.Fatal("input modified")
+		}
+		if verr := merge.Validate(data, fuzzLimits); !reflect.DeepEqual(verr, err) {
+			t.Fatalf("Validate says %v where Decode says %v", verr, err)
 		}
 		if err != nil {
 			explainRefusal(t, data, err)

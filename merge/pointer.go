@@ -1,6 +1,7 @@
 package merge
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 )
@@ -58,7 +59,18 @@ func unescapeToken(s string) (string, bool) {
 // FormatPointer joins reference tokens into a JSON Pointer, escaping "~" and
 // "/". No tokens give the root pointer "".
 func FormatPointer(segs []string) string {
+	switch len(segs) {
+	case 0:
+		return ""
+	case 1:
+		return "/" + escapeToken(segs[0])
+	}
+	n := 0
+	for _, s := range segs {
+		n += 1 + len(s) + strings.Count(s, "~") + strings.Count(s, "/")
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, s := range segs {
 		b.WriteByte('/')
 		b.WriteString(escapeToken(s))
@@ -173,10 +185,13 @@ func rebuild(doc any, segs []string, full string, fn func(parent any) (any, erro
 	}
 }
 
+// cloneMap returns a shallow copy of m, never nil; extra is how many
+// members the caller may add. maps.Clone copies the table as it is, which
+// is cheaper than inserting every member again, and a table usually has
+// room for one more member.
 func cloneMap(m map[string]any, extra int) map[string]any {
-	out := make(map[string]any, len(m)+extra)
-	for k, v := range m {
-		out[k] = v
+	if m == nil {
+		return make(map[string]any, extra)
 	}
-	return out
+	return maps.Clone(m)
 }

@@ -18,7 +18,7 @@ import (
 //
 // The client needs Grant.Write, every path it writes (secrets, patch
 // targets and removals too) inside Grant.Paths, the record inside
-// Grant.Subject, and Grant.AssertVerified for Delivery AlreadyVerified.
+// Grant.Subject (or Request.Subject), and Grant.AssertVerified for Delivery AlreadyVerified.
 //
 // A request that fails changes nothing: no write, no version bump, no
 // event. A request that changes nothing returns Unchanged and writes
@@ -35,12 +35,19 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 
 // apply is Apply without its telemetry.
 func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
-	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Write })
+	s, g, err := e.authorizeFor(req.Type, req.Client, req.Subject, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
+	if err := checkRequestText("actor, client or subject", req.Actor, req.Client, req.Subject); err != nil {
 		return nil, err
+	}
+	if req.Locator.Key == nil && req.Locator.ID != "" {
+		// Refused before the lookup, so a caller limited to one record
+		// cannot learn which other ids exist.
+		if err := g.owns(req.Locator.ID); err != nil {
+			return nil, err
+		}
 	}
 	p, err := e.prepare(s, g, &req)
 	if err != nil {

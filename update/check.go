@@ -28,9 +28,11 @@ func withInvalid(err error, fields []FieldError) error {
 
 // checkChanges validates what a change list did to the document: grants,
 // mutability, types, rules, limits, required fields and locally unique
-// plural members. It returns every failing field.
-func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, changes []merge.Change) error {
+// plural members, and the mutability of members of the plural elements
+// edited in place. It returns every failing field.
+func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, changes []merge.Change, edits ...elementEdit) error {
 	var f findings
+	s.checkEdits(edits, &f)
 	plurals := map[string]*rule{}
 	for _, c := range changes {
 		segs, err := merge.ParsePointer(c.Path)
@@ -40,6 +42,7 @@ func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, chang
 		if !e.checkChange(s, g, c, segs, &f) {
 			continue
 		}
+		s.checkElements(c, segs, &f)
 		for i := len(segs); i >= 0; i-- {
 			if r := s.ruleAt(segs[:i]); r != nil && r.f.Plural != nil {
 				plurals[r.path] = r
@@ -76,7 +79,11 @@ func (f *findings) err() error {
 	case len(f.limit) > 0:
 		return &Error{Code: TooLarge, Message: "the change exceeds a limit", Fields: sortFields(f.limit)}
 	case len(f.fixed) > 0:
-		return &Error{Code: Immutable, Message: "read-only fields cannot be changed", Fields: sortFields(append(f.fixed, f.invalid...))}
+		msg := "read-only or immutable fields cannot be changed"
+		if len(f.fixed) == 1 {
+			msg = f.fixed[0].Path + " " + f.fixed[0].Message
+		}
+		return &Error{Code: Immutable, Message: msg, Fields: sortFields(append(f.fixed, f.invalid...))}
 	case len(f.invalid) > 0:
 		return &Error{Code: Invalid, Message: "the change has invalid fields", Fields: sortFields(f.invalid)}
 	}
@@ -106,7 +113,7 @@ func (e *Engine) checkChange(s *schema, g Grant, c merge.Change, segs []string, 
 		}
 	}
 	if c.Op != merge.OpRemove {
-		f.invalid = e.checkValue(s, segs, c.New, f.invalid, &f.limit)
+		f.invalid = e.checkValueAt(s, segs, c.Path, c.New, f.invalid, &f.limit)
 	}
 	return true
 }
@@ -114,7 +121,11 @@ func (e *Engine) checkChange(s *schema, g Grant, c merge.Change, segs []string, 
 // checkValue checks a written value against the rules at its path and
 // below it.
 func (e *Engine) checkValue(s *schema, segs []string, v any, errs []FieldError, limit *[]FieldError) []FieldError {
-	path := pointer(segs)
+	return e.checkValueAt(s, segs, pointer(segs), v, errs, limit)
+}
+
+// checkValueAt is checkValue for a caller that has the pointer of segs.
+func (e *Engine) checkValueAt(s *schema, segs []string, path string, v any, errs []FieldError, limit *[]FieldError) []FieldError {
 	if len(segs) > s.limits.MaxDepth {
 		*limit = append(*limit, FieldError{Path: path, Rule: RuleLimit, Param: "depth", Message: fmt.Sprintf("is nested deeper than %d", s.limits.MaxDepth)})
 		return errs

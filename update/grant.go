@@ -11,11 +11,17 @@ import (
 // Forbidden when may says the grant does not allow the call or the grant
 // is limited to tenants the type does not have.
 func (e *Engine) authorize(typ, client string, may func(Grant) bool) (*schema, Grant, error) {
+	return e.authorizeFor(typ, client, "", may)
+}
+
+// authorizeFor is authorize for a call made for subject (Request.Subject):
+// the grant comes back limited to that record.
+func (e *Engine) authorizeFor(typ, client, subject string, may func(Grant) bool) (*schema, Grant, error) {
 	s, err := e.policy.schemaOf(typ)
 	if err != nil {
 		return nil, Grant{}, err
 	}
-	g, err := e.policy.grant(client)
+	g, err := e.policy.grantFor(client, subject)
 	if err != nil {
 		return nil, Grant{}, err
 	}
@@ -29,6 +35,9 @@ func (e *Engine) authorize(typ, client string, may func(Grant) bool) (*schema, G
 }
 
 func checkGrant(g Grant) error {
+	if g.Self && g.Subject != "" {
+		return fmt.Errorf("self and subject exclude each other: a self grant takes its subject from each call")
+	}
 	for _, p := range g.Paths {
 		if _, err := merge.ParsePointer(p); err != nil {
 			return fmt.Errorf("path %q: %w", p, err)
@@ -37,15 +46,37 @@ func checkGrant(g Grant) error {
 	return checkGrantTenants(g)
 }
 
-// grant returns the client's grant, or Forbidden.
-func (c *compiled) grant(client string) (Grant, error) {
-	if g, ok := c.grants[client]; ok {
+// grant returns the client's grant, or Forbidden. A Self grant is
+// Forbidden here: it serves only calls that name their subject.
+func (c *compiled) grant(client string) (Grant, error) { return c.grantFor(client, "") }
+
+// grantFor returns the client's grant for a call made for subject ("" for
+// none), limited to that record; see Request.Subject.
+func (c *compiled) grantFor(client, subject string) (Grant, error) {
+	g, ok := c.grants[client]
+	switch {
+	case ok:
+	case c.defaultGrant != nil:
+		g = *c.defaultGrant
+	default:
+		return Grant{}, Errorf(Forbidden, "client %q has no grant", client)
+	}
+	return g.narrow(subject)
+}
+
+// narrow limits g to the record subject names. A Self grant needs a
+// subject; a grant with a Subject of its own serves no other.
+func (g Grant) narrow(subject string) (Grant, error) {
+	switch {
+	case subject == "" && g.Self:
+		return Grant{}, Errorf(Forbidden, "the client acts only for a user its call names")
+	case subject == "":
 		return g, nil
+	case g.Subject != "" && g.Subject != subject:
+		return Grant{}, Errorf(Forbidden, "the client may act only on its own record")
 	}
-	if c.defaultGrant != nil {
-		return *c.defaultGrant, nil
-	}
-	return Grant{}, Errorf(Forbidden, "client %q has no grant", client)
+	g.Subject = subject
+	return g, nil
 }
 
 // owns refuses a record outside the grant's Subject.

@@ -13,7 +13,7 @@ import (
 // is NotFound. A record located by id is not read here: the caller checks
 // its tenant where it reads it (Grant.guard, Engine.visible).
 func (e *Engine) locate(ctx context.Context, s *schema, g Grant, loc Locator) (string, Grant, error) {
-	g, err := g.narrow(s, loc.Tenant)
+	g, err := g.inTenant(s, loc.Tenant)
 	if err != nil {
 		return "", g, err
 	}

@@ -201,3 +201,55 @@ func TestGrantSubject(t *testing.T) {
 	assert.Equal(t, update.Forbidden, update.ErrorCode(err))
 	assert.Equal(t, snap, f.snapshot(t, "u2"))
 }
+
+// A Self grant serves only calls that name their subject, reaches that
+// record alone, and keeps its Paths; every call that names no subject is
+// refused, reads too, and a refused call changes nothing.
+func TestGrantSelf(t *testing.T) {
+	pol := userPolicy()
+	pol.Grants["self"] = update.Grant{Write: true, Self: true, Paths: []string{"/givenName"}}
+	pol.Grants["me"] = update.Grant{Write: true, Subject: "u1"}
+	f := newFixture(t, nil, pol)
+	f.seed(t)
+	_, err := f.eng.Create(ctx, update.CreateRequest{Type: "user", ID: "u2", Client: "admin", Doc: doc(t, `{"familyName":"Other"}`)})
+	require.NoError(t, err)
+	apply := func(client, subject, id, body string) error {
+		_, err := f.eng.Apply(ctx, update.Request{Type: "user", Client: client, Subject: subject, Locator: update.ByID(id), Doc: doc(t, body)})
+		return err
+	}
+	snap1, snap2 := f.snapshot(t, "u1"), f.snapshot(t, "u2")
+	for _, tc := range []struct {
+		name                      string
+		client, subject, id, body string
+	}{
+		{"no subject", "self", "", "u1", `{"givenName":"Me"}`},
+		{"another record", "self", "u1", "u2", `{"givenName":"Me"}`},
+		{"a record that does not exist, not told apart", "self", "u1", "nobody", `{"givenName":"Me"}`},
+		{"a path outside the grant", "self", "u1", "u1", `{"familyName":"Me"}`},
+		{"a subject beside the grant's own", "me", "u2", "u2", `{"givenName":"Me"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, update.Forbidden, update.ErrorCode(apply(tc.client, tc.subject, tc.id, tc.body)))
+		})
+	}
+	assert.Equal(t, snap1, f.snapshot(t, "u1"))
+	assert.Equal(t, snap2, f.snapshot(t, "u2"))
+
+	_, err = f.eng.Get(ctx, "user", update.ByID("u1"), update.AsClient("self"))
+	assert.Equal(t, update.Forbidden, update.ErrorCode(err), "a read names no subject")
+	_, err = f.eng.Cancel(ctx, update.CancelRequest{Type: "user", Client: "self", Locator: update.ByID("u1"), Path: "/email"})
+	assert.Equal(t, update.Forbidden, update.ErrorCode(err))
+
+	require.NoError(t, apply("self", "u1", "u1", `{"givenName":"Me"}`))
+	require.NoError(t, apply("me", "u1", "u1", `{"givenName":"Me too"}`), "a subject equal to the grant's own")
+	v, err := f.eng.Get(ctx, "user", update.ByID("u1"))
+	require.NoError(t, err)
+	assert.Equal(t, "Me too", v.Doc["givenName"])
+}
+
+func TestGrantSelfWithSubjectRefused(t *testing.T) {
+	pol := userPolicy()
+	pol.Grants["self"] = update.Grant{Write: true, Self: true, Subject: "u1"}
+	_, err := update.New(memory.New(), pol)
+	assert.ErrorContains(t, err, "self and subject exclude each other")
+}

@@ -55,6 +55,14 @@ type Schema struct {
 	// Tenancy. Nil: the type has no tenants, and every unique value is
 	// unique among all its records.
 	Tenant *Tenancy `json:"tenant,omitempty"`
+	// StateFrom binds the record's state to a declared boolean field (a
+	// JSON Pointer, e.g. "/active"): a change that makes the field true
+	// makes the record Active, false Inactive, in the same store update;
+	// removing the field or setting it null leaves the state as it is.
+	// Changing the state needs Grant.State (Forbidden, rule "state",
+	// otherwise); its event has kind EventActivate or EventDeactivate. At
+	// create the field, when present, decides the state. Empty: no binding.
+	StateFrom string `json:"stateFrom,omitempty"`
 }
 
 // Tenancy says where a record's tenant is written and how its unique
@@ -109,7 +117,11 @@ type Field struct {
 	// Tenant: ScopeTenant (the default) or ScopeGlobal. Only for Unique
 	// fields of such types.
 	UniqueScope Scope `json:"uniqueScope,omitempty"`
-	// Mutability says who may write the field. Default ReadWrite.
+	// Mutability says who may write the field. Default ReadWrite. Below a
+	// plural's "*" ("/members/*/value") ReadOnly and SetOnce hold per
+	// element: a stored element, matched by the plural's key, keeps the
+	// member's value whichever way the plural is written; SetOnce there
+	// needs a plural with a Key.
 	Mutability Mutability `json:"mutability,omitempty"`
 	// Keep makes a Replace carry the field over when the request omits it
 	// (credentials, server-owned fields).
@@ -369,10 +381,19 @@ type Grant struct {
 	// creates records only in these tenants (Forbidden otherwise), and
 	// types without a Tenant are Forbidden to it.
 	Tenants []string `json:"tenants,omitempty"`
+	// State lets the client change a record's state by writing the field
+	// its schema binds to it (Schema.StateFrom).
+	State bool `json:"state,omitempty"`
 	// Subject, when set, is the only record id the client may change, or
 	// read through Get and History with AsClient — a user's own token. Any
 	// other record is Forbidden.
 	Subject string `json:"subject,omitempty"`
+	// Self makes the grant one for users acting on themselves through a
+	// token that names them, issued at run time: every call under it must
+	// name its subject (Request.Subject) and reaches that record only, as
+	// if Subject were set to it. Any call that names none is Forbidden,
+	// reads included. Self and Subject exclude each other.
+	Self bool `json:"self,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes JSON as "90s", "2m".

@@ -27,6 +27,14 @@ type prepared struct {
 	invalid []FieldError
 }
 
+// touch notes that the input writes the confirmable path.
+func (p *prepared) touch(path string) {
+	if p.touched == nil {
+		p.touched = map[string]bool{}
+	}
+	p.touched[path] = true
+}
+
 type prepDelivery struct {
 	kind  DeliveryKind
 	link  *template.Template
@@ -42,8 +50,8 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 	if err := s.checkSelectors(req.Path, at); err != nil {
 		return nil, err
 	}
-	p := &prepared{at: at, touched: map[string]bool{}, secrets: map[string]preparedSecret{}}
-	w := &inputWalk{schema: s, grant: g, input: p, plain: map[string]SecretValue{}}
+	p := &prepared{at: at}
+	w := &inputWalk{schema: s, grant: g, input: p}
 	if len(at) > s.limits.MaxDepth {
 		return nil, Errorf(TooLarge, "path is deeper than %d", s.limits.MaxDepth)
 	}
@@ -65,7 +73,7 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Message: "is sent twice"})
 			continue
 		}
-		w.plain[path] = v
+		w.putPlain(path, v)
 	}
 	if len(w.forbid)+len(w.limit)+len(w.fixed) > 0 {
 		return nil, w.err()
@@ -147,6 +155,9 @@ func prepareSecrets(s *schema, g Grant, plain map[string]SecretValue, p *prepare
 		if len(errs) > 0 {
 			invalid = append(invalid, errs...)
 			continue
+		}
+		if p.secrets == nil {
+			p.secrets = map[string]preparedSecret{}
 		}
 		p.secrets[path] = ps
 	}

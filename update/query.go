@@ -81,7 +81,7 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	if err != nil {
 		return nil, err
 	}
-	g, err = g.narrow(s, req.Tenant)
+	g, err = g.inTenant(s, req.Tenant)
 	outside := ErrorCode(err) == NotFound // a tenant outside the grant: nothing to see
 	if err != nil && !outside {
 		return nil, err

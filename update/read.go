@@ -103,13 +103,14 @@ func (s *schema) view(rec *storage.Record) *View {
 	for i, k := range rec.Keys {
 		v.Keys[i] = unscopeKey(k)
 	}
-	doc, _ := merge.Clone(rec.Doc).(map[string]any)
+	var doc map[string]any
+	if s.hides {
+		doc, _ = shown(s.root, rec.Doc).(map[string]any)
+	} else {
+		doc, _ = merge.Clone(rec.Doc).(map[string]any)
+	}
 	if doc == nil {
 		doc = map[string]any{}
-	}
-	if s.hides {
-		shown, _ := s.hide(nil, doc, dropHidden)
-		doc = shown.(map[string]any)
 	}
 	v.Doc = doc
 	for path := range rec.Secrets {

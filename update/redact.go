@@ -19,8 +19,8 @@ func (s *schema) redact(cs []storage.Change) []storage.Change {
 		if err != nil {
 			continue
 		}
-		cs[i].Old, _ = s.hide(segs, c.Old, redactHidden)
-		cs[i].New, _ = s.hide(segs, c.New, redactHidden)
+		cs[i].Old, _ = s.hide(segs, c.Old)
+		cs[i].New, _ = s.hide(segs, c.New)
 	}
 	return cs
 }
@@ -28,22 +28,18 @@ func (s *schema) redact(cs []storage.Change) []storage.Change {
 // hidden reports whether the value at segs is write-only or a secret.
 func (s *schema) hidden(segs []string) bool {
 	r := s.governing(segs)
-	return r != nil && (r.f.Mutability == WriteOnly || r.f.Secret != nil)
+	return r != nil && hides(r)
 }
 
-// hiding says what hide does with a hidden value.
-type hiding int
-
-const (
-	redactHidden hiding = iota // replace it by Redacted
-	dropHidden                 // leave an object member out; Redacted elsewhere
-)
+// hides reports whether r's values are write-only or secret.
+func hides(r *rule) bool {
+	return r.f.Mutability == WriteOnly || r.f.Secret != nil
+}
 
 // hide returns v with every value under a write-only or secret rule
-// replaced by Redacted — or, with dropHidden, object members left out —
-// copying only the containers it changes. changed says the result differs
-// from v.
-func (s *schema) hide(segs []string, v any, how hiding) (out any, changed bool) {
+// replaced by Redacted, copying only the containers it changes. changed
+// says the result differs from v.
+func (s *schema) hide(segs []string, v any) (out any, changed bool) {
 	if v == nil {
 		return nil, false
 	}
@@ -55,11 +51,11 @@ func (s *schema) hide(segs []string, v any, how hiding) (out any, changed bool) 
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		if out := s.hideMembers(segs, x, how); out != nil {
+		if out := s.hideMembers(segs, x); out != nil {
 			return out, true
 		}
 	case []any:
-		if out := s.hideElements(segs, x, how); out != nil {
+		if out := s.hideElements(segs, x); out != nil {
 			return out, true
 		}
 	}
@@ -67,15 +63,10 @@ func (s *schema) hide(segs []string, v any, how hiding) (out any, changed bool) 
 }
 
 // hideMembers is hide on an object; it returns nil when nothing changed.
-func (s *schema) hideMembers(segs []string, x map[string]any, how hiding) map[string]any {
+func (s *schema) hideMembers(segs []string, x map[string]any) map[string]any {
 	var out map[string]any
 	for k, mv := range x {
-		child := appendSeg(segs, k)
-		gone := how == dropHidden && s.hidden(child)
-		hv, changed := mv, gone
-		if !gone {
-			hv, changed = s.hide(child, mv, how)
-		}
+		hv, changed := s.hide(appendSeg(segs, k), mv)
 		if !changed {
 			continue
 		}
@@ -85,20 +76,16 @@ func (s *schema) hideMembers(segs []string, x map[string]any, how hiding) map[st
 				out[k2] = v2
 			}
 		}
-		if gone {
-			delete(out, k)
-		} else {
-			out[k] = hv
-		}
+		out[k] = hv
 	}
 	return out
 }
 
 // hideElements is hide on an array; it returns nil when nothing changed.
-func (s *schema) hideElements(segs []string, x []any, how hiding) []any {
+func (s *schema) hideElements(segs []string, x []any) []any {
 	var out []any
 	for i, ev := range x {
-		hv, changed := s.hide(appendSeg(segs, strconv.Itoa(i)), ev, how)
+		hv, changed := s.hide(appendSeg(segs, strconv.Itoa(i)), ev)
 		if !changed {
 			continue
 		}
@@ -108,6 +95,41 @@ func (s *schema) hideElements(segs []string, x []any, how hiding) []any {
 		out[i] = hv
 	}
 	return out
+}
+
+// shown returns a deep copy of v, the value at trie node n (nil when no
+// rule lies at or below it), as a client may see it: object members under
+// a write-only or secret rule left out, such array elements Redacted.
+// Walking the trie beside the value decides each member with one step
+// from its parent, and subtrees no rule reaches are copied as they are.
+func shown(n *node, v any) any {
+	if n == nil || len(n.children) == 0 {
+		return merge.Clone(v)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, mv := range x {
+			c := n.child(k)
+			if c != nil && c.rule != nil && hides(c.rule) {
+				continue
+			}
+			out[k] = shown(c, mv)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, ev := range x {
+			c := n.child(strconv.Itoa(i))
+			if c != nil && c.rule != nil && hides(c.rule) && ev != nil {
+				out[i] = Redacted
+				continue
+			}
+			out[i] = shown(c, ev)
+		}
+		return out
+	}
+	return v
 }
 
 // stripped returns a copy of rec without secrets and code hashes, for

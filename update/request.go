@@ -118,6 +118,12 @@ type Request struct {
 	// Actor is who acts (a user, an operator), recorded in the history.
 	Client string
 	Actor  string
+	// Subject, when set, is the record the caller acts for: the user a
+	// token names, which the calling code has checked. It limits the
+	// client's grant to that record, as Grant.Subject does; a grant with
+	// a Subject of its own must name the same record, and a Self grant
+	// serves only requests that set it.
+	Subject string
 
 	Mode Mode
 	// Path is the JSON Pointer of the subtree Doc applies to; "" is the

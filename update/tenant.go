@@ -177,9 +177,9 @@ func (g Grant) fits(s *schema) error {
 	return nil
 }
 
-// narrow limits g to tenant as well, when one is named: a tenant outside
+// inTenant limits g to tenant as well, when one is named: a tenant outside
 // the grant holds nothing the client can reach (NotFound).
-func (g Grant) narrow(s *schema, tenant string) (Grant, error) {
+func (g Grant) inTenant(s *schema, tenant string) (Grant, error) {
 	if tenant == "" {
 		return g, nil
 	}

@@ -22,6 +22,14 @@ type inputWalk struct {
 	invalid []FieldError
 }
 
+// putPlain takes secret v at path out of the input.
+func (w *inputWalk) putPlain(path string, v SecretValue) {
+	if w.plain == nil {
+		w.plain = map[string]SecretValue{}
+	}
+	w.plain[path] = v
+}
+
 // walk checks one input value at segs and returns it normalized, or
 // keep=false when it is to be left out (a dropped unknown attribute or a
 // secret taken out into w.plain). changed says the value returned differs
@@ -37,7 +45,7 @@ func (w *inputWalk) walk(segs []string, v any) (out any, keep, changed bool) {
 		return out, keep, changed
 	}
 	if cv.rule != nil && cv.rule.f.Confirm != nil {
-		w.input.touched[path] = true
+		w.input.touch(path)
 	}
 	switch x := v.(type) {
 	case map[string]any:
@@ -76,7 +84,7 @@ func (w *inputWalk) admit(segs []string, path string, cv coverage, v any) (out a
 			w.invalid = append(w.invalid, FieldError{Path: path, Rule: RuleType, Param: "string", Message: "must be a string"})
 			return v, false, true, true
 		}
-		w.plain[path] = SecretValue{Plain: s}
+		w.putPlain(path, SecretValue{Plain: s})
 		return nil, false, true, true
 	}
 	if !cv.known() && len(segs) > 0 {
@@ -249,7 +257,7 @@ func (w *inputWalk) walkRemove(segs []string) {
 		w.forbid = append(w.forbid, FieldError{Path: path, Rule: RuleGrant, Message: "may not be written by this client"})
 	}
 	if cv.rule != nil && cv.rule.f.Confirm != nil {
-		w.input.touched[path] = true
+		w.input.touch(path)
 	}
 }
 

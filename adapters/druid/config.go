@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/idupdate/idupdate/storage"
@@ -29,10 +30,36 @@ type Client struct {
 	Scopes []string
 }
 
+// UserToken is a user's own access token, as DRUID's login issues it to
+// a client after the user signed in: it names the client and the user.
+type UserToken struct {
+	Token  string
+	Client string
+	UserID string
+}
+
 // Config configures the adapter. The zero value of every field but
 // Clients has a usable default, applied by New and Policy.
 type Config struct {
 	Clients []Client
+	// UserTokens are users' own access tokens the adapter accepts for the
+	// non-administrative update (Bearer <access_token>, no
+	// code_verifier). Tokens not listed are asked of LookupUserToken.
+	UserTokens []UserToken
+	// LookupUserToken, when set, resolves an access token that is not in
+	// UserTokens: the deployment's login service checks it and returns
+	// the client and user it names, ok false for a token it does not
+	// know. An error is answered as an internal error.
+	LookupUserToken func(ctx context.Context, token string) (tok UserToken, ok bool, err error)
+	// MaxBulkLines bounds the lines of one bulk upload. Default 100,000.
+	MaxBulkLines int
+	// MaxLineBytes bounds one line of a bulk upload. Default
+	// MaxBodyBytes.
+	MaxLineBytes int
+	// BulkConcurrency is how many lines of one bulk upload may be in the
+	// engine at once (lines on one user always apply in order). 1 applies
+	// the lines one after another. Default 8.
+	BulkConcurrency int
 	// TokenTTL is how long a challenge-code token lives. Default 60 s.
 	TokenTTL time.Duration
 	// TokenQuota bounds the tokens one client may be issued: at most
@@ -73,11 +100,15 @@ const (
 	DemoSecret     = "demo-app-secret"
 	DemoEntryPoint = "demo-entrypoint"
 	DemoUserID     = "druid-user-1"
+	// DemoUserToken is druid-user-1's own access token, as if issued by
+	// DRUID's login to demo-app.
+	DemoUserToken = "demo-user-access-token"
 )
 
 // DemoConfig returns the shim server's demo configuration: client
 // demo-app / demo-app-secret, allowed the challenge-code flow and to assert
-// confirmed ids, with entry point demo-entrypoint.
+// confirmed ids, with entry point demo-entrypoint, and druid-user-1's own
+// access token demo-user-access-token.
 func DemoConfig() Config {
 	return Config{Clients: []Client{{
 		ID:              DemoClientID,
@@ -86,7 +117,7 @@ func DemoConfig() Config {
 		AssertConfirmed: true,
 		EntryPoints:     []string{DemoEntryPoint},
 		Scopes:          []string{scopeUpdate},
-	}}}
+	}}, UserTokens: []UserToken{{Token: DemoUserToken, Client: DemoClientID, UserID: DemoUserID}}}
 }
 
 // SeedDemo creates the demo user druid-user-1: email jane@example.com and
@@ -130,6 +161,15 @@ func (c Config) withDefaults() Config {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 64 << 10
 	}
+	if c.MaxBulkLines <= 0 {
+		c.MaxBulkLines = 100_000
+	}
+	if c.BulkConcurrency <= 0 {
+		c.BulkConcurrency = 8
+	}
+	if c.MaxLineBytes <= 0 {
+		c.MaxLineBytes = int(c.MaxBodyBytes)
+	}
 	if c.MaxDepth <= 0 {
 		c.MaxDepth = 12
 	}
@@ -167,7 +207,15 @@ func (c Config) check() error {
 		if seen[cl.ID] {
 			return fmt.Errorf("druid: client %q configured twice", cl.ID)
 		}
+		if strings.HasSuffix(cl.ID, selfSuffix) {
+			return fmt.Errorf("druid: client %q: a client id may not end with %q", cl.ID, selfSuffix)
+		}
 		seen[cl.ID] = true
+	}
+	for _, ut := range c.UserTokens {
+		if ut.Token == "" || ut.UserID == "" || !seen[ut.Client] {
+			return errors.New("druid: a user token needs a token, a user and a configured client")
+		}
 	}
 	return nil
 }

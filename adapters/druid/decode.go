@@ -69,34 +69,24 @@ func (f fieldErrors) err() error {
 // (the map[string]any, []any, string, json.Number, bool, nil of a bounded
 // decode). Every structural problem is reported as one Invalid error
 // listing each failing member by its vendor name; values are left for the
-// engine's rules. It does not look at authorization.
-func DecodeUpdate(body any) (*Update, error) {
+// engine's rules. It does not look at authorization. object.id is
+// required: an administrative update names its user.
+func DecodeUpdate(body any) (*Update, error) { return decodeUpdate(body, false) }
+
+// DecodeSelfUpdate is DecodeUpdate for an update sent with a user's own
+// access token: the token names the user, so object.id may be left out
+// (when sent, the engine refuses any user but the token's).
+func DecodeSelfUpdate(body any) (*Update, error) { return decodeUpdate(body, true) }
+
+func decodeUpdate(body any, self bool) (*Update, error) {
 	var fe fieldErrors
-	root, ok := body.(map[string]any)
-	if !ok {
-		return nil, failure(update.Malformed, "the body must be a JSON object")
-	}
-	onlyMembers(&fe, "", root, "actor", "verb", "object", "source")
 	u := &Update{}
-	if actor := object(&fe, root, "", "actor", true); actor != nil {
-		onlyMembers(&fe, "actor.", actor, "id", "objectType")
-		u.Actor = str(&fe, actor, "actor.", "id", true)
-		constant(&fe, actor, "actor.", "objectType", "application")
+	obj, err := decodeActivity(&fe, body, &u.Actor, &u.Verb, &u.Source)
+	if err != nil {
+		return nil, err
 	}
-	u.Verb = str(&fe, root, "", "verb", true)
-	if u.Verb != "" && !slices.Contains(verbsUpdate, u.Verb) {
-		fe.add("verb", "oneof", "must be \"update\"")
-	}
-	if src := object(&fe, root, "", "source", true); src != nil {
-		onlyMembers(&fe, "source.", src, "id", "objectType")
-		u.Source = str(&fe, src, "source.", "id", true)
-		if u.Source != "" && !slices.Contains(sourceIDs, u.Source) {
-			fe.add("source.id", "oneof", "must be one of %s", strings.Join(sourceIDs, ", "))
-		}
-		constant(&fe, src, "source.", "objectType", "device")
-	}
-	if obj := object(&fe, root, "", "object", true); obj != nil {
-		decodeUser(&fe, obj, u)
+	if obj != nil {
+		decodeUser(&fe, obj, u, self)
 	}
 	if err := fe.err(); err != nil {
 		return nil, err
@@ -104,8 +94,38 @@ func DecodeUpdate(body any) (*Update, error) {
 	return u, nil
 }
 
-// decodeUser reads the object member: the user as it should be.
-func decodeUser(fe *fieldErrors, obj map[string]any, u *Update) {
+// decodeActivity reads the envelope every update activity shares (actor,
+// verb, source) and returns its object member, nil when missing.
+func decodeActivity(fe *fieldErrors, body any, actor, verb, source *string) (map[string]any, error) {
+	root, ok := body.(map[string]any)
+	if !ok {
+		return nil, failure(update.Malformed, "the body must be a JSON object")
+	}
+	onlyMembers(fe, "", root, "actor", "verb", "object", "source")
+	if a := object(fe, root, "", "actor", true); a != nil {
+		onlyMembers(fe, "actor.", a, "id", "objectType")
+		*actor = str(fe, a, "actor.", "id", true)
+		constant(fe, a, "actor.", "objectType", "application")
+	}
+	*verb = str(fe, root, "", "verb", true)
+	if *verb != "" && !slices.Contains(verbsUpdate, *verb) {
+		fe.add("verb", "oneof", "must be \"update\"")
+	}
+	if src := object(fe, root, "", "source", true); src != nil {
+		onlyMembers(fe, "source.", src, "id", "objectType")
+		*source = str(fe, src, "source.", "id", true)
+		if *source != "" && !slices.Contains(sourceIDs, *source) {
+			fe.add("source.id", "oneof", "must be one of %s", strings.Join(sourceIDs, ", "))
+		}
+		constant(fe, src, "source.", "objectType", "device")
+	}
+	return object(fe, root, "", "object", true), nil
+}
+
+// userMembers reads what a replacement and a partial update share of the
+// object member: its members' names, objectType and id. self lets id be
+// left out.
+func userMembers(fe *fieldErrors, obj map[string]any, self bool) (userID string) {
 	for k := range obj {
 		switch k {
 		case "objectType", "id", "password", "ids", "datas", "assertions", "addresses":
@@ -116,10 +136,16 @@ func decodeUser(fe *fieldErrors, obj map[string]any, u *Update) {
 		}
 	}
 	constant(fe, obj, "object.", "objectType", "user")
-	u.UserID = str(fe, obj, "object.", "id", true)
-	if len(u.UserID) > maxNameLen {
+	userID = str(fe, obj, "object.", "id", !self)
+	if len(userID) > maxNameLen {
 		fe.add("object.id", "max", "must be at most %d bytes", maxNameLen)
 	}
+	return userID
+}
+
+// decodeUser reads the object member: the user as it should be.
+func decodeUser(fe *fieldErrors, obj map[string]any, u *Update, self bool) {
+	u.UserID = userMembers(fe, obj, self)
 	if obj["password"] != nil {
 		p := str(fe, obj, "object.", "password", false)
 		u.Password = &p
@@ -130,17 +156,95 @@ func decodeUser(fe *fieldErrors, obj map[string]any, u *Update) {
 	u.Datas = named(fe, obj, "datas")
 	u.Assertions = named(fe, obj, "assertions")
 	if v, ok := obj["addresses"]; ok && v != nil {
-		arr, isArr := v.([]any)
-		if !isArr {
-			fe.add("object.addresses", update.RuleType, "must be an array of address objects")
+		u.Addresses = addresses(fe, v)
+	}
+}
+
+// addresses reads object.addresses: an array of objects.
+func addresses(fe *fieldErrors, v any) []any {
+	arr, isArr := v.([]any)
+	if !isArr {
+		fe.add("object.addresses", update.RuleType, "must be an array of address objects")
+	}
+	for i, a := range arr {
+		if _, isObj := a.(map[string]any); !isObj {
+			fe.add(fmt.Sprintf("object.addresses.%d", i), update.RuleType, "must be an object")
 		}
-		for i, a := range arr {
-			if _, isObj := a.(map[string]any); !isObj {
-				fe.add(fmt.Sprintf("object.addresses.%d", i), update.RuleType, "must be an object")
+	}
+	return arr
+}
+
+// DecodePatch reads a partial update (the PATCH variant, and each line
+// of a bulk upload): the same activity as DecodeUpdate, whose object
+// names only what changes. A member sent as null removes it: an id, datas
+// or assertions as a whole or one of their members, addresses. The
+// password cannot be removed. self is as for DecodeSelfUpdate: the user
+// is named by the token and object.id may be left out.
+func DecodePatch(body any, self bool) (*Patch, error) {
+	var fe fieldErrors
+	p := &Patch{Doc: map[string]any{}}
+	obj, err := decodeActivity(&fe, body, &p.Actor, &p.Verb, &p.Source)
+	if err != nil {
+		return nil, err
+	}
+	if obj != nil {
+		decodePatchUser(&fe, obj, p, self)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// decodePatchUser reads the object member of a partial update into the
+// engine's merge document.
+func decodePatchUser(fe *fieldErrors, obj map[string]any, p *Patch, self bool) {
+	p.UserID = userMembers(fe, obj, self)
+	if v, sent := obj["password"]; sent {
+		if v == nil {
+			fe.add("object.password", update.RuleRequired, "cannot be removed, only replaced")
+		} else {
+			s := str(fe, obj, "object.", "password", false)
+			p.Password = &s
+		}
+	}
+	if ids := object(fe, obj, "object.", "ids", false); ids != nil {
+		for name, v := range ids {
+			at := "object.ids." + clip(name)
+			f, known := idByName(name)
+			if !known {
+				fe.add(at, update.RuleUnknown, "is not a user id (email, phone_number, screen_name, national_id)")
+				continue
+			}
+			if v == nil {
+				p.Doc[f.path[1:]] = nil
+				continue
+			}
+			if id, ok := decodeID(fe, at, v); ok {
+				p.Doc[f.path[1:]] = id.Value
+				if id.Confirmed && f.confirmPath != "" {
+					p.Confirmed = append(p.Confirmed, f.path)
+				}
 			}
 		}
-		u.Addresses = arr
 	}
+	for _, key := range []string{"datas", "assertions"} {
+		if v, sent := obj[key]; sent {
+			if v == nil {
+				p.Doc[key] = nil
+			} else if m := named(fe, obj, key); m != nil {
+				p.Doc[key] = m
+			}
+		}
+	}
+	if v, sent := obj["addresses"]; sent {
+		if v == nil {
+			p.Doc["addresses"] = nil
+		} else {
+			p.Doc["addresses"] = addresses(fe, v)
+		}
+	}
+	slices.Sort(p.Confirmed)
 }
 
 // decodeIDs reads object.ids: each member a user_id object.
@@ -155,26 +259,33 @@ func decodeIDs(fe *fieldErrors, ids map[string]any) map[string]ID {
 		if v == nil {
 			continue // null is the same as leaving the id out
 		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			fe.add(at, update.RuleType, "must be a user_id object")
-			continue
+		if id, ok := decodeID(fe, at, v); ok {
+			out[name] = id
 		}
-		onlyMembers(fe, at+".", m, "objectType", "value", "confirmed")
-		if _, sent := m["objectType"]; sent {
-			constant(fe, m, at+".", "objectType", "user_id")
-		}
-		id := ID{Value: str(fe, m, at+".", "value", true)}
-		switch c := m["confirmed"].(type) {
-		case nil:
-		case bool:
-			id.Confirmed = c
-		default:
-			fe.add(at+".confirmed", update.RuleType, "must be a boolean")
-		}
-		out[name] = id
 	}
 	return out
+}
+
+// decodeID reads one user_id object at the vendor path at.
+func decodeID(fe *fieldErrors, at string, v any) (ID, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		fe.add(at, update.RuleType, "must be a user_id object")
+		return ID{}, false
+	}
+	onlyMembers(fe, at+".", m, "objectType", "value", "confirmed")
+	if _, sent := m["objectType"]; sent {
+		constant(fe, m, at+".", "objectType", "user_id")
+	}
+	id := ID{Value: str(fe, m, at+".", "value", true)}
+	switch c := m["confirmed"].(type) {
+	case nil:
+	case bool:
+		id.Confirmed = c
+	default:
+		fe.add(at+".confirmed", update.RuleType, "must be a boolean")
+	}
+	return id, true
 }
 
 // named reads an object of named values (datas, assertions); nil when not

@@ -149,7 +149,7 @@ func TestUpdateRequest(t *testing.T) {
 		for _, m := range body.Result.Errors {
 			msgs = append(msgs, m.Message)
 		}
-		assert.Equal(t, []string{"invalid data",
+		assert.Equal(t, []string{"confirmed id cannot be removed, only replaced",
 			"object.ids.email: is confirmed and cannot be removed, only replaced",
 			"object.ids.phone_number: is confirmed and cannot be removed, only replaced"}, msgs)
 	})

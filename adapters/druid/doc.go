@@ -1,15 +1,21 @@
 // Package druid provides DRUID's registration API (dru-id) over the update
 // engine: the challenge-code token, the replacement user update with
-// confirmable email and phone number, and the confirm and resend calls.
+// confirmable email and phone number, its partial (PATCH), bulk (JSONL)
+// and non-administrative (a user's own token) variants, and the confirm
+// and resend calls.
 //
 // # Endpoints
 //
-//	POST /oauth2/token                        challenge-code grant (PKCE plain or S256)
-//	POST /activityid/v1/user/update           replacement update, ?code_verifier=...
-//	POST /activityid/v1/user/confirm          confirm a pending email or phone number
-//	POST /activityid/v1/notification/request  send a new confirmation code
+//	POST  /oauth2/token                        challenge-code grant (PKCE plain or S256)
+//	POST  /activityid/v1/user/update           replacement update: ?code_verifier=... with a
+//	                                           challenge-code token, or a user's own access token
+//	PATCH /activityid/v1/user/update           partial update (ours: the method and path), either token
+//	POST  /activityid/v1/user/bulk             JSONL upload of partial updates, ?code_verifier=... (ours)
+//	POST  /activityid/v1/user/confirm          confirm a pending email or phone number
+//	POST  /activityid/v1/notification/request  send a new confirmation code
 //
-// Any other method on these paths is answered 405 in DRUID's error body.
+// Any other method on these paths is answered 405 in DRUID's error body,
+// with Allow naming the methods served.
 // Errors are {"result":{"status":N,"errors":[{"message":"..."}]}} with the
 // HTTP status N, from the one table in errors.go.
 //
@@ -35,11 +41,87 @@
 // the old value stays established, and the answer lists it in
 // result.pending. An update that changes nothing is 304 with no body.
 //
+// # Partial update (PATCH)
+//
+// The body is the update's activity; its object names only what changes,
+// and is merged into the user (RFC 7386): a member sent as null removes it
+// (an id, datas or assertions whole or one of their members, addresses),
+// datas and assertions merge member by member, addresses are replaced
+// whole. A confirmed email or phone number can be replaced, never removed:
+// removing one is 400 "confirmed id cannot be removed, only replaced",
+// naming the id. A replaced email or phone number is held under the same
+// rules as the replacement update's (the old value stays established until
+// the code sent to the new one is confirmed; result.pending names it). The
+// password can be replaced, not removed. Nothing sent that changes nothing
+// is 304.
+//
+// # Bulk upload (ours)
+//
+// POST /activityid/v1/user/bulk?code_verifier=... with a challenge-code
+// token, From, and Content-Type application/x-ndjson (or
+// application/jsonl): one partial-update activity per line, as the PATCH
+// body, each naming its user by object.id. Each line is applied alone,
+// all or nothing; a refused line changes nothing and does not stop the
+// others. The answer is 200 application/x-ndjson with one line per input
+// line, in input order, written as each is done:
+//
+//	{"line":1,"id":"druid-user-1","result":{"status":200}}
+//	{"line":2,"id":"druid-user-2","result":{"status":200,"pending":["email"]}}
+//	{"line":3,"id":"druid-user-1","result":{"status":304}}
+//	{"line":4,"result":{"status":400,"errors":[{"message":"invalid data"},...]}}
+//
+// where status and errors are what the same update would get alone. An
+// error before the first line (token, From, Content-Type, query) is the
+// usual error body. Bounds, each a line's answer:
+//
+//   - A line longer than Config.MaxLineBytes (64 KiB) is 413 and skipped
+//     without being held; the lines after it are read as usual.
+//   - An upload longer than Config.MaxBulkLines (100,000) lines: the first
+//     line beyond is answered 413 "too many lines" and neither it nor the
+//     rest is read or applied. Split larger uploads.
+//   - A body that ends early (the connection closed, a Content-Length not
+//     reached) inside a line: that line is answered 400 "the upload ended
+//     inside this line; it was not applied" when the answer can still be
+//     written, and the upload stops. Every complete line before it was
+//     applied once and answered. A complete last line without a newline
+//     is a line. A line read whole is applied even if the client goes
+//     away before its answer.
+//   - An empty line is 400.
+//
+// Lines run with bounded concurrency: up to Config.BulkConcurrency (8) at
+// once, the lines on one user always one after another in upload order,
+// the answers always in upload order. Concurrent lines let the store
+// commit several at once (SQLite's group commit, PostgreSQL's pool), which
+// is most of what a bulk upload is for; one user's lines keep their order,
+// so a user ends as the upload's last line on them says. Lines on
+// different users that claim the same unique value in one upload race as
+// separate requests would: one gets 409, which one is not fixed.
+// BulkConcurrency 1 applies the lines strictly one after another. Memory
+// is bounded by the lines in flight, whatever the upload's length.
+//
+// # A user's own access token
+//
+// DRUID's non-administrative update is the same POST (and here PATCH) on
+// /activityid/v1/user/update with Authorization: Bearer <access_token>,
+// the token DRUID's login issued to a client for a signed-in user, and no
+// code_verifier. The token names the client and the user: object.id may be
+// left out, and naming another user is 403. From must be an entry point of
+// the token's client and actor.id the client. The engine runs the request
+// under the client's self grant ("<client>/self", update.Grant.Self with
+// Request.Subject), which reaches that user alone and writes only email,
+// phone_number, screen_name, datas, assertions, addresses and the password
+// (ours: national_id is administrative, 403). A user cannot assert an id
+// confirmed (403): a changed email or phone number waits for its code.
+// The adapter does not log users in (ours): it accepts the tokens
+// Config.UserTokens lists and asks Config.LookupUserToken, the
+// deployment's login service, about any other.
+//
 // # Choices where DRUID's documents are silent (ours)
 //
 //   - The verb is "update"; "create", which the vendor's table shows
 //     (copied from its create page), is accepted as an alias.
-//   - The user is named by object.id, which is required.
+//   - The user is named by object.id, which is required with a
+//     challenge-code token.
 //   - datas and assertions are objects of named values and addresses an
 //     array of objects, each replaced as a whole; a member sent as null
 //     counts as not sent.
@@ -49,7 +131,8 @@
 //     AssertConfirmed (403 otherwise), except when it restates the
 //     confirmed value the user already has. "confirmed": false on an
 //     unchanged, confirmed value does not unconfirm it.
-//   - Leaving out a confirmed email or phone number is 400 naming it.
+//   - Leaving out a confirmed email or phone number is 400 naming it,
+//     "confirmed id cannot be removed, only replaced".
 //   - object.createdOn, object.updatedOn and object.confirmed are
 //     server-owned: sending them is 400. The user-level confirmed flag in
 //     answers is true when a confirmed email or phone number exists.

@@ -25,6 +25,7 @@ const (
 	OpUpdate
 	OpConfirm
 	OpResend
+	OpBulk
 )
 
 // errorRow is one row of the error table: the code it answers, an
@@ -43,6 +44,7 @@ type errorRow struct {
 // matches and whose refinement (if any) holds answers; an error no row
 // answers is Internal.
 var errorTable = []errorRow{
+	{update.Invalid, onlyRule(update.RuleVerified), http.StatusBadRequest, "confirmed id cannot be removed, only replaced"},
 	{update.Invalid, nil, http.StatusBadRequest, "invalid data"},
 	{update.Malformed, nil, http.StatusBadRequest, ""},
 	{update.Immutable, nil, http.StatusBadRequest, "field cannot be changed"},
@@ -67,6 +69,18 @@ var errorTable = []errorRow{
 
 func reason(want string) func(*update.Error, Op) bool {
 	return func(e *update.Error, _ Op) bool { return e.Reason == want }
+}
+
+// onlyRule holds for an error every field of which failed rule.
+func onlyRule(rule string) func(*update.Error, Op) bool {
+	return func(e *update.Error, _ Op) bool {
+		for _, f := range e.Fields {
+			if f.Rule != rule {
+				return false
+			}
+		}
+		return len(e.Fields) > 0
+	}
 }
 
 // lookup returns the row that answers e, returned while serving op.

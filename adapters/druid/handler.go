@@ -22,6 +22,9 @@ const (
 	PathUpdate  = "/activityid/v1/user/update"
 	PathConfirm = "/activityid/v1/user/confirm"
 	PathResend  = "/activityid/v1/notification/request"
+	// PathBulk takes a JSONL upload of partial updates (ours: DRUID's
+	// path for it is not public).
+	PathBulk = "/activityid/v1/user/bulk"
 )
 
 // maxFormBytes bounds the token request, a handful of short form fields.
@@ -71,20 +74,31 @@ func (h *Handler) Engine() *update.Engine { return h.eng }
 // and the same paths for any other method, answered 405 in DRUID's body.
 func (h *Handler) Register(mux *http.ServeMux) {
 	routes := []struct {
-		path  string
-		op    Op
-		serve func(w http.ResponseWriter, r *http.Request)
+		method, path string
+		op           Op
+		serve        func(w http.ResponseWriter, r *http.Request)
 	}{
-		{PathToken, OpToken, h.serveToken},
-		{PathUpdate, OpUpdate, h.serveUpdate},
-		{PathConfirm, OpConfirm, h.serveConfirm},
-		{PathResend, OpResend, h.serveResend},
+		{http.MethodPost, PathToken, OpToken, h.serveToken},
+		{http.MethodPost, PathUpdate, OpUpdate, h.serveUpdate},
+		{http.MethodPatch, PathUpdate, OpUpdate, h.servePatch},
+		{http.MethodPost, PathConfirm, OpConfirm, h.serveConfirm},
+		{http.MethodPost, PathResend, OpResend, h.serveResend},
+		{http.MethodPost, PathBulk, OpBulk, h.serveBulk},
+	}
+	allow := map[string][]string{}
+	for _, rt := range routes {
+		mux.HandleFunc(rt.method+" "+rt.path, rt.serve)
+		allow[rt.path] = append(allow[rt.path], rt.method)
 	}
 	for _, rt := range routes {
-		mux.HandleFunc("POST "+rt.path, rt.serve)
+		methods := strings.Join(allow[rt.path], ", ")
+		if methods == "" {
+			continue // registered already
+		}
+		allow[rt.path] = nil
 		mux.HandleFunc(rt.path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", http.MethodPost)
-			h.fail(w, r, rt.op, failure(codeMethod, "method not allowed, use POST"))
+			w.Header().Set("Allow", methods)
+			h.fail(w, r, rt.op, failure(codeMethod, "method not allowed, use "+strings.ReplaceAll(methods, ", ", " or ")))
 		})
 	}
 }
@@ -206,52 +220,151 @@ func grantedScopes(cl Client, asked string) ([]string, error) {
 
 func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { h.fail(w, r, OpUpdate, err) }
-	verifier, err := DecodeUpdateQuery(r.URL.RawQuery)
+	by, body, err := h.updateRequest(r)
 	if err != nil {
 		fail(err)
 		return
 	}
-	client, err := h.redeem(r, verifier)
+	var u *Update
+	if by.Subject != "" {
+		u, err = DecodeSelfUpdate(body)
+	} else {
+		u, err = DecodeUpdate(body)
+	}
+	if err == nil {
+		err = by.checkActor(u.Actor)
+	}
 	if err != nil {
 		fail(err)
 		return
 	}
-	entry, err := h.entryPoint(r, client)
+	h.answerUpdate(w, r, OpUpdate, u.Request(by))
+}
+
+// servePatch serves the partial update: PATCH on the update path, with
+// either kind of token.
+func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { h.fail(w, r, OpUpdate, err) }
+	by, body, err := h.updateRequest(r)
 	if err != nil {
 		fail(err)
 		return
 	}
-	body, err := h.readJSON(r)
+	p, err := DecodePatch(body, by.Subject != "")
+	if err == nil {
+		err = by.checkActor(p.Actor)
+	}
 	if err != nil {
 		fail(err)
 		return
 	}
-	u, err := DecodeUpdate(body)
+	h.answerUpdate(w, r, OpUpdate, p.Request(by))
+}
+
+// answerUpdate applies req and writes DRUID's answer.
+func (h *Handler) answerUpdate(w http.ResponseWriter, r *http.Request, op Op, req update.Request) {
+	res, err := h.eng.Apply(r.Context(), req)
 	if err != nil {
-		fail(err)
+		h.fail(w, r, op, err)
 		return
 	}
-	if u.Actor != client {
-		fail(failure(update.Forbidden, "actor.id does not name the application the token was issued to"))
-		return
-	}
-	res, err := h.eng.Apply(r.Context(), u.Request(Caller{Client: client, Actor: entry}))
-	if err != nil {
-		fail(err)
-		return
-	}
-	for _, p := range res.Pending {
-		if p.DispatchError != "" {
-			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
-				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
-		}
-	}
+	h.logDispatch(w, r, res)
 	status, out := EncodeResult(res)
 	if out == nil {
 		w.WriteHeader(status)
 		return
 	}
 	httpx.WriteJSON(w, status, out)
+}
+
+// logDispatch logs the codes of res that could not be sent.
+func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *update.Result) {
+	for _, p := range res.Pending {
+		if p.DispatchError != "" {
+			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
+				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
+		}
+	}
+}
+
+// updateRequest authenticates an update (POST or PATCH) and reads its
+// JSON body.
+func (h *Handler) updateRequest(r *http.Request) (Caller, any, error) {
+	by, err := h.authorize(r)
+	if err != nil {
+		return Caller{}, nil, err
+	}
+	body, err := h.readJSON(r)
+	return by, body, err
+}
+
+// authorize checks the credentials of an update: a challenge-code token
+// with the code_verifier of its challenge (administrative), or, with no
+// code_verifier, a user's own access token (the non-administrative
+// update, which names the user). Either way the From header must name an
+// entry point of the token's client.
+func (h *Handler) authorize(r *http.Request) (Caller, error) {
+	verifier, err := DecodeUpdateQuery(r.URL.RawQuery)
+	if err != nil {
+		return Caller{}, err
+	}
+	var by Caller
+	ut, isUser, err := h.userToken(r, verifier)
+	switch {
+	case err != nil:
+		return Caller{}, err
+	case isUser:
+		by = Caller{Client: ut.Client, Subject: ut.UserID}
+	default:
+		if by.Client, err = h.redeem(r, verifier); err != nil {
+			return Caller{}, err
+		}
+	}
+	if by.Actor, err = h.entryPoint(r, by.Client); err != nil {
+		return Caller{}, err
+	}
+	return by, nil
+}
+
+// userToken reports whether r carries a user's own access token: a
+// bearer token, without code_verifier, that Config.UserTokens lists or
+// Config.LookupUserToken knows.
+func (h *Handler) userToken(r *http.Request, verifier string) (UserToken, bool, error) {
+	tok, ok := httpx.Bearer(r)
+	if !ok || verifier != "" {
+		return UserToken{}, false, nil
+	}
+	secrets := make([]string, len(h.cfg.UserTokens))
+	for i, ut := range h.cfg.UserTokens {
+		secrets[i] = ut.Token
+	}
+	if i := httpx.Match(tok, secrets); i >= 0 {
+		return h.cfg.UserTokens[i], true, nil
+	}
+	if h.cfg.LookupUserToken == nil {
+		return UserToken{}, false, nil
+	}
+	ut, found, err := h.cfg.LookupUserToken(r.Context(), tok)
+	switch {
+	case err != nil:
+		return UserToken{}, false, failureWrap(update.Internal, "cannot check the token now", err)
+	case !found:
+		return UserToken{}, false, nil
+	case ut.UserID == "" || len(ut.UserID) > maxNameLen:
+		return UserToken{}, false, failure(update.Internal, "cannot check the token now")
+	}
+	if _, known := h.cfg.client(ut.Client); !known {
+		return UserToken{}, false, failure(codeUnauthorized, "the token's application is not configured")
+	}
+	return ut, true, nil
+}
+
+// checkActor refuses an actor.id other than the token's client.
+func (by Caller) checkActor(actor string) error {
+	if actor != by.Client {
+		return failure(update.Forbidden, "actor.id does not name the application the token was issued to")
+	}
+	return nil
 }
 
 // redeem checks the bearer token of r and the code verifier, spending the
@@ -287,7 +400,12 @@ func (h *Handler) readJSON(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := merge.Decode(b, merge.DecodeLimits{MaxBytes: int(h.cfg.MaxBodyBytes), MaxDepth: h.cfg.MaxDepth})
+	return h.decodeJSON(b, int(h.cfg.MaxBodyBytes))
+}
+
+// decodeJSON decodes b, of at most max bytes, with bounded nesting.
+func (h *Handler) decodeJSON(b []byte, max int) (any, error) {
+	v, err := merge.Decode(b, merge.DecodeLimits{MaxBytes: max, MaxDepth: h.cfg.MaxDepth})
 	switch {
 	case errors.Is(err, merge.ErrTooLarge):
 		return nil, failureWrap(update.TooLarge, "the body is too large", err)
@@ -338,12 +456,7 @@ func (h *Handler) serveResend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, OpResend, err)
 		return
 	}
-	for _, p := range res.Pending {
-		if p.DispatchError != "" {
-			h.cfg.Logger.WarnContext(r.Context(), "druid: confirmation code not sent",
-				"request_id", httpx.RequestID(w, r), "user", res.ID, "path", p.Path, "error", p.DispatchError)
-		}
-	}
+	h.logDispatch(w, r, res)
 	httpx.WriteJSON(w, statusOK, Body{Result: Outcome{Status: statusOK}})
 }
 

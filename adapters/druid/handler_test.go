@@ -111,9 +111,21 @@ type response struct {
 
 func (e *env) post(tb testing.TB, path string, header http.Header, body []byte) response {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, bytes.NewReader(body))
+	return e.send(tb, http.MethodPost, path, header, body)
+}
+
+// send sends body to path with method and header.
+func (e *env) send(tb testing.TB, method, path string, header http.Header, body []byte) response {
+	tb.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
 	require.NoError(tb, err)
 	req.Header = header
+	return e.do(tb, req)
+}
+
+// do sends req to the test server and reads the whole answer.
+func (e *env) do(tb testing.TB, req *http.Request) response {
+	tb.Helper()
 	resp, err := e.srv.Client().Do(req)
 	require.NoError(tb, err)
 	defer resp.Body.Close()

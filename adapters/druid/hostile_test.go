@@ -128,7 +128,8 @@ func TestHostileUpdates(t *testing.T) {
 
 func TestWrongMethodIsVendor405(t *testing.T) {
 	e := newEnv(t)
-	for _, path := range []string{druid.PathToken, druid.PathUpdate, druid.PathConfirm, druid.PathResend} {
+	allow := map[string]string{druid.PathUpdate: "POST, PATCH"}
+	for _, path := range []string{druid.PathToken, druid.PathUpdate, druid.PathConfirm, druid.PathResend, druid.PathBulk} {
 		t.Run(path, func(t *testing.T) {
 			req, err := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
 			require.NoError(t, err)
@@ -136,7 +137,11 @@ func TestWrongMethodIsVendor405(t *testing.T) {
 			require.NoError(t, err)
 			defer resp.Body.Close()
 			assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
-			assert.Equal(t, "POST", resp.Header.Get("Allow"))
+			want := allow[path]
+			if want == "" {
+				want = "POST"
+			}
+			assert.Equal(t, want, resp.Header.Get("Allow"))
 			var body druid.ErrorBody
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 			assert.Equal(t, 405, body.Result.Status)

@@ -69,7 +69,9 @@ func idByPath(path string) (idField, bool) {
 // bcrypt secret that a Replace keeps; the confirmed flags kept by a Replace
 // because the request never carries them. Each configured client gets a
 // grant to write and create, and to assert verified values when its
-// AssertConfirmed is set. Clients not configured are refused.
+// AssertConfirmed is set; each also gets a self grant ("<client>/self")
+// for its users' own access tokens, limited by the engine to the user
+// each request names. Clients not configured are refused.
 func Policy(cfg Config) *update.Policy {
 	cfg = cfg.withDefaults()
 	confirm := func(ch verify.Channel, flag string) *update.Confirm {
@@ -110,9 +112,14 @@ func Policy(cfg Config) *update.Policy {
 			Complexity: update.Complexity{MinLength: 8, MaxLength: 72},
 		}},
 	}
-	grants := make(map[string]update.Grant, len(cfg.Clients))
+	grants := make(map[string]update.Grant, 2*len(cfg.Clients))
 	for _, cl := range cfg.Clients {
 		grants[cl.ID] = update.Grant{Write: true, Create: true, AssertVerified: cl.AssertConfirmed}
+		// A user's own token: that user alone (the engine takes the user
+		// from each request), the paths selfPaths lists, and never a
+		// confirmed flag asserted: a changed email or phone number waits
+		// for its code.
+		grants[selfGrant(cl.ID)] = update.Grant{Write: true, Self: true, Paths: selfPaths}
 	}
 	return &update.Policy{
 		Types: map[string]*update.Schema{EntityType: {
@@ -129,6 +136,18 @@ func Policy(cfg Config) *update.Policy {
 		Grants: grants,
 	}
 }
+
+// selfPaths are what a user may change with their own access token:
+// everything but national_id, which an administrative update sets.
+var selfPaths = []string{pathEmail, pathPhone, pathScreenName, pathDatas, pathAssertions, pathAddresses, pathPassword}
+
+// selfSuffix makes a client's self grant name; a client id may not end
+// with it.
+const selfSuffix = "/self"
+
+// selfGrant names the grant a client's users act under with their own
+// access tokens.
+func selfGrant(client string) string { return client + selfSuffix }
 
 // engineOptions returns the engine options the profile relies on: the
 // deployment's clock and the handler's logger.

@@ -9,6 +9,74 @@ import (
 type Caller struct {
 	Client string
 	Actor  string
+	// Subject is the user a user's own access token names; "" for an
+	// administrative (challenge-code) token. When set, the request runs
+	// under the client's self grant (Policy), which reaches that user
+	// alone, and names that user when object.id was left out.
+	Subject string
+}
+
+// grantee is the engine client a caller acts as: the client itself, or
+// for a user's own token the client's self grant.
+func (by Caller) grantee() string {
+	if by.Subject != "" {
+		return selfGrant(by.Client)
+	}
+	return by.Client
+}
+
+// locator names the user: object.id when sent, else the token's user.
+func (by Caller) locator(userID string) update.Locator {
+	if userID == "" {
+		return update.ByID(by.Subject)
+	}
+	return update.ByID(userID)
+}
+
+// Patch is a decoded partial update: the merge document of what changes,
+// in the engine's paths, with null for what is removed.
+type Patch struct {
+	// Actor is the app_id in actor.id.
+	Actor  string
+	Verb   string
+	Source string
+	// UserID is object.id; "" when left out of a self update.
+	UserID string
+	// Password is object.password, nil when not sent.
+	Password *string
+	// Doc is the change as an RFC 7386 merge document over the stored
+	// user ("/email" as "email", datas, assertions, addresses).
+	Doc map[string]any
+	// Confirmed lists the paths of the confirmable ids sent with
+	// "confirmed": true.
+	Confirmed []string
+}
+
+// Request turns p into the engine's merge of the user for the caller.
+// Removing a confirmed email or phone number is refused by the engine
+// (Confirm.KeepVerified); replacing one holds the new value until it is
+// confirmed while the old one stays.
+func (p *Patch) Request(by Caller) update.Request {
+	req := update.Request{
+		Type:          EntityType,
+		Locator:       by.locator(p.UserID),
+		Client:        by.grantee(),
+		Actor:         by.Actor,
+		Subject:       by.Subject,
+		Mode:          update.Merge,
+		Doc:           p.Doc,
+		IncludeRecord: true,
+	}
+	if len(p.Confirmed) > 0 {
+		req.Delivery = make(map[string]update.Delivery, len(p.Confirmed))
+		for _, path := range p.Confirmed {
+			req.Delivery[path] = update.Delivery{Kind: update.AlreadyVerified}
+		}
+	}
+	if p.Password != nil {
+		req.Secrets = map[string]update.SecretValue{pathPassword: {Plain: *p.Password}}
+	}
+	return req
 }
 
 // Request turns u into the engine's replacement of the user for the
@@ -42,9 +110,10 @@ func (u *Update) Request(by Caller) update.Request {
 	}
 	req := update.Request{
 		Type:          EntityType,
-		Locator:       update.ByID(u.UserID),
-		Client:        by.Client,
+		Locator:       by.locator(u.UserID),
+		Client:        by.grantee(),
 		Actor:         by.Actor,
+		Subject:       by.Subject,
 		Mode:          update.Replace,
 		Doc:           doc,
 		IncludeRecord: true,

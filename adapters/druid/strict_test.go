@@ -32,6 +32,21 @@ func TestUnknownParameters(t *testing.T) {
 		}
 		return e.post(t, druid.PathUpdate+"?code_verifier="+url.QueryEscape(ver)+"&"+query, updateHeader(tok, druid.DemoEntryPoint), body)
 	}
+	patchCall := func(t *testing.T, e *env, query string, extra bool) response {
+		tok, ver := e.demoToken(t)
+		body := fixture(t, "patch_datas.json")
+		if extra {
+			body = bytes.Replace(body, []byte(`"datas"`), []byte(`"middleName": "x", "datas"`), 1)
+		}
+		return e.send(t, http.MethodPatch, druid.PathUpdate+"?code_verifier="+url.QueryEscape(ver)+"&"+query, updateHeader(tok, druid.DemoEntryPoint), body)
+	}
+	selfCall := func(t *testing.T, e *env, query string, extra bool) response {
+		body := fixture(t, "self_update.json")
+		if extra {
+			body = bytes.Replace(body, []byte(`"datas"`), []byte(`"middleName": "x", "datas"`), 1)
+		}
+		return e.send(t, http.MethodPost, druid.PathUpdate+"?"+query, updateHeader(druid.DemoUserToken, druid.DemoEntryPoint), body)
+	}
 	confirm := func(t *testing.T, e *env, query string, extra bool) response {
 		body := withCode(t, "flow_confirm.json", "ABCDEFGH")
 		if extra {
@@ -53,6 +68,8 @@ func TestUnknownParameters(t *testing.T) {
 	}{
 		{"Token", token, "scopes"},
 		{"Update", updateCall, "object.middleName"},
+		{"Patch", patchCall, "object.middleName"},
+		{"SelfUpdate", selfCall, "object.middleName"},
 		{"Confirm", confirm, "context.codes"},
 		{"Resend", resend, "context.channel"},
 	}

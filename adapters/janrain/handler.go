@@ -13,8 +13,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -259,9 +257,9 @@ func (h *Handler) read(ctx context.Context, c *Call) (map[string]any, error) {
 func (h *Handler) create(ctx context.Context, c *Call, client string) (map[string]any, error) {
 	doc, _ := c.Value.(map[string]any)
 	for range createAttempts {
-		res, err := h.eng.Create(ctx, update.CreateRequest{
-			Type: c.Type, Client: client, Actor: client, Doc: doc, ExternalKeys: uuidKeys(uuid.NewString()),
-		})
+		req := CreateRequest(client, doc)
+		req.Type = c.Type
+		res, err := h.eng.Create(ctx, req)
 		if errors.Is(err, storage.ErrExists) {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
 
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -180,6 +181,16 @@ func isPrintable(s string) bool {
 
 // jsonInt returns n as a document number.
 func jsonInt(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
+
+// CreateRequest returns the engine request entity.create makes for a new
+// record of type "user" with the attributes doc, as client: a fresh
+// uuid (version 4) as the record's ext:uuid key. It names no record id,
+// so the engine draws one from the store's counter. Code that creates
+// records without a request, such as an importer, builds them with it so
+// they are the records entity.create would have written.
+func CreateRequest(client string, doc map[string]any) update.CreateRequest {
+	return update.CreateRequest{Type: EntityType, Client: client, Actor: client, Doc: doc, ExternalKeys: uuidKeys(uuid.NewString())}
+}
 
 // uuidKeys returns the external keys of a record with the uuid.
 func uuidKeys(uuid string) []storage.Key { return []storage.Key{{Name: uuidKey, Value: uuid}} }

@@ -39,7 +39,11 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, i
 		return ChangeResponse{}, err
 	}
 	h.logDispatch(w, r, res)
-	return EncodeChange(res, t.OrgID), nil
+	// The answer names the user's creation date, which the result
+	// carries: asking for the whole record would copy it for one field.
+	out := EncodeChange(res, t.OrgID)
+	out.Details.CreationDate = formatTime(res.Created)
+	return out, nil
 }
 
 // addUser serves AddHumanUser: admin tokens only, in their own
@@ -206,4 +210,15 @@ func (h *Handler) listUsers(r *http.Request, c Client, m *ListUsersRequest) (Lis
 		out.Result[i] = EncodeUser(v).User
 	}
 	return out, nil
+}
+
+// updateUserV2 serves UpdateUser: its human part is UpdateHumanUser's
+// sections (HumanUpdate), run through updateUser, so both calls reach the
+// same rules and engine request.
+func (h *Handler) updateUserV2(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateUserRequest) (UpdateUserResponse, error) {
+	out, err := h.updateUser(w, r, c, id, b.HumanUpdate())
+	if err != nil {
+		return UpdateUserResponse{}, err
+	}
+	return EncodeUpdateUser(out), nil
 }

@@ -20,6 +20,13 @@ func DecodeUpdate(body []byte, maxDepth int) (*UpdateHumanUserRequest, error) {
 	return &b, decodeChecked(body, maxDepth, &b)
 }
 
+// DecodeUpdateUser decodes the JSON body of UpdateUser and checks it
+// (UpdateUserRequest.Check). An empty body is an empty update.
+func DecodeUpdateUser(body []byte, maxDepth int) (*UpdateUserRequest, error) {
+	var b UpdateUserRequest
+	return &b, decodeChecked(body, maxDepth, &b)
+}
+
 // DecodeCreate decodes and checks the JSON body of AddHumanUser.
 func DecodeCreate(body []byte, maxDepth int) (*AddHumanUserRequest, error) {
 	var b AddHumanUserRequest
@@ -94,7 +101,7 @@ func decodeChecked(body []byte, maxDepth int, v checker) error {
 	return v.Check()
 }
 
-// decodeBody checks body with merge.Decode (UTF-8, nesting depth, syntax,
+// decodeBody checks body with merge.Validate (UTF-8, nesting depth, syntax,
 // repeated member names, which parsers disagree on) and then decodes it
 // strictly into v (unknown members and wrong types refused). An empty body
 // decodes as {}.
@@ -102,7 +109,7 @@ func decodeBody(body []byte, maxDepth int, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if _, err := merge.Decode(body, merge.DecodeLimits{MaxDepth: maxDepth}); err != nil {
+	if err := merge.Validate(body, merge.DecodeLimits{MaxDepth: maxDepth}); err != nil {
 		return bodyError(describeMergeError(err, maxDepth), err)
 	}
 	if err := httpx.DecodeStrict(body, v); err != nil {

@@ -33,7 +33,7 @@ func DecodeList(body []byte, maxDepth int) (*ListUsersRequest, error) {
 	if len(body) == 0 {
 		return m, nil
 	}
-	if _, err := merge.Decode(body, merge.DecodeLimits{MaxDepth: maxDepth}); err != nil {
+	if err := merge.Validate(body, merge.DecodeLimits{MaxDepth: maxDepth}); err != nil {
 		return nil, bodyError(describeMergeError(err, maxDepth), err)
 	}
 	if err := protojson.Unmarshal(body, m); err != nil {

@@ -38,14 +38,21 @@ func (h *Handler) newRPC() http.Handler {
 		connect.WithReadMaxBytes(limit),
 		connect.WithSendMaxBytes(4*limit),
 	)
-	svc = http.MaxBytesHandler(svc, h.cfg.MaxBodyBytes+envelopeSlack)
+	maxBytes := h.cfg.MaxBodyBytes + envelopeSlack
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		svc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, exchange{w, r})))
+		// One copy of the request carries both the exchange and the
+		// bounded body (what http.MaxBytesHandler would copy it again for).
+		x := &exchange{w: w}
+		x.r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+		x.r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+		svc.ServeHTTP(w, x.r)
 	})
 }
 
 // exchange is the HTTP request an RPC came in and its response writer:
-// the call's metadata, and where its request id goes.
+// the call's metadata, and where its request id goes. r is the request
+// whose context holds the exchange, so a call without a deadline of its
+// own runs on r as it is.
 type exchange struct {
 	w http.ResponseWriter
 	r *http.Request
@@ -65,11 +72,14 @@ type rpcService struct {
 // REST adapter does, runs call and maps its error through the adapter's
 // error table.
 func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.ResponseWriter, *http.Request, Client) (*Res, error)) (*connect.Response[Res], error) {
-	x, ok := ctx.Value(exchangeKey{}).(exchange)
+	x, ok := ctx.Value(exchangeKey{}).(*exchange)
 	if !ok {
 		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
 	}
-	w, r := x.w, x.r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+	w, r := x.w, x.r
+	if ctx != r.Context() {
+		r = r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, h.rpcError(w, r, err, op)
 	}
@@ -132,6 +142,24 @@ func (s rpcService) UpdateHumanUser(ctx context.Context, req *connect.Request[us
 		return &userpb.UpdateHumanUserResponse{
 			Details:   detailsPB(out.Details),
 			EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+		}, nil
+	})
+}
+
+// UpdateUser implements the RPC of PATCH /v2/users/{userId}.
+func (s rpcService) UpdateUser(ctx context.Context, req *connect.Request[userpb.UpdateUserRequest]) (*connect.Response[userpb.UpdateUserResponse], error) {
+	return serve(s.h, ctx, OpUpdate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.UpdateUserResponse, error) {
+		b, err := decodeUpdateUserPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.updateUserV2(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.UpdateUserResponse{
+			ChangeDate: timePB(out.ChangeDate),
+			EmailCode:  optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
 		}, nil
 	})
 }
@@ -311,32 +339,44 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 }
 
 // refuseUnknown reports the first unknown field in m or the messages it
-// holds.
+// holds. It walks the descriptor's fields rather than m.Range, whose
+// callback would be allocated on every call; only map fields need one.
 func refuseUnknown(m protoreflect.Message) error {
 	if len(m.GetUnknown()) > 0 {
 		return fmt.Errorf("unknown field in %s", m.Descriptor().FullName())
 	}
-	var err error
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if !holdsMessages(fd) || !m.Has(fd) {
+			continue
+		}
+		var err error
+		switch v := m.Get(fd); {
 		case fd.IsMap():
-			if fd.MapValue().Message() != nil {
-				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-					err = refuseUnknown(mv.Message())
-					return err == nil
-				})
-			}
+			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+				err = refuseUnknown(mv.Message())
+				return err == nil
+			})
 		case fd.IsList():
-			if fd.Message() != nil {
-				l := v.List()
-				for i := 0; i < l.Len() && err == nil; i++ {
-					err = refuseUnknown(l.Get(i).Message())
-				}
+			l := v.List()
+			for j := 0; j < l.Len() && err == nil; j++ {
+				err = refuseUnknown(l.Get(j).Message())
 			}
-		case fd.Message() != nil:
+		default:
 			err = refuseUnknown(v.Message())
 		}
-		return err == nil
-	})
-	return err
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// holdsMessages reports whether fd's values are, or hold, messages.
+func holdsMessages(fd protoreflect.FieldDescriptor) bool {
+	if fd.IsMap() {
+		return fd.MapValue().Message() != nil
+	}
+	return fd.Message() != nil
 }

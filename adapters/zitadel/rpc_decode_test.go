@@ -2,6 +2,7 @@ package zitadel
 
 import (
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -59,4 +60,28 @@ func BenchmarkDecodeWire(b *testing.B) {
 	}
 	b.Run("rpc-proto", rpc(protoCodec{}, bin))
 	b.Run("rpc-json", rpc(jsonCodec{}, connectJSON))
+}
+
+// TestParseTimeAgreesWithTimeParse holds the RPC encoder's time reader to
+// time.Parse on what formatTime writes and on near misses.
+func TestParseTimeAgreesWithTimeParse(t *testing.T) {
+	in := []string{
+		"2026-12-01T00:38:57.123Z", "2024-02-29T23:59:59.999Z", "2023-02-29T10:00:00.000Z",
+		"2026-13-01T00:00:00.000Z", "2026-00-10T00:00:00.000Z", "2026-04-31T00:00:00.000Z",
+		"2026-12-01T24:00:00.000Z", "2026-12-01T00:60:00.000Z", "2026-12-01T00:00:60.000Z",
+		"2026-12-01 00:38:57.123Z", "2026-12-01T00:38:57.12xZ", "", "0001-01-01T00:00:00.000Z",
+	}
+	for i := range 2000 {
+		in = append(in, formatTime(time.Unix(int64(i)*7919*3607, int64(i)*1234567).UTC()))
+	}
+	for _, s := range in {
+		want, werr := time.Parse(timeLayout, s)
+		got, ok := parseTime(s)
+		if ok && (werr != nil || !got.Equal(want)) {
+			t.Errorf("%q: parseTime %v, time.Parse %v %v", s, got, want, werr)
+		}
+		if !ok && werr == nil && len(s) == len(timeLayout) && s[10] == 'T' {
+			t.Errorf("%q: parseTime refused what time.Parse reads as %v", s, want)
+		}
+	}
 }

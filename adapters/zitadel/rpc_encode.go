@@ -23,11 +23,43 @@ func detailsPB(d Details) *objectpb.Details {
 
 // timePB parses a time EncodeChange or ViewDetails wrote; "" is no time.
 func timePB(s string) *timestamppb.Timestamp {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return nil
+	t, ok := parseTime(s)
+	if !ok {
+		var err error
+		if t, err = time.Parse(timeLayout, s); err != nil {
+			return nil
+		}
 	}
 	return timestamppb.New(t)
+}
+
+// parseTime reads s in timeLayout, as formatTime writes it, without
+// time.Parse's general machinery. It reports false for anything else,
+// including out-of-range fields, which time.Parse then judges.
+func parseTime(s string) (time.Time, bool) {
+	if len(s) != len(timeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+		s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec, ms := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19), num(20, 23)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), time.UTC)
+	if t.Day() != d { // past the month's end
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // optional returns a pointer to s, or nil for "": the answer's codes are

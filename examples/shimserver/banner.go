@@ -9,14 +9,15 @@ import (
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 )
 
 // banner is what the startup text needs to know.
 type banner struct {
 	addr, store, storeKind, storeArg, webhook string
-	key                                       keySource
+	key                                       storeopen.KeySource
 	demoConfig, demoData                      bool
-	keys                                      keyCheck
+	keys                                      storeopen.KeyCheck
 	demo                                      demoState
 	reset                                     int  // demo records -reset deleted
 	resetAsked                                bool // -reset was given
@@ -43,19 +44,19 @@ func printBanner(w io.Writer, b banner) {
 	if b.otlp != "" {
 		p("  traces     OTLP to %s", b.otlp)
 	}
-	if b.keys.checked {
-		p("  code key   %s (fingerprint %s…, recorded in the store)", b.key.from, shortPrint(fingerprint(b.key.key)))
+	if b.keys.Checked {
+		p("  code key   %s (fingerprint %s…, recorded in the store)", b.key.From, storeopen.ShortPrint(storeopen.Fingerprint(b.key.Key)))
 	} else {
-		p("  code key   %s", b.key.from)
+		p("  code key   %s", b.key.From)
 	}
-	if b.keys.mismatch {
+	if b.keys.Mismatch {
 		p("")
 		p("  !!! CODE KEY CHANGED: the store's codes were hashed with another key, and")
-		p("  !!! -code-key-mismatch=warn adopted this one. %s can no longer be", pendingCodes(b.keys.lost))
+		p("  !!! -code-key-mismatch=warn adopted this one. %s can no longer be", storeopen.PendingCodes(b.keys.Lost))
 		p("  !!! confirmed; they answer as wrong codes and must be sent again.")
 		p("")
 	}
-	if b.key.ephemeral && b.storeKind == "postgres" { // a store without storage.Meta
+	if b.key.Ephemeral && b.storeKind == "postgres" { // a store without storage.Meta
 		p("  WARNING    the code key dies with this process, so pending codes do not survive a restart;")
 		p("             set -code-key-file or IDUPDATE_CODE_KEY")
 	}
@@ -114,7 +115,8 @@ func printDemo(p func(string, ...any), base string, records bool) {
 	p("                            and %s:%s", j.Clients[1].ID, j.Clients[1].Secret)
 	p("            read-only client %s:%s", j.Clients[2].ID, j.Clients[2].Secret)
 	p("  DRUID     client %s / %s, entry point (From header) %s", druid.DemoClientID, druid.DemoSecret, druid.DemoEntryPoint)
-	p("  Rubiq     Bearer demo-rubiq-app (may update; contracts default, profile), demo-rubiq-readonly (may not)")
+	p("            Bearer %s (the demo user's own access token)", druid.DemoUserToken)
+	p("  Rubiq     Bearer demo-rubiq-app (may update; contracts default, profile), demo-rubiq-envelope (envelope mode), demo-rubiq-readonly (may only read)")
 	p("  ZITADEL   Bearer %s (user.write on org %s), %s (the demo user's own token)", zitadel.DemoAdminToken, zitadel.DemoOrgID, zitadel.DemoSelfToken)
 	p("  SCIM      at /scim/v2: Bearer demo-scim-admin (provisions), demo-scim-readonly (reads), demo-scim-bjensen (/Me)")
 	p("")

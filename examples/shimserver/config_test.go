@@ -14,14 +14,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/examples/internal/shimconfig"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/storage"
 )
 
 func TestDemoConfigFileReproducesTheBuiltInDemo(t *testing.T) {
-	cfg, err := loadConfig("demo-config.json")
+	cfg, err := shimconfig.Load("demo-config.json")
 	require.NoError(t, err)
-	assert.Equal(t, demoConfigs(), cfg)
+	assert.Equal(t, shimconfig.Demo(), cfg)
 
 	s := startShim(t, "-store", "memory", "-config", "demo-config.json")
 	t.Run("DemoSeedRequestsWork", func(t *testing.T) {
@@ -36,12 +38,13 @@ func TestDemoConfigFileReproducesTheBuiltInDemo(t *testing.T) {
 
 func TestConfigFileOverridesTheDemo(t *testing.T) {
 	path := filepath.Join("testdata", "config", "override.json")
-	cfg, err := loadConfig(path)
+	cfg, err := shimconfig.Load(path)
 	require.NoError(t, err)
-	demo := demoConfigs()
+	demo := shimconfig.Demo()
 
 	require.Len(t, cfg.Rubiq.Apps, 1, "a client list replaces the demo list")
 	assert.Equal(t, "crm-token-123", cfg.Rubiq.Apps[0].Token)
+	assert.Equal(t, rubiq.FormatEnvelope, cfg.Rubiq.Apps[0].Format)
 	assert.Equal(t, 5*time.Minute, cfg.Rubiq.Cooldown)
 	assert.True(t, cfg.Rubiq.ReleasePending)
 	assert.Equal(t, "DE", cfg.ZITADEL.DefaultRegion)
@@ -55,6 +58,7 @@ func TestConfigFileOverridesTheDemo(t *testing.T) {
 	t.Run("ConfiguredTokenUpdates", func(t *testing.T) {
 		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"city":"Bergen"}`), bearer("crm-token-123"), jsonType)
 		assert.Equal(t, 200, r.status, string(r.body))
+		assert.JSONEq(t, `{"status":{"statusCode":200,"statusText":"Account was successfully updated"},"data":null}`, string(r.body), "the app's format is envelope")
 	})
 	t.Run("DemoTokenIsGone", func(t *testing.T) {
 		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"city":"Bergen"}`), bearer(rubiqAppToken), jsonType)
@@ -74,18 +78,19 @@ func TestConfigFileRefused(t *testing.T) {
 		file string
 		want error // nil: refused by an adapter, not by the file reader
 	}{
-		{"bad-duration.json", errConfig},
-		{"bad-quota.json", errConfig},
-		{"client-not-clients.json", errConfig},
-		{"missing.json", errConfig},
-		{"negative.json", errConfig},
+		{"bad-duration.json", shimconfig.ErrConfig},
+		{"bad-quota.json", shimconfig.ErrConfig},
+		{"client-not-clients.json", shimconfig.ErrConfig},
+		{"missing.json", shimconfig.ErrConfig},
+		{"negative.json", shimconfig.ErrConfig},
 		{"no-demo-client.json", nil},
-		{"not-json.yaml", errConfig},
-		{"number-duration.json", errConfig},
-		{"syntax-error.json", errConfig},
-		{"trailing-data.json", errConfig},
-		{"unknown-class.json", errConfig},
-		{"unknown-member.json", errConfig},
+		{"not-json.yaml", shimconfig.ErrConfig},
+		{"number-duration.json", shimconfig.ErrConfig},
+		{"syntax-error.json", shimconfig.ErrConfig},
+		{"trailing-data.json", shimconfig.ErrConfig},
+		{"unknown-class.json", shimconfig.ErrConfig},
+		{"unknown-member.json", shimconfig.ErrConfig},
+		{"unknown-rubiq-format.json", shimconfig.ErrConfig},
 	}
 	var got strings.Builder
 	for _, tc := range tests {
@@ -101,7 +106,7 @@ func TestConfigFileRefused(t *testing.T) {
 					assert.ErrorAs(t, err, &fe, "a placed error")
 				}
 			} else {
-				assert.False(t, errors.Is(err, errConfig), "the file itself reads: %v", err)
+				assert.False(t, errors.Is(err, shimconfig.ErrConfig), "the file itself reads: %v", err)
 			}
 			got.WriteString(err.Error() + "\n")
 		})
@@ -122,7 +127,7 @@ func noEnv(string) string { return "" }
 // client's calls, and the third call in the minute is 510.
 func TestConfigJanrainRateLimit(t *testing.T) {
 	path := filepath.Join("testdata", "config", "janrain-rate-limit.json")
-	cfg, err := loadConfig(path)
+	cfg, err := shimconfig.Load(path)
 	require.NoError(t, err)
 	assert.Equal(t, storage.Quota{Limit: 2, Window: time.Minute}, cfg.Janrain.RateLimit)
 

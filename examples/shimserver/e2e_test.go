@@ -13,6 +13,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 	"github.com/idupdate/idupdate/internal/curltest"
 	"github.com/idupdate/idupdate/update"
 )
@@ -145,10 +146,10 @@ func testRestart(t *testing.T, st testStore) {
 // server has stopped.
 func stored(tb testing.TB, spec string, policy *update.Policy, typ, id string) *update.View {
 	tb.Helper()
-	parsed, err := parseStore(spec, "")
+	parsed, err := storeopen.ParseSpec(spec, "")
 	require.NoError(tb, err)
 	ctx := context.Background()
-	st, err := parsed.open(ctx)
+	st, err := parsed.Open(ctx)
 	require.NoError(tb, err)
 	defer st.Close()
 	eng, err := update.New(st, policy)

@@ -45,15 +45,18 @@
 //
 // The -config file is JSON with one optional section per vendor; a
 // section left out keeps that vendor's demo configuration, a member left
-// out keeps its demo value, and a client list replaces the demo clients.
+// out keeps its demo value, and a client list replaces the demo clients
+// (DRUID's also the demo user's access token, unless userTokens is given).
 // Unknown members are refused. demo-config.json beside this file is the
 // built-in demo written out:
 //
 //	{"janrain": {"clients": [{"id", "secret", "class"}], "maxBody", "maxDepth", "rateLimit"},
 //	 "druid":   {"clients": [{"id", "secret", "challengeFlow", "assertConfirmed",
-//	             "entryPoints", "scopes"}], "tokenTTL", "codeTTL", "resendCooldown",
+//	             "entryPoints", "scopes"}], "userTokens": [{"token", "client", "user"}],
+//	             "tokenTTL", "codeTTL", "resendCooldown",
 //	             "region", "maxBodyBytes", "tokenQuota"},
-//	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
+//	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract",
+//	             "format"}],
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
 //	             "maxAttempts", "releasePending"},
 //	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
@@ -70,6 +73,10 @@
 // per user (30 confirmations in 10 minutes, 20 resends an hour). A client
 // past a quota is answered "too many requests" in its vendor's terms while
 // other clients are served.
+//
+// A Rubiq app's format is "plain" (the default) or "envelope", which wraps
+// each of its answers as {"status":{"statusCode":200,"statusText":"OK"},
+// "data":...}.
 //
 // Durations are strings such as "90s" or "24h". The DRUID and ZITADEL demo
 // records are created as the demo clients, so a config without those
@@ -135,6 +142,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 )
 
 func main() {
@@ -147,7 +156,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage), errors.Is(err, errStoreSpec):
+	case errors.Is(err, errUsage), errors.Is(err, storeopen.ErrSpec):
 		fmt.Fprintln(os.Stderr, "shimserver:", err)
 		os.Exit(2)
 	default:

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -67,7 +68,7 @@ func TestLostCodeKey(t *testing.T) {
 		var stderr syncBuffer
 		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-store", "sqlite:" + db}, noEnv, io.Discard, &stderr,
 			func(string) { t.Error("the server started") })
-		require.ErrorIs(t, err, errCodeKeyMismatch)
+		require.ErrorIs(t, err, storeopen.ErrCodeKeyMismatch)
 		assert.Regexp(t, `the code key from .*idupdate\.db\.key \(fingerprint hmac-sha256:[0-9a-f]{12}\) is not the key this store's codes were hashed with \(fingerprint hmac-sha256:[0-9a-f]{12}\); 1 pending code could not be confirmed`, err.Error())
 		assert.Contains(t, err.Error(), "-code-key-mismatch=warn")
 		assert.NoFileExists(t, db+".key", "refusing leaves no new key where the lost one belongs")
@@ -129,7 +130,7 @@ func TestForeignStoreFile(t *testing.T) {
 			require.NoError(t, err)
 			err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-store", "sqlite:" + path}, noEnv, io.Discard, io.Discard,
 				func(string) { t.Error("the server started") })
-			require.ErrorIs(t, err, errForeignStore)
+			require.ErrorIs(t, err, storeopen.ErrForeign)
 			entries, rerr := os.ReadDir(dir)
 			require.NoError(t, rerr)
 			assert.Len(t, entries, 1, "nothing created beside the file")

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 	"github.com/idupdate/idupdate/storage"
 )
 
@@ -24,9 +25,9 @@ func TestRekeyReportsClashes(t *testing.T) {
 	startShimEnv(t, env, "-store", spec).stop(t)
 
 	ctx := context.Background()
-	parsed, err := parseStore(spec, "")
+	parsed, err := storeopen.ParseSpec(spec, "")
 	require.NoError(t, err)
-	st, err := parsed.open(ctx)
+	st, err := parsed.Open(ctx)
 	require.NoError(t, err)
 	demo, err := st.Get(ctx, zitadel.EntityType, zitadel.DemoUserID)
 	require.NoError(t, err)
@@ -54,7 +55,7 @@ func TestRekeyReportsClashes(t *testing.T) {
 		}
 	}
 
-	st, err = parsed.open(ctx)
+	st, err = parsed.Open(ctx)
 	require.NoError(t, err)
 	defer st.Close()
 	after, err := st.Get(ctx, zitadel.EntityType, "legacy-2")

@@ -42,7 +42,7 @@ type replica struct {
 const replicaConfig = `{"druid": {"resendCooldown": "1ms", "tokenTTL": "10m", "clients": [
 	{"id": "demo-app", "secret": "demo-app-secret", "challengeFlow": true, "assertConfirmed": true, "entryPoints": ["demo-entrypoint"], "scopes": ["update"]},
 	{"id": "quiet-app", "secret": "quiet-app-secret", "challengeFlow": true, "entryPoints": ["quiet-entrypoint"], "scopes": ["update"]}
-]}}`
+], "userTokens": [{"token": "demo-user-access-token", "client": "demo-app", "user": "druid-user-1"}]}}`
 
 // TestReplicas runs three server processes on one PostgreSQL schema and
 // checks that they answer as one server: the vendors' documented

@@ -12,6 +12,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/idupdate/idupdate/examples/internal/shimconfig"
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -108,15 +110,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	metricsAddr := ""
 	logger := newLogger(f.logFormat, stderr)
 
-	spec, err := parseStore(f.store, getenv("IDUPDATE_POSTGRES_DSN"))
+	spec, err := storeopen.ParseSpec(f.store, getenv("IDUPDATE_POSTGRES_DSN"))
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f.config)
+	cfg, err := shimconfig.Load(f.config)
 	if err != nil {
 		return err
 	}
-	key, explicit, err := explicitKey(f.codeKeyFile, getenv("IDUPDATE_CODE_KEY"))
+	key, explicit, err := storeopen.ExplicitKey(f.codeKeyFile, getenv("IDUPDATE_CODE_KEY"))
 	if err != nil {
 		return err
 	}
@@ -127,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	// The store opens before anything is created beside it, so a -store
 	// that names a foreign file leaves no key file behind.
-	store, err := spec.open(ctx)
+	store, err := spec.Open(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,16 +139,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	if !explicit {
-		if key, err = defaultKey(ctx, spec, store); err != nil {
+		if key, err = storeopen.DefaultKey(ctx, spec, store); err != nil {
 			return err
 		}
 	}
-	keys, err := checkCodeKey(ctx, store, key, f.keyMismatch, time.Now())
+	keys, err := storeopen.CheckCodeKey(ctx, store, key, f.keyMismatch, time.Now())
 	if err != nil {
-		if key.createdFile != "" {
+		if key.CreatedFile != "" {
 			// Refusing leaves things as they were: no new key file in
 			// the place where the lost one belongs.
-			_ = os.Remove(key.createdFile)
+			_ = os.Remove(key.CreatedFile)
 		}
 		return err
 	}
@@ -168,7 +170,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
-	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.key, logger: logger,
+	vendors, err := buildVendors(deps{store: store, dispatcher: dispatcher, codeKey: key.Key, logger: logger,
 		tracer: tr.tracerProvider(), meter: met.meterProvider()}, cfg)
 	if err != nil {
 		return err
@@ -241,7 +243,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	addr := ln.Addr().String()
 	printBanner(stdout, banner{
-		addr: addr, store: spec.String(), key: key, storeKind: spec.kind, storeArg: spec.arg,
+		addr: addr, store: spec.String(), key: key, storeKind: spec.Kind, storeArg: spec.Arg,
 		webhook: f.webhook, demoConfig: f.config == "", demoData: f.demo,
 		keys: keys, demo: demo, reset: reset, resetAsked: f.reset,
 		metricsAddr: metricsAddr, otlp: tr.endpoint,
@@ -250,14 +252,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if f.webhook == "" {
 		logger.Warn("verification codes are written to this log (development only; use -webhook for anything else)")
 	}
-	if keys.mismatch {
+	if keys.Mismatch {
 		logger.Warn("the code key changed: pending codes hashed with the old key can no longer be confirmed and must be sent again",
-			"pending_codes", keys.lost, "key_from", key.from)
+			"pending_codes", keys.Lost, "key_from", key.From)
 	}
 	if demo.changed > 0 {
 		logger.Info("existing store: demo records changed since they were loaded", "changed", demo.changed, "last_change", demo.last)
 	}
-	if key.ephemeral && spec.kind == "postgres" {
+	if key.Ephemeral && spec.Kind == "postgres" {
 		logger.Warn("the code key is random and dies with this process: pending codes will not survive a restart; set -code-key-file or IDUPDATE_CODE_KEY")
 	}
 	if ready != nil {
@@ -327,9 +329,9 @@ func webhookKey(f flags, getenv func(string) string, option string) ([]byte, err
 	var err error
 	switch {
 	case f.webhookKeyFile != "":
-		key, err = readKeyFile(f.webhookKeyFile)
+		key, err = storeopen.ReadKeyFile(f.webhookKeyFile)
 	case getenv("IDUPDATE_WEBHOOK_KEY") != "":
-		key, err = decodeKey(getenv("IDUPDATE_WEBHOOK_KEY"))
+		key, err = storeopen.DecodeKey(getenv("IDUPDATE_WEBHOOK_KEY"))
 	default:
 		return nil, fmt.Errorf("%w: %s needs a signing key: -webhook-key-file FILE or IDUPDATE_WEBHOOK_KEY (hex, at least %d bytes)", errUsage, option, verify.MinKeyLen)
 	}

@@ -15,11 +15,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/idupdate/idupdate/adapters/druid"
-	"github.com/idupdate/idupdate/adapters/janrain"
-	"github.com/idupdate/idupdate/adapters/rubiq"
-	"github.com/idupdate/idupdate/adapters/scim"
-	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/examples/internal/shimconfig"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
@@ -55,46 +51,18 @@ func (d deps) engineOptions(name string, extra ...update.Option) []update.Option
 	}, extra...)
 }
 
-// buildVendors builds the adapters over one store. Each builds its
-// own engine from its profile, because each vendor's semantics are a
-// policy of its own; the
-// record types are namespaced (janrain.user, druid.user, ...), so they
-// share the store without meeting.
-func buildVendors(d deps, cfg vendorConfigs) ([]vendor, error) {
-	jc, dc, rc, zc := cfg.Janrain, cfg.DRUID, cfg.Rubiq, cfg.ZITADEL
-	jc.Logger = d.logger.With("vendor", "janrain")
-	dc.Logger = d.logger.With("vendor", "druid")
-	rc.Logger = d.logger.With("vendor", "rubiq")
-	zc.Logger = d.logger.With("vendor", "zitadel")
-
-	quotas := update.WithQuotas(cfg.Quotas)
-	jh, err := janrain.New(jc, d.store, d.engineOptions("janrain", quotas)...)
-	if err != nil {
-		return nil, fmt.Errorf("janrain adapter: %w", err)
-	}
-	dh, err := druid.New(dc, d.store, d.engineOptions("druid", quotas)...)
-	if err != nil {
-		return nil, fmt.Errorf("druid adapter: %w", err)
-	}
-	rh, err := rubiq.New(rc, d.store, d.engineOptions("rubiq", quotas)...)
-	if err != nil {
-		return nil, fmt.Errorf("rubiq adapter: %w", err)
-	}
-	zh, err := zitadel.New(zc, d.store, d.engineOptions("zitadel", quotas)...)
-	if err != nil {
-		return nil, fmt.Errorf("zitadel adapter: %w", err)
-	}
-	sh, err := newSCIM(d, cfg, quotas)
+// buildVendors builds the adapters over one store (shimconfig.Build),
+// each engine with the shared options of d.
+func buildVendors(d deps, cfg shimconfig.Vendors) ([]vendor, error) {
+	as, err := shimconfig.Build(d.store, cfg, d.logger, func(name string) []update.Option { return d.engineOptions(name) })
 	if err != nil {
 		return nil, err
 	}
-	return []vendor{
-		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register},
-		{"druid", dh.Engine(), druid.SeedDemo, dh.Register},
-		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
-		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
-		{"scim", sh.Engine(), scim.SeedDemo, sh.Register},
-	}, nil
+	vs := make([]vendor, len(as))
+	for i, a := range as {
+		vs[i] = vendor{name: a.Name, eng: a.Engine, seed: a.Seed, register: a.Register}
+	}
+	return vs, nil
 }
 
 // seedDemo loads every vendor's demo records that are not there yet.

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 	"github.com/idupdate/idupdate/storage/sqlite"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -69,16 +70,16 @@ func TestBadCommandLinesAreRefused(t *testing.T) {
 		env  map[string]string
 		want error
 	}{
-		{"UnknownStore", []string{"-store", "redis:x"}, nil, errStoreSpec},
-		{"SQLiteWithoutPath", []string{"-store", "sqlite:"}, nil, errStoreSpec},
-		{"PostgresWithoutDSN", []string{"-store", "postgres"}, nil, errStoreSpec},
+		{"UnknownStore", []string{"-store", "redis:x"}, nil, storeopen.ErrSpec},
+		{"SQLiteWithoutPath", []string{"-store", "sqlite:"}, nil, storeopen.ErrSpec},
+		{"PostgresWithoutDSN", []string{"-store", "postgres"}, nil, storeopen.ErrSpec},
 		{"UnknownLogFormat", []string{"-log", "xml"}, nil, errUsage},
 		{"UnknownFlag", []string{"-bogus"}, nil, errUsage},
 		{"StrayArgument", []string{"extra"}, nil, errUsage},
 		{"WebhookWithoutKey", []string{"-webhook", "http://127.0.0.1:1/hook"}, nil, errUsage},
-		{"MissingCodeKeyFile", []string{"-code-key-file", filepath.Join(dir, "none")}, nil, errCodeKey},
-		{"ShortCodeKeyFile", []string{"-code-key-file", short}, nil, errCodeKey},
-		{"CodeKeyEnvNotHex", nil, map[string]string{"IDUPDATE_CODE_KEY": "not hex"}, errCodeKey},
+		{"MissingCodeKeyFile", []string{"-code-key-file", filepath.Join(dir, "none")}, nil, storeopen.ErrCodeKey},
+		{"ShortCodeKeyFile", []string{"-code-key-file", short}, nil, storeopen.ErrCodeKey},
+		{"CodeKeyEnvNotHex", nil, map[string]string{"IDUPDATE_CODE_KEY": "not hex"}, storeopen.ErrCodeKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,68 +94,68 @@ func TestBadCommandLinesAreRefused(t *testing.T) {
 func TestCodeKey(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("SQLiteKeyFileIsCreatedPrivateAndReused", func(t *testing.T) {
-		spec := storeSpec{kind: "sqlite", arg: filepath.Join(dir, "a.db")}
-		first, err := storeKey(spec)
+		spec := storeopen.Spec{Kind: "sqlite", Arg: filepath.Join(dir, "a.db")}
+		first, err := storeopen.StoreKey(spec)
 		require.NoError(t, err)
-		info, err := os.Stat(spec.arg + ".key")
+		info, err := os.Stat(spec.Arg + ".key")
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
-		assert.Len(t, first.key, codeKeyBytes)
-		assert.False(t, first.ephemeral)
+		assert.Len(t, first.Key, storeopen.CodeKeyBytes)
+		assert.False(t, first.Ephemeral)
 
-		again, err := storeKey(spec)
+		again, err := storeopen.StoreKey(spec)
 		require.NoError(t, err)
-		assert.Equal(t, first.key, again.key)
+		assert.Equal(t, first.Key, again.Key)
 	})
 	t.Run("EnvironmentWinsOverTheKeyFile", func(t *testing.T) {
 		want := bytes.Repeat([]byte{7}, 32)
-		got, ok, err := explicitKey("", hex.EncodeToString(want))
+		got, ok, err := storeopen.ExplicitKey("", hex.EncodeToString(want))
 		require.True(t, ok)
 		require.NoError(t, err)
-		assert.Equal(t, want, got.key)
+		assert.Equal(t, want, got.Key)
 		assert.NoFileExists(t, filepath.Join(dir, "b.db.key"))
 	})
 	t.Run("FlagWinsOverTheEnvironment", func(t *testing.T) {
 		want := bytes.Repeat([]byte{9}, 40)
 		file := filepath.Join(dir, "flag.key")
 		require.NoError(t, os.WriteFile(file, []byte(hex.EncodeToString(want)+"\n"), 0o600))
-		got, ok, err := explicitKey(file, hex.EncodeToString(bytes.Repeat([]byte{1}, 32)))
+		got, ok, err := storeopen.ExplicitKey(file, hex.EncodeToString(bytes.Repeat([]byte{1}, 32)))
 		require.True(t, ok)
 		require.NoError(t, err)
-		assert.Equal(t, want, got.key)
+		assert.Equal(t, want, got.Key)
 	})
 	t.Run("SharedStoreHoldsOneKey", func(t *testing.T) {
 		st, err := sqlite.Open(filepath.Join(dir, "shared.db"))
 		require.NoError(t, err)
 		defer st.Close()
-		keys := make([]keySource, 8)
+		keys := make([]storeopen.KeySource, 8)
 		var wg sync.WaitGroup
 		for i := range keys {
 			wg.Go(func() {
-				k, err := sharedKey(context.Background(), st)
+				k, err := storeopen.SharedKey(context.Background(), st)
 				assert.NoError(t, err)
 				keys[i] = k
 			})
 		}
 		wg.Wait()
-		require.Len(t, keys[0].key, codeKeyBytes)
+		require.Len(t, keys[0].Key, storeopen.CodeKeyBytes)
 		for _, k := range keys[1:] {
-			assert.Equal(t, keys[0].key, k.key, "every process starting at once gets the first one's key")
+			assert.Equal(t, keys[0].Key, k.Key, "every process starting at once gets the first one's key")
 		}
-		again, err := sharedKey(context.Background(), st)
+		again, err := storeopen.SharedKey(context.Background(), st)
 		require.NoError(t, err)
-		assert.Equal(t, keys[0].key, again.key, "and every later start")
-		assert.False(t, again.ephemeral)
+		assert.Equal(t, keys[0].Key, again.Key, "and every later start")
+		assert.False(t, again.Ephemeral)
 	})
 	t.Run("MemoryGetsAFreshKeyEachStart", func(t *testing.T) {
 		for _, kind := range []string{"memory"} {
-			a, err := storeKey(storeSpec{kind: kind})
+			a, err := storeopen.StoreKey(storeopen.Spec{Kind: kind})
 			require.NoError(t, err)
-			b, err := storeKey(storeSpec{kind: kind})
+			b, err := storeopen.StoreKey(storeopen.Spec{Kind: kind})
 			require.NoError(t, err)
-			assert.True(t, a.ephemeral)
-			assert.Len(t, a.key, codeKeyBytes)
-			assert.NotEqual(t, a.key, b.key)
+			assert.True(t, a.Ephemeral)
+			assert.Len(t, a.Key, storeopen.CodeKeyBytes)
+			assert.NotEqual(t, a.Key, b.Key)
 		}
 	})
 }
@@ -170,10 +171,10 @@ func TestStoreSpec(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			spec, err := parseStore(tc.in, tc.env)
+			spec, err := storeopen.ParseSpec(tc.in, tc.env)
 			require.NoError(t, err)
-			assert.Equal(t, tc.kind, spec.kind)
-			assert.Equal(t, tc.arg, spec.arg)
+			assert.Equal(t, tc.kind, spec.Kind)
+			assert.Equal(t, tc.arg, spec.Arg)
 			assert.Equal(t, tc.shown, spec.String())
 		})
 	}

@@ -17,7 +17,7 @@ var (
 // appendFeedLocked adds ev of the record to the feed. s.mu must be held
 // for writing, in the same critical section as the change it describes.
 func (s *Store) appendFeedLocked(typ, id string, ev storage.Event) {
-	s.feed = append(s.feed, storage.FeedEntry{Position: uint64(len(s.feed) + 1), Type: typ, ID: id, Event: ev})
+	s.feed.add(storage.FeedEntry{Position: uint64(s.feed.len() + 1), Type: typ, ID: id, Event: ev})
 }
 
 // DeleteIf implements storage.ConditionalDeleter. It waits for a running
@@ -76,10 +76,10 @@ func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage
 	if s.closed {
 		return nil, after, errClosed
 	}
-	if after >= uint64(len(s.feed)) {
+	if after >= uint64(s.feed.len()) {
 		return nil, after, nil
 	}
-	out := append([]storage.FeedEntry(nil), s.feed[after:min(uint64(len(s.feed)), after+uint64(n))]...)
+	out := s.feed.appendRange(nil, int(after), int(min(uint64(s.feed.len()), after+uint64(n))))
 	return out, out[len(out)-1].Position, nil
 }
 

@@ -35,7 +35,7 @@ type Store struct {
 	closed  bool
 	// feed holds every committed event; an entry's Position is its index
 	// plus one.
-	feed      []storage.FeedEntry
+	feed      chunks[storage.FeedEntry]
 	counters  map[string]uint64
 	bookmarks map[string]uint64
 	eph       ephemeral // tokens and quotas, under a lock of their own
@@ -50,7 +50,7 @@ type keyID struct{ typ, name, value string }
 type entry struct {
 	lock    sync.Mutex
 	rec     *storage.Record
-	history []storage.Event
+	history chunks[storage.Event]
 	deleted bool
 }
 
@@ -92,7 +92,9 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	if err := s.checkKeysLocked(rec.Type, rec.ID, stored.Keys); err != nil {
 		return err
 	}
-	s.records[rid] = &entry{rec: &stored, history: []storage.Event{ev}}
+	e := &entry{rec: &stored}
+	e.history.add(ev)
+	s.records[rid] = e
 	s.indexLocked(rec.Type, rec.ID, nil, stored.Keys)
 	s.appendFeedLocked(rec.Type, rec.ID, ev)
 	return nil
@@ -190,7 +192,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	}
 	s.indexLocked(typ, id, old.Keys, next.Keys)
 	e.rec = &next
-	e.history = append(e.history, event)
+	e.history.add(event)
 	s.appendFeedLocked(typ, id, event)
 	return view(&next), nil
 }
@@ -216,7 +218,7 @@ func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, e
 	if !ok {
 		return nil, fmt.Errorf("storage/memory: history %s %q: %w", typ, id, storage.ErrNotFound)
 	}
-	return append([]storage.Event(nil), e.history...), nil
+	return e.history.appendRange(make([]storage.Event, 0, e.history.len()), 0, e.history.len()), nil
 }
 
 // Close drops every record. Calls after Close return an error; Close itself
@@ -225,7 +227,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.feed, s.counters, s.bookmarks = nil, nil, nil, nil, nil
+	s.records, s.index, s.feed, s.counters, s.bookmarks = nil, nil, chunks[storage.FeedEntry]{}, nil, nil
 	return nil
 }
 

@@ -29,25 +29,55 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	tooLarge := &update.Error{
-		Code:    update.TooLarge,
-		Message: fmt.Sprintf("the request body is too large: it is larger than %d bytes", max),
-		Err:     ErrTooLarge,
-	}
 	if r.ContentLength > max {
-		return nil, tooLarge
+		return nil, tooLarge(max)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	b, err := readAtMost(r.Body, r.ContentLength, max+1)
 	if err != nil {
 		return nil, &update.Error{Code: update.Malformed, Message: "the body could not be read", Err: err}
 	}
 	if int64(len(b)) > max {
-		return nil, tooLarge
+		return nil, tooLarge(max)
 	}
 	if !utf8.Valid(b) {
 		return nil, &update.Error{Code: update.Malformed, Message: "the body is not valid UTF-8", Err: ErrInvalidUTF8}
 	}
 	return b, nil
+}
+
+func tooLarge(max int64) error {
+	return &update.Error{
+		Code:    update.TooLarge,
+		Message: fmt.Sprintf("the request body is too large: it is larger than %d bytes", max),
+		Err:     ErrTooLarge,
+	}
+}
+
+// readAtMost reads body to its end or to limit bytes, whichever comes
+// first. A declared length (size, -1 when unknown) sizes the buffer once,
+// so a body that keeps its word is read without growing it; the length
+// is only a hint, never trusted beyond limit.
+func readAtMost(body io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size >= limit {
+		return io.ReadAll(io.LimitReader(body, limit))
+	}
+	// One byte more than declared, so a body longer than its length is
+	// noticed at once and read on by ReadAll below.
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			rest, err := io.ReadAll(io.LimitReader(body, limit-int64(len(b))))
+			return append(b, rest...), err
+		}
+	}
 }
 
 // DecodeStrict decodes one JSON value from b into v: unknown object keys

@@ -1,11 +1,13 @@
 package httpx_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,6 +32,40 @@ func TestReadBody(t *testing.T) {
 	_, err = read("\xff")
 	assert.Equal(t, update.Malformed, update.ErrorCode(err))
 	assert.ErrorIs(t, err, httpx.ErrInvalidUTF8)
+}
+
+// TestReadBodyDeclaredLength sends bodies whose Content-Length is wrong
+// or missing: the declared length sizes the buffer, but what is read and
+// the limit never depend on it.
+func TestReadBodyDeclaredLength(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		declared int64
+		want     string
+		tooLarge bool
+	}{
+		{"Exact", "12345", 5, "12345", false},
+		{"Unknown", "12345", -1, "12345", false},
+		{"UnknownOverLimit", "123456789", -1, "", true},
+		{"DeclaredShort", "1234567", 3, "1234567", false},
+		{"DeclaredShortOverLimit", "1234567890", 3, "", true},
+		{"DeclaredLong", "123", 7, "123", false},
+		{"Empty", "", 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", io.NopCloser(iotest.OneByteReader(strings.NewReader(tt.body))))
+			r.ContentLength = tt.declared
+			b, err := httpx.ReadBody(r, 8)
+			if tt.tooLarge {
+				assert.ErrorIs(t, err, httpx.ErrTooLarge)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(b))
+		})
+	}
 }
 
 func TestBearer(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package shimconfig
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/rubiq"
 	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
+	"github.com/idupdate/idupdate/examples/internal/storeopen"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/update"
 )
@@ -77,12 +78,20 @@ func classNames() string {
 
 type druidFile struct {
 	Clients        []druidClient   `json:"clients,omitempty"`
+	UserTokens     []druidUser     `json:"userTokens,omitempty"`
 	TokenTTL       update.Duration `json:"tokenTTL,omitempty"`
 	CodeTTL        update.Duration `json:"codeTTL,omitempty"`
 	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
 	Region         string          `json:"region,omitempty"`
 	MaxBodyBytes   int64           `json:"maxBodyBytes,omitempty"`
 	TokenQuota     *quotaFile      `json:"tokenQuota,omitempty"`
+}
+
+// druidUser is a user's own access token, as DRUID's login would issue it.
+type druidUser struct {
+	Token  string `json:"token"`
+	Client string `json:"client"`
+	User   string `json:"user"`
 }
 
 type druidClient struct {
@@ -112,6 +121,7 @@ type rubiqApp struct {
 	Update          bool                `json:"update"`
 	Contracts       map[string][]string `json:"contracts"`
 	DefaultContract string              `json:"defaultContract"`
+	Format          rubiq.Format        `json:"format,omitempty"`
 }
 
 type zitadelFile struct {
@@ -134,8 +144,8 @@ type zitadelClient struct {
 	UserID string `json:"userId,omitempty"`
 }
 
-// vendorConfigs is the configuration of the adapters.
-type vendorConfigs struct {
+// Vendors is the configuration of the adapters.
+type Vendors struct {
 	Janrain janrain.Config
 	DRUID   druid.Config
 	Rubiq   rubiq.Config
@@ -145,9 +155,9 @@ type vendorConfigs struct {
 	Quotas update.Quotas
 }
 
-// demoConfigs returns every adapter's built-in demo configuration.
-func demoConfigs() vendorConfigs {
-	return vendorConfigs{
+// Demo returns every adapter's built-in demo configuration.
+func Demo() Vendors {
+	return Vendors{
 		Janrain: janrain.DemoConfig(),
 		DRUID:   druid.DemoConfig(),
 		Rubiq:   rubiq.DemoConfig(),
@@ -157,25 +167,25 @@ func demoConfigs() vendorConfigs {
 	}
 }
 
-// errConfig marks a -config file that cannot be used.
-var errConfig = errors.New("config file")
+// ErrConfig marks a -config file that cannot be used.
+var ErrConfig = errors.New("config file")
 
-// loadConfig reads a -config file and applies it over the demo
+// Load reads a -config file and applies it over the demo
 // configuration. Unknown members, trailing data and files over 1 MiB are
 // refused; every error names the file, line, column and JSON path (a
 // *jsonfile.Error). An empty path returns the demo configuration.
-func loadConfig(path string) (vendorConfigs, error) {
-	cfg := demoConfigs()
+func Load(path string) (Vendors, error) {
+	cfg := Demo()
 	if path == "" {
 		return cfg, nil
 	}
-	data, err := readBounded(path, maxConfigBytes)
+	data, err := storeopen.ReadBounded(path, maxConfigBytes)
 	if err != nil {
-		return cfg, fmt.Errorf("%w: %w", errConfig, err)
+		return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	fc, err := parseConfig(path, data)
 	if err != nil {
-		return cfg, fmt.Errorf("%w: %w", errConfig, err)
+		return cfg, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	fc.apply(&cfg)
 	return cfg, nil
@@ -234,7 +244,7 @@ func (fc *fileConfig) check(file string, data []byte) error {
 
 // apply overlays the file's settings on cfg. The adapters' own New and
 // Policy check the result, so a bad client list is reported by them.
-func (fc *fileConfig) apply(cfg *vendorConfigs) {
+func (fc *fileConfig) apply(cfg *Vendors) {
 	fc.Quotas.apply(&cfg.Quotas)
 	if j := fc.Janrain; j != nil {
 		if j.Clients != nil {
@@ -250,6 +260,13 @@ func (fc *fileConfig) apply(cfg *vendorConfigs) {
 		}
 	}
 	if d := fc.DRUID; d != nil {
+		if d.Clients != nil || d.UserTokens != nil {
+			// A client list replaces the demo's users' tokens too.
+			cfg.DRUID.UserTokens = nil
+			for _, u := range d.UserTokens {
+				cfg.DRUID.UserTokens = append(cfg.DRUID.UserTokens, druid.UserToken{Token: u.Token, Client: u.Client, UserID: u.User})
+			}
+		}
 		if d.Clients != nil {
 			cfg.DRUID.Clients = nil
 			for _, c := range d.Clients {
