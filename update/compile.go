@@ -106,6 +106,14 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 			return nil, fmt.Errorf("verifiedPath %q is not a JSON Pointer", vp)
 		}
 	}
+	if s.Tenant != nil {
+		if err := cs.compileTenancy(s.Tenant); err != nil {
+			return nil, err
+		}
+	}
+	if err := cs.checkScopes(); err != nil {
+		return nil, err
+	}
 	return cs, nil
 }
 

@@ -56,6 +56,12 @@ type ListRequest struct {
 	After  string
 	Offset int
 	Total  bool
+	// Tenant, when set, lists only that tenant's records (types with a
+	// Schema.Tenant). A grant limited to tenants lists only its tenants
+	// in any case; a Tenant outside them lists nothing. The engine adds
+	// the tenant terms to Filter (within its top-level And, if it has one),
+	// and they count against storage's bounds on a filter.
+	Tenant string
 }
 
 // ListResult is one page of views.
@@ -73,11 +79,13 @@ type CountRequest struct {
 	Type   string
 	Client string
 	Filter *storage.Filter // as in ListRequest
+	Tenant string          // as in ListRequest
 }
 
 // List returns a page of the type's records matching req.Filter, each
 // redacted as Get redacts it. The client needs a grant (any grant); a grant
-// with a Subject sees at most its own record. Returns Malformed for a bad
+// with a Subject sees at most its own record, and one with Tenants only
+// the records of those tenants. Returns Malformed for a bad
 // filter, sort, cursor or page (FieldError.Rule RuleQuery names the path
 // and what is wrong), Forbidden, NotFound for an unknown type, and
 // Internal when the store cannot list.
@@ -86,10 +94,16 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	if err != nil {
 		return nil, err
 	}
-	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
-	if q.Filter, err = s.queryFilter(req.Filter); err != nil {
+	g, err = g.inTenant(s, req.Tenant)
+	outside := ErrorCode(err) == NotFound // a tenant outside the grant: nothing to see
+	if err != nil && !outside {
 		return nil, err
 	}
+	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
+	if q.Filter, err = s.queryFilter(req.Filter, g.tenant()); err != nil {
+		return nil, err
+	}
+	q.Filter = s.tenantFilter(g, q.Filter)
 	if !e.termsUsable(ctx, s) {
 		stripTerms(q.Filter)
 	}
@@ -98,6 +112,13 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	}
 	if err := q.Validate(); err != nil {
 		return nil, queryError(err)
+	}
+	if outside {
+		out := &ListResult{Total: -1}
+		if req.Total {
+			out.Total = 0
+		}
+		return out, nil
 	}
 	if g.Subject != "" {
 		return e.listSubject(ctx, s, g.Subject, q)
@@ -120,7 +141,7 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 // Count returns how many of the type's records match req.Filter, under the
 // rules of List.
 func (e *Engine) Count(ctx context.Context, req CountRequest) (int, error) {
-	res, err := e.List(ctx, ListRequest{Type: req.Type, Client: req.Client, Filter: req.Filter, Limit: 1, Total: true})
+	res, err := e.List(ctx, ListRequest{Type: req.Type, Client: req.Client, Filter: req.Filter, Tenant: req.Tenant, Limit: 1, Total: true})
 	if err != nil {
 		return 0, err
 	}
@@ -185,22 +206,24 @@ func (s *schema) queryable(segs []string, shown string) (*rule, error) {
 }
 
 // queryFilter checks f against the schema and returns a copy with Fold,
-// Key, normalized and typed values set from the policy.
-func (s *schema) queryFilter(f *storage.Filter) (*storage.Filter, error) {
+// Key, normalized and typed values set from the policy. tenant is the one
+// tenant the listing is limited to, or "": keys unique per tenant are
+// known only within one.
+func (s *schema) queryFilter(f *storage.Filter, tenant string) (*storage.Filter, error) {
 	if f == nil {
 		return nil, nil
 	}
 	if err := f.Validate(); err != nil {
 		return nil, queryError(err)
 	}
-	out, err := s.queryTerm(f, nil, true)
+	out, err := s.queryTerm(f, nil, tenant, true)
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storage.Filter, error) {
+func (s *schema) queryTerm(f *storage.Filter, prefix []string, tenant string, top bool) (storage.Filter, error) {
 	out := storage.Filter{Op: f.Op, Path: f.Path, Value: f.Value}
 	segs := append(append([]string(nil), prefix...), storage.PointerSegments(f.Path)...)
 	shown := pointer(segs)
@@ -209,7 +232,7 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 		out.Args = make([]storage.Filter, len(f.Args))
 		for i := range f.Args {
 			var err error
-			if out.Args[i], err = s.queryTerm(&f.Args[i], prefix, top); err != nil {
+			if out.Args[i], err = s.queryTerm(&f.Args[i], prefix, tenant, top); err != nil {
 				return out, err
 			}
 		}
@@ -219,7 +242,7 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 		if r == nil || r.f.Secret != nil || r.f.Mutability == WriteOnly || (r.f.Plural == nil && r.f.Type != TypeArray) {
 			return out, refuse(shown, "no plural attribute that can be filtered")
 		}
-		sub, err := s.queryTerm(&f.Args[0], append(segs, "*"), false)
+		sub, err := s.queryTerm(&f.Args[0], append(segs, "*"), tenant, false)
 		if err != nil {
 			return out, err
 		}
@@ -241,9 +264,11 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 	}
 	if top && !r.wildcard && r.f.Unique && f.Op == storage.Eq && isString && !out.Fold {
 		// Every record whose value equals holds that value's key, so the
-		// store may start from its key index.
-		if k, err := r.uniqueKey(str); err == nil {
-			out.Key = &storage.Key{Name: r.path, Value: k}
+		// store may start from its key index. A key unique per tenant is
+		// known only when the listing is limited to one tenant.
+		if k, err := r.uniqueKey(str); err == nil && (tenant != "" || !s.perTenant(r)) {
+			key := s.keyFor(r, tenant, k)
+			out.Key = &key
 		}
 	}
 	return out, nil

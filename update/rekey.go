@@ -91,7 +91,7 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 	clashing := map[string]bool{}
 	for k, ids := range holders {
 		if len(ids) > 1 {
-			rep.Clashes = append(rep.Clashes, RekeyClash{Field: k.Name, IDs: ids})
+			rep.Clashes = append(rep.Clashes, RekeyClash{Field: unscopeKey(k).Name, IDs: ids})
 			for _, id := range ids {
 				clashing[id] = true
 			}
@@ -133,7 +133,7 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 		}
 		if len(wait) == len(todo) {
 			for i, id := range wait {
-				rep.Clashes = append(rep.Clashes, RekeyClash{Field: blocked[i].Key.Name, IDs: sortedIDs(id, blocked[i].HolderID)})
+				rep.Clashes = append(rep.Clashes, RekeyClash{Field: unscopeKey(blocked[i].Key).Name, IDs: sortedIDs(id, blocked[i].HolderID)})
 			}
 			break
 		}

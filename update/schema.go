@@ -36,6 +36,8 @@ type schema struct {
 	// hides: some rule is write-only or a secret, so change lists need
 	// redacting.
 	hides bool
+	// tenancy is the compiled Schema.Tenant, nil without tenants.
+	tenancy *tenancy
 }
 
 // rule is one Field, compiled.

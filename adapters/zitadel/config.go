@@ -65,6 +65,12 @@ type Config struct {
 	// Logger receives internal errors (never secrets or codes).
 	// Default slog.Default().
 	Logger *slog.Logger
+	// GlobalUsernameOrgs lists the organisations whose usernames are
+	// unique in the whole instance, as ZITADEL's domain policy makes them
+	// when userLoginMustBeDomain is false. Usernames of every other
+	// organisation are unique within it (userLoginMustBeDomain true), so
+	// two organisations may each have a "minnie".
+	GlobalUsernameOrgs []string
 }
 
 // DefaultEmailTemplate is the link a code is sent with when the request
