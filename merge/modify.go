@@ -3,6 +3,7 @@ package merge
 import (
 	"errors"
 	"slices"
+	"strconv"
 )
 
 // ErrNoTarget: a Modify operation selected nothing to act on: a "replace"
@@ -30,6 +31,12 @@ type ModifyOptions struct {
 	// the others lose it (the member is set to false), so setting one value
 	// primary clears the flag of the rest.
 	Primary func(path string) string
+	// Edited, when set, is called for each element an operation with
+	// Match changed in place (not one it removed), with the element's
+	// pointer and its value before and after the operation: the element
+	// stays itself whatever its members become, which the change list,
+	// comparing arrays whole, cannot tell.
+	Edited func(path string, before, after any)
 }
 
 // Modify applies the modifications to doc in order, all or nothing: on
@@ -73,7 +80,7 @@ func Modify(doc any, mods []Modification, opts ModifyOptions) (any, []Change, er
 		}
 		before := cur
 		if m.Match != nil {
-			cur, err = modifyMatched(cur, segs, m)
+			cur, err = modifyMatched(cur, segs, m, opts.Edited)
 		} else {
 			cur, err = modifyPlain(cur, segs, m.Path, m.Op, m.Value)
 		}
@@ -173,7 +180,7 @@ func appendNew(arr []any, v any) []any {
 	return out
 }
 
-func modifyMatched(doc any, segs []string, m Modification) (any, error) {
+func modifyMatched(doc any, segs []string, m Modification, edited func(string, any, any)) (any, error) {
 	cur, _ := getIn(doc, segs)
 	arr, isArr := cur.([]any)
 	if cur != nil && !isArr {
@@ -192,10 +199,14 @@ func modifyMatched(doc any, segs []string, m Modification) (any, error) {
 		return nil, newErr(ErrNoTarget, m.Path, "no value matches the filter")
 	}
 	out := make([]any, 0, len(arr))
+	var kept [][2]int // matched elements edited in place: index in out, in arr
 	for i, el := range arr {
 		if !slices.Contains(hits, i) {
 			out = append(out, el)
 			continue
+		}
+		if !(m.Op == "remove" && m.Sub == "") {
+			kept = append(kept, [2]int{len(out), i})
 		}
 		switch {
 		case m.Op == "remove" && m.Sub == "":
@@ -223,6 +234,11 @@ func modifyMatched(doc any, segs []string, m Modification) (any, error) {
 			out = append(out, nel)
 		default:
 			return nil, newErr(ErrInvalid, m.Path, "unknown operation %q", m.Op)
+		}
+	}
+	if edited != nil {
+		for _, k := range kept {
+			edited(FormatPointer(append(append([]string(nil), segs...), strconv.Itoa(k[0]))), arr[k[1]], out[k[0]])
 		}
 	}
 	return putCreating(doc, segs, out, m.Path)

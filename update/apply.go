@@ -42,6 +42,13 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 	if err := checkRequestText("actor, client or subject", req.Actor, req.Client, req.Subject); err != nil {
 		return nil, err
 	}
+	if req.Locator.Key == nil && req.Locator.ID != "" {
+		// Refused before the lookup, so a caller limited to one record
+		// cannot learn which other ids exist.
+		if err := g.owns(req.Locator.ID); err != nil {
+			return nil, err
+		}
+	}
 	p, err := e.prepare(s, g, &req)
 	if err != nil {
 		return nil, err

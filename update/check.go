@@ -28,9 +28,11 @@ func withInvalid(err error, fields []FieldError) error {
 
 // checkChanges validates what a change list did to the document: grants,
 // mutability, types, rules, limits, required fields and locally unique
-// plural members. It returns every failing field.
-func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, changes []merge.Change) error {
+// plural members, and the mutability of members of the plural elements
+// edited in place. It returns every failing field.
+func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, changes []merge.Change, edits ...elementEdit) error {
 	var f findings
+	s.checkEdits(edits, &f)
 	plurals := map[string]*rule{}
 	for _, c := range changes {
 		segs, err := merge.ParsePointer(c.Path)
@@ -40,6 +42,7 @@ func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, chang
 		if !e.checkChange(s, g, c, segs, &f) {
 			continue
 		}
+		s.checkElements(c, segs, &f)
 		for i := len(segs); i >= 0; i-- {
 			if r := s.ruleAt(segs[:i]); r != nil && r.f.Plural != nil {
 				plurals[r.path] = r
@@ -76,7 +79,11 @@ func (f *findings) err() error {
 	case len(f.limit) > 0:
 		return &Error{Code: TooLarge, Message: "the change exceeds a limit", Fields: sortFields(f.limit)}
 	case len(f.fixed) > 0:
-		return &Error{Code: Immutable, Message: "read-only fields cannot be changed", Fields: sortFields(append(f.fixed, f.invalid...))}
+		msg := "read-only or immutable fields cannot be changed"
+		if len(f.fixed) == 1 {
+			msg = f.fixed[0].Path + " " + f.fixed[0].Message
+		}
+		return &Error{Code: Immutable, Message: msg, Fields: sortFields(append(f.fixed, f.invalid...))}
 	case len(f.invalid) > 0:
 		return &Error{Code: Invalid, Message: "the change has invalid fields", Fields: sortFields(f.invalid)}
 	}

@@ -85,9 +85,21 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		if err != nil {
 			return nil, fieldError(name, p, err)
 		}
+		if merge.HasSelector(r.segs) {
+			if err := cs.addElementConfirm(r); err != nil {
+				return nil, fieldError(name, p, err)
+			}
+			continue
+		}
 		if err := cs.add(r); err != nil {
 			return nil, err
 		}
+	}
+	if err := cs.compileElementRules(); err != nil {
+		return nil, err
+	}
+	if err := cs.compileStateFrom(); err != nil {
+		return nil, err
 	}
 	for vp := range cs.verified {
 		if _, err := merge.ParsePointer(vp); err != nil || vp == "" {
@@ -101,28 +113,20 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 // unique, required, confirmable and secret fields.
 func (cs *schema) add(r *rule) error {
 	f := r.f
-	n := cs.root
-	for _, seg := range r.segs {
-		if n.children == nil {
-			n.children = map[string]*node{}
-		}
-		next := n.children[seg]
-		if next == nil {
-			next = &node{}
-			n.children[seg] = next
-		}
-		n = next
-	}
-	n.rule = r
+	cs.insert(r)
 	cs.rules = append(cs.rules, r)
 	// A Replace carries over what it may not drop: kept fields,
 	// server-owned fields, and set-once fields (changing one is refused,
 	// so dropping it by omission must not be the way around that).
 	if f.Keep || f.Mutability == ReadOnly || f.Mutability == SetOnce {
-		if r.wildcard {
-			return fmt.Errorf("keep, readOnly and immutable need a path without \"*\"")
+		switch {
+		case r.wildcard && f.Keep:
+			return fmt.Errorf("keep needs a path without \"*\"")
+		case !r.wildcard:
+			cs.keep = append(cs.keep, r.path)
 		}
-		cs.keep = append(cs.keep, r.path)
+		// Below a plural's elements, mutability is checked per element
+		// (compileElementRules).
 	}
 	if f.Mutability == WriteOnly || f.Secret != nil {
 		cs.hides = true
@@ -154,6 +158,23 @@ func (cs *schema) add(r *rule) error {
 		cs.secrets[r.path] = r
 	}
 	return nil
+}
+
+// insert puts r into the trie at its path.
+func (cs *schema) insert(r *rule) {
+	n := cs.root
+	for _, seg := range r.segs {
+		if n.children == nil {
+			n.children = map[string]*node{}
+		}
+		next := n.children[seg]
+		if next == nil {
+			next = &node{}
+			n.children[seg] = next
+		}
+		n = next
+	}
+	n.rule = r
 }
 
 func escapeSeg(s string) string {

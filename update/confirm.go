@@ -149,11 +149,17 @@ func (e *Engine) confirmed(s *schema, actor, client string, rec *storage.Record,
 	}
 	rt := &confirmRouter{engine: e, schema: s, rec: rec, now: now, doc: rec.Doc, pending: pending, copied: true}
 	if ch.Held {
-		old, had := getPath(rec.Doc, r.segs)
-		rt.doc = mustObject(setPath(rec.Doc, r.segs, v))
-		c := merge.Change{Path: r.path, Op: merge.OpAdd, New: v}
+		segs, err := merge.ResolveTokens(rec.Doc, r.segs)
+		if err != nil {
+			// The selected element is gone since the value was held.
+			return nil, &Error{Code: NothingPending, Message: "the element to verify no longer exists", Reason: ReasonChanged}
+		}
+		path := pointer(segs)
+		old, had := getPath(rec.Doc, segs)
+		rt.doc = mustObject(setPath(rec.Doc, segs, v))
+		c := merge.Change{Path: path, Op: merge.OpAdd, New: v}
 		if had {
-			c = merge.Change{Path: r.path, Op: merge.OpReplace, Old: old, New: v}
+			c = merge.Change{Path: path, Op: merge.OpReplace, Old: old, New: v}
 		}
 		rt.changes = append(rt.changes, c)
 	} else if cur, _ := getPath(rec.Doc, r.segs); !merge.Equal(cur, v) {

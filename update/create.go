@@ -42,10 +42,7 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 	if err := checkKeysText(req.ExternalKeys); err != nil {
 		return nil, err
 	}
-	if req.State == "" {
-		req.State = storage.Active
-	}
-	if req.State != storage.Active && req.State != storage.Inactive {
+	if req.State != "" && req.State != storage.Active && req.State != storage.Inactive {
 		return nil, Errorf(Malformed, "state %q is not active or inactive", req.State)
 	}
 	p, err := e.prepareCreate(s, g, &req)
@@ -148,7 +145,14 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 	if doc, err = e.serverValues(s, doc, req.Server); err != nil {
 		return nil, nil, err
 	}
-	rec := &storage.Record{Type: req.Type, ID: id, Created: now, Updated: now, State: req.State, Doc: doc}
+	state, err := s.createState(req.State, doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if state == "" {
+		state = storage.Active
+	}
+	rec := &storage.Record{Type: req.Type, ID: id, Created: now, Updated: now, State: state, Doc: doc}
 	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc}
 	if err := rt.openCreated(verified); err != nil {
 		return nil, nil, err

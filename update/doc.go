@@ -127,6 +127,21 @@
 // silently dropped, and the send history follows the path across
 // superseding changes.
 //
+// A confirmable field may be one element's member of a plural, named by an
+// element selector in its Fields key: "/emails/[type=work]/value" (the
+// first email whose type is "work") or "/phones/[primary=true]/value". Its
+// Field carries Confirm only; the member's own rule ("/emails/*/value")
+// checks the value. The challenge keeps the selector path, so a held value
+// follows its element wherever a change moves it, and Confirm writes it
+// into the element the selector names then.
+//
+// # Record state
+//
+// Schema.StateFrom binds the record's state (Active, Inactive) to a
+// boolean field: the update that changes the field changes the state in
+// the same store write, for clients whose Grant has State, and its event
+// has kind EventActivate or EventDeactivate.
+//
 // # Results and errors
 //
 // Every call that changes a record returns a Result: Modified or Unchanged,

@@ -18,6 +18,16 @@ func getPath(doc any, segs []string) (any, bool) {
 			}
 			cur = v
 		case []any:
+			if merge.IsSelector(s) {
+				// An element selector (a confirmable element rule):
+				// the first element it matches.
+				el, ok := selectElement(c, s)
+				if !ok {
+					return nil, false
+				}
+				cur = el
+				continue
+			}
 			i, err := strconv.Atoi(s)
 			if err != nil || i < 0 || i >= len(c) || !isIndex(s) {
 				return nil, false
@@ -28,6 +38,21 @@ func getPath(doc any, segs []string) (any, bool) {
 		}
 	}
 	return cur, true
+}
+
+// selectElement returns the first element of arr that selector tok
+// matches.
+func selectElement(arr []any, tok string) (any, bool) {
+	sel, ok := merge.ParseSelector(tok)
+	if !ok {
+		return nil, false
+	}
+	for _, el := range arr {
+		if sel.Matches(el) {
+			return el, true
+		}
+	}
+	return nil, false
 }
 
 // setPath returns doc with v at segs, copying only the containers along

@@ -224,6 +224,7 @@ func TestGrantSelf(t *testing.T) {
 	}{
 		{"no subject", "self", "", "u1", `{"givenName":"Me"}`},
 		{"another record", "self", "u1", "u2", `{"givenName":"Me"}`},
+		{"a record that does not exist, not told apart", "self", "u1", "nobody", `{"givenName":"Me"}`},
 		{"a path outside the grant", "self", "u1", "u1", `{"familyName":"Me"}`},
 		{"a subject beside the grant's own", "me", "u2", "u2", `{"givenName":"Me"}`},
 	} {

@@ -27,17 +27,19 @@ type issued struct {
 	to       string
 }
 
-// applyDoc computes the new document and its change list.
-func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]any) (map[string]any, []merge.Change, error) {
+// applyDoc computes the new document and its change list, and the plural
+// elements a Modify edited in place.
+func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]any) (map[string]any, []merge.Change, []elementEdit, error) {
 	var (
 		out     any
 		changes []merge.Change
+		edits   []elementEdit
 		err     error
 	)
 	var at *selected
 	if req.Mode != Patch && req.Mode != Modify {
 		if at, err = resolvePath(doc, p.at); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	switch req.Mode {
@@ -53,22 +55,28 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 	case Patch:
 		out, changes, err = merge.PatchKeyed(doc, p.ops)
 	case Modify:
-		out, changes, err = merge.Modify(doc, p.mods, merge.ModifyOptions{Primary: s.primaryMember})
+		opts := merge.ModifyOptions{Primary: s.primaryMember}
+		if len(s.elementRules) > 0 {
+			opts.Edited = func(path string, before, after any) {
+				edits = append(edits, elementEdit{path: path, old: before, new: after})
+			}
+		}
+		out, changes, err = merge.Modify(doc, p.mods, opts)
 	}
 	if err != nil {
-		return nil, nil, mergeError(err)
+		return nil, nil, nil, mergeError(err)
 	}
 	m, ok := out.(map[string]any)
 	if !ok {
-		return nil, nil, &Error{Code: Invalid, Message: "the document must stay an object",
+		return nil, nil, nil, &Error{Code: Invalid, Message: "the document must stay an object",
 			Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
 	}
 	if at != nil {
 		if err := at.keysKept(m); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return m, changes, nil
+	return m, changes, edits, nil
 }
 
 // arrayRule returns the Merge hook for the schema's plurals.
@@ -148,15 +156,19 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if fail != nil {
 		return fail, nil // commits the counted attempt only; apply reports fail.err
 	}
-	doc, changes, err := e.applyDoc(s, req, p, rec.Doc)
+	doc, changes, edits, err := e.applyDoc(s, req, p, rec.Doc)
 	if err != nil {
 		return nil, err
 	}
-	if err := withInvalid(e.checkChanges(s, g, rec.Doc, doc, changes), p.invalid); err != nil {
+	if err := withInvalid(e.checkChanges(s, g, rec.Doc, doc, changes, edits...), p.invalid); err != nil {
 		return nil, err
 	}
 	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc, changes: changes, pending: pending, copied: resetUsed, dirty: resetUsed}
 	if err := rt.route(); err != nil {
+		return nil, err
+	}
+	state, err := s.nextState(g, rec.State, rec.Doc, rt.doc)
+	if err != nil {
 		return nil, err
 	}
 	secretChanges, secrets, err := applySecrets(rec, p)
@@ -173,8 +185,9 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 			return nil, err
 		}
 	}
-	rec.Doc, rec.Pending, rec.Keys, rec.Secrets = rt.doc, rt.pending, keys, secrets
+	kind := stateEvent(rec.State, state)
+	rec.Doc, rec.Pending, rec.Keys, rec.Secrets, rec.State = rt.doc, rt.pending, keys, secrets, state
 	o.changes = s.redact(append(toStorage(rt.changes), secretChanges...))
-	o.event = &storage.Event{Time: now, Kind: "update", Actor: req.Actor, Client: req.Client, Changes: o.changes}
+	o.event = &storage.Event{Time: now, Kind: kind, Actor: req.Actor, Client: req.Client, Changes: o.changes}
 	return o, nil
 }

@@ -50,6 +50,14 @@ type Schema struct {
 	// Limits bound every request before it is trusted. Zero fields take the
 	// defaults of DefaultLimits.
 	Limits Limits `json:"limits,omitempty"`
+	// StateFrom binds the record's state to a declared boolean field (a
+	// JSON Pointer, e.g. "/active"): a change that makes the field true
+	// makes the record Active, false Inactive, in the same store update;
+	// removing the field or setting it null leaves the state as it is.
+	// Changing the state needs Grant.State (Forbidden, rule "state",
+	// otherwise); its event has kind EventActivate or EventDeactivate. At
+	// create the field, when present, decides the state. Empty: no binding.
+	StateFrom string `json:"stateFrom,omitempty"`
 }
 
 // Field is the rule for one path.
@@ -65,7 +73,11 @@ type Field struct {
 	// Unique values are held by at most one record of the type. The store
 	// indexes the normalized value under the key name of the path.
 	Unique bool `json:"unique,omitempty"`
-	// Mutability says who may write the field. Default ReadWrite.
+	// Mutability says who may write the field. Default ReadWrite. Below a
+	// plural's "*" ("/members/*/value") ReadOnly and SetOnce hold per
+	// element: a stored element, matched by the plural's key, keeps the
+	// member's value whichever way the plural is written; SetOnce there
+	// needs a plural with a Key.
 	Mutability Mutability `json:"mutability,omitempty"`
 	// Keep makes a Replace carry the field over when the request omits it
 	// (credentials, server-owned fields).
@@ -314,6 +326,9 @@ type Grant struct {
 	// AssertVerified lets the client set a confirmable value as already
 	// verified (Delivery AlreadyVerified).
 	AssertVerified bool `json:"assertVerified,omitempty"`
+	// State lets the client change a record's state by writing the field
+	// its schema binds to it (Schema.StateFrom).
+	State bool `json:"state,omitempty"`
 	// Subject, when set, is the only record id the client may change, or
 	// read through Get and History with AsClient — a user's own token. Any
 	// other record is Forbidden.

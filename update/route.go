@@ -181,6 +181,10 @@ func (rt *confirmRouter) close(i int, s verify.State) {
 // restore puts the old value back at a held path and drops the changes
 // the held value made.
 func (rt *confirmRouter) restore(r *rule, oldV any, hadOld bool) {
+	if r.selector > 0 {
+		rt.restoreElement(r, oldV, hadOld)
+		return
+	}
 	if hadOld {
 		rt.doc = mustObject(setPath(rt.doc, r.segs, oldV))
 	} else {

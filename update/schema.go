@@ -27,6 +27,11 @@ type schema struct {
 	// verified maps a VerifiedPath to its confirmable rule; clients never
 	// write these paths directly.
 	verified map[string]*rule
+	// elementRules are the ReadOnly and SetOnce rules below a plural's
+	// elements.
+	elementRules []*elementRule
+	// stateFrom is the rule of Schema.StateFrom, or nil.
+	stateFrom *rule
 	// hides: some rule is write-only or a secret, so change lists need
 	// redacting.
 	hides bool
@@ -37,6 +42,9 @@ type rule struct {
 	path     string
 	segs     []string
 	wildcard bool
+	// selector is the index of the element selector in segs of a
+	// confirmable element rule ("/emails/[type=work]/value"), else 0.
+	selector int
 	f        *Field
 	code     verify.CodeSpec
 	limiter  verify.Limiter

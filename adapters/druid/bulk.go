@@ -182,6 +182,9 @@ func (h *Handler) applyLine(ctx context.Context, n int, id string, req update.Re
 		<-prev
 	}
 	res, err := h.eng.Apply(ctx, req)
+	if update.ErrorCode(err) == update.Internal {
+		h.cfg.Logger.ErrorContext(ctx, "druid: bulk line failed", "line", n, "user", id, "error", err)
+	}
 	if err == nil {
 		for _, pi := range res.Pending {
 			if pi.DispatchError != "" {

@@ -177,6 +177,13 @@ func TestBulk(t *testing.T) {
 		// Client and server together allocated far less than the line.
 		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "the 10 MB line was not held")
 	})
+	t.Run("ALineNestedTooDeeply", func(t *testing.T) {
+		e := newEnv(t)
+		st := e.state(t, druid.DemoUserID)
+		r := e.bulk(t, strings.NewReader(activity(druid.DemoUserID, strings.Repeat(`{"a":`, 20)+`1`+strings.Repeat(`}`, 20))+"\n"))
+		assert.Equal(t, []druid.BulkLine{{Line: 1, Result: druid.BulkResult{Status: 413, Errors: []druid.ErrorMessage{{Message: "the body nests too deeply"}}}}}, bulkLines(t, r.body))
+		assert.Equal(t, st, e.state(t, druid.DemoUserID))
+	})
 	t.Run("RefusedBeforeAnyLine", func(t *testing.T) {
 		e := newEnv(t)
 		st := e.state(t, druid.DemoUserID)

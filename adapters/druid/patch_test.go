@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,6 +102,18 @@ func TestPatch(t *testing.T) {
 			assert.Empty(t, e.rec.Messages())
 		})
 	}
+	t.Run("TooLargeAndTooDeep", func(t *testing.T) {
+		e := newEnv(t)
+		st := e.state(t, druid.DemoUserID)
+		big := strings.Replace(string(fixture(t, "patch_datas.json")), `"Janet"`, `"`+strings.Repeat("x", 70<<10)+`"`, 1)
+		deep := strings.Replace(string(fixture(t, "patch_datas.json")), `"Janet"`, strings.Repeat(`{"a":`, 20)+`1`+strings.Repeat(`}`, 20), 1)
+		for body, msg := range map[string]string{big: "the request body is too large: it is larger than 65536 bytes", deep: "the body nests too deeply"} {
+			r := e.patch(t, []byte(body))
+			assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
+			assert.Equal(t, msg, messages(errorBody(t, r)))
+		}
+		assert.Equal(t, st, e.state(t, druid.DemoUserID))
+	})
 	t.Run("NeedsAValidToken", func(t *testing.T) {
 		e := newEnv(t)
 		st := e.state(t, druid.DemoUserID)

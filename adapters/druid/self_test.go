@@ -72,6 +72,7 @@ func TestSelfUpdate(t *testing.T) {
 		status                             int
 		msg                                string
 	}{
+		{"AUserThatDoesNotExist", http.MethodPatch, druid.DemoUserToken, druid.DemoEntryPoint, "self_patch_missing_user.json", 403, "the client may act only on its own record"},
 		{"AnotherUser", http.MethodPost, druid.DemoUserToken, druid.DemoEntryPoint, "self_update_other_user.json", 403, "the client may act only on its own record"},
 		{"APathTheSelfGrantLacks", http.MethodPatch, druid.DemoUserToken, druid.DemoEntryPoint, "self_patch_national_id.json", 403, "object.ids.national_id.value: may not be written by this client"},
 		{"AssertingConfirmed", http.MethodPatch, druid.DemoUserToken, druid.DemoEntryPoint, "self_patch_assert_confirmed.json", 403, ""},

@@ -86,3 +86,41 @@ func BenchmarkUpdate(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRead compares a 1002 read through the handler, in plain and in
+// envelope mode, with the baseline of the engine's Get of the same entity,
+// so the differences are what the adapter and the envelope cost.
+func BenchmarkRead(b *testing.B) {
+	cfg := rubiq.DemoConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	h, err := rubiq.New(cfg, memory.New())
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := h.Engine()
+	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("baseline=Engine.Get", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := eng.Get(context.Background(), rubiq.EntityType, update.ByKey("ext:crm", "crm-42"), update.AsClient(cfg.Apps[0].ID)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, tc := range []struct{ name, token string }{{"Handler/plain", appToken}, {"Handler/envelope", "demo-rubiq-envelope"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, "/userentity/ext-key/crm-42/crm/data", nil)
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}

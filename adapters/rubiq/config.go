@@ -2,12 +2,16 @@ package rubiq
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -49,7 +53,48 @@ type App struct {
 	Contracts map[string][]string
 	// DefaultContract is the contract used when the path names none.
 	DefaultContract string
+	// Format is how the app's answers are written: FormatPlain (the
+	// default) or FormatEnvelope.
+	Format Format
 }
+
+// Format is how an app's answers are written.
+type Format string
+
+// The answer formats.
+const (
+	// FormatPlain writes Rubiq's plain answers: the status object alone,
+	// {"status":{"statusCode":"200.1","statusText":"..."}}, the account
+	// data alone on a read, and no body on 204. "" means FormatPlain.
+	FormatPlain Format = "plain"
+	// FormatEnvelope wraps every answer as
+	// {"status":{"statusCode":200.1,"statusText":"..."},"data":...}: the
+	// status code as a JSON number, the read's account data (or a 400's
+	// failing fields) in data, and 204 answered 200 with statusCode 204 so
+	// the envelope has a body to travel in.
+	FormatEnvelope Format = "envelope"
+)
+
+// formats are the valid Format values, for messages.
+var formats = []string{string(FormatPlain), string(FormatEnvelope)}
+
+// UnmarshalJSON reads a format name, refusing any other with the valid
+// ones named, so a misspelt format in a configuration file is reported at
+// its place.
+func (f *Format) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return &jsonfile.ValueError{Problem: "a format is a string", Expected: "one of " + strings.Join(formats, ", ")}
+	}
+	if !slices.Contains(formats, s) {
+		return jsonfile.OneOf("answer format", s, formats)
+	}
+	*f = Format(s)
+	return nil
+}
+
+// envelope reports whether answers in f are wrapped.
+func (f Format) envelope() bool { return f == FormatEnvelope }
 
 // Config configures the Rubiq profile and handler. The zero value of every
 // limit takes the Default constant of the same name; Apps must not be empty.
@@ -95,8 +140,10 @@ const SeedClient = "rubiq:seed"
 
 // DemoConfig returns the demo apps of the shim server: demo-rubiq-app may
 // update accounts through its default contract (name, email, mobile, city)
-// or the contract "profile" (name, city); demo-rubiq-readonly may not
-// update accounts. The tokens are demo values, not secrets.
+// or the contract "profile" (name, city); demo-rubiq-envelope may update
+// through the default contract and gets its answers in envelope mode;
+// demo-rubiq-readonly may read but not update accounts. The tokens are
+// demo values, not secrets.
 func DemoConfig() Config {
 	return Config{Apps: []App{
 		{
@@ -108,6 +155,16 @@ func DemoConfig() Config {
 				"profile": {FieldName, FieldCity},
 			},
 			DefaultContract: "default",
+		},
+		{
+			ID:     "rubiq:demo-envelope",
+			Token:  "demo-rubiq-envelope",
+			Update: true,
+			Contracts: map[string][]string{
+				"default": {FieldName, FieldEmail, FieldMobile, FieldCity},
+			},
+			DefaultContract: "default",
+			Format:          FormatEnvelope,
 		},
 		{
 			ID:     "rubiq:demo-readonly",
@@ -175,6 +232,9 @@ func (c Config) check() error {
 			return fmt.Errorf("rubiq: app %q shares its token with another app", a.ID)
 		}
 		ids[a.ID], tokens[a.Token] = true, true
+		if a.Format != "" && !slices.Contains(formats, string(a.Format)) {
+			return fmt.Errorf("rubiq: app %q: unknown answer format %q; expected one of %s", a.ID, a.Format, strings.Join(formats, ", "))
+		}
 		if _, ok := a.Contracts[a.DefaultContract]; !ok {
 			return fmt.Errorf("rubiq: app %q: default contract %q is not one of its contracts", a.ID, a.DefaultContract)
 		}

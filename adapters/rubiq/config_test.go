@@ -89,6 +89,6 @@ func TestRegisterOnSharedMux(t *testing.T) {
 	assertAnswer(t, shared.verifyCode(verify1001, "123456"), http.StatusNotImplemented, "501.2")
 	res := shared.do(http.MethodPatch, byExt1001+"/profile", appToken, nil)
 	assertAnswer(t, res, http.StatusMethodNotAllowed, "405")
-	assert.Equal(t, http.MethodPut, res.header.Get("Allow"))
+	assert.Equal(t, "PUT, GET", res.header.Get("Allow"))
 	assert.Equal(t, http.StatusTeapot, shared.do(http.MethodPost, "/entity.update", "", nil).status)
 }

@@ -187,7 +187,16 @@ func DecodeVerify(app App, t Target, body []byte, cfg Config) (update.ConfirmReq
 	return update.ConfirmRequest{Type: EntityType, Locator: t.Locator(), Code: code, Client: app.ID}, nil
 }
 
-// DecodeQuery refuses query parameters: neither endpoint takes any, so
+// DecodeRead checks the body of an endpoint 1002 read: the read takes
+// none, so any byte sent is Malformed, before anything is read.
+func DecodeRead(body []byte) error {
+	if len(body) > 0 {
+		return update.Errorf(update.Malformed, "the account read takes no body")
+	}
+	return nil
+}
+
+// DecodeQuery refuses query parameters: no endpoint takes any, so
 // one sent is a mistake the caller must hear of before anything changes.
 func DecodeQuery(rawQuery string) error {
 	if rawQuery == "" {

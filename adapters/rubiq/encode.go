@@ -1,6 +1,8 @@
 package rubiq
 
 import (
+	"encoding/json"
+	"regexp"
 	"strings"
 
 	"github.com/idupdate/idupdate/update"
@@ -86,4 +88,73 @@ func EncodeError(err error, op Op) (int, *Body) {
 func fieldName(path string) string {
 	name := strings.TrimPrefix(path, "/")
 	return strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~")
+}
+
+// Account is the answer of a 1002 read: the entity's dp-keyid under
+// MemberDPKeyID and the fields of the request's contract that hold a
+// value. Rubiq leaves fields without a value out, and so does Account.
+type Account map[string]any
+
+// MemberDPKeyID is the member of Account that carries the entity's
+// dp-keyid. It is a JSON number when the id is a decimal number of at
+// most 15 digits without a leading zero (Rubiq's own ids are), else a
+// string.
+const MemberDPKeyID = "dpKeyid"
+
+var numericID = regexp.MustCompile(`^[1-9][0-9]{0,14}$`)
+
+// EncodeAccount returns the answer to a successful 1002 read of v through
+// contract. v is the engine's view, already redacted and limited by the
+// app's grant; only the contract's fields of it are shown, so a verified
+// flag, a pending value or a field outside the contract never is.
+func EncodeAccount(v *update.View, contract []string) (Status, Account) {
+	out := Account{MemberDPKeyID: v.ID}
+	if numericID.MatchString(v.ID) {
+		out[MemberDPKeyID] = json.Number(v.ID)
+	}
+	for _, f := range contract {
+		if val, ok := v.Doc[f]; ok && val != nil {
+			out[f] = val
+		}
+	}
+	return statusRead, out
+}
+
+// Envelope is every answer to an app in FormatEnvelope:
+//
+//	{"status":{"statusCode":200.1,"statusText":"A verification request has been dispatched"},"data":null}
+//
+// Data is the account of a read, the failing fields of a 400 (EnvelopeErrors),
+// and null otherwise.
+type Envelope struct {
+	Status EnvelopeStatus `json:"status"`
+	Data   any            `json:"data"`
+}
+
+// EnvelopeStatus carries the full Rubiq status code as a JSON number and
+// its text.
+type EnvelopeStatus struct {
+	Code json.Number `json:"statusCode"`
+	Text string      `json:"statusText"`
+}
+
+// EnvelopeErrors is the data of an error answer that names failing
+// fields or says what was malformed.
+type EnvelopeErrors struct {
+	Errors []BodyError `json:"errors"`
+}
+
+// EncodeEnvelope wraps an answer, given as its status, its plain body
+// (nil for 204 and for a read) and a read's account (nil otherwise), for
+// an app in FormatEnvelope. It returns the HTTP status to write: the
+// status's own, except that 204 becomes 200, as the envelope is a body.
+func EncodeEnvelope(s Status, b *Body, account Account) (int, *Envelope) {
+	env := &Envelope{Status: EnvelopeStatus{Code: json.Number(s.Code), Text: s.Text}}
+	switch {
+	case account != nil:
+		env.Data = account
+	case b != nil && len(b.Errors) > 0:
+		env.Data = EnvelopeErrors{Errors: b.Errors}
+	}
+	return s.enveloped(), env
 }

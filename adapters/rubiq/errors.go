@@ -25,11 +25,16 @@ const (
 	codeWindow     = "200.2"
 	codeCooldown   = "200.3"
 	codeVerified   = "204"
+	codeQuota      = "429"
 	codeInternal   = "500"
 )
 
-// Op names the endpoint an answer is for: 1003 or 2004, addressed by
-// dp-keyid or by external key.
+// statusRead is the answer to a successful 1002 read. Rubiq's text for it
+// is "OK", as the envelope example shows.
+var statusRead = Status{http.StatusOK, codeUpdated, "OK"}
+
+// Op names the endpoint an answer is for: 1003, 2004 or 1002, addressed
+// by dp-keyid or by external key.
 type Op int
 
 // The endpoints.
@@ -38,10 +43,17 @@ const (
 	OpUpdateByExtKey
 	OpVerify
 	OpVerifyByExtKey
+	OpRead
+	OpReadByExtKey
 )
 
 // byExtKey reports whether op addresses the entity by external key.
-func (op Op) byExtKey() bool { return op == OpUpdateByExtKey || op == OpVerifyByExtKey }
+func (op Op) byExtKey() bool {
+	return op == OpUpdateByExtKey || op == OpVerifyByExtKey || op == OpReadByExtKey
+}
+
+// reads reports whether op is the account read (1002).
+func (op Op) reads() bool { return op == OpRead || op == OpReadByExtKey }
 
 // The adapter's own codes, for what it refuses before the engine is
 // asked. They share the one table below with the engine's codes.
@@ -74,10 +86,15 @@ var errorTable = []errorRow{
 	// 1003 outcomes.
 	{"", nil, Status{http.StatusOK, codeUpdated, "Account was successfully updated"}},
 	{"", nil, Status{http.StatusOK, codeDispatched, "A verification request has been dispatched"}},
+	// A quota (update.WithQuotas) refuses the call itself, not a send:
+	// answered before the limiter rows, which would read "not dispatched".
+	{update.Throttled, reason(update.ReasonQuota), Status{http.StatusTooManyRequests, codeQuota, "Too many requests from this app or for this account; try again later"}},
 	{update.Throttled, reason(string(verify.WindowLimit)), Status{http.StatusOK, codeWindow, "A verification request has not been dispatched, as the recent verification request limit has been reached"}},
 	{update.Throttled, nil, Status{http.StatusOK, codeCooldown, "A verification request has not been dispatched, as a previous verification has been sent within the last 2 minutes, or is still being processed"}},
 	// 2004 outcome.
 	{"", nil, Status{http.StatusNoContent, codeVerified, "Verified"}},
+	// 1002 outcome; found by statusRead, as it shares its code with 1003's.
+	{"", nil, statusRead},
 
 	{update.NotUnique, clashOn("/" + FieldEmail), Status{http.StatusBadRequest, "400.2", "Email address is not unique"}},
 	{update.NotUnique, holder(storage.Inactive), Status{http.StatusBadRequest, "400.5", "Mobile number is not unique (the mobile number belongs to an inactive entity)"}},
@@ -89,6 +106,7 @@ var errorTable = []errorRow{
 	{update.TooLarge, nil, Status{http.StatusBadRequest, "400", "Request exceeds a size limit"}},
 	{update.NotFound, byExtKey, Status{http.StatusNotFound, "404.2", "External user could not be found"}},
 	{update.NotFound, nil, Status{http.StatusNotFound, "404.1", "User not found"}},
+	{update.Forbidden, reading, Status{http.StatusPreconditionFailed, "412", "App has no permission to read this account"}},
 	{update.Forbidden, nil, Status{http.StatusPreconditionFailed, "412", "App has no permission to update accounts"}},
 	{update.CodeMismatch, nil, Status{http.StatusForbidden, "403", "Code does not match"}},
 	{update.Locked, nil, Status{http.StatusForbidden, "403", "Code does not match; too many wrong codes, the verification is locked"}},
@@ -101,6 +119,15 @@ var errorTable = []errorRow{
 	{codeMethod, nil, Status{http.StatusMethodNotAllowed, "405", "Method not allowed"}},
 	{codeRoute, nil, Status{http.StatusNotFound, "404", "Not found"}},
 	{update.Internal, nil, Status{http.StatusInternalServerError, codeInternal, "Internal error"}},
+}
+
+// enveloped is the HTTP status of s in an envelope: 204 has no body to
+// carry one, so it is written 200 with statusCode 204 inside.
+func (s Status) enveloped() int {
+	if s.HTTP == http.StatusNoContent {
+		return http.StatusOK
+	}
+	return s.HTTP
 }
 
 // lookup returns the first row with the Rubiq code; it is how outcomes that
@@ -136,6 +163,8 @@ func wraps(target error) func(*update.Error, Op) bool {
 }
 
 func byExtKey(_ *update.Error, op Op) bool { return op.byExtKey() }
+
+func reading(_ *update.Error, op Op) bool { return op.reads() }
 
 // clashOn reports whether a NotUnique error is about the field at path.
 func clashOn(path string) func(*update.Error, Op) bool {

@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
-// Handler serves Rubiq's endpoints 1003 (update account) and 2004 (verify
-// account) on Rubiq's own paths over an engine running the Rubiq profile.
+// Handler serves Rubiq's endpoints 1003 (update account), 1002 (read
+// account) and 2004 (verify account) on Rubiq's own paths over an engine
+// running the Rubiq profile.
 // It is safe for concurrent use.
 type Handler struct {
 	eng *update.Engine
@@ -32,9 +34,13 @@ type route struct {
 func routes() []route {
 	byID := func(r *http.Request) (Target, error) { return ByID(r.PathValue("id")) }
 	byExt := func(r *http.Request) (Target, error) { return ByExt(r.PathValue("key"), r.PathValue("type")) }
+	dataByID := []string{"/userentity/dp-keyid/{id}/data", "/userentity/dp-keyid/{id}/data/{contract}"}
+	dataByExt := []string{"/userentity/ext-key/{key}/{type}/data", "/userentity/ext-key/{key}/{type}/data/{contract}"}
 	return []route{
-		{OpUpdate, http.MethodPut, []string{"/userentity/dp-keyid/{id}/data", "/userentity/dp-keyid/{id}/data/{contract}"}, (*Handler).update, byID},
-		{OpUpdateByExtKey, http.MethodPut, []string{"/userentity/ext-key/{key}/{type}/data", "/userentity/ext-key/{key}/{type}/data/{contract}"}, (*Handler).update, byExt},
+		{OpUpdate, http.MethodPut, dataByID, (*Handler).update, byID},
+		{OpUpdateByExtKey, http.MethodPut, dataByExt, (*Handler).update, byExt},
+		{OpRead, http.MethodGet, dataByID, (*Handler).read, byID},
+		{OpReadByExtKey, http.MethodGet, dataByExt, (*Handler).read, byExt},
 		{OpVerify, http.MethodPost, []string{"/entity/id/{id}/verify"}, (*Handler).verify, byID},
 		{OpVerifyByExtKey, http.MethodPost, []string{"/entity/ext-key/{key}/{type}/verify"}, (*Handler).verify, byExt},
 	}
@@ -70,20 +76,36 @@ func (h *Handler) Engine() *update.Engine { return h.eng }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // Register registers the handler's patterns on mux: each endpoint with its
-// method, the same paths without a method (answered 405 in Rubiq's body),
-// and Rubiq's path prefixes (answered 404). It panics, as ServeMux.Handle
-// does, if a pattern collides with one already registered.
+// method, the same paths without a method (answered 405 in Rubiq's body,
+// with every method the path serves in Allow), and Rubiq's path prefixes
+// (answered 404). It panics, as ServeMux.Handle does, if a pattern
+// collides with one already registered.
 func (h *Handler) Register(mux *http.ServeMux) {
+	type served struct {
+		op      Op
+		methods []string
+	}
+	byPath := map[string]*served{}
+	var paths []string
 	for _, rt := range routes() {
 		for _, p := range rt.paths {
 			mux.HandleFunc(rt.method+" "+p, func(w http.ResponseWriter, r *http.Request) {
 				h.endpoint(w, r, rt)
 			})
-			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Allow", rt.method)
-				h.fail(w, r, rt.op, errMethod)
-			})
+			if byPath[p] == nil {
+				byPath[p] = &served{op: rt.op}
+				paths = append(paths, p)
+			}
+			byPath[p].methods = append(byPath[p].methods, rt.method)
 		}
+	}
+	for _, p := range paths {
+		s := byPath[p]
+		allow := strings.Join(s.methods, ", ")
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			h.fail(w, r, s.op, errMethod)
+		})
 	}
 	for _, p := range prefixes {
 		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, OpUpdate, errRoute) })
@@ -132,7 +154,32 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op Op, app App,
 		return
 	}
 	s, b := EncodeUpdate(res)
-	h.write(w, r, s.HTTP, b)
+	h.write(w, r, app.Format, s, b, nil)
+}
+
+// read serves endpoint 1002: the entity as the app's grant lets it see
+// it, cut to the contract's fields.
+func (h *Handler) read(w http.ResponseWriter, r *http.Request, op Op, app App, t Target) {
+	contract, err := Contract(app, r.PathValue("contract"))
+	if err != nil {
+		h.fail(w, r, op, err)
+		return
+	}
+	body, err := h.body(r)
+	if err == nil {
+		err = DecodeRead(body)
+	}
+	if err != nil {
+		h.fail(w, r, op, err)
+		return
+	}
+	v, err := h.eng.Get(r.Context(), EntityType, t.Locator(), update.AsClient(app.ID))
+	if err != nil {
+		h.fail(w, r, op, err)
+		return
+	}
+	s, account := EncodeAccount(v, contract)
+	h.write(w, r, app.Format, s, nil, account)
 }
 
 // verify serves endpoint 2004.
@@ -153,7 +200,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, op Op, app App,
 		return
 	}
 	s, b := EncodeVerify(res)
-	h.write(w, r, s.HTTP, b)
+	h.write(w, r, app.Format, s, b, nil)
 }
 
 // body reads the bounded body.
@@ -180,28 +227,35 @@ func (h *Handler) app(r *http.Request) (App, bool) {
 	return h.cfg.Apps[i], true
 }
 
-// fail writes err, returned while serving op, as Rubiq's answer. Internal
-// errors are logged with the request id; their details never reach the
-// client.
+// fail writes err, returned while serving op, as Rubiq's answer, in the
+// format of the app whose token the request bears (plain when it bears
+// none that is known). Internal errors are logged with the request id;
+// their details never reach the client.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error) {
-	s, b := EncodeError(err, op)
+	status, b := EncodeError(err, op)
 	if update.ErrorCode(err) == update.Internal {
 		h.log.ErrorContext(r.Context(), "rubiq: request failed", "request_id", httpx.RequestID(w, r), "pattern", r.Pattern, "err", err)
 	}
-	h.write(w, r, s, b)
+	app, _ := h.app(r)
+	h.write(w, r, app.Format, Status{HTTP: status, Code: b.Status.Code, Text: b.Status.Text}, b, nil)
 }
 
-func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, b *Body) {
+// write writes the answer s in format f: in plain form the account of a
+// read, else the body b (none for 204); in an envelope all of them
+// wrapped.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, f Format, s Status, b *Body, account Account) {
 	id := httpx.RequestID(w, r)
-	code := ""
-	if b != nil {
-		code = b.Status.Code
-	}
 	h.log.InfoContext(r.Context(), "rubiq", "request_id", id,
-		"method", r.Method, "pattern", r.Pattern, "status", status, "code", code)
-	if b == nil {
-		w.WriteHeader(status)
-		return
+		"method", r.Method, "pattern", r.Pattern, "status", s.HTTP, "code", s.Code)
+	switch {
+	case f.envelope():
+		status, env := EncodeEnvelope(s, b, account)
+		httpx.WriteJSON(w, status, env)
+	case account != nil:
+		httpx.WriteJSON(w, s.HTTP, account)
+	case b != nil:
+		httpx.WriteJSON(w, s.HTTP, b)
+	default:
+		w.WriteHeader(s.HTTP)
 	}
-	httpx.WriteJSON(w, status, b)
 }

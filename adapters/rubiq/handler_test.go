@@ -43,6 +43,13 @@ type env struct {
 // after applying adjust to the config.
 func newEnv(tb testing.TB, adjust ...func(*rubiq.Config)) *env {
 	tb.Helper()
+	return newEnvWith(tb, memory.New(), nil, adjust...)
+}
+
+// newEnvWith is newEnv over store, with opts given to the engine after
+// the recording dispatcher.
+func newEnvWith(tb testing.TB, store storage.Store, opts []update.Option, adjust ...func(*rubiq.Config)) *env {
+	tb.Helper()
 	cfg := rubiq.DemoConfig()
 	cfg.Apps[0].Contracts["account"] = []string{rubiq.FieldName, rubiq.FieldEmail}
 	cfg.Logger = slog.New(slog.DiscardHandler)
@@ -52,8 +59,7 @@ func newEnv(tb testing.TB, adjust ...func(*rubiq.Config)) *env {
 	clk := adaptertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	rec := &verify.Recorder{}
 	cfg.Now = clk.Now
-	store := memory.New()
-	h, err := rubiq.New(cfg, store, update.WithDispatcher(rec))
+	h, err := rubiq.New(cfg, store, append([]update.Option{update.WithDispatcher(rec)}, opts...)...)
 	require.NoError(tb, err)
 	eng := h.Engine()
 	require.NoError(tb, rubiq.SeedDemo(context.Background(), eng))

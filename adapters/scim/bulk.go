@@ -150,13 +150,8 @@ func DecodeBulk(body []byte, maxOps int) (*bulkPlan, error) {
 // is not run and not answered. An operation referring to a POST that
 // failed fails with 409.
 func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, _ Client) {
-	if _, err := DecodeParams(r.URL.RawQuery); err != nil {
-		h.fail(w, r, OpBulk, err)
-		return
-	}
-	body, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
-	if err != nil {
-		h.fail(w, r, OpBulk, err)
+	body, ok := h.message(w, r, OpBulk)
+	if !ok {
 		return
 	}
 	plan, err := DecodeBulk(body, h.cfg.MaxBulkOperations)

@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -8,6 +9,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/scim"
+	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/update"
 )
 
 // TestEntraID replays Microsoft Entra ID's documented provisioning
@@ -41,6 +46,7 @@ func TestEntraID(t *testing.T) {
 	st, u = patch(t, s, path, fixture(t, "entra-patch-active-string.json"))
 	require.Equal(t, http.StatusOK, st, "%v", u)
 	assert.Equal(t, false, u["active"])
+	assert.Equal(t, storage.Inactive, engineState(t, s, u["id"].(string)))
 
 	// Path-less add with dotted and URN-prefixed member names; manager as a string.
 	st, u = patch(t, s, path, fixture(t, "entra-patch-add-dotted.json"))
@@ -98,4 +104,44 @@ func TestOkta(t *testing.T) {
 	st, u = patch(t, s, "/scim/v2/Users/"+id, fixture(t, "okta-deactivate.json"))
 	require.Equal(t, http.StatusOK, st, "%v", u)
 	assert.Equal(t, false, u["active"])
+	assert.Equal(t, storage.Inactive, engineState(t, s, id), "active:false deactivates the record")
+	st, u = patch(t, s, "/scim/v2/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`)
+	require.Equal(t, http.StatusOK, st, "%v", u)
+	assert.Equal(t, storage.Active, engineState(t, s, id), "active:true activates it again")
+}
+
+// engineState returns the engine state of the User id.
+func engineState(t *testing.T, s *server, id string) storage.RecordState {
+	t.Helper()
+	v, err := s.h.Engine().Get(context.Background(), scim.EntityUser, update.ByID(id))
+	require.NoError(t, err)
+	return v.State
+}
+
+// TestActiveNeedsProvisioning: a user's own token may not change its
+// state through active (403 and nothing changed); it may write the value
+// active already holds.
+func TestActiveNeedsProvisioning(t *testing.T) {
+	s := newServer(t, newMemory())
+	require.NoError(t, scim.SeedDemo(t.Context(), s.h.Engine()))
+	op := func(v string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":` + v + `}]}`
+	}
+	st, _, body := s.do("PATCH", "/scim/v2/Users/"+scim.DemoUserID, bjensenToken, op("false"))
+	assert.Equal(t, http.StatusForbidden, st, "%v", body)
+	st, _, body = s.do("PATCH", "/scim/v2/Users/"+scim.DemoUserID, bjensenToken, op("true"))
+	assert.Equal(t, http.StatusOK, st, "%v", body)
+	_, _, u := s.do("GET", "/scim/v2/Users/"+scim.DemoUserID, adminToken, nil)
+	assert.Equal(t, true, u["active"])
+	assert.Equal(t, `W/"1"`, u["meta"].(map[string]any)["version"])
+	assert.Equal(t, storage.Active, engineState(t, s, scim.DemoUserID))
+
+	// A provisioning client's POST and PUT set the state from active too.
+	st, _, u = s.do("POST", "/scim/v2/Users", adminToken, map[string]any{"schemas": []string{scim.SchemaUser}, "userName": "off", "active": false})
+	require.Equal(t, http.StatusCreated, st, "%v", u)
+	id := u["id"].(string)
+	assert.Equal(t, storage.Inactive, engineState(t, s, id))
+	st, _, u = s.do("PUT", "/scim/v2/Users/"+id, adminToken, map[string]any{"schemas": []string{scim.SchemaUser}, "userName": "off", "active": true})
+	require.Equal(t, http.StatusOK, st, "%v", u)
+	assert.Equal(t, storage.Active, engineState(t, s, id))
 }

@@ -68,6 +68,12 @@ type Config struct {
 	MaxDepth       int
 	MaxStringBytes int
 	MaxPlural      int
+	// ConfirmEmail, when set, holds (or applies unverified) a changed email
+	// of a User until a code sent to it is confirmed through
+	// POST /Users/{id}/.confirm; pending changes show in the User's
+	// SchemaVerification extension. Nil (the default) applies every write,
+	// as provisioning clients expect.
+	ConfirmEmail *EmailConfirmation
 	// MaxBulkOperations bounds the operations of one /Bulk request
 	// (bulk.maxOperations). Default DefaultMaxBulkOps.
 	MaxBulkOperations int
@@ -152,6 +158,11 @@ func (c Config) check() error {
 			return fmt.Errorf("scim: client %q shares its token with another client", cl.ID)
 		}
 		ids[cl.ID], tokens[cl.Token] = true, true
+	}
+	if c.ConfirmEmail != nil {
+		if err := c.ConfirmEmail.check(); err != nil {
+			return err
+		}
 	}
 	for _, x := range append(append([]SchemaDef(nil), c.UserExtensions...), c.GroupExtensions...) {
 		if !strings.HasPrefix(x.ID, "urn:") || x.ID == SchemaEnterprise || len(x.Attributes) == 0 {

@@ -245,14 +245,23 @@ func DecodeList(rt *resourceType, q url.Values, cfg Config) (*ListQuery, error) 
 
 // DecodeSearch decodes the body of POST /Users/.search or /Groups/.search.
 func DecodeSearch(rt *resourceType, body []byte, cfg Config) (*ListQuery, error) {
-	var sr SearchRequest
-	if err := httpx.DecodeStrict(body, &sr); err != nil {
-		return nil, update.Errorf(codeSyntax, "the body is not a SearchRequest: %s", clip(err.Error()))
-	}
-	if !slices.Equal(sr.Schemas, []string{MessageSearch}) {
-		return nil, update.Errorf(codeSyntax, "schemas must be [%q]", MessageSearch)
+	sr, err := decodeSearchRequest(body)
+	if err != nil {
+		return nil, err
 	}
 	return decodeQuery(rt, sr, cfg)
+}
+
+// decodeSearchRequest decodes a SearchRequest body, strictly.
+func decodeSearchRequest(body []byte) (SearchRequest, error) {
+	var sr SearchRequest
+	if err := httpx.DecodeStrict(body, &sr); err != nil {
+		return sr, update.Errorf(codeSyntax, "the body is not a SearchRequest: %s", clip(err.Error()))
+	}
+	if !slices.Equal(sr.Schemas, []string{MessageSearch}) {
+		return sr, update.Errorf(codeSyntax, "schemas must be [%q]", MessageSearch)
+	}
+	return sr, nil
 }
 
 func splitList(s string) []string {

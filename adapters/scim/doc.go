@@ -8,6 +8,7 @@
 //	GET    /Users, /Groups              query: filter, sortBy, sortOrder, startIndex, count, attributes, excludedAttributes
 //	POST   /Users, /Groups              create (201, Location, ETag)
 //	POST   /Users/.search, /Groups/.search   the same query in a SearchRequest body
+//	POST   /.search                     the query across Users and Groups (RFC 7644 section 3.4.3)
 //	GET    /Users/{id}, /Groups/{id}    read (If-None-Match: 304)
 //	PUT    /Users/{id}, /Groups/{id}    replace (If-Match: 412 on another version)
 //	PATCH  /Users/{id}, /Groups/{id}    modify (RFC 7644 section 3.5.2; If-Match as for PUT)
@@ -15,8 +16,17 @@
 //	GET    /Me                          the User the token names (RFC 7644 section 3.11)
 //	POST   /Bulk                        operations with bulkId references (RFC 7644 section 3.7)
 //	GET    /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}]
+//	POST   /Users/{id}/.confirm         a verification code (with Config.ConfirmEmail; ours)
 //
-// The root /.search is not offered.
+// A search at the root (POST /.search) answers the resources of both
+// types, Users before Groups, paged across them. Its filter and
+// attributes are decoded for each type: a type that does not define an
+// attribute the filter names has no resource that matches it and is left
+// out, and attributes a type lacks are not part of its projection; a
+// filter or attribute no type defines is 400 as on a resource endpoint.
+// sortBy is 400 invalidValue there, since Users and Groups share no
+// attribute the store could order them by. GET with a filter at the root
+// is not offered (404).
 //
 // # Bulk
 //
@@ -49,7 +59,13 @@
 // semantics on every backend; a string comparison folds case unless the
 // attribute is caseExact. A multi-valued attribute compares its elements:
 // "emails.value eq x" and "emails[type eq \"work\" and value co \"@x\"]"
-// hold when one element matches.
+// hold when one element matches. "schemas eq URN" (RFC 7644 section
+// 3.4.2.2) holds for every resource of a type when URN is the type's core
+// schema, and for the resources holding an extension's attributes when it
+// names the extension. meta attributes are not filterable (400
+// invalidFilter): they belong to the record, not to its document. The
+// examples of RFC 7644 section 3.4.2 run from
+// testdata/rfc7644-3.4.2-queries.json.
 //
 // # PATCH
 //
@@ -68,6 +84,33 @@
 // mutability; making one value primary clears the others
 // (Plural.Primary). A PATCH that changes nothing answers 200 with the
 // resource at its unchanged version.
+//
+// # Email verification (ours)
+//
+// SCIM clients expect writes to apply, so by default they do. With
+// Config.ConfirmEmail one email of a User is confirmable in the engine
+// (update.Confirm on the element "/emails/[type=work]/value", or the
+// primary email applied unverified): a changed address waits for a code
+// sent to it through the engine's dispatcher, with the engine's
+// guarantees (codes stored hashed, attempts counted, expiry, lock). SCIM
+// defines no verification, so two things are this service's own:
+//
+//   - The User answer carries the extension
+//     urn:idupdate:scim:schemas:extension:verification:1.0:User (declared
+//     in /Schemas and /ResourceTypes when configured, read-only) with
+//     "pending": one entry per change waiting, each with "attribute" (in
+//     SCIM notation, `emails[type eq "work"].value`), "state" (pending,
+//     locked, expired), "held" (the old address still counts) and
+//     "expires". Neither the new address nor a code is shown.
+//   - POST /Users/{id}/.confirm takes
+//     {"schemas":["urn:idupdate:scim:api:messages:1.0:ConfirmRequest"],
+//     "code":"…"} and an optional "attribute" naming the confirmable
+//     one; it answers the User (200), 400 invalidValue for a wrong or
+//     expired code, 409 when nothing waits or the change is locked, 403
+//     without write access to the User.
+//
+// A User created with that email gets a code for it too; the address
+// applies at once, as there is no earlier one to hold.
 //
 // # Compatibility rules
 //
@@ -94,8 +137,10 @@
 //   - the same password again in a PUT is no change (no new version):
 //     Okta sends the password with every PUT.
 //   - deactivation is a PATCH of active (Okta: a path-less replace of
-//     {"active": false}); active stays a document attribute, and the
-//     record's engine state is not changed by it.
+//     {"active": false}; Entra ID: "False"): active is bound to the
+//     record's engine state (update.Schema.StateFrom), so the record
+//     becomes Inactive, and Active again with active true. The history
+//     records the update as a "deactivate" or "activate" event.
 //
 // # Choices the RFCs leave open (ours)
 //
@@ -116,9 +161,12 @@
 //   - If-Match holding none of our entity tags is 412, as no version could
 //     match it. meta.version and ETag are W/"<record version>".
 //   - A token without write access answers 403 on every write.
-//   - Sub-attributes of multi-valued attributes carry no mutability of
-//     their own (the engine keeps mutability per attribute): Group member
-//     values are readWrite within the members attribute.
+//   - Sub-attributes of multi-valued attributes keep their mutability
+//     per value: a Group member's value, $ref and type are immutable
+//     (RFC 7643 section 4.2), so a PATCH or PUT that changes or removes
+//     one in a member kept by value is 400 mutability, while removing a
+//     member and adding another is allowed, and so is setting type where
+//     it was absent.
 //
 // # Errors
 //

@@ -43,6 +43,12 @@ func EncodeResource(rt *resourceType, v *update.View, base string, p Projection)
 			out[k] = val
 		}
 	}
+	if pending := encodePending(v); pending != nil {
+		if m := project(p, []string{SchemaVerification}, pending); m != nil {
+			out[SchemaVerification] = m
+			schemas = append(schemas, SchemaVerification)
+		}
+	}
 	out["schemas"] = schemas
 	out["id"] = v.ID
 	out["meta"] = Meta{

@@ -24,6 +24,7 @@ const (
 	OpMe
 	OpPatch
 	OpBulk
+	OpConfirm
 )
 
 // The scimType values of RFC 7644 section 3.12 this adapter answers with.
@@ -96,6 +97,11 @@ var errorTable = []errorRow{
 	{update.NotFound, reason(update.ReasonNoTarget), http.StatusBadRequest, TypeNoTarget},
 	{update.NotFound, nil, http.StatusNotFound, ""},
 	{update.Forbidden, nil, http.StatusForbidden, ""},
+	{update.CodeMismatch, nil, http.StatusBadRequest, TypeInvalidValue},
+	{update.Expired, nil, http.StatusBadRequest, TypeInvalidValue},
+	{update.Locked, nil, http.StatusConflict, ""},
+	{update.NothingPending, nil, http.StatusConflict, ""},
+	{update.Throttled, nil, http.StatusTooManyRequests, ""},
 	{update.Conflict, mismatch, http.StatusPreconditionFailed, ""},
 	{update.Conflict, nil, http.StatusConflict, ""},
 

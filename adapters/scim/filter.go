@@ -314,6 +314,9 @@ func (rt *resourceType) term(n *node, within *Attribute) (storage.Filter, error)
 		leaf.Path = pointer([]string{s.Name})
 		return leaf, nil
 	}
+	if strings.EqualFold(n.attr, "schemas") {
+		return rt.schemasTerm(n)
+	}
 	p, err := rt.resolve(n.attr, codeFilter)
 	if err != nil {
 		return leaf, err
@@ -337,4 +340,23 @@ func (rt *resourceType) term(n *node, within *Attribute) (storage.Filter, error)
 	}
 	leaf.Path = pointer(p.Segs)
 	return leaf, nil
+}
+
+// schemasTerm translates "schemas eq URN" (RFC 7644 section 3.4.2.2, to
+// search by schema or extension): the resource's core schema holds for
+// every resource (id is always present), an extension for the resources
+// that hold its attributes, and any other URN for none.
+func (rt *resourceType) schemasTerm(n *node) (storage.Filter, error) {
+	urn, ok := n.value.(string)
+	if n.op != storage.Eq || !ok {
+		return storage.Filter{}, filterError("schemas takes only eq and a schema URN, at %d", n.pos)
+	}
+	has := func(path string) storage.Filter { return storage.Filter{Op: storage.Pr, Path: path} }
+	switch x, isExt := rt.extension(urn); {
+	case strings.EqualFold(urn, rt.Schema.ID):
+		return has("/id"), nil
+	case isExt:
+		return has(pointer([]string{x.ID})), nil
+	}
+	return storage.Filter{Op: storage.Not, Args: []storage.Filter{has("/id")}}, nil
 }

@@ -81,6 +81,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		add(rt.Endpoint+"/{id}", http.MethodPatch, OpPatch, h.patch(rt))
 		add(rt.Endpoint+"/{id}", http.MethodDelete, OpDelete, h.delete(rt))
 	}
+	if h.cfg.ConfirmEmail != nil {
+		add("/Users/{id}/.confirm", http.MethodPost, OpConfirm, h.confirm(h.resources[0]))
+	}
+	add("/.search", http.MethodPost, OpSearch, h.rootSearch)
 	add("/Me", http.MethodGet, OpMe, h.me)
 	add("/Bulk", http.MethodPost, OpBulk, h.bulk)
 	add("/ServiceProviderConfig", http.MethodGet, OpDiscovery, h.serviceProviderConfig)
@@ -167,15 +171,25 @@ func (h *Handler) list(rt *resourceType) endpointFunc {
 	}
 }
 
+// message reads the body of an endpoint that takes no query parameters.
+// On a failure it answers the error itself and reports false.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, op Op) ([]byte, bool) {
+	if _, err := DecodeParams(r.URL.RawQuery); err != nil {
+		h.fail(w, r, op, err)
+		return nil, false
+	}
+	body, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
+	if err != nil {
+		h.fail(w, r, op, err)
+		return nil, false
+	}
+	return body, true
+}
+
 func (h *Handler) search(rt *resourceType) endpointFunc {
 	return func(w http.ResponseWriter, r *http.Request, c Client) {
-		if _, err := DecodeParams(r.URL.RawQuery); err != nil {
-			h.fail(w, r, OpSearch, err)
-			return
-		}
-		body, err := httpx.ReadBody(r, int64(h.cfg.MaxBodyBytes))
-		if err != nil {
-			h.fail(w, r, OpSearch, err)
+		body, ok := h.message(w, r, OpSearch)
+		if !ok {
 			return
 		}
 		lq, err := DecodeSearch(rt, body, h.cfg)

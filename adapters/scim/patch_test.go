@@ -178,3 +178,56 @@ func TestPatchErrors(t *testing.T) {
 	require.Equal(t, http.StatusOK, st, "%v", u)
 	assert.Equal(t, `W/"2"`, u["meta"].(map[string]any)["version"])
 }
+
+// TestMemberMutability: a member's value, $ref and type are immutable
+// (RFC 7643 section 4.2), per element: PATCH and PUT cannot change them
+// in a member kept by value (400 mutability, nothing changed), a member
+// may be removed and another added, and /Schemas says so.
+func TestMemberMutability(t *testing.T) {
+	s := newServer(t, newMemory())
+	gid := createGroup(t, s, map[string]any{"displayName": "G",
+		"members": []any{map[string]any{"value": "u1", "type": "User"}, map[string]any{"value": "u2"}}})
+	path := "/scim/v2/Groups/" + gid
+	op := func(o string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + o + `]}`
+	}
+	for _, req := range []struct {
+		name, method string
+		body         any
+	}{
+		{"patch type through a filter", "PATCH", op(`{"op":"replace","path":"members[value eq \"u1\"].type","value":"Group"}`)},
+		{"patch value through a filter", "PATCH", op(`{"op":"replace","path":"members[value eq \"u1\"].value","value":"u9"}`)},
+		{"remove type", "PATCH", op(`{"op":"remove","path":"members[value eq \"u1\"].type"}`)},
+		{"put changing a kept member's type", "PUT", map[string]any{"schemas": []string{scim.SchemaGroup}, "displayName": "G",
+			"members": []any{map[string]any{"value": "u1", "type": "Group"}, map[string]any{"value": "u2"}}}},
+	} {
+		name := req.name
+		st, _, body := s.do(req.method, path, adminToken, req.body)
+		assert.Equal(t, http.StatusBadRequest, st, name)
+		assert.Equal(t, scim.TypeMutability, body["scimType"], "%s: %v", name, body)
+		_, _, g := s.do("GET", path, adminToken, nil)
+		assert.Equal(t, `W/"1"`, g["meta"].(map[string]any)["version"], name)
+	}
+	// Setting type where it was absent, and replacing a member by another.
+	st, g := patch(t, s, path, op(`{"op":"add","path":"members[value eq \"u2\"].type","value":"User"}`))
+	require.Equal(t, http.StatusOK, st, "%v", g)
+	st, _, g = s.do("PUT", path, adminToken, map[string]any{"schemas": []string{scim.SchemaGroup}, "displayName": "G",
+		"members": []any{map[string]any{"value": "u3", "type": "Group"}, map[string]any{"value": "u2", "type": "User"}}})
+	require.Equal(t, http.StatusOK, st, "%v", g)
+	assert.Equal(t, []any{map[string]any{"value": "u3", "type": "Group"}, map[string]any{"value": "u2", "type": "User"}}, g["members"])
+
+	_, _, sch := s.do("GET", "/scim/v2/Schemas/"+scim.SchemaGroup, readonlyToken, nil)
+	var members map[string]any
+	for _, a := range sch["attributes"].([]any) {
+		if a.(map[string]any)["name"] == "members" {
+			members = a.(map[string]any)
+		}
+	}
+	require.NotNil(t, members)
+	for _, sub := range members["subAttributes"].([]any) {
+		sa := sub.(map[string]any)
+		if n := sa["name"]; n == "value" || n == "$ref" || n == "type" {
+			assert.Equal(t, "immutable", sa["mutability"], n)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package scim
 import (
 	"crypto/rand"
 	"fmt"
-	"slices"
 
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/update/ident"
@@ -19,9 +18,12 @@ const (
 // resourceTypes returns the resources the profile serves: Users with the
 // enterprise extension and cfg's extensions, and Groups.
 func resourceTypes(cfg Config) []*resourceType {
+	userExts := append([]SchemaDef{enterpriseSchema()}, cfg.UserExtensions...)
+	if cfg.ConfirmEmail != nil {
+		userExts = append(userExts, verificationSchema())
+	}
 	return []*resourceType{
-		{Name: "User", Endpoint: "/Users", Entity: EntityUser, Schema: userSchema(),
-			Extensions: append([]SchemaDef{enterpriseSchema()}, cfg.UserExtensions...)},
+		{Name: "User", Endpoint: "/Users", Entity: EntityUser, Schema: userSchema(), Extensions: userExts},
 		{Name: "Group", Endpoint: "/Groups", Entity: EntityGroup, Schema: groupSchema(),
 			Extensions: cfg.GroupExtensions},
 	}
@@ -46,6 +48,10 @@ func resourceTypes(cfg Config) []*resourceType {
 //     (Cyrillic ј) are one name;
 //   - password: a secret (bcrypt), never stored in the document or returned;
 //   - members of a Group: a plural keyed by value, each member once;
+//   - active: the record's engine state (Schema.StateFrom), so active
+//     false makes the record Inactive and true Active again, in the same
+//     update; only provisioning clients (write clients not bound to a
+//     user) may change it: a user's own token writing active is 403;
 //   - a multi-valued attribute with a primary sub-attribute: at most one
 //     value primary (Plural.Primary), so a PATCH that makes one primary
 //     clears the others.
@@ -57,7 +63,7 @@ func resourceTypes(cfg Config) []*resourceType {
 func Policy(cfg Config) *update.Policy {
 	cfg = cfg.withDefaults()
 	p := &update.Policy{Types: map[string]*update.Schema{}, Grants: map[string]update.Grant{
-		SeedClient: {Write: true, Create: true, Delete: true},
+		SeedClient: {Write: true, Create: true, Delete: true, State: true},
 	}}
 	for _, rt := range resourceTypes(cfg) {
 		fields := map[string]*update.Field{}
@@ -68,7 +74,9 @@ func Policy(cfg Config) *update.Policy {
 			addField(fields, nil, a)
 		}
 		for _, x := range rt.Extensions {
-			fields[pointer([]string{x.ID})] = &update.Field{Type: update.TypeObject}
+			// Queryable for presence: "schemas eq URN" asks whether a
+			// resource holds the extension.
+			fields[pointer([]string{x.ID})] = &update.Field{Type: update.TypeObject, Query: &update.Queryable{}}
 			for _, a := range x.Attributes {
 				addField(fields, []string{x.ID}, a)
 			}
@@ -81,12 +89,20 @@ func Policy(cfg Config) *update.Policy {
 				f.Plural = &update.Plural{Primary: "primary"}
 			}
 		}
+		if cfg.ConfirmEmail != nil && rt.Entity == EntityUser {
+			fields[cfg.ConfirmEmail.path()] = cfg.ConfirmEmail.field()
+		}
 		if m := fields["/members"]; m != nil {
 			m.Plural = &update.Plural{Mode: update.PluralUpsert, Key: "value", LocallyUnique: []string{"value"}}
 		}
+		var stateFrom string
+		if f := fields["/active"]; f != nil && f.Type == update.TypeBoolean {
+			stateFrom = "/active"
+		}
 		p.Types[rt.Entity] = &update.Schema{
-			Fields:  fields,
-			Unknown: update.Reject,
+			Fields:    fields,
+			Unknown:   update.Reject,
+			StateFrom: stateFrom,
 			Limits: update.Limits{
 				MaxBytes:   cfg.MaxBodyBytes,
 				MaxDepth:   cfg.MaxDepth,
@@ -97,7 +113,8 @@ func Policy(cfg Config) *update.Policy {
 		}
 	}
 	for _, c := range cfg.Clients {
-		g := update.Grant{Write: c.Write, Create: c.Write && c.User == "", Delete: c.Write && c.User == "", Subject: c.User}
+		admin := c.Write && c.User == ""
+		g := update.Grant{Write: c.Write, Create: admin, Delete: admin, State: admin, Subject: c.User}
 		p.Grants[c.ID] = g
 	}
 	return p
@@ -128,11 +145,6 @@ func addField(fields map[string]*update.Field, at []string, a Attribute) {
 	}
 	if a.Mutability == mutReadOnly {
 		f.Required = false // the server sets it, or nobody does
-	}
-	if slices.Contains(at, "*") && (a.Mutability == mutReadOnly || a.Mutability == mutImmutable) {
-		// The engine keeps mutability per attribute, not per element of a
-		// plural: a member's value is governed by its plural (readWrite).
-		f.Mutability = ""
 	}
 	fields[pointer(segs)] = f
 	if a.MultiValued {

@@ -210,3 +210,14 @@ func (h *Handler) listUsers(r *http.Request, c Client, m *ListUsersRequest) (Lis
 	}
 	return out, nil
 }
+
+// updateUserV2 serves UpdateUser: its human part is UpdateHumanUser's
+// sections (HumanUpdate), run through updateUser, so both calls reach the
+// same rules and engine request.
+func (h *Handler) updateUserV2(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateUserRequest) (UpdateUserResponse, error) {
+	out, err := h.updateUser(w, r, c, id, b.HumanUpdate())
+	if err != nil {
+		return UpdateUserResponse{}, err
+	}
+	return EncodeUpdateUser(out), nil
+}

@@ -20,6 +20,13 @@ func DecodeUpdate(body []byte, maxDepth int) (*UpdateHumanUserRequest, error) {
 	return &b, decodeChecked(body, maxDepth, &b)
 }
 
+// DecodeUpdateUser decodes the JSON body of UpdateUser and checks it
+// (UpdateUserRequest.Check). An empty body is an empty update.
+func DecodeUpdateUser(body []byte, maxDepth int) (*UpdateUserRequest, error) {
+	var b UpdateUserRequest
+	return &b, decodeChecked(body, maxDepth, &b)
+}
+
 // DecodeCreate decodes and checks the JSON body of AddHumanUser.
 func DecodeCreate(body []byte, maxDepth int) (*AddHumanUserRequest, error) {
 	var b AddHumanUserRequest

@@ -1,6 +1,6 @@
-// Package zitadel provides a ZITADEL v2 user service shim (UpdateHumanUser
-// and its verify, resend, create, read, phone-removal, password and list
-// calls) over the update engine.
+// Package zitadel provides a ZITADEL v2 user service shim (UpdateHumanUser,
+// its successor UpdateUser, and the verify, resend, create, read,
+// phone-removal, password and list calls) over the update engine.
 //
 // # Endpoints
 //
@@ -8,6 +8,7 @@
 //	POST   /v2/users/human                  AddHumanUser (201)
 //	PUT    /v2/users/human/{userId}         UpdateHumanUser
 //	GET    /v2/users/{userId}               GetUserByID
+//	PATCH  /v2/users/{userId}               UpdateUser {username, human{profile, email, phone, password} | machine}
 //	POST   /v2/users/{userId}/email/verify  VerifyEmail {"verificationCode"}
 //	POST   /v2/users/{userId}/email/resend  ResendEmailCode {sendCode{urlTemplate} | returnCode{}}
 //	POST   /v2/users/{userId}/phone/verify  VerifyPhone
@@ -73,6 +74,19 @@
 // one hour. The answer's details carry sequence (the record version),
 // changeDate and resourceOwner; a request that changes nothing answers 200
 // with the current details and the same sequence.
+//
+// UpdateUser is UpdateHumanUser with the sections moved under "human":
+// its username and human part become the UpdateHumanUser request they
+// stand for (UpdateUserRequest.HumanUpdate) and run through the same call,
+// so both reach the same rules and engine request. Every profile field of
+// UpdateUser is optional: givenName and familyName left out, or sent as
+// "", are unchanged (ours: ZITADEL's proto marks them optional and says
+// nothing of ""). Its answer is {changeDate, emailCode?, phoneCode?},
+// without details. The machine part is refused with Unimplemented, HTTP
+// 501, "Machine users are not supported" (IDUPD-MACHINE01), before the
+// user is looked up: every user this adapter holds is human, as it
+// creates users through AddHumanUser only; human and machine together are
+// InvalidArgument (IDUPD-ONEOF01).
 //
 // Errors are {code, message, details[{@type, id, message}]} with the gRPC
 // code, the gateway's HTTP status and ZITADEL's ids and texts, all from the

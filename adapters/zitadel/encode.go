@@ -132,6 +132,20 @@ type ChangeResponse struct {
 	VerificationCode string `json:"verificationCode,omitempty"`
 }
 
+// UpdateUserResponse answers UpdateUser: the time of the change (of the
+// last one when nothing changed) and the codes asked for. UpdateUser's
+// answer has no details, so no sequence.
+type UpdateUserResponse struct {
+	ChangeDate string `json:"changeDate"`
+	EmailCode  string `json:"emailCode,omitempty"`
+	PhoneCode  string `json:"phoneCode,omitempty"`
+}
+
+// EncodeUpdateUser returns UpdateUser's answer to the change c.
+func EncodeUpdateUser(c ChangeResponse) UpdateUserResponse {
+	return UpdateUserResponse{ChangeDate: c.Details.ChangeDate, EmailCode: c.EmailCode, PhoneCode: c.PhoneCode}
+}
+
 // AddResponse answers AddHumanUser.
 type AddResponse struct {
 	UserID    string  `json:"userId"`

@@ -33,6 +33,7 @@ const (
 	codeMethod          update.Code = "zitadel.method"          // a known path with another method
 	codeRoute           update.Code = "zitadel.route"           // no call at this path
 	codePhoneNotFound   update.Code = "zitadel.phone"           // RemovePhone on a user without one
+	codeMachine         update.Code = "zitadel.machine"         // UpdateUser with its machine part
 )
 
 // The adapter's own refusals.
@@ -42,6 +43,7 @@ var (
 	errMethodNotAllowed = update.Errorf(codeMethod, "Method Not Allowed")
 	errRouteNotFound    = update.Errorf(codeRoute, "Not Found")
 	errPhoneNotFound    = update.Errorf(codePhoneNotFound, "Phone not found")
+	errMachine          = update.Errorf(codeMachine, "Machine users are not supported; UpdateUser takes the human part only")
 )
 
 // errorRow is one row of the error table: the errors it answers (a code,
@@ -82,6 +84,7 @@ var errorTable = []errorRow{
 	{codeMethod, nil, http.StatusMethodNotAllowed, grpcUnimplemented, "IDUPD-HTTP405", "Method Not Allowed"},
 	{codeRoute, nil, http.StatusNotFound, grpcNotFound, "IDUPD-HTTP404", "Not Found"},
 	{codePhoneNotFound, nil, http.StatusNotFound, grpcNotFound, "IDUPD-PHONE01", "Phone not found"},
+	{codeMachine, nil, http.StatusNotImplemented, grpcUnimplemented, "IDUPD-MACHINE01", "Machine users are not supported; UpdateUser takes the human part only"},
 	{update.Forbidden, nil, http.StatusForbidden, grpcPermissionDenied, "AUTHZ-HKJD33", "No matching permissions found"},
 	{update.NotFound, nil, http.StatusNotFound, grpcNotFound, "COMMAND-ugjs0upun6", "User could not be found"},
 	{update.NotUnique, nil, http.StatusConflict, grpcAlreadyExists, "IDUPD-USER01", "User already exists"},

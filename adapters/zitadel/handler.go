@@ -59,6 +59,7 @@ func routes() []route {
 		{http.MethodPost, "/v2/users/human", (*Handler).addHumanUser},
 		{http.MethodPut, "/v2/users/human/{userId}", (*Handler).updateHumanUser},
 		{http.MethodGet, "/v2/users/{userId}", (*Handler).getUser},
+		{http.MethodPatch, "/v2/users/{userId}", jsonCall(OpUpdate, DecodeUpdateUser, (*Handler).updateUserV2)},
 		{http.MethodPost, "/v2/users/{userId}/email/verify", verifyCall(verify.Email)},
 		{http.MethodPost, "/v2/users/{userId}/email/resend", resendCall(verify.Email)},
 		{http.MethodPost, "/v2/users/{userId}/phone/verify", verifyCall(verify.SMS)},
@@ -282,8 +283,8 @@ func (h *Handler) listUsersREST(w http.ResponseWriter, r *http.Request, c Client
 
 // jsonCall serves a call on one user with a JSON body: decode reads the
 // body into its typed request, call runs it (calls.go).
-func jsonCall[B any](op Op, decode func([]byte, int) (B, error),
-	call func(*Handler, http.ResponseWriter, *http.Request, Client, string, B) (ChangeResponse, error),
+func jsonCall[B, R any](op Op, decode func([]byte, int) (B, error),
+	call func(*Handler, http.ResponseWriter, *http.Request, Client, string, B) (R, error),
 ) func(*Handler, http.ResponseWriter, *http.Request, Client) {
 	return func(h *Handler, w http.ResponseWriter, r *http.Request, c Client) {
 		raw, err := h.body(r)

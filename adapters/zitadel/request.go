@@ -45,6 +45,31 @@ type UpdateHumanUserRequest struct {
 	Password *PasswordBody `json:"password"`
 }
 
+// UpdateUserRequest is UpdateUser: PATCH /v2/users/{userId}, the
+// successor of UpdateHumanUser. Human and Machine are a oneof; Human
+// carries UpdateHumanUser's sections, every profile field optional.
+type UpdateUserRequest struct {
+	Username *string            `json:"username"`
+	Human    *UpdateUserHuman   `json:"human"`
+	Machine  *UpdateUserMachine `json:"machine"`
+}
+
+// UpdateUserHuman is the human part of UpdateUser.
+type UpdateUserHuman struct {
+	Profile  *ProfileBody  `json:"profile"`
+	Email    *EmailBody    `json:"email"`
+	Phone    *PhoneBody    `json:"phone"`
+	Password *PasswordBody `json:"password"`
+}
+
+// UpdateUserMachine is the machine part of UpdateUser. It is decoded so
+// that it can be refused by name (errMachine): every user of this adapter
+// is human.
+type UpdateUserMachine struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+}
+
 // AddHumanUserRequest is AddHumanUser: POST /v2/users/human.
 type AddHumanUserRequest struct {
 	UserID         *string           `json:"userId"`
@@ -154,6 +179,42 @@ func (b *UpdateHumanUserRequest) Check() error {
 		return malformed(bad)
 	}
 	return nil
+}
+
+// Check checks the userType oneof, refuses the machine part and checks the
+// human part as UpdateHumanUser's sections are checked. Errors are
+// *update.Error: Malformed for a oneof, errMachine for the machine part.
+func (b *UpdateUserRequest) Check() error {
+	if bad := oneof("", "userType", member{"human", b.Human != nil}, member{"machine", b.Machine != nil}); len(bad) > 0 {
+		return malformed(bad)
+	}
+	if b.Machine != nil {
+		return errMachine
+	}
+	return b.HumanUpdate().Check()
+}
+
+// HumanUpdate returns the UpdateHumanUser request UpdateUser stands for:
+// the same username and sections, run through the same call. A profile
+// field left out is unchanged: UpdateUser's given and family names are
+// optional, so one left out reads as UpdateHumanUser's "" does.
+func (b *UpdateUserRequest) HumanUpdate() *UpdateHumanUserRequest {
+	out := &UpdateHumanUserRequest{Username: b.Username}
+	if hu := b.Human; hu != nil {
+		out.Email, out.Phone, out.Password = hu.Email, hu.Phone, hu.Password
+		if p := hu.Profile; p != nil {
+			q := *p
+			unchanged := ""
+			if q.GivenName == nil {
+				q.GivenName = &unchanged
+			}
+			if q.FamilyName == nil {
+				q.FamilyName = &unchanged
+			}
+			out.Profile = &q
+		}
+	}
+	return out
 }
 
 // Request turns a checked UpdateHumanUser into the engine request for t:

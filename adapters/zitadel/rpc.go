@@ -146,6 +146,24 @@ func (s rpcService) UpdateHumanUser(ctx context.Context, req *connect.Request[us
 	})
 }
 
+// UpdateUser implements the RPC of PATCH /v2/users/{userId}.
+func (s rpcService) UpdateUser(ctx context.Context, req *connect.Request[userpb.UpdateUserRequest]) (*connect.Response[userpb.UpdateUserResponse], error) {
+	return serve(s.h, ctx, OpUpdate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.UpdateUserResponse, error) {
+		b, err := decodeUpdateUserPB(req.Msg)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.h.updateUserV2(w, r, c, req.Msg.GetUserId(), b)
+		if err != nil {
+			return nil, err
+		}
+		return &userpb.UpdateUserResponse{
+			ChangeDate: timePB(out.ChangeDate),
+			EmailCode:  optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+		}, nil
+	})
+}
+
 // GetUserByID implements the RPC of GET /v2/users/{userId}.
 func (s rpcService) GetUserByID(ctx context.Context, req *connect.Request[userpb.GetUserByIDRequest]) (*connect.Response[userpb.GetUserByIDResponse], error) {
 	return serve(s.h, ctx, OpRead, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.GetUserByIDResponse, error) {

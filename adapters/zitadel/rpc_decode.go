@@ -20,19 +20,62 @@ func decodeUpdatePB(m *userpb.UpdateHumanUserRequest) (*UpdateHumanUserRequest, 
 		Email:    emailBody(m.GetEmail()),
 		Phone:    phoneBody(m.GetPhone()),
 	}
-	if p := m.GetPassword(); p != nil {
-		b.Password = &PasswordBody{
-			Password:       plainPassword(p.GetPassword()),
-			HashedPassword: hashedPassword(p.GetHashedPassword()),
+	b.Password = passwordBody(m.GetPassword())
+	return b, b.Check()
+}
+
+// decodeUpdateUserPB decodes UpdateUser. Its profile's fields carry
+// presence, as the REST body's members do.
+func decodeUpdateUserPB(m *userpb.UpdateUserRequest) (*UpdateUserRequest, error) {
+	b := &UpdateUserRequest{Username: m.Username}
+	if hu := m.GetHuman(); hu != nil {
+		b.Human = &UpdateUserHuman{
+			Email:    emailBody(hu.GetEmail()),
+			Phone:    phoneBody(hu.GetPhone()),
+			Password: passwordBody(hu.GetPassword()),
 		}
-		switch v := p.GetVerification().(type) {
-		case *userpb.SetPassword_CurrentPassword:
-			b.Password.CurrentPassword = &v.CurrentPassword
-		case *userpb.SetPassword_VerificationCode:
-			b.Password.VerificationCode = &v.VerificationCode
+		if p := hu.GetProfile(); p != nil {
+			b.Human.Profile = &ProfileBody{
+				GivenName: p.GivenName, FamilyName: p.FamilyName,
+				NickName: p.NickName, DisplayName: p.DisplayName, PreferredLanguage: p.PreferredLanguage,
+				Gender: genderName(p.Gender),
+			}
 		}
 	}
+	if mc := m.GetMachine(); mc != nil {
+		b.Machine = &UpdateUserMachine{Name: mc.Name, Description: mc.Description}
+	}
 	return b, b.Check()
+}
+
+// passwordBody decodes the password section of UpdateHumanUser and
+// UpdateUser.
+func passwordBody(p *userpb.SetPassword) *PasswordBody {
+	if p == nil {
+		return nil
+	}
+	b := &PasswordBody{
+		Password:       plainPassword(p.GetPassword()),
+		HashedPassword: hashedPassword(p.GetHashedPassword()),
+	}
+	switch v := p.GetVerification().(type) {
+	case *userpb.SetPassword_CurrentPassword:
+		b.CurrentPassword = &v.CurrentPassword
+	case *userpb.SetPassword_VerificationCode:
+		b.VerificationCode = &v.VerificationCode
+	}
+	return b
+}
+
+// genderName returns the enum name of a gender that was sent. An unknown
+// number becomes its decimal string, which the profile's gender rule
+// refuses like any unknown name.
+func genderName(g *userpb.Gender) *string {
+	if g == nil {
+		return nil
+	}
+	name := g.String()
+	return &name
 }
 
 // decodeCreatePB decodes AddHumanUser. The members the REST body does not
@@ -100,12 +143,7 @@ func profileBody(p *userpb.SetHumanProfile) *ProfileBody {
 		GivenName: &p.GivenName, FamilyName: &p.FamilyName,
 		NickName: p.NickName, DisplayName: p.DisplayName, PreferredLanguage: p.PreferredLanguage,
 	}
-	if p.Gender != nil {
-		// An unknown number becomes its decimal string, which the
-		// profile's gender rule refuses like any unknown name.
-		g := p.Gender.String()
-		b.Gender = &g
-	}
+	b.Gender = genderName(p.Gender)
 	return b
 }
 

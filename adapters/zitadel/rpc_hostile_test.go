@@ -32,7 +32,13 @@ type rpcAnswer struct {
 // rawRPC sends body to UpdateHumanUser as the protocol's raw bytes.
 func (e *env) rawRPC(tb testing.TB, grpc bool, header map[string]string, body []byte) rpcAnswer {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+zitadel.RPCPath+"UpdateHumanUser", bytes.NewReader(body))
+	return e.rawRPCTo(tb, "UpdateHumanUser", grpc, header, body)
+}
+
+// rawRPCTo sends body to method as the protocol's raw bytes.
+func (e *env) rawRPCTo(tb testing.TB, method string, grpc bool, header map[string]string, body []byte) rpcAnswer {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+zitadel.RPCPath+method, bytes.NewReader(body))
 	require.NoError(tb, err)
 	req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
 	for k, v := range header {

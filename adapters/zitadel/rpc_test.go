@@ -220,6 +220,16 @@ func TestRPCErrors(t *testing.T) {
 				return err
 			}}
 	}
+	updateUser := func(body string, m *userpb.UpdateUserRequest) call {
+		return call{http.MethodPatch, "/v2/users/" + m.GetUserId(), zitadel.DemoAdminToken, body,
+			func(ctx context.Context, c userpbconnect.UserServiceClient) error {
+				_, err := c.UpdateUser(ctx, connect.NewRequest(m))
+				return err
+			}}
+	}
+	human := func(id string, h *userpb.UpdateUserRequest_Human) *userpb.UpdateUserRequest {
+		return &userpb.UpdateUserRequest{UserId: id, UserType: &userpb.UpdateUserRequest_Human_{Human: h}}
+	}
 	verifyEmail := func(code string) call {
 		return call{http.MethodPost, "/v2/users/" + zitadel.DemoUserID + "/email/verify", zitadel.DemoAdminToken, `{"verificationCode":"` + code + `"}`,
 			func(ctx context.Context, c userpbconnect.UserServiceClient) error {
@@ -253,6 +263,47 @@ func TestRPCErrors(t *testing.T) {
 		{"unknown gender", false, update(`{"profile":{"givenName":"A","familyName":"B","gender":"7"}}`,
 			&userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Profile: &userpb.SetHumanProfile{GivenName: "A", FamilyName: "B", Gender: userpb.Gender(7).Enum()}}),
 			connect.CodeInvalidArgument, "IDUPD-ARG01"},
+		{"UpdateUser: user not found", false, updateUser(`{"human":{"profile":{"nickName":"A"}}}`,
+			human("no-such-user", &userpb.UpdateUserRequest_Human{Profile: &userpb.UpdateUserRequest_Human_Profile{NickName: str("A")}})),
+			connect.CodeNotFound, "COMMAND-ugjs0upun6"},
+		{"UpdateUser: email invalid", false, updateUser(`{"human":{"email":{"email":"not an address"}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Email: &userpb.SetHumanEmail{Email: "not an address"}})),
+			connect.CodeInvalidArgument, "EMAIL-599BI"},
+		{"UpdateUser: email empty", false, updateUser(`{"human":{"email":{"email":""}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Email: &userpb.SetHumanEmail{}})),
+			connect.CodeInvalidArgument, "EMAIL-spblu"},
+		{"UpdateUser: phone invalid", false, updateUser(`{"human":{"phone":{"phone":"12"}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Phone: &userpb.SetHumanPhone{Phone: "12"}})),
+			connect.CodeInvalidArgument, "PHONE-so0wa"},
+		{"UpdateUser: url template", false, updateUser(`{"human":{"email":{"email":"x@example.com","sendCode":{"urlTemplate":"{{.Secret}}"}}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Email: &userpb.SetHumanEmail{Email: "x@example.com",
+				Verification: &userpb.SetHumanEmail_SendCode{SendCode: &userpb.SendEmailVerificationCode{UrlTemplate: str("{{.Secret}}")}}}})),
+			connect.CodeInvalidArgument, "DOMAIN-oGh5e"},
+		{"UpdateUser: unknown gender", false, updateUser(`{"human":{"profile":{"gender":"7"}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Profile: &userpb.UpdateUserRequest_Human_Profile{Gender: userpb.Gender(7).Enum()}})),
+			connect.CodeInvalidArgument, "IDUPD-ARG01"},
+		{"UpdateUser: password too short", false, updateUser(`{"human":{"password":{"password":{"password":"Ab1!"}}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Password: &userpb.SetPassword{
+				PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "Ab1!"}}}})),
+			connect.CodeInvalidArgument, "COMMA-HuJf6"},
+		{"UpdateUser: wrong current password", false, updateUser(`{"human":{"password":{"password":{"password":"Secr3t!pass"},"currentPassword":"Wr0ng!pass"}}}`,
+			human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{Password: &userpb.SetPassword{
+				PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "Secr3t!pass"}},
+				Verification: &userpb.SetPassword_CurrentPassword{CurrentPassword: "Wr0ng!pass"}}})),
+			connect.CodeInvalidArgument, "COMMAND-3M0fs"},
+		{"UpdateUser: machine part", false, updateUser(`{"machine":{"name":"build-bot"}}`,
+			&userpb.UpdateUserRequest{UserId: zitadel.DemoUserID, UserType: &userpb.UpdateUserRequest_Machine_{Machine: &userpb.UpdateUserRequest_Machine{Name: str("build-bot")}}}),
+			connect.CodeUnimplemented, "IDUPD-MACHINE01"},
+		{"UpdateUser: machine part of an unknown user", false, updateUser(`{"machine":{}}`,
+			&userpb.UpdateUserRequest{UserId: "no-such-user", UserType: &userpb.UpdateUserRequest_Machine_{Machine: &userpb.UpdateUserRequest_Machine{}}}),
+			connect.CodeUnimplemented, "IDUPD-MACHINE01"},
+		{"UpdateUser: self asserts verified", false, call{http.MethodPatch, "/v2/users/" + zitadel.DemoUserID, zitadel.DemoSelfToken,
+			`{"human":{"email":{"email":"self@example.com","isVerified":true}}}`,
+			func(ctx context.Context, c userpbconnect.UserServiceClient) error {
+				_, err := c.UpdateUser(ctx, connect.NewRequest(human(zitadel.DemoUserID, &userpb.UpdateUserRequest_Human{
+					Email: &userpb.SetHumanEmail{Email: "self@example.com", Verification: &userpb.SetHumanEmail_IsVerified{IsVerified: true}}})))
+				return err
+			}}, connect.CodePermissionDenied, "AUTHZ-HKJD33"},
 		{"wrong code", true, verifyEmail("ZZZZZ9"), connect.CodeInvalidArgument, "COMMAND-eis9R"},
 		{"no code to verify", false, verifyEmail("ABC123"), connect.CodeFailedPrecondition, "EMAIL-5w5ilin4yt"},
 		{"permission denied", false, call{http.MethodPut, "/v2/users/human/" + zitadel.DemoUserID, zitadel.DemoSelfToken,

@@ -24,6 +24,8 @@ func TestUnknownParameters(t *testing.T) {
 			`{"userId":"strict-1","profile":{"givenName":"A","familyName":"B"},"email":{"email":"a@b.example"},"nickName":"x"}`, "nickName"},
 		{"UpdateHumanUser", http.MethodPut, "/v2/users/human/" + zitadel.DemoUserID,
 			`{"profile":{"givenName":"A","familyName":"B","middleName":"x"}}`, "middleName"},
+		{"UpdateUser", http.MethodPatch, user,
+			`{"human":{"profile":{"nickName":"A","middleName":"x"}}}`, "middleName"},
 		{"GetUserByID", http.MethodGet, user, "", ""},
 		{"VerifyEmail", http.MethodPost, user + "/email/verify", `{"verificationCode":"ABC123","code":"x"}`, "code"},
 		{"ResendEmailCode", http.MethodPost, user + "/email/resend", `{"returnCode":{},"send":true}`, "send"},

@@ -116,7 +116,7 @@ func printDemo(p func(string, ...any), base string, records bool) {
 	p("            read-only client %s:%s", j.Clients[2].ID, j.Clients[2].Secret)
 	p("  DRUID     client %s / %s, entry point (From header) %s", druid.DemoClientID, druid.DemoSecret, druid.DemoEntryPoint)
 	p("            Bearer %s (the demo user's own access token)", druid.DemoUserToken)
-	p("  Rubiq     Bearer demo-rubiq-app (may update; contracts default, profile), demo-rubiq-readonly (may not)")
+	p("  Rubiq     Bearer demo-rubiq-app (may update; contracts default, profile), demo-rubiq-envelope (envelope mode), demo-rubiq-readonly (may only read)")
 	p("  ZITADEL   Bearer %s (user.write on org %s), %s (the demo user's own token)", zitadel.DemoAdminToken, zitadel.DemoOrgID, zitadel.DemoSelfToken)
 	p("  SCIM      at /scim/v2: Bearer demo-scim-admin (provisions), demo-scim-readonly (reads), demo-scim-bjensen (/Me)")
 	p("")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/janrain"
+	"github.com/idupdate/idupdate/adapters/rubiq"
 	"github.com/idupdate/idupdate/examples/internal/shimconfig"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/storage"
@@ -43,6 +44,7 @@ func TestConfigFileOverridesTheDemo(t *testing.T) {
 
 	require.Len(t, cfg.Rubiq.Apps, 1, "a client list replaces the demo list")
 	assert.Equal(t, "crm-token-123", cfg.Rubiq.Apps[0].Token)
+	assert.Equal(t, rubiq.FormatEnvelope, cfg.Rubiq.Apps[0].Format)
 	assert.Equal(t, 5*time.Minute, cfg.Rubiq.Cooldown)
 	assert.True(t, cfg.Rubiq.ReleasePending)
 	assert.Equal(t, "DE", cfg.ZITADEL.DefaultRegion)
@@ -55,6 +57,7 @@ func TestConfigFileOverridesTheDemo(t *testing.T) {
 	t.Run("ConfiguredTokenUpdates", func(t *testing.T) {
 		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"city":"Bergen"}`), bearer("crm-token-123"), jsonType)
 		assert.Equal(t, 200, r.status, string(r.body))
+		assert.JSONEq(t, `{"status":{"statusCode":200,"statusText":"Account was successfully updated"},"data":null}`, string(r.body), "the app's format is envelope")
 	})
 	t.Run("DemoTokenIsGone", func(t *testing.T) {
 		r := s.do(t, "PUT", "/userentity/dp-keyid/1001/data", []byte(`{"city":"Bergen"}`), bearer(rubiqAppToken), jsonType)
@@ -86,6 +89,7 @@ func TestConfigFileRefused(t *testing.T) {
 		{"trailing-data.json", shimconfig.ErrConfig},
 		{"unknown-class.json", shimconfig.ErrConfig},
 		{"unknown-member.json", shimconfig.ErrConfig},
+		{"unknown-rubiq-format.json", shimconfig.ErrConfig},
 	}
 	var got strings.Builder
 	for _, tc := range tests {

@@ -55,7 +55,8 @@
 //	             "entryPoints", "scopes"}], "userTokens": [{"token", "client", "user"}],
 //	             "tokenTTL", "codeTTL", "resendCooldown",
 //	             "region", "maxBodyBytes", "tokenQuota"},
-//	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract"}],
+//	 "rubiq":   {"apps": [{"id", "token", "update", "contracts", "defaultContract",
+//	             "format"}],
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
 //	             "maxAttempts", "releasePending"},
 //	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
@@ -71,6 +72,10 @@
 // per user (30 confirmations in 10 minutes, 20 resends an hour). A client
 // past a quota is answered "too many requests" in its vendor's terms while
 // other clients are served.
+//
+// A Rubiq app's format is "plain" (the default) or "envelope", which wraps
+// each of its answers as {"status":{"statusCode":200,"statusText":"OK"},
+// "data":...}.
 //
 // Durations are strings such as "90s" or "24h". The DRUID and ZITADEL demo
 // records are created as the demo clients, so a config without those

@@ -146,6 +146,43 @@ async function scenario(name, n) {
   const hp = pv.user?.type.case === "human" ? pv.user.type.value.phone : undefined;
   check(hp?.phone === phone && hp?.isVerified === true, `VerifyPhone: ${hp?.phone} verified=${hp?.isVerified}`);
 
+  // UpdateUser, the successor of UpdateHumanUser: the human part only.
+  // On a user of its own, as the first user's email has just changed and
+  // a second change within the resend cooldown sends no code.
+  const userId2 = `${userId}-v2`;
+  await users.addHumanUser({
+    userId: userId2,
+    organization: { org: { case: "orgId", value: orgId } },
+    profile: { givenName: given, familyName: "Mouse" },
+    email: { email: `mickey2.${name}.${process.pid}@example.com`, verification: { case: "isVerified", value: true } },
+  });
+  const nick = `Minnie-${name}`;
+  const email2 = `minnie2.${name}.${process.pid}@example.com`;
+  const uu = await users.updateUser({
+    userId: userId2,
+    userType: {
+      case: "human",
+      value: {
+        profile: { nickName: nick },
+        email: { email: email2, verification: { case: "returnCode", value: {} } },
+      },
+    },
+  });
+  check(uu.changeDate !== undefined, `UpdateUser: changeDate returned`);
+  check(/^[A-Z0-9]{6}$/.test(uu.emailCode ?? ""), `UpdateUser email returnCode: emailCode returned`);
+  await users.verifyEmail({ userId: userId2, verificationCode: uu.emailCode });
+  const uv = await users.getUserByID({ userId: userId2 });
+  const uh = uv.user?.type.case === "human" ? uv.user.type.value : undefined;
+  check(uh?.profile?.nickName === nick && uh?.profile?.givenName === given,
+    `UpdateUser: profile ${uh?.profile?.givenName} ${uh?.profile?.nickName} (given name kept)`);
+  check(uh?.email?.email === email2 && uh?.email?.isVerified === true, `UpdateUser: ${uh?.email?.email} verified=${uh?.email?.isVerified}`);
+  const seqU = uv.details?.sequence;
+  await users.updateUser({ userId: userId2, userType: { case: "human", value: { profile: { nickName: nick } } } });
+  const uv2 = await users.getUserByID({ userId: userId2 });
+  check(uv2.details?.sequence === seqU, `UpdateUser unchanged: sequence ${uv2.details?.sequence} (want ${seqU})`);
+  await expectError("UpdateUser machine part", () => users.updateUser({ userId: userId2, userType: { case: "machine", value: { name: "bot" } } }), Code.Unimplemented, "IDUPD-MACHINE01");
+  await expectError("UpdateUser unknown user", () => users.updateUser({ userId: "no-such-user", userType: { case: "human", value: { profile: { nickName: "X" } } } }), Code.NotFound, "COMMAND-ugjs0upun6");
+
   // An unknown user.
   await expectError("UpdateHumanUser unknown user", () => users.updateHumanUser({ userId: "no-such-user", profile: { givenName: "X", familyName: "Y" } }), Code.NotFound, "COMMAND-ugjs0upun6");
 

@@ -121,6 +121,7 @@ type rubiqApp struct {
 	Update          bool                `json:"update"`
 	Contracts       map[string][]string `json:"contracts"`
 	DefaultContract string              `json:"defaultContract"`
+	Format          rubiq.Format        `json:"format,omitempty"`
 }
 
 type zitadelFile struct {
