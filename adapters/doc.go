@@ -50,7 +50,8 @@
 //     for SeedDemo and for calls the vendor's API does not offer.
 //   - Config.Now is the deployment's clock; New hands it to the engine.
 //     Config.Logger receives the adapter's log lines: never a parameter
-//     value, credential or code.
+//     value, credential or code. Lines logged while serving a request
+//     whose context holds an OpenTelemetry span carry its trace_id.
 //   - Decode<Call> for the entry points that read a request (DecodeUpdate,
 //     DecodeVerify, DecodeQuery, ...); Encode<Call> for those that write an
 //     answer (EncodeUpdate, EncodeUser, ...).

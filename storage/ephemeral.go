@@ -38,6 +38,17 @@ type Ephemeral interface {
 	// ErrTokenExpired (at now).
 	ConsumeToken(ctx context.Context, kind string, hash []byte, now time.Time) (*Token, error)
 
+	// ConsumeTokenPut is ConsumeToken and, only when it succeeds,
+	// PutToken(put), as one atomic step: spending one token and claiming
+	// another, such as a token and the verifier it was redeemed with,
+	// costs one store call. It returns the consumed token and whether put
+	// was stored; false means a live token of put's Kind and Hash exists
+	// (PutToken's ErrExists), and the consumed token stays spent. When the
+	// consume fails, put is not stored. Returns an error matching
+	// ErrInvalid, having changed nothing, when put fails CheckToken or has
+	// the consumed token's Kind and Hash.
+	ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put Token, now time.Time) (*Token, bool, error)
+
 	// Hit counts one call against the quota named name and reports
 	// whether it is allowed. Counting and checking are one atomic step
 	// across processes; a refused call is not counted, so a client that
@@ -46,10 +57,29 @@ type Ephemeral interface {
 	// ErrInvalid when name or q is not acceptable (CheckQuota).
 	Hit(ctx context.Context, name string, q Quota, now time.Time) (bool, error)
 
+	// PutTokenHit is Hit and, when the call is allowed, PutToken, as one
+	// atomic step: a token issued under a quota costs one store call. A
+	// refused call stores nothing and is not counted (false, nil). When
+	// PutToken would fail (ErrExists, ErrInvalid) the call is not counted
+	// either and nothing is stored.
+	PutTokenHit(ctx context.Context, t Token, name string, q Quota, now time.Time) (bool, error)
+
 	// PurgeExpired deletes at most max tokens and quota windows that are
 	// expired at now and returns how many it deleted. max must be
 	// positive.
 	PurgeExpired(ctx context.Context, now time.Time, max int) (int, error)
+}
+
+// CheckTokenPut checks the arguments of Ephemeral.ConsumeTokenPut: put
+// must pass CheckToken and be another token than the one consumed.
+func CheckTokenPut(kind string, hash []byte, put Token) error {
+	if err := CheckToken(put); err != nil {
+		return err
+	}
+	if put.Kind == kind && string(put.Hash) == string(hash) {
+		return fmt.Errorf("%w: a token cannot be consumed and put in one step", ErrInvalid)
+	}
+	return nil
 }
 
 // Sentinel errors of ConsumeToken. Compare with errors.Is.

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -66,8 +67,9 @@ const (
 // A reader that calls Changes with the next position it was last given
 // sees every committed event exactly once, in commit order — so the events
 // of one record in version order — and never one of a transaction that
-// rolled back, however writers interleave. Entries are kept for good:
-// deleting a record does not remove its entries.
+// rolled back, however writers interleave. Entries are kept until the
+// feed is trimmed (FeedTrimmer): deleting a record does not remove its
+// entries.
 type Feed interface {
 	// Changes returns up to limit entries with positions greater than
 	// after (0: from the start), in position order, and the position to
@@ -113,4 +115,83 @@ type Bookmarks interface {
 	// SetBookmark saves pos under name, durably. name is 1 to 255 bytes;
 	// another name is an error matching ErrInvalid.
 	SetBookmark(ctx context.Context, name string, pos uint64) error
+}
+
+// Bounds of FeedTrimmer.TrimChanges.
+const (
+	DefaultTrimBatch = 1000
+	MaxTrimBatch     = 10_000
+)
+
+// Trim says which feed entries TrimChanges may delete: the oldest, in
+// position order, that meet every condition set.
+type Trim struct {
+	// Before keeps entries whose event time is not before it; zero keeps
+	// none for their age.
+	Before time.Time
+	// UpTo keeps entries with a higher position; zero sets no bound.
+	UpTo uint64
+	// Unacknowledged also deletes entries some bookmark has not reached.
+	// By default TrimChanges keeps every entry after the lowest position
+	// saved with SetBookmark, so that no consumer that saved a position
+	// misses an entry it has not handled.
+	Unacknowledged bool
+	// Limit is how many of the oldest entries one call looks at, and so
+	// the most it deletes: 0 means DefaultTrimBatch; at most MaxTrimBatch.
+	Limit int
+}
+
+// FeedTrimmer is implemented by stores whose feed can be trimmed, so that
+// it does not grow for ever. Every backend of this module implements it;
+// detect it with a type assertion.
+//
+// Trimming breaks the Feed promise only for readers that keep no
+// bookmark: one that resumes from a position below the entries still
+// kept gets the first kept entry next, without a sign of the gap. The
+// newest entry is never deleted, so positions are never handed out
+// twice.
+type FeedTrimmer interface {
+	// TrimChanges looks at up to t.Limit of the oldest entries and deletes,
+	// in one transaction, those t allows (see Trim), returning how many.
+	// Fewer than t.Limit deleted may still leave entries to trim further
+	// on (an entry not old enough among the oldest); a caller trims until
+	// a call deletes nothing. A t.Limit out of range is an error matching
+	// ErrBadQuery.
+	TrimChanges(ctx context.Context, t Trim) (int, error)
+}
+
+// TrimLimit checks a Trim's Limit and applies the default.
+func TrimLimit(limit int) (int, error) {
+	if limit < 0 || limit > MaxTrimBatch {
+		return 0, &QueryError{Field: "limit", Reason: fmt.Sprintf("must be 0 (default %d) to %d", DefaultTrimBatch, MaxTrimBatch)}
+	}
+	if limit == 0 {
+		return DefaultTrimBatch, nil
+	}
+	return limit, nil
+}
+
+// SQLBounds returns t's Limit with the default applied (or an error as
+// TrimLimit's) and its UpTo as the SQL backends compare positions: a
+// signed 64-bit bound, the largest for none.
+func (t Trim) SQLBounds() (limit int, upTo int64, err error) {
+	if limit, err = TrimLimit(t.Limit); err != nil {
+		return 0, 0, err
+	}
+	upTo = math.MaxInt64
+	if t.UpTo != 0 && t.UpTo < math.MaxInt64 {
+		upTo = int64(t.UpTo)
+	}
+	return limit, upTo, nil
+}
+
+// Allows reports whether t lets an entry at pos with event time at go,
+// given the lowest bookmark (ok false: there is none) and the newest
+// position in the feed. Backends without SQL use it; the SQL backends
+// compute the same in the database.
+func (t Trim) Allows(pos uint64, at time.Time, lowestBookmark uint64, hasBookmark bool, newest uint64) bool {
+	return pos < newest &&
+		(t.UpTo == 0 || pos <= t.UpTo) &&
+		(t.Unacknowledged || !hasBookmark || pos <= lowestBookmark) &&
+		(t.Before.IsZero() || at.Before(t.Before))
 }

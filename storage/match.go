@@ -11,15 +11,15 @@ import (
 )
 
 // Match reports whether rec satisfies f, which must have passed Validate:
-// its document satisfies the predicate and it holds every Key hint of an Eq
-// term that must hold (see Filter.Key). This is the reference semantics;
+// its document satisfies the predicate, it holds every Key hint of an Eq
+// term that must hold (see Filter.Key) and it holds f's TermHint. This is the reference semantics;
 // the SQL backends compute the same answer in the database. A nil f
 // matches every record.
 func (f *Filter) Match(rec *Record) bool {
 	if f == nil {
 		return true
 	}
-	return f.match(rec.Doc, rec.Keys, true)
+	return f.holdsTermHint(rec) && f.match(rec.Doc, rec.Keys, true)
 }
 
 // MatchValue reports whether the JSON value v (as decoded with

@@ -75,6 +75,13 @@ type Filter struct {
 	// Key and the comparison holds, so backends may answer from the key
 	// index instead of scanning. Ignored on other operators.
 	Key *Key `json:"key,omitempty"`
+	// Term, on an Eq term, says that the records the term matches are
+	// among those holding Term in Record.Terms (an index term the caller
+	// knows the compared attribute produces for this value: see
+	// IndexTerm). It is honoured only where TermHint finds it; there a
+	// record matches only if it holds Term, so backends may answer from
+	// the term index. Elsewhere it is ignored, as on other operators.
+	Term *Key `json:"term,omitempty"`
 	// Args are the sub-filters: two or more for And and Or, exactly one for
 	// Not and Any, none otherwise.
 	Args []Filter `json:"args,omitempty"`
@@ -263,6 +270,12 @@ func (f *Filter) validate(b *budget, depth int) error {
 	if f.Key != nil && (f.Key.Name == "" || f.Key.Value == "") {
 		return bad("key hint needs a name and a value")
 	}
+	if f.Op != Eq && f.Term != nil {
+		return bad("a term hint is allowed on eq only")
+	}
+	if t := f.Term; t != nil && (checkKeys("term", []Key{*t}) != nil || !cleanText(t.Name) || !cleanText(t.Value)) {
+		return bad("term hint needs a name of 1 to %d bytes and a value of 1 to %d, UTF-8 without NUL", maxNameLen, maxValueLen)
+	}
 	for i := range f.Args {
 		if err := f.Args[i].validate(b, depth+1); err != nil {
 			return err
@@ -288,7 +301,7 @@ func (f *Filter) checkValue(b *budget) error {
 			return fmt.Errorf("%s cannot compare booleans", f.Op)
 		}
 	case string:
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		if !cleanText(v) {
 			return errors.New("string value must be UTF-8 without NUL")
 		}
 		if b.bytes += len(v); b.bytes > MaxFilterBytes {
@@ -313,6 +326,10 @@ func (f *Filter) checkValue(b *budget) error {
 	}
 	return nil
 }
+
+// cleanText reports whether s is UTF-8 without NUL, which every backend
+// can hold.
+func cleanText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // CheckNumber reports whether s is a JSON number with at most
 // MaxNumberDigits significant digits and a value of magnitude between

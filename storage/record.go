@@ -18,7 +18,8 @@ const (
 // Validate reports whether r can be stored: Type and ID are non-empty and at
 // most 255 bytes, State is Active or Inactive, and Keys holds no empty or
 // oversized name or value (names up to 255 bytes, values up to 1024) and no
-// (Name, Value) pair twice. The error matches ErrInvalid. Validate does not
+// (Name, Value) pair twice, and neither does Terms. The error matches
+// ErrInvalid. Validate does not
 // look at Version, Created or Updated, which the store sets.
 func (r *Record) Validate() error {
 	if r == nil {
@@ -33,16 +34,23 @@ func (r *Record) Validate() error {
 	if r.State != Active && r.State != Inactive {
 		return fmt.Errorf("%w: state %q is neither %q nor %q", ErrInvalid, r.State, Active, Inactive)
 	}
-	seen := make(map[Key]struct{}, len(r.Keys))
-	for _, k := range r.Keys {
-		if err := checkName("key name", k.Name); err != nil {
+	if err := checkKeys("key", r.Keys); err != nil {
+		return err
+	}
+	return checkKeys("term", r.Terms)
+}
+
+func checkKeys(what string, keys []Key) error {
+	seen := make(map[Key]struct{}, len(keys))
+	for _, k := range keys {
+		if err := checkName(what+" name", k.Name); err != nil {
 			return err
 		}
 		if k.Value == "" || len(k.Value) > maxValueLen {
-			return fmt.Errorf("%w: key %s: value must be 1 to %d bytes", ErrInvalid, k.Name, maxValueLen)
+			return fmt.Errorf("%w: %s %s: value must be 1 to %d bytes", ErrInvalid, what, k.Name, maxValueLen)
 		}
 		if _, dup := seen[k]; dup {
-			return fmt.Errorf("%w: key %s listed twice", ErrInvalid, k)
+			return fmt.Errorf("%w: %s %s listed twice", ErrInvalid, what, k)
 		}
 		seen[k] = struct{}{}
 	}

@@ -55,6 +55,12 @@ type Record struct {
 	// Keys is the complete set of unique values the record holds; the store
 	// indexes exactly these for Find and for uniqueness.
 	Keys []Key `json:"keys,omitempty"`
+	// Terms is the complete set of index terms the record holds: (Name,
+	// Value) pairs that, unlike Keys, many records may share. The store
+	// indexes exactly these, so that a Filter's Term hint is a lookup
+	// instead of a scan; Value is made with IndexTerm. Reads return them
+	// like Keys.
+	Terms []Key `json:"terms,omitempty"`
 }
 
 // Change is one entry of a change list: what happened at one path.

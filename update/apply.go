@@ -53,7 +53,7 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := e.locate(ctx, s, req.Locator)
+	id, g, err := e.locate(ctx, s, g, req.Locator)
 	if err != nil {
 		return nil, err
 	}
@@ -65,12 +65,18 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 		if err != nil {
 			return nil, e.storeError(err)
 		}
+		if err := g.guard(s, cur); err != nil {
+			return nil, err
+		}
 		if err := s.settleSecrets(p, cur.Secrets); err != nil {
 			return nil, err
 		}
 	}
 	var out *outcome
 	fn := func(rec *storage.Record) (*storage.Event, error) {
+		if err := g.guard(s, rec); err != nil {
+			return nil, err
+		}
 		o, err := e.plan(s, g, &req, p, rec)
 		out = o
 		if err != nil {
@@ -84,11 +90,11 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 		rec, err = e.dryRun(ctx, req.Type, id, fn)
 	} else {
 		start := e.tel.storeStart(ctx)
-		rec, err = e.store.Update(ctx, req.Type, id, fn)
+		rec, err = e.update(ctx, s, req.Type, id, fn)
 		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {
-		return nil, e.storeError(err)
+		return nil, g.conceal(e.storeError(err))
 	}
 	if out != nil && out.err != nil {
 		return nil, out.err // a wrong reset code: only the attempt was written

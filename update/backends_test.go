@@ -1,19 +1,15 @@
 package update_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/internal/pgtest"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/storage/memory"
-	"github.com/idupdate/idupdate/storage/postgres"
 	"github.com/idupdate/idupdate/storage/sqlite"
 )
 
@@ -38,7 +34,7 @@ func backends() []backend {
 			return s
 		}},
 	}
-	if dsn := os.Getenv("IDUPDATE_POSTGRES_DSN"); dsn != "" {
+	if dsn := os.Getenv(pgtest.Env); dsn != "" {
 		bs = append(bs, backend{"postgres", func(tb testing.TB) storage.Store {
 			tb.Helper()
 			return openPostgres(tb, dsn)
@@ -56,22 +52,7 @@ func each(t *testing.T, fn func(t *testing.T, open opener)) {
 
 // openPostgres opens a store in a schema of its own, dropped when tb ends.
 func openPostgres(tb testing.TB, dsn string) storage.Store {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "update_test_" + hex.EncodeToString(b[:])
-	s, err := postgres.Open(context.Background(), dsn, postgres.WithSchema(schema))
-	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		_ = s.Close()
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	tb.Helper()
+	s, _ := pgtest.Open(tb, dsn, "update_test_")
 	return s
 }

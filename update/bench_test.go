@@ -100,3 +100,48 @@ func benchApplyAt(b *testing.B, path string) {
 		}
 	}
 }
+
+// BenchmarkApplyTenant is BenchmarkApplyMerge's update on a type with
+// tenants by a grant limited to the record's tenant (the tenant checked
+// inside the transaction, keys scoped), beside the same update on the
+// same schema without tenants and an unlimited grant.
+func BenchmarkApplyTenant(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		tenants bool
+	}{{"baseline-no-tenants", false}, {"tenant-limited-grant", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			pol := updatetest.BenchPolicy()
+			doc := storagetest.UserDoc2K()
+			client := ""
+			if tc.tenants {
+				s := pol.Types["user"]
+				s.Fields["/org"] = &update.Field{Type: update.TypeString, Required: true, Mutability: update.SetOnce}
+				s.Tenant = &update.Tenancy{Path: "/org"}
+				pol.Grants = map[string]update.Grant{"org-a": {Write: true, Create: true, Tenants: []string{"A"}}}
+				doc["org"], client = "A", "org-a"
+			}
+			eng, err := update.New(memory.New(), pol)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := eng.Create(ctx, update.CreateRequest{Type: "user", ID: "u1", Client: client, Doc: doc}); err != nil {
+				b.Fatal(err)
+			}
+			lim := merge.DecodeLimits{MaxBytes: 1 << 20, MaxDepth: 32}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				patch, err := merge.Decode(updatetest.BenchPatches[i%2], lim)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID("u1"), Client: client, Doc: patch})
+				if err != nil || !res.Modified {
+					b.Fatalf("apply: %v", err)
+				}
+				i++
+			}
+		})
+	}
+}

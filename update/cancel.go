@@ -23,7 +23,7 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 	if err := checkRequestText("actor or client", req.Actor, req.Client); err != nil {
 		return nil, err
 	}
-	id, err := e.locate(ctx, s, req.Locator)
+	id, g, err := e.locate(ctx, s, g, req.Locator)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,10 @@ func (e *Engine) Cancel(ctx context.Context, req CancelRequest) (*Result, error)
 		return nil, err
 	}
 	var o *outcome
-	rec, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+	rec, err := e.update(ctx, s, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+		if err := g.guard(s, rec); err != nil {
+			return nil, err
+		}
 		now := e.now()
 		for i, ch := range rec.Pending {
 			if ch.Path != req.Path || ch.State != verify.Pending {

@@ -109,6 +109,14 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 			return nil, fmt.Errorf("verifiedPath %q is not a JSON Pointer", vp)
 		}
 	}
+	if s.Tenant != nil {
+		if err := cs.compileTenancy(s.Tenant); err != nil {
+			return nil, err
+		}
+	}
+	if err := cs.checkScopes(); err != nil {
+		return nil, err
+	}
 	return cs, nil
 }
 
@@ -136,6 +144,12 @@ func (cs *schema) add(r *rule) error {
 	}
 	if f.Unique && !r.wildcard {
 		cs.unique = append(cs.unique, r)
+	}
+	if f.Query != nil && f.Query.Indexed && f.Query.DateTime {
+		return fmt.Errorf("query: indexed does not apply to a dateTime field (it compares instants, not text)")
+	}
+	if indexedRule(r) {
+		cs.indexed = append(cs.indexed, r)
 	}
 	if f.Required {
 		cs.require = append(cs.require, r)

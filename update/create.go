@@ -18,7 +18,8 @@ import (
 // Grant.AssertVerified) — Hold has nothing to hold back on a new record.
 //
 // The client needs Grant.Create, every written path (secrets too) inside
-// Grant.Paths, and the new id inside Grant.Subject. Server values are the
+// Grant.Paths, the new id inside Grant.Subject, and the record's tenant
+// among Grant.Tenants. Server values are the
 // calling code's, not the client's: no grant applies to them.
 //
 // Returns Forbidden, Invalid, Immutable, TooLarge, Malformed, NotUnique,
@@ -74,11 +75,13 @@ func (e *Engine) create(ctx context.Context, req CreateRequest) (*Result, error)
 		return nil, err
 	}
 	if !req.DryRun {
+		// The first record of a new type makes its index terms complete.
+		e.termsUsable(ctx, s)
 		start := e.tel.storeStart(ctx)
 		err := e.store.Create(ctx, rec, *o.event)
 		e.tel.storeDone(ctx, "create", start, err)
 		if err != nil {
-			return nil, e.storeError(err)
+			return nil, g.conceal(e.storeError(err))
 		}
 	}
 	return e.finish(ctx, s, rec, o, &Request{DryRun: req.DryRun, IncludeRecord: req.IncludeRecord}), nil
@@ -153,6 +156,10 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 		state = storage.Active
 	}
 	rec := &storage.Record{Type: req.Type, ID: id, Created: now, Updated: now, State: state, Doc: doc}
+	if !g.reaches(s, rec) {
+		return nil, nil, &Error{Code: Forbidden, Message: "the client may not create records in this tenant",
+			Fields: []FieldError{{Path: s.tenancy.path, Rule: RuleGrant, Message: "names a tenant the client may not create records in"}}}
+	}
 	rt := &confirmRouter{engine: e, schema: s, grant: g, input: p, rec: rec, now: now, doc: doc}
 	if err := rt.openCreated(verified); err != nil {
 		return nil, nil, err
@@ -172,6 +179,7 @@ func (e *Engine) newRecord(s *schema, g Grant, req *CreateRequest, p *prepared, 
 	if rec.Keys, err = s.computeKeys(ext, rec.Doc, rec.Pending); err != nil {
 		return nil, nil, err
 	}
+	rec.Terms = s.computeTerms(rec.Doc)
 	ev := storage.Event{Time: now, Kind: "create", Actor: req.Actor, Client: req.Client,
 		Changes: s.redact(createChanges(rec))}
 	rec.Version = 1

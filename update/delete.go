@@ -7,14 +7,14 @@ import (
 )
 
 // Delete removes a record, its keys and its history. The client needs
-// Grant.Delete and the record inside Grant.Subject. Returns Forbidden,
+// Grant.Delete and the record inside Grant.Subject and Grant.Tenants. Returns Forbidden,
 // NotFound, Conflict (Expect) or Malformed.
 func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 	s, g, err := e.authorize(req.Type, req.Client, func(g Grant) bool { return g.Delete })
 	if err != nil {
 		return err
 	}
-	id, err := e.locate(ctx, s, req.Locator)
+	id, g, err := e.locate(ctx, s, g, req.Locator)
 	if err != nil {
 		return err
 	}
@@ -22,13 +22,16 @@ func (e *Engine) Delete(ctx context.Context, req DeleteRequest) error {
 		return err
 	}
 	if d, ok := e.store.(storage.ConditionalDeleter); ok {
-		return e.deleteIf(ctx, d, req, id)
+		return e.deleteIf(ctx, d, s, g, req, id)
 	}
-	if req.Expect != (Expect{}) {
-		// This store has no conditional delete: the preconditions are
-		// checked by an Update that writes nothing, just before the delete.
-		// A write that lands between the two is not detected.
+	if req.Expect != (Expect{}) || len(g.Tenants) > 0 {
+		// This store has no conditional delete: the preconditions and the
+		// tenant are checked by an Update that writes nothing, just before
+		// the delete. A write that lands between the two is not detected.
 		if _, err := e.store.Update(ctx, req.Type, id, func(rec *storage.Record) (*storage.Event, error) {
+			if err := g.guard(s, rec); err != nil {
+				return nil, err
+			}
 			return nil, checkExpect(req.Expect, rec)
 		}); err != nil {
 			return e.storeError(err)

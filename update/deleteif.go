@@ -12,12 +12,18 @@ import (
 // times) with the record as read, and the store deletes only the version
 // read: any write in between bumps the version, so the delete is then a
 // Conflict instead of removing a record the caller has not seen.
-func (e *Engine) deleteIf(ctx context.Context, d storage.ConditionalDeleter, req DeleteRequest, id string) error {
+//
+// A grant limited to tenants has the record read and its tenant checked
+// the same way: the store deletes only the version whose tenant was seen.
+func (e *Engine) deleteIf(ctx context.Context, d storage.ConditionalDeleter, s *schema, g Grant, req DeleteRequest, id string) error {
 	want := storage.Expect{}
-	if req.Expect != (Expect{}) {
+	if req.Expect != (Expect{}) || len(g.Tenants) > 0 {
 		rec, err := e.store.Get(ctx, req.Type, id)
 		if err != nil {
 			return e.storeError(err)
+		}
+		if err := g.guard(s, rec); err != nil {
+			return err
 		}
 		if err := checkExpect(req.Expect, rec); err != nil {
 			return err

@@ -99,9 +99,43 @@
 //
 // Confirm, Resend and Cancel need Write and the challenge's path inside
 // the grant's Paths; Create needs Create, Delete needs Delete; every call
-// on a record needs the record inside the grant's Subject. Reads made for
-// a client pass AsClient: any grant may read, within its Subject. A read
-// without AsClient is the calling code's own and checks no grant.
+// on a record needs the record inside the grant's Subject and Tenants.
+// Asking for a code back (Delivery ReturnCode) needs ReturnCode. Reads
+// made for a client pass AsClient: any grant may read, within its Subject
+// and Tenants. A read without AsClient is the calling code's own and
+// checks no grant.
+//
+// # Tenants
+//
+// A Schema with a Tenant makes every record belong to the tenant named by
+// a field of its document (an organisation, a customer; Tenancy.Path),
+// set when the record is created and never changed. The engine then keeps
+// tenants apart; the store needs nothing for it:
+//
+//   - Uniqueness. A Unique field is unique within the record's tenant
+//     (Field.UniqueScope ScopeTenant, the default), or among all records
+//     (ScopeGlobal, or any field of a tenant listed in Tenancy.Global).
+//     The engine indexes a per-tenant value under a key that carries the
+//     tenant, so two tenants each hold "minnie" without a clash; errors,
+//     views and Rekey name keys as clients do, without the tenant.
+//   - Grants. A Grant with Tenants reaches only those tenants' records. To
+//     it every other record does not exist: Get, History, Apply, Confirm,
+//     Resend, Reset, Cancel and Delete answer exactly the NotFound of a
+//     missing record (checked inside the store transaction, and before any
+//     quota is spent or secret compared), List and Count leave such
+//     records out, and Create in another tenant is Forbidden. A NotUnique
+//     it meets does not name the holding record (Error.Holder has no
+//     HolderID), since the holder of a global value may be another
+//     tenant's; that a global value is taken is inherent to its being
+//     global, and per-tenant values never clash across tenants.
+//   - Lookups. A key unique per tenant is looked up within a tenant:
+//     Locator.In names it, or the grant is limited to exactly one. Without
+//     either the lookup is Malformed (RuleTenant). Locator.In and
+//     ListRequest.Tenant also narrow any grant to one tenant.
+//
+// A type without Tenant has one tenant, as before; a grant limited to
+// tenants is Forbidden on it. Turning tenants on for stored records takes
+// one Rekey, which moves their keys under their tenants.
 //
 // A Self grant is for users' own tokens issued at run time (a login):
 // the calling code checks the token and names its user in
@@ -208,6 +242,27 @@
 // comparing values as written. Changing a field's profile changes the keys
 // its stored records should have; records written before keep their old
 // keys until their field is written again.
+//
+// # Listing and indexes
+//
+// List and Count filter and sort on the fields whose rule has Query set
+// (Queryable), never on secrets or write-only fields; strings compare
+// case-insensitively unless the field is CaseExact. An eq on a field is an
+// index lookup, not a scan of the type, when the store can start from an
+// index: a case-exact Unique field through its unique key, and an Indexed
+// field — or a Unique one compared case-insensitively — through the index
+// terms the engine stores with every record (storage.Record.Terms: each
+// value at the field's path, folded as the field compares). That holds for
+// an eq at the top of the filter or an operand of a top-level and, and for
+// one on a member of a plural's elements inside any ("/emails/*/value").
+// Indexing costs one index row per value on every write. Records stored
+// before a field became Indexed get their terms when next written, or all
+// at once from Rekey. The engine starts from the terms only once every
+// record of the type holds them — the type was empty when it was first
+// used, or Rekey ran; the store's Meta remembers it for the indexed
+// fields of the time — and answers by a scan until then, so a term lookup
+// never misses a record. Every process writing a type must index the
+// same fields.
 //
 // # Concurrency
 //

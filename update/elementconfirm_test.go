@@ -33,8 +33,8 @@ func contactPolicy() *update.Policy {
 			"/phones/[primary=true]/value": {Confirm: &update.Confirm{Channel: "sms", Mode: update.ApplyUnverified}},
 		}}},
 		Grants: map[string]update.Grant{
-			"admin": {Write: true, Create: true, AssertVerified: true},
-			"app":   {Write: true},
+			"admin": {Write: true, Create: true, AssertVerified: true, ReturnCode: true},
+			"app":   {Write: true, ReturnCode: true},
 		},
 	}
 }

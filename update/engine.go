@@ -35,6 +35,8 @@ type Engine struct {
 	// idCounters number new records per type (WithIDCounter).
 	idCounters map[string]IDCounter
 	counters   storage.Counters
+	// terms says, per type, whether the store's index terms are complete.
+	terms termsState
 }
 
 // Option configures an Engine.

@@ -52,6 +52,7 @@ const (
 	RuleElement    = "element"        // a plural element key that does not exist
 	RuleSelector   = "selector"       // a key selector that is malformed or not on a keyed plural
 	RuleCurrent    = "current"        // SecretValue.Current does not match the stored secret
+	RuleTenant     = "tenant"         // a tenant value that is empty, too long or holds control characters
 )
 
 // Params of RuleComplexity failures, one per part of the rule missed. The
@@ -191,8 +192,10 @@ func (e *Engine) storeError(err error) error {
 	var nu *storage.NotUniqueError
 	switch {
 	case errors.As(err, &nu):
-		return &Error{Code: NotUnique, Message: fmt.Sprintf("%s is already in use", nu.Key.Name), Holder: nu, Err: err,
-			Fields: []FieldError{{Path: nu.Key.Name, Rule: RuleUnique, Param: string(nu.HolderState), Message: "is already in use"}}}
+		h := *nu
+		h.Key = unscopeKey(nu.Key) // as the client names it, without a tenant
+		return &Error{Code: NotUnique, Message: fmt.Sprintf("%s is already in use", h.Key.Name), Holder: &h, Err: err,
+			Fields: []FieldError{{Path: h.Key.Name, Rule: RuleUnique, Param: string(h.HolderState), Message: "is already in use"}}}
 	case errors.Is(err, storage.ErrNotUnique):
 		return &Error{Code: NotUnique, Message: "a unique value is already in use", Err: err}
 	case errors.Is(err, storage.ErrNotFound):

@@ -25,7 +25,7 @@ func examplePolicy() *update.Policy {
 				Confirm: &update.Confirm{Channel: "email", Mode: update.Hold, VerifiedPath: "/emailVerified"}},
 			"/emailVerified": {Type: update.TypeBoolean},
 		}}},
-		DefaultGrant: &update.Grant{Write: true, Create: true},
+		DefaultGrant: &update.Grant{Write: true, Create: true, ReturnCode: true},
 	}
 }
 

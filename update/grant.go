@@ -8,7 +8,8 @@ import (
 )
 
 // authorize returns the type's schema and the client's grant, or
-// Forbidden when may says the grant does not allow the call.
+// Forbidden when may says the grant does not allow the call or the grant
+// is limited to tenants the type does not have.
 func (e *Engine) authorize(typ, client string, may func(Grant) bool) (*schema, Grant, error) {
 	return e.authorizeFor(typ, client, "", may)
 }
@@ -27,6 +28,9 @@ func (e *Engine) authorizeFor(typ, client, subject string, may func(Grant) bool)
 	if !may(g) {
 		return nil, Grant{}, Errorf(Forbidden, "client %q may not do this", client)
 	}
+	if err := g.fits(s); err != nil {
+		return nil, Grant{}, err
+	}
 	return s, g, nil
 }
 
@@ -39,7 +43,7 @@ func checkGrant(g Grant) error {
 			return fmt.Errorf("path %q: %w", p, err)
 		}
 	}
-	return nil
+	return checkGrantTenants(g)
 }
 
 // grant returns the client's grant, or Forbidden. A Self grant is

@@ -14,7 +14,7 @@ import (
 // grantPolicy is userPolicy with one client per missing right.
 func grantPolicy() *update.Policy {
 	p := userPolicy()
-	all := update.Grant{Write: true, Create: true, Delete: true, AssertVerified: true}
+	all := update.Grant{Write: true, Create: true, Delete: true, AssertVerified: true, ReturnCode: true}
 	without := func(f func(*update.Grant)) update.Grant {
 		g := all
 		f(&g)
@@ -24,6 +24,7 @@ func grantPolicy() *update.Policy {
 	p.Grants["nocreate"] = without(func(g *update.Grant) { g.Create = false })
 	p.Grants["nodelete"] = without(func(g *update.Grant) { g.Delete = false })
 	p.Grants["noassert"] = without(func(g *update.Grant) { g.AssertVerified = false })
+	p.Grants["noreturn"] = without(func(g *update.Grant) { g.ReturnCode = false })
 	p.Grants["other"] = without(func(g *update.Grant) { g.Subject = "someone-else" })
 	p.Grants["narrow"] = without(func(g *update.Grant) { g.Paths = []string{"/givenName", "/familyName"} })
 	return p
@@ -101,6 +102,8 @@ func TestGrantAudit(t *testing.T) {
 		{"Create AlreadyVerified without AssertVerified", "noassert", create(update.CreateRequest{Doc: newDoc,
 			Delivery: map[string]update.Delivery{"/email": {Kind: update.AlreadyVerified}}}), ""},
 		{"Create another Subject", "other", create(update.CreateRequest{Doc: newDoc}), ""},
+		{"Create ReturnCode without ReturnCode", "noreturn", create(update.CreateRequest{Doc: newDoc,
+			Delivery: map[string]update.Delivery{"/email": {Kind: update.ReturnCode}}}), ""},
 
 		{"Apply without Write", "nowrite", applyAs(update.Request{Doc: map[string]any{"givenName": "X"}}), ""},
 		{"Apply without a grant", "stranger", applyAs(update.Request{Doc: map[string]any{"givenName": "X"}}), ""},
@@ -112,6 +115,8 @@ func TestGrantAudit(t *testing.T) {
 		{"Apply AlreadyVerified without AssertVerified", "noassert", applyAs(update.Request{Doc: emailChange,
 			Delivery: map[string]update.Delivery{"/email": {Kind: update.AlreadyVerified}}}), ""},
 		{"Apply another Subject", "other", applyAs(update.Request{Doc: map[string]any{"givenName": "X"}}), ""},
+		{"Apply ReturnCode without ReturnCode", "noreturn", applyAs(update.Request{Doc: map[string]any{"phone": "+41791112233"},
+			Delivery: map[string]update.Delivery{"/phone": {Kind: update.ReturnCode}}}), ""},
 
 		{"Confirm without Write", "nowrite", confirmAs("/email"), ""},
 		{"Confirm without a grant", "stranger", confirmAs("/email"), ""},
@@ -124,6 +129,7 @@ func TestGrantAudit(t *testing.T) {
 		{"Resend outside Paths", "narrow", resendAs(update.Delivery{}), ""},
 		{"Resend AlreadyVerified without AssertVerified", "noassert", resendAs(update.Delivery{Kind: update.AlreadyVerified}), update.Malformed},
 		{"Resend another Subject", "other", resendAs(update.Delivery{}), ""},
+		{"Resend ReturnCode without ReturnCode", "noreturn", resendAs(update.Delivery{Kind: update.ReturnCode}), ""},
 
 		{"Cancel without Write", "nowrite", cancelAs, ""},
 		{"Cancel without a grant", "stranger", cancelAs, ""},

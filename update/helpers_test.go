@@ -73,8 +73,8 @@ func userPolicy() *update.Policy {
 			Limits: update.Limits{MaxDepth: 8, MaxPlural: 20, MaxString: 200},
 		}},
 		Grants: map[string]update.Grant{
-			"admin":    {Write: true, Create: true, Delete: true, AssertVerified: true},
-			"app":      {Write: true},
+			"admin":    {Write: true, Create: true, Delete: true, AssertVerified: true, ReturnCode: true},
+			"app":      {Write: true, ReturnCode: true},
 			"reader":   {},
 			"profiler": {Write: true, Paths: []string{"/givenName", "/primaryAddress/city"}},
 		},

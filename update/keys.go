@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/idupdate/idupdate/merge"
@@ -160,9 +159,13 @@ func assignKeys(elems []any, pl *Plural, seen map[string]bool, fill keyFill) []a
 // challenges: external keys carried over, unique fields, and held values
 // that reserve their uniqueness.
 func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []verify.Challenge) ([]storage.Key, error) {
+	if err := s.checkTenant(doc); err != nil {
+		return nil, err
+	}
+	tenant := s.tenantOf(doc)
 	keys := make([]storage.Key, 0, len(old)+len(s.unique))
 	for _, k := range old {
-		if !strings.HasPrefix(k.Name, "/") {
+		if !isFieldKey(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -176,7 +179,7 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 		if err != nil {
 			return nil, err
 		}
-		k := storage.Key{Name: r.path, Value: ks}
+		k := s.keyFor(r, tenant, ks)
 		seen[k] = true
 		keys = append(keys, k)
 	}
@@ -192,8 +195,8 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 		if err != nil {
 			return nil, err
 		}
-		if ks, err := r.uniqueKey(v); err == nil && !seen[storage.Key{Name: ch.Path, Value: ks}] {
-			k := storage.Key{Name: ch.Path, Value: ks}
+		if ks, err := r.uniqueKey(v); err == nil && !seen[s.keyFor(r, tenant, ks)] {
+			k := s.keyFor(r, tenant, ks)
 			seen[k] = true
 			keys = append(keys, k)
 		}
@@ -208,9 +211,13 @@ func (s *schema) computeKeys(old []storage.Key, doc map[string]any, pending []ve
 }
 
 // touchesUnique reports whether a change lies on the path of a unique
-// field (at it, above it or below it), so the record's keys may differ.
+// field or of the tenant (at it, above it or below it), so the record's
+// keys may differ.
 func (s *schema) touchesUnique(changes []merge.Change) bool {
 	for _, c := range changes {
+		if t := s.tenancy; t != nil && (under(t.path, c.Path) || under(c.Path, t.path)) {
+			return true
+		}
 		for _, r := range s.unique {
 			if under(r.path, c.Path) || under(c.Path, r.path) {
 				return true

@@ -7,8 +7,21 @@ import (
 	"github.com/idupdate/idupdate/merge"
 )
 
-// locate resolves a Locator to a record id.
-func (e *Engine) locate(ctx context.Context, s *schema, loc Locator) (string, error) {
+// locate resolves a Locator to a record id, and returns g narrowed to the
+// locator's tenant. A key is looked up within that tenant (or the one
+// tenant g is limited to), and a record found by key outside g's tenants
+// is NotFound. A record located by id is not read here: the caller checks
+// its tenant where it reads it (Grant.guard, Engine.visible).
+func (e *Engine) locate(ctx context.Context, s *schema, g Grant, loc Locator) (string, Grant, error) {
+	g, err := g.inTenant(s, loc.Tenant)
+	if err != nil {
+		return "", g, err
+	}
+	id, err := e.locateIn(ctx, s, g, loc)
+	return id, g, err
+}
+
+func (e *Engine) locateIn(ctx context.Context, s *schema, g Grant, loc Locator) (string, error) {
 	switch {
 	case loc.ID != "" && loc.Key == nil:
 		if len(loc.ID) > 256 {
@@ -39,19 +52,28 @@ func (e *Engine) locate(ctx context.Context, s *schema, loc Locator) (string, er
 			return "", &Error{Code: Malformed, Message: fmt.Sprintf("%s is not a unique field", k.Name),
 				Fields: []FieldError{{Path: k.Name, Rule: RuleUnique, Message: "is not a unique field"}}}
 		}
-		var ok bool
-		if k.Value, ok = r.lookupKey(k.Value); !ok {
+		ks, ok := r.lookupKey(k.Value)
+		if !ok {
 			return "", Errorf(NotFound, "no record with %s", k.Name)
 		}
+		tenant := g.tenant()
+		if s.perTenant(r) && tenant == "" {
+			return "", &Error{Code: Malformed, Message: fmt.Sprintf("%s is unique per tenant: name the tenant to look it up", k.Name),
+				Fields: []FieldError{{Path: k.Name, Rule: RuleTenant, Message: "is unique per tenant: name the tenant"}}}
+		}
+		k = s.keyFor(r, tenant, ks)
 	}
 	rec, err := e.store.Find(ctx, s.name, k)
 	if err != nil {
 		return "", e.storeError(err)
 	}
+	if !g.reaches(s, rec) {
+		return "", errNoRecord() // as if Find had found nothing
+	}
 	if r != nil {
 		// A held value reserves its key without being established: it does
 		// not name the record.
-		if v, ok := getPath(rec.Doc, r.segs); !ok || !r.keyEquals(v, k.Value) {
+		if v, ok := getPath(rec.Doc, r.segs); !ok || !r.keyEquals(v, unscopeKey(k).Value) {
 			return "", Errorf(NotFound, "no record with %s", k.Name)
 		}
 	}

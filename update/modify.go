@@ -82,7 +82,7 @@ func (w *inputWalk) walkMod(i int, m Modification) (merge.Modification, bool, er
 		if err := m.Where.Validate(); err != nil {
 			return out, false, queryError(err)
 		}
-		f, err := w.schema.queryTerm(m.Where, append(slices.Clone(segs), "*"), false)
+		f, err := w.schema.queryTerm(m.Where, append(slices.Clone(segs), "*"), "", false)
 		if err != nil {
 			return out, false, err
 		}

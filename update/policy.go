@@ -50,6 +50,11 @@ type Schema struct {
 	// Limits bound every request before it is trusted. Zero fields take the
 	// defaults of DefaultLimits.
 	Limits Limits `json:"limits,omitempty"`
+	// Tenant, when set, makes each record belong to a tenant (an
+	// organisation, a customer) named by a field of its document; see
+	// Tenancy. Nil: the type has no tenants, and every unique value is
+	// unique among all its records.
+	Tenant *Tenancy `json:"tenant,omitempty"`
 	// StateFrom binds the record's state to a declared boolean field (a
 	// JSON Pointer, e.g. "/active"): a change that makes the field true
 	// makes the record Active, false Inactive, in the same store update;
@@ -68,6 +73,41 @@ type Schema struct {
 	Timestamps *Timestamps `json:"timestamps,omitempty"`
 }
 
+// Tenancy says where a record's tenant is written and how its unique
+// values are scoped.
+//
+// The tenant is the string at Path: a declared field of type string,
+// required, immutable or read-only, not unique, confirmable, secret or
+// plural, on a path without "*". Its value is 1 to 128 bytes of UTF-8
+// without control characters (Invalid, rule "tenant", otherwise). A record
+// stored before the type had tenants, without a value there, belongs to no
+// tenant: its unique values are global, and only grants without Tenants
+// reach it.
+//
+// A unique field is unique within the record's tenant (its UniqueScope
+// ScopeTenant, the default): two tenants may each hold the value once.
+// With ScopeGlobal, or for a record of a tenant listed in Global, the value
+// is unique among the records of every tenant whose values are global.
+// Lookups by a tenant-scoped key name the tenant (Locator.In, or a grant
+// limited to one tenant).
+type Tenancy struct {
+	// Path is the JSON Pointer of the field that names the tenant.
+	Path string `json:"path"`
+	// Global lists tenants whose records hold their unique values across
+	// tenants (ZITADEL: an organisation whose usernames are unique in the
+	// whole instance).
+	Global []string `json:"global,omitempty"`
+}
+
+// Scope says among which records a unique value must be unique.
+type Scope string
+
+// The uniqueness scopes.
+const (
+	ScopeTenant Scope = "tenant" // among the records of the record's tenant (the default; "" too)
+	ScopeGlobal Scope = "global" // among all records of the type
+)
+
 // Field is the rule for one path.
 type Field struct {
 	// Type is the JSON type the value must have; "" accepts any type.
@@ -81,6 +121,10 @@ type Field struct {
 	// Unique values are held by at most one record of the type. The store
 	// indexes the normalized value under the key name of the path.
 	Unique bool `json:"unique,omitempty"`
+	// UniqueScope is where a Unique value is unique on a type with a
+	// Tenant: ScopeTenant (the default) or ScopeGlobal. Only for Unique
+	// fields of such types.
+	UniqueScope Scope `json:"uniqueScope,omitempty"`
 	// Mutability says who may write the field. Default ReadWrite. Below a
 	// plural's "*" ("/members/*/value") ReadOnly and SetOnce hold per
 	// element: a stored element, matched by the plural's key, keeps the
@@ -334,6 +378,17 @@ type Grant struct {
 	// AssertVerified lets the client set a confirmable value as already
 	// verified (Delivery AlreadyVerified).
 	AssertVerified bool `json:"assertVerified,omitempty"`
+	// ReturnCode lets the client have a verification or reset code
+	// returned in the Result (Delivery ReturnCode) instead of sent to the
+	// user; without it such a request is Forbidden.
+	ReturnCode bool `json:"returnCode,omitempty"`
+	// Tenants, when set, limits the client to the records of these tenants
+	// (types with a Tenant). To it any other record does not exist: reads,
+	// lookups by key, changes, confirmations, resends and deletes answer
+	// NotFound as for a missing record, and List and Count leave it out. It
+	// creates records only in these tenants (Forbidden otherwise), and
+	// types without a Tenant are Forbidden to it.
+	Tenants []string `json:"tenants,omitempty"`
 	// State lets the client change a record's state by writing the field
 	// its schema binds to it (Schema.StateFrom).
 	State bool `json:"state,omitempty"`

@@ -25,7 +25,7 @@ func TestLoadPolicy(t *testing.T) {
 
 func TestParsePolicyErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ json, want string }{
-		"UnknownKey":      {`{"types":{"user":{"fields":{"/a":{"typ":"string"}}}}}`, `1:35: $.types.user.fields["/a"].typ: unknown member "typ"; expected one of confirm, identifier, keep, mutability, normalize, plural, query, region, required, rules, secret, type, unique; did you mean "type"?`},
+		"UnknownKey":      {`{"types":{"user":{"fields":{"/a":{"typ":"string"}}}}}`, `1:35: $.types.user.fields["/a"].typ: unknown member "typ"; expected one of confirm, identifier, keep, mutability, normalize, plural, query, region, required, rules, secret, type, unique, uniqueScope; did you mean "type"?`},
 		"Position":        {"{\"types\":\n  {\"user\": {\"fields\": {\"/a\": {\"type\": 7}}}}}", `2:39: $.types.user.fields["/a"].type: got the number 7; expected a string`},
 		"BadType":         {`{"types":{"user":{"fields":{"/a":{"type":"text"}}}}}`, `"text" is not a JSON type`},
 		"BadPointer":      {`{"types":{"user":{"fields":{"a":{}}}}}`, `1:33: $.types.user.fields.a: not a JSON Pointer below the root`},

@@ -173,7 +173,7 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 		return nil
 	}
 	p.delivery = make(map[string]prepDelivery, len(ds))
-	var fields []FieldError
+	var fields, denied []FieldError
 	for path, d := range ds {
 		r := s.ruleAt(mustSegs(path))
 		if r == nil || r.f.Confirm == nil {
@@ -193,6 +193,9 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 				pd.link = t
 			}
 		case ReturnCode:
+			if !g.ReturnCode {
+				denied = append(denied, returnCodeDenied(path))
+			}
 		case AlreadyVerified:
 			// Checked where it takes effect (routing): restating a value
 			// that is already established and verified asserts nothing.
@@ -202,10 +205,25 @@ func (e *Engine) prepareDelivery(s *schema, g Grant, ds map[string]Delivery, p *
 		}
 		p.delivery[path] = pd
 	}
+	if len(denied) > 0 {
+		return errReturnCode(denied)
+	}
 	if len(fields) > 0 {
 		return &Error{Code: Malformed, Message: "invalid delivery", Fields: sortFields(fields)}
 	}
 	return nil
+}
+
+// returnCodeDenied is the field error of a code asked back at path by a
+// client whose grant lacks ReturnCode.
+func returnCodeDenied(path string) FieldError {
+	return FieldError{Path: path, Rule: RuleGrant, Message: "may not have its code returned to this client"}
+}
+
+// errReturnCode refuses codes asked back by a client without
+// Grant.ReturnCode.
+func errReturnCode(fields []FieldError) *Error {
+	return &Error{Code: Forbidden, Message: "the client may not have codes returned to it", Fields: sortFields(fields)}
 }
 
 // linkTemplateMessage says why a link template was refused without

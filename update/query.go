@@ -23,6 +23,19 @@ type Queryable struct {
 	// strings, which agrees with time order when all are written in one
 	// offset with one number of fraction digits.
 	DateTime bool `json:"dateTime,omitempty"`
+	// Indexed makes eq on the field an index lookup instead of a scan:
+	// the store keeps an index term of each of its values (folded unless
+	// CaseExact), written with the record, and a top-level eq — or one
+	// inside any, for a field of the elements of a plural — starts from
+	// it. It costs one index row per value on every write. Unique fields
+	// compared case-insensitively are indexed this way without it, and
+	// case-exact ones through their unique key. Not allowed with
+	// DateTime. Records stored before the field was indexed get their
+	// terms on their next write, or all at once from Engine.Rekey; until
+	// every record has them (Rekey ran, or the type was empty when the
+	// engine first used it), eq is answered by a scan, so no record is
+	// missed.
+	Indexed bool `json:"indexed,omitempty"`
 }
 
 // ListRequest asks for a page of records.
@@ -30,7 +43,7 @@ type ListRequest struct {
 	Type   string
 	Client string
 	// Filter selects records; nil selects all. Its paths are field paths
-	// of the schema (inside Any, relative to the element). Fold and Key are
+	// of the schema (inside Any, relative to the element). Fold, Key and Term are
 	// set by the engine from the policy: what the caller sets there is
 	// ignored. A string value of an Eq or Ne term is normalized and
 	// prepared as the field's Normalize and Identifier write values.
@@ -43,6 +56,12 @@ type ListRequest struct {
 	After  string
 	Offset int
 	Total  bool
+	// Tenant, when set, lists only that tenant's records (types with a
+	// Schema.Tenant). A grant limited to tenants lists only its tenants
+	// in any case; a Tenant outside them lists nothing. The engine adds
+	// the tenant terms to Filter (within its top-level And, if it has one),
+	// and they count against storage's bounds on a filter.
+	Tenant string
 }
 
 // ListResult is one page of views.
@@ -60,11 +79,13 @@ type CountRequest struct {
 	Type   string
 	Client string
 	Filter *storage.Filter // as in ListRequest
+	Tenant string          // as in ListRequest
 }
 
 // List returns a page of the type's records matching req.Filter, each
 // redacted as Get redacts it. The client needs a grant (any grant); a grant
-// with a Subject sees at most its own record. Returns Malformed for a bad
+// with a Subject sees at most its own record, and one with Tenants only
+// the records of those tenants. Returns Malformed for a bad
 // filter, sort, cursor or page (FieldError.Rule RuleQuery names the path
 // and what is wrong), Forbidden, NotFound for an unknown type, and
 // Internal when the store cannot list.
@@ -73,15 +94,31 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 	if err != nil {
 		return nil, err
 	}
-	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
-	if q.Filter, err = s.queryFilter(req.Filter); err != nil {
+	g, err = g.inTenant(s, req.Tenant)
+	outside := ErrorCode(err) == NotFound // a tenant outside the grant: nothing to see
+	if err != nil && !outside {
 		return nil, err
+	}
+	q := storage.Query{Type: req.Type, Limit: req.Limit, After: req.After, Offset: req.Offset, Total: req.Total}
+	if q.Filter, err = s.queryFilter(req.Filter, g.tenant()); err != nil {
+		return nil, err
+	}
+	q.Filter = s.tenantFilter(g, q.Filter)
+	if !e.termsUsable(ctx, s) {
+		stripTerms(q.Filter)
 	}
 	if q.Sort, err = s.querySort(req.Sort); err != nil {
 		return nil, err
 	}
 	if err := q.Validate(); err != nil {
 		return nil, queryError(err)
+	}
+	if outside {
+		out := &ListResult{Total: -1}
+		if req.Total {
+			out.Total = 0
+		}
+		return out, nil
 	}
 	if g.Subject != "" {
 		return e.listSubject(ctx, s, g.Subject, q)
@@ -104,7 +141,7 @@ func (e *Engine) List(ctx context.Context, req ListRequest) (*ListResult, error)
 // Count returns how many of the type's records match req.Filter, under the
 // rules of List.
 func (e *Engine) Count(ctx context.Context, req CountRequest) (int, error) {
-	res, err := e.List(ctx, ListRequest{Type: req.Type, Client: req.Client, Filter: req.Filter, Limit: 1, Total: true})
+	res, err := e.List(ctx, ListRequest{Type: req.Type, Client: req.Client, Filter: req.Filter, Tenant: req.Tenant, Limit: 1, Total: true})
 	if err != nil {
 		return 0, err
 	}
@@ -169,22 +206,24 @@ func (s *schema) queryable(segs []string, shown string) (*rule, error) {
 }
 
 // queryFilter checks f against the schema and returns a copy with Fold,
-// Key, normalized and typed values set from the policy.
-func (s *schema) queryFilter(f *storage.Filter) (*storage.Filter, error) {
+// Key, normalized and typed values set from the policy. tenant is the one
+// tenant the listing is limited to, or "": keys unique per tenant are
+// known only within one.
+func (s *schema) queryFilter(f *storage.Filter, tenant string) (*storage.Filter, error) {
 	if f == nil {
 		return nil, nil
 	}
 	if err := f.Validate(); err != nil {
 		return nil, queryError(err)
 	}
-	out, err := s.queryTerm(f, nil, true)
+	out, err := s.queryTerm(f, nil, tenant, true)
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storage.Filter, error) {
+func (s *schema) queryTerm(f *storage.Filter, prefix []string, tenant string, top bool) (storage.Filter, error) {
 	out := storage.Filter{Op: f.Op, Path: f.Path, Value: f.Value}
 	segs := append(append([]string(nil), prefix...), storage.PointerSegments(f.Path)...)
 	shown := pointer(segs)
@@ -193,7 +232,7 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 		out.Args = make([]storage.Filter, len(f.Args))
 		for i := range f.Args {
 			var err error
-			if out.Args[i], err = s.queryTerm(&f.Args[i], prefix, top); err != nil {
+			if out.Args[i], err = s.queryTerm(&f.Args[i], prefix, tenant, top); err != nil {
 				return out, err
 			}
 		}
@@ -203,7 +242,7 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 		if r == nil || r.f.Secret != nil || r.f.Mutability == WriteOnly || (r.f.Plural == nil && r.f.Type != TypeArray) {
 			return out, refuse(shown, "no plural attribute that can be filtered")
 		}
-		sub, err := s.queryTerm(&f.Args[0], append(segs, "*"), false)
+		sub, err := s.queryTerm(&f.Args[0], append(segs, "*"), tenant, false)
 		if err != nil {
 			return out, err
 		}
@@ -219,11 +258,17 @@ func (s *schema) queryTerm(f *storage.Filter, prefix []string, top bool) (storag
 	}
 	str, isString := out.Value.(string)
 	out.Fold = isString && !r.f.Query.CaseExact
+	if f.Op == storage.Eq {
+		// Every record whose value equals holds the value's index term.
+		out.Term = termHint(r, out.Value)
+	}
 	if top && !r.wildcard && r.f.Unique && f.Op == storage.Eq && isString && !out.Fold {
 		// Every record whose value equals holds that value's key, so the
-		// store may start from its key index.
-		if k, err := r.uniqueKey(str); err == nil {
-			out.Key = &storage.Key{Name: r.path, Value: k}
+		// store may start from its key index. A key unique per tenant is
+		// known only when the listing is limited to one tenant.
+		if k, err := r.uniqueKey(str); err == nil && (tenant != "" || !s.perTenant(r)) {
+			key := s.keyFor(r, tenant, k)
+			out.Key = &key
 		}
 	}
 	return out, nil

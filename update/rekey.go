@@ -41,9 +41,9 @@ type RekeyRefusal struct {
 // Clean reports whether every record got its keys.
 func (r *RekeyReport) Clean() bool { return len(r.Clashes) == 0 && len(r.Refused) == 0 }
 
-// Rekey recomputes the unique keys of every record of typ under the
-// engine's policy (after a field got an Identifier profile, say) and
-// stores those that changed, each with a "rekey" event and a new version.
+// Rekey recomputes the unique keys and index terms of every record of typ
+// under the engine's policy (after a field got an Identifier profile or
+// became Indexed, say) and stores those that changed, each with a "rekey" event and a new version.
 // Records that would clash with one another, or whose values the policy
 // now refuses, are left as they are and listed in the report instead:
 // Rekey never fails silently and never takes a value from one identity to
@@ -80,7 +80,7 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 			for _, k := range keys {
 				holders[k] = append(holders[k], rec.ID)
 			}
-			if !slices.Equal(keys, sortedKeys(rec.Keys)) {
+			if !slices.Equal(keys, sortedKeys(rec.Keys)) || !slices.Equal(s.computeTerms(rec.Doc), sortedKeys(rec.Terms)) {
 				changed = append(changed, rec.ID)
 			}
 		}
@@ -91,7 +91,7 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 	clashing := map[string]bool{}
 	for k, ids := range holders {
 		if len(ids) > 1 {
-			rep.Clashes = append(rep.Clashes, RekeyClash{Field: k.Name, IDs: ids})
+			rep.Clashes = append(rep.Clashes, RekeyClash{Field: unscopeKey(k).Name, IDs: ids})
 			for _, id := range ids {
 				clashing[id] = true
 			}
@@ -133,11 +133,15 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 		}
 		if len(wait) == len(todo) {
 			for i, id := range wait {
-				rep.Clashes = append(rep.Clashes, RekeyClash{Field: blocked[i].Key.Name, IDs: sortedIDs(id, blocked[i].HolderID)})
+				rep.Clashes = append(rep.Clashes, RekeyClash{Field: unscopeKey(blocked[i].Key).Name, IDs: sortedIDs(id, blocked[i].HolderID)})
 			}
 			break
 		}
 		todo = wait
+	}
+	if rep.Clean() {
+		// Every record now holds the terms of the indexed fields.
+		e.markTerms(ctx, s)
 	}
 	return rep, nil
 }
@@ -149,12 +153,12 @@ func sortedIDs(ids ...string) []string {
 
 // rekeyOne stores the recomputed keys of one record.
 func (e *Engine) rekeyOne(ctx context.Context, s *schema, typ, id string) error {
-	_, err := e.store.Update(ctx, typ, id, func(rec *storage.Record) (*storage.Event, error) {
+	_, err := e.update(ctx, s, typ, id, func(rec *storage.Record) (*storage.Event, error) {
 		keys, err := s.computeKeys(rec.Keys, rec.Doc, rec.Pending)
 		if err != nil {
 			return nil, err
 		}
-		if slices.Equal(keys, sortedKeys(rec.Keys)) {
+		if slices.Equal(keys, sortedKeys(rec.Keys)) && slices.Equal(s.computeTerms(rec.Doc), sortedKeys(rec.Terms)) {
 			return nil, nil
 		}
 		rec.Keys = keys

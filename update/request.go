@@ -34,6 +34,17 @@ const (
 type Locator struct {
 	ID  string
 	Key *storage.Key
+	// Tenant, when set, is the tenant the record must belong to (types
+	// with a Schema.Tenant): a record of another tenant is NotFound. A
+	// key unique per tenant is looked up within it. See In.
+	Tenant string
+}
+
+// In returns the locator limited to tenant: ByKey("/username",
+// "minnie").In("org-a") finds org-a's minnie.
+func (l Locator) In(tenant string) Locator {
+	l.Tenant = tenant
+	return l
 }
 
 // ByID locates a record by its id.

@@ -116,6 +116,9 @@ func (e *Engine) resetCall(ctx context.Context, req ResetRequest) (*Result, erro
 			d.link = t
 		}
 	case ReturnCode:
+		if !g.ReturnCode {
+			return nil, errReturnCode([]FieldError{returnCodeDenied(req.Path)})
+		}
 	default:
 		return nil, &Error{Code: Malformed, Message: "a reset code is sent or returned",
 			Fields: []FieldError{{Path: req.Path, Rule: RuleType, Message: "delivery " + string(req.Delivery.Kind) + " is not send or return"}}}

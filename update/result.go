@@ -61,14 +61,14 @@ func (e *Engine) deliver(ctx context.Context, rec *storage.Record, is issued, in
 		link, err := verify.RenderLink(is.delivery.link, verify.LinkData{UserID: rec.ID, Code: is.code,
 			OrgID: is.delivery.orgID, Path: is.ch.Path, Channel: string(is.ch.Channel)})
 		if err != nil {
-			e.log.Warn("verification link failed", "type", rec.Type, "id", rec.ID, "path", is.ch.Path, "err", err.Error())
+			e.log.WarnContext(ctx, "verification link failed", "type", rec.Type, "id", rec.ID, "path", is.ch.Path, "err", err.Error())
 			info.DispatchError = "link template failed: " + err.Error()
 			return info
 		}
 		msg.Link = link
 	}
 	if err := e.dispatch.Dispatch(ctx, msg); err != nil {
-		e.log.Warn("verification dispatch failed", "type", rec.Type, "id", rec.ID, "path", is.ch.Path,
+		e.log.WarnContext(ctx, "verification dispatch failed", "type", rec.Type, "id", rec.ID, "path", is.ch.Path,
 			"channel", string(is.ch.Channel), "err", err.Error())
 		info.DispatchError = dispatchError(err)
 		return info

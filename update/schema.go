@@ -21,6 +21,7 @@ type schema struct {
 	limits  Limits
 	keep    []string // absolute paths a Replace carries over (Keep, ReadOnly)
 	unique  []*rule  // non-wildcard unique rules
+	indexed []*rule  // rules whose values the store keeps index terms of (indexedRule)
 	require []*rule
 	confirm []*rule
 	secrets map[string]*rule
@@ -37,6 +38,8 @@ type schema struct {
 	// hides: some rule is write-only or a secret, so change lists need
 	// redacting.
 	hides bool
+	// tenancy is the compiled Schema.Tenant, nil without tenants.
+	tenancy *tenancy
 }
 
 // rule is one Field, compiled.

@@ -9,15 +9,24 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 // The engine reports through the OpenTelemetry API: a span per Apply,
 // Create and Confirm, and the metrics below. Attributes name the
 // operation, the record type, the outcome and the error code, never a
-// value, an id or a code. With no provider installed (the OpenTelemetry
-// defaults) the instruments are disabled and a call costs a few
-// nanoseconds; see BenchmarkTelemetry.
+// value, an id or a code.
+//
+// New looks once for providers: one given with WithTracerProvider or
+// WithMeterProvider, or one installed with otel.SetTracerProvider or
+// otel.SetMeterProvider before New is called. Without a tracer provider
+// the engine starts no spans; without a meter provider it reads no clocks
+// and calls no instruments; with neither, telemetry costs nothing. A no-op
+// provider (the trace/noop and metric/noop packages) counts as none. A
+// global provider installed after New is not seen by that engine: install
+// providers first, as OpenTelemetry's setup guides do.
 
 // instrumentation is the engine's tracer and meter name.
 const instrumentation = "github.com/idupdate/idupdate/update"
@@ -43,23 +52,25 @@ const (
 )
 
 // WithTracerProvider sets where the engine's spans go. The default is
-// otel.GetTracerProvider(), which records nothing until an SDK is
-// installed.
+// otel.GetTracerProvider() as it is when New runs; with no provider
+// installed the engine starts no spans.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(o *options) { o.tracerProvider = tp }
 }
 
 // WithMeterProvider sets where the engine's metrics go. The default is
-// otel.GetMeterProvider(), which records nothing until an SDK is
-// installed.
+// otel.GetMeterProvider() as it is when New runs; with no provider
+// installed the engine records no metrics and reads no clocks for them.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(o *options) { o.meterProvider = mp }
 }
 
 // telemetry holds the engine's tracer and instruments. A nil *telemetry
-// reports nothing.
+// reports nothing; so do a nil tracer (no spans) and metered false (no
+// metrics).
 type telemetry struct {
-	tracer     trace.Tracer
+	tracer     trace.Tracer // nil: no spans
+	metered    bool         // the instruments below are set
 	ops        metric.Int64Counter
 	dispatched metric.Int64Counter
 	throttled  metric.Int64Counter
@@ -68,15 +79,61 @@ type telemetry struct {
 	sets       sync.Map // opAttrs → metric.MeasurementOption
 }
 
-func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) (*telemetry, error) {
+// The OpenTelemetry globals as they are before anything is installed:
+// providers that delegate to nothing until otel.SetTracerProvider or
+// otel.SetMeterProvider replaces them.
+var (
+	unsetTracerProvider = otel.GetTracerProvider()
+	unsetMeterProvider  = otel.GetMeterProvider()
+)
+
+// installedTracerProvider returns tp, or the global provider if tp is nil,
+// when it records anything; nil when it is the unset global or a no-op.
+func installedTracerProvider(tp trace.TracerProvider) trace.TracerProvider {
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
+	switch tp.(type) {
+	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
+		return nil
+	}
+	if tp == unsetTracerProvider {
+		return nil
+	}
+	return tp
+}
+
+// installedMeterProvider is installedTracerProvider for metrics.
+func installedMeterProvider(mp metric.MeterProvider) metric.MeterProvider {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
+	switch mp.(type) {
+	case metricnoop.MeterProvider, *metricnoop.MeterProvider:
+		return nil
+	}
+	if mp == unsetMeterProvider {
+		return nil
+	}
+	return mp
+}
+
+// newTelemetry returns the engine's telemetry for the providers, given or
+// global, that are installed, or nil when none is.
+func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) (*telemetry, error) {
+	tp, mp = installedTracerProvider(tp), installedMeterProvider(mp)
+	if tp == nil && mp == nil {
+		return nil, nil
+	}
+	t := &telemetry{}
+	if tp != nil {
+		t.tracer = tp.Tracer(instrumentation)
+	}
+	if mp == nil {
+		return t, nil
+	}
+	t.metered = true
 	m := mp.Meter(instrumentation)
-	t := &telemetry{tracer: tp.Tracer(instrumentation)}
 	var err error
 	if t.ops, err = m.Int64Counter(MetricOperations, metric.WithDescription("Engine calls by operation, record type, outcome and error code."), metric.WithUnit("{call}")); err != nil {
 		return nil, err
@@ -99,7 +156,7 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) (*telemetry,
 
 // begin starts the span of one engine call.
 func (t *telemetry) begin(ctx context.Context, op, typ string) (context.Context, trace.Span) {
-	if t == nil {
+	if t == nil || t.tracer == nil {
 		return ctx, nil
 	}
 	ctx, span := t.tracer.Start(ctx, spanNames[op], internalSpan...)
@@ -135,14 +192,19 @@ func (t *telemetry) end(ctx context.Context, span trace.Span, op, typ string, re
 	case res != nil && res.Unchanged:
 		a.outcome = "unchanged"
 	}
-	if span.IsRecording() {
-		span.SetAttributes(attribute.String("idupdate.outcome", a.outcome))
-		if err != nil {
-			span.SetAttributes(attribute.String("idupdate.error_code", a.code))
-			span.SetStatus(codes.Error, a.code)
+	if span != nil {
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("idupdate.outcome", a.outcome))
+			if err != nil {
+				span.SetAttributes(attribute.String("idupdate.error_code", a.code))
+				span.SetStatus(codes.Error, a.code)
+			}
 		}
+		span.End()
 	}
-	span.End()
+	if !t.metered {
+		return
+	}
 	if t.ops.Enabled(ctx) {
 		t.ops.Add(ctx, 1, t.attrs(a))
 	}
@@ -184,7 +246,7 @@ func (t *telemetry) attrs(a opAttrs) metric.MeasurementOption {
 // storeStart returns the time a store call starts, or the zero time when
 // no one records store latency.
 func (t *telemetry) storeStart(ctx context.Context) time.Time {
-	if t == nil || !t.storeTime.Enabled(ctx) {
+	if t == nil || !t.metered || !t.storeTime.Enabled(ctx) {
 		return time.Time{}
 	}
 	return time.Now()

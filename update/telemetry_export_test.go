@@ -13,3 +13,11 @@ func (e *Engine) TelemetryCall(ctx context.Context, res *Result) {
 	ctx, span := e.tel.begin(ctx, "apply", "user")
 	e.tel.end(ctx, span, "apply", "user", res, nil)
 }
+
+// TelemetryOn reports whether the engine starts spans and records metrics.
+func (e *Engine) TelemetryOn() (tracing, metering bool) {
+	if e.tel == nil {
+		return false, false
+	}
+	return e.tel.tracer != nil, e.tel.metered
+}

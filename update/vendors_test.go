@@ -45,8 +45,8 @@ func vendorPolicy(path, flag string, mode update.ConfirmMode, normalize update.N
 			flag: {Type: update.TypeBoolean},
 		}}},
 		Grants: map[string]update.Grant{
-			"app":   {Write: true, Create: true},
-			"admin": {Write: true, Create: true, AssertVerified: true},
+			"app":   {Write: true, Create: true, ReturnCode: true},
+			"admin": {Write: true, Create: true, AssertVerified: true, ReturnCode: true},
 			"self":  {Write: true},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -191,6 +192,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	// Lines logged with a request's context name its trace.
+	c.Logger = tracelog.Logger(c.Logger)
 	return c
 }
 

@@ -64,13 +64,6 @@ func hashOf(s string) []byte {
 // A client past its quota is refused (Throttled, ReasonQuota): one noisy
 // client uses up its own quota, not the others'.
 func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes []string, method, challenge string) (string, error) {
-	ok, err := t.store.Hit(ctx, quotaPrefix+client, t.quota, now)
-	if err != nil {
-		return "", failureWrap(update.Internal, "cannot issue a token now", err)
-	}
-	if !ok {
-		return "", &update.Error{Code: update.Throttled, Reason: update.ReasonQuota, Message: "too many token requests from this application, try again later"}
-	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
@@ -80,9 +73,15 @@ func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes
 	if err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
-	err = t.store.PutToken(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)}, now)
+	// The quota's count and the token go in one store step: a refused
+	// request stores nothing, and an allowed one costs one round trip.
+	ok, err := t.store.PutTokenHit(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)},
+		quotaPrefix+client, t.quota, now)
 	if err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
+	}
+	if !ok {
+		return "", &update.Error{Code: update.Throttled, Reason: update.ReasonQuota, Message: "too many token requests from this application, try again later"}
 	}
 	// A failed purge leaves expired entries for the next one.
 	_ = t.sweep.Tick(ctx, now)
@@ -93,11 +92,29 @@ func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes
 // verifier against its challenge. The token is spent by the first
 // redeem, whatever its outcome, so neither the token nor a verifier can
 // be tried twice. It returns the client the token was issued to.
+//
+// The token is spent and the verifier claimed in one store step, before
+// the token's scope and challenge are looked at: a verifier sent with a
+// live token is used up even when the call is then refused. It could
+// only have served a token issued for its challenge, and a client makes a
+// new verifier for each token.
 func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier string) (string, error) {
 	if tok == "" {
 		return "", failure(codeUnauthorized, "bearer token required")
 	}
-	st, err := t.store.ConsumeToken(ctx, kindToken, hashOf(tok), now)
+	var (
+		st      *storage.Token
+		claimed bool
+		err     error
+	)
+	if verifier == "" {
+		st, err = t.store.ConsumeToken(ctx, kindToken, hashOf(tok), now)
+	} else {
+		// The verifier is remembered as long as a token issued now could
+		// live, so no token alive can be answered with it again.
+		st, claimed, err = t.store.ConsumeTokenPut(ctx, kindToken, hashOf(tok),
+			storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}, now)
+	}
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return "", failure(codeUnauthorized, "invalid token")
@@ -121,14 +138,8 @@ func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier
 	if !verifierMatches(g.Method, g.Challenge, verifier) {
 		return "", failure(codeUnauthorized, "code_verifier does not match the code challenge")
 	}
-	// The verifier is remembered as long as a token issued now could
-	// live, so no token alive can be answered with it again.
-	err = t.store.PutToken(ctx, storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}, now)
-	switch {
-	case errors.Is(err, storage.ErrExists):
+	if !claimed {
 		return "", failure(codeUnauthorized, "code_verifier already used")
-	case err != nil:
-		return "", failureWrap(update.Internal, "cannot check the token now", err)
 	}
 	return g.Client, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/idupdate/idupdate/internal/jsonfile"
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -208,6 +209,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	// Lines logged with a request's context name its trace.
+	c.Logger = tracelog.Logger(c.Logger)
 	return c
 }
 

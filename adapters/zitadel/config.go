@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -64,6 +65,12 @@ type Config struct {
 	// Logger receives internal errors (never secrets or codes).
 	// Default slog.Default().
 	Logger *slog.Logger
+	// GlobalUsernameOrgs lists the organisations whose usernames are
+	// unique in the whole instance, as ZITADEL's domain policy makes them
+	// when userLoginMustBeDomain is false. Usernames of every other
+	// organisation are unique within it (userLoginMustBeDomain true), so
+	// two organisations may each have a "minnie".
+	GlobalUsernameOrgs []string
 }
 
 // DefaultEmailTemplate is the link a code is sent with when the request
@@ -102,6 +109,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	// Lines logged with a request's context name its trace.
+	c.Logger = tracelog.Logger(c.Logger)
 	return c
 }
 

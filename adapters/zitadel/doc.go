@@ -21,7 +21,10 @@
 // 405 (gRPC Unimplemented); any other path under /v2/users/ gets 404.
 // Callers authenticate with "Authorization: Bearer <token>"; Config.Clients
 // lists the tokens. An admin token holds user.write on its organisation; a
-// user's own token reaches that user only.
+// user's own token reaches that user only. Organisations are the engine's
+// tenants (update.Tenancy on orgId, the resourceOwner): each token's grant
+// is limited to its organisation, so the engine, not the adapter, keeps a
+// token out of other organisations.
 //
 // # gRPC, gRPC-web and Connect
 //
@@ -118,8 +121,19 @@
 //     its code is held back until a resend after the cooldown.
 //   - Email addresses are trimmed and their domain lower-cased before they
 //     are compared and stored; "Name <a@b.c>" forms are refused.
-//   - Usernames are unique per store (ZITADEL: per instance or organisation,
-//     depending on the domain policy).
+//   - Usernames are unique per organisation, so two organisations may each
+//     have a "minnie"; the same username twice in one organisation is
+//     AlreadyExists (409). Organisations listed in Config.GlobalUsernameOrgs
+//     share one instance-wide namespace instead. This follows ZITADEL's
+//     domain policy: with userLoginMustBeDomain its username constraint is
+//     the username plus the organisation id, without it the bare username.
+//     Our default is per organisation.
+//   - Users of another organisation do not exist for a token: every call on
+//     one answers NotFound "User could not be found" (404), exactly as for
+//     a missing id, and ListUsers never shows them (ours: ZITADEL answers
+//     PermissionDenied once the user is found, which tells the caller the
+//     id exists). A user's own token gets PermissionDenied (403) for any
+//     other id, existing or not.
 //   - PasswordReset codes are the engine's reset codes (update.Reset):
 //     6 characters A–Z0–9, valid one hour, stored hashed, under the same
 //     attempt lock and send limits as email codes. A new reset replaces the
@@ -145,8 +159,9 @@
 //     counts as set, so it conflicts with sendCode or returnCode.
 //   - A body over the bound is ResourceExhausted with HTTP 413.
 //   - AddHumanUser: organization.orgId must be the admin token's own
-//     organisation (403 otherwise); organization.orgDomain, metadata, IDP
-//     links and TOTP secrets are not supported.
+//     organisation (403 otherwise, refused by the engine's grant);
+//     organization.orgDomain, metadata, IDP links and TOTP secrets are not
+//     supported.
 //   - ListUsers translates its queries into one storage filter, which the
 //     store evaluates (update.Engine.List): userName, loginName (the
 //     username), firstName, lastName, nickName, displayName, email, phone,

@@ -346,16 +346,30 @@ func TestPermissions(t *testing.T) {
 	cfg.Clients = append(cfg.Clients, zitadel.Client{ID: "other-admin", Token: "other-admin-token", OrgID: "1"})
 	e := newEnvWith(t, cfg)
 	other := e.createUser(t, "donald")
+	// A user of another organisation does not exist for an admin token:
+	// it is answered as a missing user, so nothing tells it the id is
+	// taken. A user's own token reaches only itself: any other id is 403.
+	notFound := func(t *testing.T, body []byte) { zerror(t, body, 5, "COMMAND-ugjs0upun6") }
+	forbidden := func(t *testing.T, body []byte) { zerror(t, body, 7, "AUTHZ-HKJD33") }
 	tests := []struct {
 		name, method, path, token string
 		body                      []byte
+		status                    int
+		check                     func(*testing.T, []byte)
 	}{
-		{"OtherOrgAdminCannotRead", http.MethodGet, "/v2/users/" + zitadel.DemoUserID, "other-admin-token", nil},
-		{"OtherOrgAdminCannotUpdate", http.MethodPut, "/v2/users/human/" + zitadel.DemoUserID, "other-admin-token", []byte(`{"username":"x"}`)},
-		{"OtherOrgAdminCannotRemovePhone", http.MethodDelete, "/v2/users/" + zitadel.DemoUserID + "/phone", "other-admin-token", nil},
-		{"SelfCannotReadOthers", http.MethodGet, "/v2/users/" + other, zitadel.DemoSelfToken, nil},
-		{"SelfCannotVerifyOthers", http.MethodPost, "/v2/users/" + other + "/email/verify", zitadel.DemoSelfToken, []byte(`{"verificationCode":"ABC123"}`)},
-		{"SelfCannotResendForOthers", http.MethodPost, "/v2/users/" + other + "/email/resend", zitadel.DemoSelfToken, []byte(`{"returnCode":{}}`)},
+		{"OtherOrgAdminCannotRead", http.MethodGet, "/v2/users/" + zitadel.DemoUserID, "other-admin-token", nil, http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotUpdate", http.MethodPut, "/v2/users/human/" + zitadel.DemoUserID, "other-admin-token", []byte(`{"username":"x"}`), http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotRemovePhone", http.MethodDelete, "/v2/users/" + zitadel.DemoUserID + "/phone", "other-admin-token", nil, http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotVerify", http.MethodPost, "/v2/users/" + zitadel.DemoUserID + "/email/verify", "other-admin-token", []byte(`{"verificationCode":"ABC123"}`), http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotResend", http.MethodPost, "/v2/users/" + zitadel.DemoUserID + "/phone/resend", "other-admin-token", []byte(`{"returnCode":{}}`), http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotSetPassword", http.MethodPost, "/v2/users/" + zitadel.DemoUserID + "/password", "other-admin-token", []byte(`{"newPassword":{"password":"An0ther-Pass!"}}`), http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotResetPassword", http.MethodPost, "/v2/users/" + zitadel.DemoUserID + "/password_reset", "other-admin-token", []byte(`{"returnCode":{}}`), http.StatusNotFound, notFound},
+		{"OtherOrgAdminCannotCreateThere", http.MethodPost, "/v2/users/human", "other-admin-token",
+			[]byte(`{"username":"daisy","organization":{"orgId":"` + zitadel.DemoOrgID + `"},"profile":{"givenName":"Daisy","familyName":"Duck"},"email":{"email":"daisy@example.com"}}`),
+			http.StatusForbidden, forbidden},
+		{"SelfCannotReadOthers", http.MethodGet, "/v2/users/" + other, zitadel.DemoSelfToken, nil, http.StatusForbidden, forbidden},
+		{"SelfCannotVerifyOthers", http.MethodPost, "/v2/users/" + other + "/email/verify", zitadel.DemoSelfToken, []byte(`{"verificationCode":"ABC123"}`), http.StatusForbidden, forbidden},
+		{"SelfCannotResendForOthers", http.MethodPost, "/v2/users/" + other + "/email/resend", zitadel.DemoSelfToken, []byte(`{"returnCode":{}}`), http.StatusForbidden, forbidden},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -363,10 +377,11 @@ func TestPermissions(t *testing.T) {
 
 			status, body := e.do(t, tc.method, tc.path, tc.token, tc.body)
 
-			assert.Equal(t, http.StatusForbidden, status)
-			zerror(t, body, 7, "AUTHZ-HKJD33")
+			assert.Equal(t, tc.status, status, string(body))
+			tc.check(t, body)
 			e.assertUnchanged(t, demo)
 			assert.Equal(t, donald, e.state(t, other))
+			assert.Empty(t, e.rec.Messages(), "no code went out")
 		})
 	}
 }

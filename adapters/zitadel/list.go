@@ -53,9 +53,10 @@ var sortPaths = map[userpb.UserFieldName]string{
 }
 
 // listRequest translates ListUsers into the engine's list for t: the
-// queries become one storage.Filter (within t's organisation), the
-// sorting column a storage.Sort, the list query the page. Nothing is
-// matched here: the store evaluates the filter.
+// queries become one storage.Filter, the sorting column a storage.Sort,
+// the list query the page. Nothing is matched here: the store evaluates
+// the filter, and the engine keeps it within the client's organisation
+// (its grant's tenant).
 func listRequest(m *userpb.ListUsersRequest, t Target) (update.ListRequest, error) {
 	q := m.GetQuery()
 	var bad []update.FieldError
@@ -76,7 +77,7 @@ func listRequest(m *userpb.ListUsersRequest, t Target) (update.ListRequest, erro
 		}
 		req.Sort = &storage.Sort{Path: path, Desc: !q.GetAsc()}
 	}
-	terms := []storage.Filter{{Op: storage.Eq, Path: orgPath, Value: t.OrgID}}
+	var terms []storage.Filter
 	tr := &queryTranslator{}
 	for _, sq := range m.GetQueries() {
 		f, err := tr.query(sq, 1)
@@ -89,9 +90,11 @@ func listRequest(m *userpb.ListUsersRequest, t Target) (update.ListRequest, erro
 	if len(bad) > 0 {
 		return update.ListRequest{}, invalid(bad)
 	}
-	if len(terms) == 1 {
+	switch len(terms) {
+	case 0:
+	case 1:
 		req.Filter = &terms[0]
-	} else {
+	default:
 		req.Filter = &storage.Filter{Op: storage.And, Args: terms}
 	}
 	return req, nil

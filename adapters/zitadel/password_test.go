@@ -104,7 +104,9 @@ func TestSetPasswordErrors(t *testing.T) {
 		{"SnakeCase", zitadel.DemoAdminToken, passwordPath, `{"new_password":{"password":"An0ther-Pass!"}}`, 400, 3, "IDUPD-BODY01"},
 		{"CodeTooLong", zitadel.DemoAdminToken, passwordPath, `{"newPassword":{"password":"An0ther-Pass!"},"verificationCode":"` + strings.Repeat("A", 21) + `"}`, 400, 3, "IDUPD-ARG01"},
 		{"NoCodeIssued", zitadel.DemoAdminToken, passwordPath, `{"newPassword":{"password":"An0ther-Pass!"},"verificationCode":"ABC123"}`, 400, 9, "IDUPD-PW02"},
-		{"OtherUser", zitadel.DemoSelfToken, "/v2/users/70000000000000009/password", `{"newPassword":{"password":"An0ther-Pass!"}}`, 404, 5, "COMMAND-ugjs0upun6"},
+		// A user's own token reaches only itself: another id, existing or
+		// not, is refused alike.
+		{"OtherUser", zitadel.DemoSelfToken, "/v2/users/70000000000000009/password", `{"newPassword":{"password":"An0ther-Pass!"}}`, 403, 7, "AUTHZ-HKJD33"},
 		{"NoToken", "", passwordPath, `{"newPassword":{"password":"An0ther-Pass!"}}`, 401, 16, "IDUPD-AUTH01"},
 		{"Query", zitadel.DemoAdminToken, passwordPath + "?x=1", `{"newPassword":{"password":"An0ther-Pass!"}}`, 400, 3, "IDUPD-BODY01"},
 	}

@@ -43,9 +43,11 @@ const bareEmailTag = "zitadel_bare_email"
 // every field of a section patched on its own, email and phone applied at
 // once and marked unverified, codes of 6 characters A–Z0–9 valid one hour,
 // passwords under ZITADEL's default complexity policy, bcrypt hashes of
-// cost 10–16 accepted, usernames unique. Each configured client gets a
-// grant: an admin token may create, delete and assert "verified"; a
-// user's own token may change its own sections but assert nothing.
+// cost 10–16 accepted, organisations as tenants and usernames unique per
+// organisation (or instance-wide for Config.GlobalUsernameOrgs). Each
+// configured client gets a grant limited to its organisation: an admin
+// token may create, delete and assert "verified"; a user's own token may
+// change its own sections but assert nothing.
 // New builds the engine of this policy with the options it needs.
 func Policy(cfg Config) *update.Policy {
 	cfg = cfg.withDefaults()
@@ -113,6 +115,10 @@ func Policy(cfg Config) *update.Policy {
 			}},
 		},
 		Unknown: update.Reject,
+		// Organisations are the tenants: a username is unique within its
+		// organisation, or in the whole instance for the organisations
+		// listed in GlobalUsernameOrgs.
+		Tenant: &update.Tenancy{Path: orgPath, Global: cfg.GlobalUsernameOrgs},
 		Limits: update.Limits{
 			MaxBytes:   int(cfg.MaxBodyBytes),
 			MaxDepth:   cfg.MaxDepth,
@@ -126,16 +132,22 @@ func Policy(cfg Config) *update.Policy {
 		Grants: map[string]update.Grant{},
 	}
 	for _, c := range cfg.Clients {
+		// Every token acts within its organisation: users of another one
+		// do not exist for it. Both kinds may ask for a code back
+		// (returnCode).
+		orgs := []string{c.OrgID}
 		if c.admin() {
-			p.Grants[c.ID] = update.Grant{Write: true, Create: true, Delete: true, AssertVerified: true}
+			p.Grants[c.ID] = update.Grant{Write: true, Create: true, Delete: true, AssertVerified: true, ReturnCode: true, Tenants: orgs}
 			continue
 		}
 		// A user's own token never writes a verified flag directly: the
 		// only way to one is a confirmed code (CVE-2026-27946).
 		p.Grants[c.ID] = update.Grant{
-			Write:   true,
-			Subject: c.UserID, // the engine refuses any other user as well
-			Paths:   []string{usernamePath, profilePath, emailPath, "/phone", passwordPath, changeRequiredPath},
+			Write:      true,
+			ReturnCode: true,
+			Tenants:    orgs,
+			Subject:    c.UserID, // the engine refuses any other user as well
+			Paths:      []string{usernamePath, profilePath, emailPath, "/phone", passwordPath, changeRequiredPath},
 		}
 	}
 	return p

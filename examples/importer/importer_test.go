@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -106,9 +108,36 @@ func backends(t *testing.T) map[string]func(dir string) string {
 		"SQLite": func(dir string) string { return "sqlite:" + filepath.Join(dir, "users.db") },
 	}
 	if dsn := os.Getenv("IDUPDATE_POSTGRES_DSN"); dsn != "" {
-		b["PostgreSQL"] = func(string) string { return "postgres:" + dsn }
+		b["PostgreSQL"] = func(string) string { return "postgres:" + pgSchema(t, dsn) }
 	}
 	return b
+}
+
+// pgSchema creates a schema of the test's own, dropped when it ends, and
+// returns the DSN whose search_path names it, so the importer's store
+// keeps its tables there.
+func pgSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	schema := fmt.Sprintf("importer_test_%d", time.Now().UnixNano())
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		require.NoError(t, err)
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+		assert.NoError(t, err)
+	})
+	u, err := url.Parse(dsn)
+	require.NoError(t, err, "IDUPDATE_POSTGRES_DSN must be a URL")
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // TestKilledAndResumed imports 100,000 users (3,000 with -short), kills

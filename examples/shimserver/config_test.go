@@ -49,6 +49,7 @@ func TestConfigFileOverridesTheDemo(t *testing.T) {
 	assert.True(t, cfg.Rubiq.ReleasePending)
 	assert.Equal(t, "DE", cfg.ZITADEL.DefaultRegion)
 	assert.Equal(t, 3, cfg.ZITADEL.MaxSends)
+	assert.Equal(t, []string{"80000000000000007"}, cfg.ZITADEL.GlobalUsernameOrgs)
 	assert.Equal(t, demo.ZITADEL.Clients, cfg.ZITADEL.Clients, "members left out keep the demo values")
 	assert.Equal(t, demo.Janrain, cfg.Janrain, "sections left out keep the demo")
 	assert.Equal(t, demo.DRUID, cfg.DRUID)

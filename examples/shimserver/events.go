@@ -114,3 +114,49 @@ func (p *eventPoster) deliver(ctx context.Context, es []storage.FeedEntry) error
 	}
 	return nil
 }
+
+// trimEvery returns how often the feed is trimmed for a retention: a
+// tenth of it, between a second and ten minutes.
+func trimEvery(retention time.Duration) time.Duration {
+	return min(max(retention/10, time.Second), 10*time.Minute)
+}
+
+// startTrim starts deleting change feed entries older than retention, when
+// it is positive, and returns the function that stops it and waits. Entries
+// a consumer that saved its position has not reached are kept (see
+// storage.Trim), so -events-webhook loses nothing to trimming.
+func startTrim(ctx context.Context, retention time.Duration, store storage.Store, logger *slog.Logger) (func(), error) {
+	if retention <= 0 {
+		return func() {}, nil
+	}
+	tr, ok := store.(storage.FeedTrimmer)
+	if !ok {
+		return nil, fmt.Errorf("-feed-retention: the store's change feed cannot be trimmed")
+	}
+	log := logger.With("task", "feed-trim")
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(trimEvery(retention))
+		defer t.Stop()
+		for {
+			n, err := feed.Trim(ctx, tr, storage.Trim{Before: time.Now().Add(-retention)})
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				log.Warn("trimming the change feed failed; trying again later", "err", err)
+			case n > 0:
+				log.Info("trimmed the change feed", "deleted", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	log.Info("trimming the change feed", "retention", retention, "every", trimEvery(retention))
+	return func() { cancel(); <-done }, nil
+}

@@ -60,7 +60,8 @@
 //	             "region", "cooldown", "maxSends", "window", "codeLength", "codeTTL",
 //	             "maxAttempts", "releasePending"},
 //	 "zitadel": {"clients": [{"id", "token", "orgId", "userId"}], "region",
-//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow"},
+//	             "urlTemplate", "maxAttempts", "resendCooldown", "maxSends", "sendWindow",
+//	             "globalUsernameOrgs"},
 //	 "quotas":  {"confirmPerClient", "confirmPerSubject", "resendPerClient",
 //	             "resendPerSubject"}}
 //

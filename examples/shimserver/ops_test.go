@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/idupdate/idupdate/examples/internal/storeopen"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -171,4 +172,32 @@ func TestReadyzAndDrain(t *testing.T) {
 		t.Fatal("the server did not stop after the drain delay")
 	}
 	assert.Regexp(t, regexp.MustCompile(`"msg":"draining"`), s.stderr.String())
+}
+
+// TestForeignPostgresSchema points -store at a PostgreSQL schema that
+// holds another program's tables: the server names them, says what to do,
+// and creates nothing.
+func TestForeignPostgresSchema(t *testing.T) {
+	dsn := freshSchemaDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE records (id int PRIMARY KEY, title text); CREATE TABLE notes (body text)`)
+	require.NoError(t, err)
+	tables := func() []string {
+		rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)
+		require.NoError(t, err)
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return names
+	}
+	before := tables()
+
+	err = run(ctx, []string{"-addr", "127.0.0.1:0", "-store", "postgres:" + dsn}, noEnv, io.Discard, io.Discard,
+		func(string) { t.Error("the server started") })
+	require.ErrorIs(t, err, storeopen.ErrForeign)
+	assert.Equal(t, before, tables(), "nothing created")
+	msg := regexp.MustCompile(`schema "shimserver_[0-9a-f]+" of database "[^"]+"`).ReplaceAllString(err.Error(), `schema "SCHEMA" of database "DATABASE"`)
+	golden(t, filepath.Join("testdata", "foreign_postgres.golden"), msg+"\n")
 }

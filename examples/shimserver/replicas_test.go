@@ -2,9 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,13 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/internal/curltest"
+	"github.com/idupdate/idupdate/internal/pgtest"
 )
 
 // replica is one server process of a replica set.
@@ -51,10 +48,7 @@ const replicaConfig = `{"druid": {"resendCooldown": "1ms", "tokenTTL": "10m", "c
 // clients at once, one replica killed mid-load, and a noisy client that
 // does not starve a quiet one.
 func TestReplicas(t *testing.T) {
-	dsn := os.Getenv("IDUPDATE_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("IDUPDATE_POSTGRES_DSN is not set; the replica test needs a PostgreSQL server")
-	}
+	dsn := pgtest.DSN(t)
 	if testing.Short() {
 		t.Skip("-short: the replica test builds the server and runs three processes")
 	}
@@ -65,7 +59,7 @@ func TestReplicas(t *testing.T) {
 	cfgFile := filepath.Join(t.TempDir(), "config.json")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(replicaConfig), 0o600))
 
-	store := "postgres:" + replicaDSN(t, dsn)
+	store := "postgres:" + pgtest.SchemaDSN(t, dsn, "idupdate_replicas_")
 	rs := []*replica{startReplica(t, bin, "-store", store, "-config", cfgFile)}
 	var wg sync.WaitGroup
 	more := make([]*replica, 2)
@@ -105,37 +99,6 @@ func TestReplicas(t *testing.T) {
 	})
 	t.Run("KillOneMidLoad", func(t *testing.T) { killMidLoad(t, rs) })
 	t.Run("NoisyClientDoesNotStarveAQuietOne", func(t *testing.T) { noisyNeighbour(t, rs[:2]) })
-}
-
-// replicaDSN returns dsn pointed at a fresh schema, dropped at the end.
-func replicaDSN(t *testing.T, dsn string) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "idupdate_replicas_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(dsn)
-	if err == nil && u.Scheme != "" {
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
 }
 
 // startReplica runs the built server with args on a free loopback port

@@ -14,6 +14,7 @@ import (
 
 	"github.com/idupdate/idupdate/examples/internal/shimconfig"
 	"github.com/idupdate/idupdate/examples/internal/storeopen"
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/verify"
 )
 
@@ -26,6 +27,7 @@ type flags struct {
 	webhook         string
 	webhookKeyFile  string
 	eventsWebhook   string
+	feedRetention   time.Duration
 	codeKeyFile     string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -60,6 +62,7 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.webhook, "webhook", "", "POST verification messages to this URL (default: write them, codes included, to the log)")
 	fs.StringVar(&f.webhookKeyFile, "webhook-key-file", "", "file holding the webhook signing key in hex (default: IDUPDATE_WEBHOOK_KEY)")
 	fs.StringVar(&f.eventsWebhook, "events-webhook", "", "POST every committed change to this URL, signed like -webhook, at least once, resuming after restarts")
+	fs.DurationVar(&f.feedRetention, "feed-retention", 0, "delete change feed entries older than this once every consumer (such as -events-webhook) has them; 0 keeps them for ever")
 	fs.StringVar(&f.codeKeyFile, "code-key-file", "", "file holding the code hashing key in hex (default: IDUPDATE_CODE_KEY, else PATH.key for sqlite:PATH, else the key PostgreSQL holds, else random)")
 	fs.StringVar(&f.logFormat, "log", "text", "log format: text or json")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "time in-flight requests get to finish on shutdown")
@@ -81,6 +84,9 @@ func (f flags) check(fs *flag.FlagSet) error {
 	}
 	if f.shutdownTimeout <= 0 {
 		return fmt.Errorf("%w: -shutdown-timeout must be positive", errUsage)
+	}
+	if f.feedRetention < 0 {
+		return fmt.Errorf("%w: -feed-retention must not be negative", errUsage)
 	}
 	if f.drainDelay < 0 {
 		return fmt.Errorf("%w: -drain-delay must not be negative", errUsage)
@@ -218,6 +224,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer stopEvents()
+	stopTrim, err := startTrim(ctx, f.feedRetention, store, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTrim()
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -300,9 +311,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return tracelog.Logger(slog.New(slog.NewJSONHandler(w, nil)))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return tracelog.Logger(slog.New(slog.NewTextHandler(w, nil)))
 }
 
 // newDispatcher returns the webhook dispatcher when -webhook is set, else

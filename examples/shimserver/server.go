@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/idupdate/idupdate/examples/internal/shimconfig"
+	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
@@ -97,6 +98,7 @@ const requestIDHeader = "X-Request-Id"
 // agree. Each request gets a server span (a child of the caller's W3C
 // traceparent, if any), and is counted in the metrics when m is not nil.
 func logRequests(l *slog.Logger, tr *tracing, m *metrics, next http.Handler) http.Handler {
+	l = tracelog.Logger(l)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(requestIDHeader)
@@ -129,9 +131,8 @@ func logRequests(l *slog.Logger, tr *tracing, m *metrics, next http.Handler) htt
 			slog.Duration("duration", took),
 			slog.String("request_id", id),
 		}
-		if sc := span.SpanContext(); sc.HasTraceID() {
-			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
-		}
+		// The logger adds trace_id from the span in r's context (see
+		// newLogger), as it does on the adapters' own lines.
 		l.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }

@@ -77,6 +77,7 @@ func TestBadCommandLinesAreRefused(t *testing.T) {
 		{"UnknownFlag", []string{"-bogus"}, nil, errUsage},
 		{"StrayArgument", []string{"extra"}, nil, errUsage},
 		{"WebhookWithoutKey", []string{"-webhook", "http://127.0.0.1:1/hook"}, nil, errUsage},
+		{"NegativeFeedRetention", []string{"-feed-retention", "-1s"}, nil, errUsage},
 		{"MissingCodeKeyFile", []string{"-code-key-file", filepath.Join(dir, "none")}, nil, storeopen.ErrCodeKey},
 		{"ShortCodeKeyFile", []string{"-code-key-file", short}, nil, storeopen.ErrCodeKey},
 		{"CodeKeyEnvNotHex", nil, map[string]string{"IDUPDATE_CODE_KEY": "not hex"}, storeopen.ErrCodeKey},

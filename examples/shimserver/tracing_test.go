@@ -18,7 +18,7 @@ import (
 // checks what arrives after a request: the server span with the route
 // (never the path), the engine's span below it with outcome and type but
 // no value, and the trace id of the request's traceparent, which the log
-// line names beside the request id.
+// line names beside the request id, as does the adapter's own line.
 func TestOTLPTraces(t *testing.T) {
 	var mu sync.Mutex
 	var got []*collectortrace.ExportTraceServiceRequest
@@ -80,15 +80,21 @@ func TestOTLPTraces(t *testing.T) {
 	for _, id := range traceIDs {
 		assert.Equal(t, traceID, id, "the request's spans belong to the caller's trace")
 	}
-	logged := false
+	logged, adapterLogged := false, false
 	for _, l := range s.logLines(t) {
-		if l["msg"] == "request" && l["path"] == "/userentity/dp-keyid/1001/data" {
+		switch {
+		case l["msg"] == "request" && l["path"] == "/userentity/dp-keyid/1001/data":
 			logged = true
 			assert.Equal(t, traceID, l["trace_id"])
+			assert.NotEmpty(t, l["request_id"])
+		case l["msg"] == "rubiq" && l["vendor"] == "rubiq":
+			adapterLogged = true
+			assert.Equal(t, traceID, l["trace_id"], "the adapter's line: %v", l)
 			assert.NotEmpty(t, l["request_id"])
 		}
 	}
 	assert.True(t, logged)
+	assert.True(t, adapterLogged, "the adapter logs its own line per request")
 }
 
 func hexString(b []byte) string {

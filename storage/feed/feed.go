@@ -123,13 +123,18 @@ func New(store Store, name string, h Handler, opts ...Option) (*Consumer, error)
 
 // Run delivers entries until ctx is done, then returns ctx.Err(). Failures
 // of the handler and of the store are logged and retried with backoff;
-// Run never gives up on an entry.
+// Run never gives up on an entry. It saves its position once before the
+// first delivery, so that a new consumer is known to Trim (which keeps
+// every entry a saved position has not reached) before it has delivered
+// anything.
 func (c *Consumer) Run(ctx context.Context) error {
 	var pos uint64
 	for failures := 0; ; {
 		var err error
 		if pos, err = c.store.Bookmark(ctx, c.name); err == nil {
-			break
+			if err = c.store.SetBookmark(ctx, c.name, pos); err == nil {
+				break
+			}
 		}
 		if !c.wait(ctx, c.backoff(&failures), "read position", err) {
 			return ctx.Err()
@@ -195,6 +200,22 @@ func (c *Consumer) wait(ctx context.Context, d time.Duration, what string, err e
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// Trim deletes the feed entries t allows (see storage.Trim: by default
+// none that a saved position has not reached), one bounded batch of
+// storage.FeedTrimmer.TrimChanges at a time, until a batch deletes nothing
+// or ctx is done. It returns how many entries it deleted. Each batch is a
+// transaction of its own, so writers wait for one batch at most.
+func Trim(ctx context.Context, s storage.FeedTrimmer, t storage.Trim) (int, error) {
+	total := 0
+	for {
+		n, err := s.TrimChanges(ctx, t)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
 	}
 }
 

@@ -123,3 +123,41 @@ func TestNewRefuses(t *testing.T) {
 	_, err = feed.New(s, "x", nil)
 	assert.Error(t, err)
 }
+
+// TestTrim: a consumer registers its position when it starts, so Trim
+// keeps what it has not delivered, even before its first delivery; once it
+// has delivered everything, Trim deletes all but the newest entry, batch
+// by batch.
+func TestTrim(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "feed.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	create(t, s, 0, 30)
+
+	down := &collector{fails: 1 << 30}
+	cons, err := feed.New(s, "mirror", down.handle, feed.WithBackoff(time.Millisecond, 2*time.Millisecond))
+	require.NoError(t, err)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(runCtx) }()
+	require.Eventually(t, func() bool {
+		down.mu.Lock()
+		defer down.mu.Unlock()
+		return down.fails < 1<<30-2
+	}, 10*time.Second, time.Millisecond, "the consumer is failing to deliver")
+	n, err := feed.Trim(ctx, s, storage.Trim{Limit: 4})
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing the new consumer has yet to deliver")
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+
+	runUntil(t, s, &collector{}, 30)
+	n, err = feed.Trim(ctx, s, storage.Trim{Limit: 4})
+	require.NoError(t, err)
+	assert.Equal(t, 29, n, "all but the newest entry")
+	es, _, err := s.Changes(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, es, 1)
+	assert.Equal(t, uint64(30), es[0].Position)
+}

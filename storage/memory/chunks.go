@@ -42,3 +42,6 @@ func (c *chunks[T]) appendRange(dst []T, from, to int) []T {
 	}
 	return dst
 }
+
+// at returns entry i.
+func (c *chunks[T]) at(i int) T { return c.parts[i/chunkSize][i%chunkSize] }

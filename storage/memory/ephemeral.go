@@ -63,17 +63,55 @@ func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) er
 	e := &s.eph
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.canPut(t, now); err != nil {
+		return err
+	}
+	e.put(t)
+	return nil
+}
+
+// canPut reports ErrExists when a token of t's kind and hash is live at
+// now. e.mu must be held.
+func (e *ephemeral) canPut(t storage.Token, now time.Time) error {
+	if old, ok := e.tokens[tokenID{t.Kind, string(t.Hash)}]; ok && now.Before(old.Expires) {
+		return fmt.Errorf("storage/memory: token: %w", storage.ErrExists)
+	}
+	return nil
+}
+
+// put stores a copy of t. e.mu must be held.
+func (e *ephemeral) put(t storage.Token) {
 	if e.tokens == nil {
 		e.tokens = map[tokenID]*storage.Token{}
 	}
 	id := tokenID{t.Kind, string(t.Hash)}
-	if old, ok := e.tokens[id]; ok && now.Before(old.Expires) {
-		return fmt.Errorf("storage/memory: token: %w", storage.ErrExists)
-	}
 	t.Hash, t.Data, t.Spent = slices.Clone(t.Hash), slices.Clone(t.Data), false
 	e.tokens[id] = &t
 	heap.Push(&e.byExpiry, due{at: t.Expires.UnixNano(), token: id})
-	return nil
+}
+
+// PutTokenHit implements storage.Ephemeral.
+func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := storage.CheckToken(t); err != nil {
+		return false, err
+	}
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.canPut(t, now); err != nil {
+		return false, err
+	}
+	if !e.hit(name, q, now) {
+		return false, nil
+	}
+	e.put(t)
+	return true, nil
 }
 
 // ConsumeToken implements storage.Ephemeral.
@@ -84,6 +122,12 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	e := &s.eph
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.consume(kind, hash, now)
+}
+
+// consume spends the token of kind and hash and returns a copy. e.mu must
+// be held.
+func (e *ephemeral) consume(kind string, hash []byte, now time.Time) (*storage.Token, error) {
 	t, ok := e.tokens[tokenID{kind, string(hash)}]
 	switch {
 	case !ok:
@@ -99,6 +143,28 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	return &out, nil
 }
 
+// ConsumeTokenPut implements storage.Ephemeral.
+func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if err := storage.CheckTokenPut(kind, hash, put); err != nil {
+		return nil, false, err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, err := e.consume(kind, hash, now)
+	if err != nil {
+		return nil, false, err
+	}
+	if e.canPut(put, now) != nil {
+		return t, false, nil
+	}
+	e.put(put)
+	return t, true, nil
+}
+
 // Hit implements storage.Ephemeral.
 func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
@@ -110,6 +176,12 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 	e := &s.eph
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.hit(name, q, now), nil
+}
+
+// hit counts a call against the quota name if it is allowed. e.mu must be
+// held.
+func (e *ephemeral) hit(name string, q storage.Quota, now time.Time) bool {
 	if e.quotas == nil {
 		e.quotas = map[string]quotaEntry{}
 	}
@@ -122,7 +194,7 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 			heap.Push(&e.byExpiry, due{at: exp, quota: name})
 		}
 	}
-	return ok, nil
+	return ok
 }
 
 // PurgeExpired implements storage.Ephemeral. It pops the entries due by

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/idupdate/idupdate/storage"
@@ -17,7 +18,8 @@ var (
 // appendFeedLocked adds ev of the record to the feed. s.mu must be held
 // for writing, in the same critical section as the change it describes.
 func (s *Store) appendFeedLocked(typ, id string, ev storage.Event) {
-	s.feed.add(storage.FeedEntry{Position: uint64(s.feed.len() + 1), Type: typ, ID: id, Event: ev})
+	s.lastPos++
+	s.feed.add(storage.FeedEntry{Position: s.lastPos, Type: typ, ID: id, Event: ev})
 }
 
 // DeleteIf implements storage.ConditionalDeleter. It waits for a running
@@ -47,7 +49,7 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 	if !want.Holds(e.rec) {
 		return fmt.Errorf("storage/memory: delete %s %q: record is at version %d: %w", typ, id, e.rec.Version, storage.ErrConflict)
 	}
-	s.indexLocked(typ, id, e.rec.Keys, nil)
+	s.indexLocked(typ, id, e.rec, nil)
 	delete(s.records, recordID{typ, id})
 	e.deleted = true
 	s.appendFeedLocked(typ, id, deleteEvent(e.rec.Version, ev))
@@ -76,11 +78,55 @@ func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage
 	if s.closed {
 		return nil, after, errClosed
 	}
-	if after >= uint64(s.feed.len()) {
+	// Positions increase but have gaps once the feed is trimmed.
+	i := sort.Search(s.feed.len(), func(i int) bool { return s.feed.at(i).Position > after })
+	if i == s.feed.len() {
 		return nil, after, nil
 	}
-	out := s.feed.appendRange(nil, int(after), int(min(uint64(s.feed.len()), after+uint64(n))))
+	out := s.feed.appendRange(nil, i, min(s.feed.len(), i+n))
 	return out, out[len(out)-1].Position, nil
+}
+
+var _ storage.FeedTrimmer = (*Store)(nil)
+
+// TrimChanges implements storage.FeedTrimmer.
+func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := storage.TrimLimit(t.Limit)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, errClosed
+	}
+	lowest, has := uint64(0), false
+	for _, pos := range s.bookmarks {
+		if !has || pos < lowest {
+			lowest, has = pos, true
+		}
+	}
+	head := min(n, s.feed.len())
+	var next chunks[storage.FeedEntry]
+	for i := range head {
+		if e := s.feed.at(i); !t.Allows(e.Position, e.Time, lowest, has, s.lastPos) {
+			next.add(e)
+		}
+	}
+	deleted := head - next.len()
+	if deleted == 0 {
+		return 0, nil
+	}
+	// The rest moves into new chunks: the memory store copies its feed
+	// to trim it.
+	for i := head; i < s.feed.len(); i++ {
+		next.add(s.feed.at(i))
+	}
+	s.feed = next
+	return deleted, nil
 }
 
 // NextValue implements storage.Counters.

@@ -29,13 +29,15 @@ var errClosed = errors.New("storage/memory: store is closed")
 // an updater must not be modified afterwards, and records returned by Get,
 // Find and Update are read-only. Nothing survives the process.
 type Store struct {
-	mu      sync.RWMutex // guards records, index, closed and every entry's rec and history
+	mu      sync.RWMutex // guards records, index, terms, closed and every entry's rec and history
 	records map[recordID]*entry
-	index   map[keyID]string // unique value → id of the record holding it
+	index   map[keyID]string              // unique value → id of the record holding it
+	terms   map[keyID]map[string]struct{} // index term → ids of the records holding it
 	closed  bool
-	// feed holds every committed event; an entry's Position is its index
-	// plus one.
+	// feed holds the committed events not trimmed, in position order;
+	// lastPos is the position of the newest ever appended.
 	feed      chunks[storage.FeedEntry]
+	lastPos   uint64
 	counters  map[string]uint64
 	bookmarks map[string]uint64
 	eph       ephemeral // tokens and quotas, under a lock of their own
@@ -56,7 +58,8 @@ type entry struct {
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{}, counters: map[string]uint64{},
+	return &Store{records: map[recordID]*entry{}, index: map[keyID]string{},
+		terms: map[keyID]map[string]struct{}{}, counters: map[string]uint64{},
 		bookmarks: map[string]uint64{}}
 }
 
@@ -95,7 +98,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	e := &entry{rec: &stored}
 	e.history.add(ev)
 	s.records[rid] = e
-	s.indexLocked(rec.Type, rec.ID, nil, stored.Keys)
+	s.indexLocked(rec.Type, rec.ID, nil, &stored)
 	s.appendFeedLocked(rec.Type, rec.ID, ev)
 	return nil
 }
@@ -190,7 +193,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	if err := s.checkKeysLocked(typ, id, next.Keys); err != nil {
 		return nil, err
 	}
-	s.indexLocked(typ, id, old.Keys, next.Keys)
+	s.indexLocked(typ, id, old, &next)
 	e.rec = &next
 	e.history.add(event)
 	s.appendFeedLocked(typ, id, event)
@@ -227,7 +230,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.feed, s.counters, s.bookmarks = nil, nil, chunks[storage.FeedEntry]{}, nil, nil
+	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, chunks[storage.FeedEntry]{}, nil, nil
 	return nil
 }
 
@@ -261,14 +264,33 @@ func (s *Store) checkKeysLocked(typ, id string, keys []storage.Key) error {
 	return nil
 }
 
-// indexLocked moves the record's index entries from old to next. s.mu must
-// be held and next must have passed checkKeysLocked.
-func (s *Store) indexLocked(typ, id string, old, next []storage.Key) {
-	for _, k := range old {
-		delete(s.index, keyID{typ, k.Name, k.Value})
+// indexLocked moves the record's key and term index entries from old to
+// next; either may be nil (no record). s.mu must be held and next must have
+// passed checkKeysLocked.
+func (s *Store) indexLocked(typ, id string, old, next *storage.Record) {
+	if old != nil {
+		for _, k := range old.Keys {
+			delete(s.index, keyID{typ, k.Name, k.Value})
+		}
+		for _, k := range old.Terms {
+			t := keyID{typ, k.Name, k.Value}
+			delete(s.terms[t], id)
+			if len(s.terms[t]) == 0 {
+				delete(s.terms, t)
+			}
+		}
 	}
-	for _, k := range next {
-		s.index[keyID{typ, k.Name, k.Value}] = id
+	if next != nil {
+		for _, k := range next.Keys {
+			s.index[keyID{typ, k.Name, k.Value}] = id
+		}
+		for _, k := range next.Terms {
+			t := keyID{typ, k.Name, k.Value}
+			if s.terms[t] == nil {
+				s.terms[t] = map[string]struct{}{}
+			}
+			s.terms[t][id] = struct{}{}
+		}
 	}
 }
 

@@ -11,8 +11,8 @@ var _ storage.Querier = (*Store)(nil)
 
 // List implements storage.Querier. It evaluates the filter in Go with
 // storage.Filter.Match, the reference semantics the SQL backends follow;
-// an Eq term with a Key hint starts from the key index instead of every
-// record of the type.
+// an Eq term with a Key hint starts from the key index, and one with a
+// Term hint from the term index, instead of every record of the type.
 func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -77,6 +77,14 @@ func (s *Store) matching(typ string, f *storage.Filter) ([]*storage.Record, erro
 	var out []*storage.Record
 	if k := f.KeyHint(); k != nil {
 		if id, ok := s.index[keyID{typ, k.Name, k.Value}]; ok {
+			if rec := s.records[recordID{typ, id}].rec; f.Match(rec) {
+				out = append(out, view(rec))
+			}
+		}
+		return out, nil
+	}
+	if t := f.TermHint(); t != nil {
+		for id := range s.terms[keyID{typ, t.Name, t.Value}] {
 			if rec := s.records[recordID{typ, id}].rec; f.Match(rec) {
 				out = append(out, view(rec))
 			}

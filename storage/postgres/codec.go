@@ -114,11 +114,16 @@ func checkRecordText(rec *storage.Record) error {
 			return fmt.Errorf("%w: key %q: name and value must be UTF-8 without NUL", storage.ErrInvalid, k.Name)
 		}
 	}
+	for _, k := range rec.Terms {
+		if !validText(k.Name) || !validText(k.Value) {
+			return fmt.Errorf("%w: term %q: name and value must be UTF-8 without NUL", storage.ErrInvalid, k.Name)
+		}
+	}
 	return nil
 }
 
 // scanRecord reads one row of recordColumns, followed by the two key arrays
-// of recordKeys when withKeys is set. pgx.ErrNoRows becomes
+// of recordKeys and the two term arrays of recordTerms when withKeys is set. pgx.ErrNoRows becomes
 // storage.ErrNotFound.
 func scanRecord(row pgx.Row, withKeys bool) (*storage.Record, error) {
 	var (
@@ -129,11 +134,12 @@ func scanRecord(row pgx.Row, withKeys bool) (*storage.Record, error) {
 		state                      string
 		doc, secrets, pending      []byte
 		names, values              []string
+		termNames, termValues      []string
 	)
 	dest := []any{&rec.Type, &rec.ID, &version, &created, &createdNanos, &updated, &updatedNanos,
 		&state, &doc, &secrets, &pending}
 	if withKeys {
-		dest = append(dest, &names, &values)
+		dest = append(dest, &names, &values, &termNames, &termValues)
 	}
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -165,6 +171,10 @@ func scanRecord(row pgx.Row, withKeys bool) (*storage.Record, error) {
 			return nil, fmt.Errorf("read keys: %d names, %d values", len(names), len(values))
 		}
 		rec.Keys = zipKeys(names, values)
+		if len(termNames) != len(termValues) {
+			return nil, fmt.Errorf("read terms: %d names, %d values", len(termNames), len(termValues))
+		}
+		rec.Terms = zipKeys(termNames, termValues)
 	}
 	return &rec, nil
 }

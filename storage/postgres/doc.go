@@ -14,8 +14,10 @@
 // A record is one row of records: the document as JSONB, secrets as JSONB,
 // pending challenges as json (raw values inside them keep their bytes,
 // which jsonb would not). Its unique values are rows of keys, whose primary
-// key (type, name, value) is the uniqueness guarantee; keys and events
-// reference their record and go with it on Delete.
+// key (type, name, value) is the uniqueness guarantee; its index terms
+// (storage.Record.Terms) are rows of terms, keyed by (type, name, value,
+// id); keys, terms and events reference their record and go with it on
+// Delete.
 //
 // # Isolation and locking
 //
@@ -83,7 +85,8 @@
 // COLLATE "C"; case folding is translate() with Go's simple case folding
 // table, passed as parameters, so it agrees with the other backends;
 // numbers compare as numeric; date-times through idupdate_instant. An Eq
-// term with a key hint starts from the keys table's primary key, and the
+// term with a key hint starts from the keys table's primary key, one with a
+// term hint from the terms table's, and the
 // order by ID uses an index on (type, id COLLATE "C"). A sort by an
 // attribute sorts the matching records (no index covers it).
 //
@@ -97,4 +100,6 @@
 // commit after a larger value drawn by another. The price is that the
 // commits of all writers of a database queue for that row lock (the
 // writes themselves, and their row locks, still run concurrently).
+// TrimChanges (storage.FeedTrimmer) deletes old entries in bounded
+// batches; feed_head keeps counting, so a position is never reused.
 package postgres

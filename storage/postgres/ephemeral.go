@@ -56,30 +56,72 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 			WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
 			RETURNING data, expires`, []any{kind, hash, now.UnixNano()}, &t.Data, &exp)
 	})
-	if err == nil {
-		t.Expires = time.Unix(0, exp)
-		return &t, nil
+	if err != nil {
+		return nil, s.notConsumed(ctx, kind, hash, err)
 	}
+	t.Expires = time.Unix(0, exp)
+	return &t, nil
+}
+
+// notConsumed turns the error of a consume that found no token to spend
+// (pgx.ErrNoRows) into the reason: a read finds out whether the token is
+// missing, spent or expired. Other errors are wrapped as they are.
+func (s *Store) notConsumed(ctx context.Context, kind string, hash []byte, err error) error {
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("storage/postgres: consume token: %w", err)
+		return fmt.Errorf("storage/postgres: consume token: %w", err)
 	}
 	var spent bool
 	err = s.pool.QueryRow(ctx, `SELECT spent FROM tokens WHERE kind = $1 AND hash = $2`, kind, hash).Scan(&spent)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
+		return fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
 	case err != nil:
-		return nil, fmt.Errorf("storage/postgres: consume token: %w", err)
+		return fmt.Errorf("storage/postgres: consume token: %w", err)
 	case spent:
-		return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenSpent)
+		return fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenSpent)
 	}
-	return nil, fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenExpired)
+	return fmt.Errorf("storage/postgres: token: %w", storage.ErrTokenExpired)
 }
 
-// Hit implements storage.Ephemeral in one statement: the upsert rolls the
-// window and counts the call only when its WHERE finds the quota not
-// exhausted, with the arithmetic of storage.Quota.Step; the row lock of
-// the conflicting row serializes concurrent hits.
+// ConsumeTokenPut implements storage.Ephemeral in one statement: the
+// consume's UPDATE feeds the put's insert, so nothing is put unless the
+// token was spent; a live token of put's kind and hash makes the insert
+// change nothing, and the consume stands.
+func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	if err := storage.CheckTokenPut(kind, hash, put); err != nil {
+		return nil, false, err
+	}
+	if !storage.ValidTokenKey(kind, hash) {
+		return nil, false, fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)
+	}
+	data := put.Data
+	if data == nil {
+		data = []byte{}
+	}
+	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
+	var (
+		exp    int64
+		stored bool
+	)
+	err := s.retry(ctx, func() error {
+		return s.lightRow(ctx, `WITH c AS (UPDATE tokens SET spent = true
+				WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
+				RETURNING data, expires),
+			p AS (INSERT INTO tokens AS t (kind, hash, data, expires) SELECT $4, $5, $6, $7 FROM c
+				ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = false
+				WHERE t.expires <= $3
+				RETURNING 1)
+			SELECT data, expires, EXISTS (SELECT FROM p) FROM c`,
+			[]any{kind, hash, now.UnixNano(), put.Kind, put.Hash, data, put.Expires.UnixNano()}, &t.Data, &exp, &stored)
+	})
+	if err != nil {
+		return nil, false, s.notConsumed(ctx, kind, hash, err)
+	}
+	t.Expires = time.Unix(0, exp)
+	return &t, stored, nil
+}
+
+// Hit implements storage.Ephemeral in one statement (hitSQL).
 func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.Time) (bool, error) {
 	if err := storage.CheckQuota(name, q); err != nil {
 		return false, err
@@ -87,20 +129,66 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 	start, weight := q.Bounds(now)
 	var tag pgconn.CommandTag
 	err := s.retry(ctx, func() (err error) {
-		tag, err = s.light(ctx, `INSERT INTO quotas AS q (name, start, prev, curr, expires)
-		VALUES ($1, $2::bigint, 0, 1, $2::bigint + 2 * $3::bigint)
-		ON CONFLICT (name) DO UPDATE SET
-			prev = CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END,
-			curr = CASE WHEN q.start >= $2::bigint THEN q.curr ELSE 0 END + 1,
-			start = greatest(q.start, $2::bigint),
-			expires = greatest(q.start, $2::bigint) + 2 * $3::bigint
-		WHERE (CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END)::float8 * $4::float8
-			+ (CASE WHEN q.start >= $2::bigint THEN q.curr ELSE 0 END)::float8 + 1 <= $5::float8`,
-			name, start, int64(q.Window), weight, q.Limit)
+		tag, err = s.light(ctx, hitSQL, name, start, int64(q.Window), weight, q.Limit)
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("storage/postgres: quota %q: %w", name, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// hitSQL counts a call against a quota window, with the arithmetic of
+// storage.Quota.Step: the upsert rolls the window and counts the call only
+// when its WHERE finds the quota not exhausted; the row lock of the
+// conflicting row serializes concurrent hits. It changes one row when the
+// call is allowed and none when it is refused. Parameters: $1 name, $2 the
+// window's start, $3 the window's length, $4 the weight of the previous
+// window, $5 the limit.
+const hitSQL = `INSERT INTO quotas AS q (name, start, prev, curr, expires)
+	VALUES ($1, $2::bigint, 0, 1, $2::bigint + 2 * $3::bigint)
+	ON CONFLICT (name) DO UPDATE SET
+		prev = CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END,
+		curr = CASE WHEN q.start >= $2::bigint THEN q.curr ELSE 0 END + 1,
+		start = greatest(q.start, $2::bigint),
+		expires = greatest(q.start, $2::bigint) + 2 * $3::bigint
+	WHERE (CASE WHEN q.start >= $2::bigint THEN q.prev WHEN q.start = $2::bigint - $3::bigint THEN q.curr ELSE 0 END)::float8 * $4::float8
+		+ (CASE WHEN q.start >= $2::bigint THEN q.curr ELSE 0 END)::float8 + 1 <= $5::float8`
+
+// PutTokenHit implements storage.Ephemeral in one statement: the quota's
+// upsert (hitSQL) feeds the token's insert, so a refused call inserts
+// nothing. A live token of the same kind and hash sets data to NULL,
+// which its NOT NULL constraint refuses: the statement fails as a whole,
+// the quota's count with it, and the failure is ErrExists.
+func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := storage.CheckToken(t); err != nil {
+		return false, err
+	}
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	data := t.Data
+	if data == nil {
+		data = []byte{}
+	}
+	start, weight := q.Bounds(now)
+	var tag pgconn.CommandTag
+	err := s.retry(ctx, func() (err error) {
+		tag, err = s.light(ctx, `WITH hit AS (`+hitSQL+` RETURNING 1)
+			INSERT INTO tokens AS t (kind, hash, data, expires) SELECT $6, $7, $8, $9 FROM hit
+			ON CONFLICT (kind, hash) DO UPDATE SET
+				data = CASE WHEN t.expires <= $10 THEN excluded.data END,
+				expires = excluded.expires, spent = false`,
+			name, start, int64(q.Window), weight, q.Limit,
+			t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
+		return err
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == codeNotNullViolation && pe.TableName == "tokens" && pe.ColumnName == "data" {
+		return false, fmt.Errorf("storage/postgres: put token: %w", storage.ErrExists)
+	}
+	if err != nil {
+		return false, fmt.Errorf("storage/postgres: put token: %w", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }

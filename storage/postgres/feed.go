@@ -225,3 +225,43 @@ func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error 
 	}
 	return nil
 }
+
+var _ storage.FeedTrimmer = (*Store)(nil)
+
+// sqlTrim deletes the entries among the oldest $5 at or below the position
+// bound $1 (the newest entry of all excluded) that are at or below the
+// lowest bookmark unless $2, and older than ($3, $4) when $3 is not NULL.
+// The primary key gives the oldest in order, so one call reads at most $5
+// entries.
+const sqlTrim = `DELETE FROM feed WHERE pos IN (
+	SELECT o.pos FROM (SELECT pos, time, time_nanos FROM feed
+		WHERE pos < (SELECT max(pos) FROM feed) AND pos <= $1 ORDER BY pos LIMIT $5) AS o
+	WHERE ($2 OR o.pos <= COALESCE((SELECT min(pos) FROM bookmarks), $1))
+	AND ($3::timestamptz IS NULL OR (o.time, o.time_nanos) < ($3::timestamptz, $4::smallint)))`
+
+// TrimChanges implements storage.FeedTrimmer, in one statement.
+func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, upTo, err := t.SQLBounds()
+	if err != nil {
+		return 0, err
+	}
+	var before *time.Time
+	var nanos int16
+	if !t.Before.IsZero() {
+		b, ns := splitTime(t.Before)
+		before, nanos = &b, ns
+	}
+	var deleted int64
+	err = s.retry(ctx, func() error {
+		tag, err := s.pool.Exec(ctx, sqlTrim, upTo, t.Unacknowledged, before, nanos, n)
+		deleted = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, queryError(ctx, "trim feed", err)
+	}
+	return int(deleted), nil
+}

@@ -76,6 +76,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, ms []migrat
 		schema); err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}
+	if err := checkSchema(ctx, tx, schema, ms[0]); err != nil {
+		return err
+	}
 	if schema != "" {
 		ident := pgx.Identifier{schema}.Sanitize()
 		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident); err != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -78,7 +79,9 @@ func WithMaxRecordBytes(n int) Option {
 // Open connects to the database named by dsn (a postgres:// URL or a
 // key=value string, as pgx accepts it), brings the schema up to date and
 // returns the store. It returns an error wrapping ErrSchemaTooNew when the
-// database was migrated by newer code. Close releases the pool.
+// database was migrated by newer code, and one wrapping ErrForeignSchema,
+// having created nothing, when the schema holds another program's tables.
+// Close releases the pool.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	o := options{maxRetries: DefaultMaxRetries, maxRecordBytes: DefaultMaxRecordBytes}
 	for _, opt := range opts {
@@ -108,6 +111,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	}
 	if err := migrate(ctx, pool, o.schema, ms); err != nil {
 		pool.Close()
+		if errors.Is(err, ErrForeignSchema) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("storage/postgres: migrate: %w", err)
 	}
 	return &Store{pool: pool, opts: o}, nil

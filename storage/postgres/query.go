@@ -151,6 +151,10 @@ func (c *compiler) where(typ string, f *storage.Filter) {
 		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT k.id FROM keys k WHERE k.type = %s AND k.name = %s AND k.value = %s)",
 			c.arg(typ), c.arg(k.Name), c.arg(k.Value))
 	}
+	if t := f.TermHint(); t != nil {
+		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT t.id FROM terms t WHERE t.type = %s AND t.name = %s AND t.value = %s)",
+			c.arg(typ), c.arg(t.Name), c.arg(t.Value))
+	}
 	if f != nil {
 		c.sql.WriteString(" AND ")
 		c.filter(f, "r.doc")
@@ -187,21 +191,11 @@ func cursorParts(v any, fold bool) (rank int, num, str string) {
 	return jsonval.RankNone, "0", ""
 }
 
-// List implements storage.Querier. The page and its total are read in one
-// REPEATABLE READ transaction, so they agree.
-func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	after, err := q.DecodeCursor()
-	if err != nil {
-		return nil, err
-	}
-	if !validText(q.Type) || (after != nil && !validText(after.ID)) {
-		return nil, &storage.QueryError{Field: "type", Reason: "must be UTF-8 without NUL"}
-	}
-	var c compiler
-	c.sql.WriteString("SELECT " + recordColumns + "," + recordKeys + " FROM records r")
+// listQuery compiles the statement that reads a page of q, one record
+// more than the page to tell whether another follows.
+func listQuery(q *storage.Query, after *storage.Cursor) (*compiler, error) {
+	c := &compiler{}
+	c.sql.WriteString("SELECT " + recordColumns + "," + recordKeys + recordTerms + " FROM records r")
 	c.where(q.Type, q.Filter)
 	dir, op := "", ">"
 	if q.Sort != nil && q.Sort.Desc {
@@ -222,8 +216,28 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 	} else if after != nil {
 		fmt.Fprintf(&c.sql, ` AND r.id COLLATE "C" > %s::text COLLATE "C"`, c.arg(after.ID))
 	}
+	fmt.Fprintf(&c.sql, " ORDER BY %s LIMIT %s OFFSET %s", order, c.arg(q.PageSize()+1), c.arg(q.Offset))
+	return c, nil
+}
+
+// List implements storage.Querier. The page and its total are read in one
+// REPEATABLE READ transaction, so they agree.
+func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	after, err := q.DecodeCursor()
+	if err != nil {
+		return nil, err
+	}
+	if !validText(q.Type) || (after != nil && !validText(after.ID)) {
+		return nil, &storage.QueryError{Field: "type", Reason: "must be UTF-8 without NUL"}
+	}
+	c, err := listQuery(&q, after)
+	if err != nil {
+		return nil, err
+	}
 	n := q.PageSize()
-	fmt.Fprintf(&c.sql, " ORDER BY %s LIMIT %s OFFSET %s", order, c.arg(n+1), c.arg(q.Offset))
 
 	page := &storage.Page{Total: -1}
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {

@@ -14,16 +14,21 @@ const recordKeys = `
 	ARRAY(SELECT k.name FROM keys k WHERE k.type = r.type AND k.id = r.id ORDER BY k.name COLLATE "C", k.value COLLATE "C"),
 	ARRAY(SELECT k.value FROM keys k WHERE k.type = r.type AND k.id = r.id ORDER BY k.name COLLATE "C", k.value COLLATE "C")`
 
+// recordTerms reads a record's index terms the same way.
+const recordTerms = `,
+	ARRAY(SELECT t.name FROM terms t WHERE t.type = r.type AND t.id = r.id ORDER BY t.name COLLATE "C", t.value COLLATE "C"),
+	ARRAY(SELECT t.value FROM terms t WHERE t.type = r.type AND t.id = r.id ORDER BY t.name COLLATE "C", t.value COLLATE "C")`
+
 const (
 	// The store names the isolation level rather than trust the server's
 	// default: the locking model in the package documentation assumes it.
 	sqlBegin  = `BEGIN ISOLATION LEVEL READ COMMITTED`
 	sqlCommit = `COMMIT`
 
-	sqlGet = `SELECT ` + recordColumns + `,` + recordKeys + `
+	sqlGet = `SELECT ` + recordColumns + `,` + recordKeys + recordTerms + `
 	FROM records r WHERE r.type = $1 AND r.id = $2`
 
-	sqlFind = `SELECT ` + recordColumns + `,` + recordKeys + `
+	sqlFind = `SELECT ` + recordColumns + `,` + recordKeys + recordTerms + `
 	FROM keys f JOIN records r ON r.type = f.type AND r.id = f.id
 	WHERE f.type = $1 AND f.name = $2 AND f.value = $3`
 
@@ -37,6 +42,8 @@ const (
 	FROM records r WHERE r.type = $1 AND r.id = $2 FOR UPDATE`
 
 	sqlKeys = `SELECT name, value FROM keys WHERE type = $1 AND id = $2 ORDER BY name COLLATE "C", value COLLATE "C"`
+
+	sqlTerms = `SELECT name, value FROM terms WHERE type = $1 AND id = $2 ORDER BY name COLLATE "C", value COLLATE "C"`
 
 	sqlExists = `SELECT EXISTS (SELECT 1 FROM records WHERE type = $1 AND id = $2)`
 
@@ -52,6 +59,12 @@ const (
 	SELECT $1, u.name, u.value, $2 FROM unnest($3::text[], $4::text[]) AS u(name, value)`
 
 	sqlDeleteKeys = `DELETE FROM keys
+	WHERE type = $1 AND id = $2 AND (name, value) IN (SELECT * FROM unnest($3::text[], $4::text[]))`
+
+	sqlInsertTerms = `INSERT INTO terms (type, name, value, id)
+	SELECT $1, u.name, u.value, $2 FROM unnest($3::text[], $4::text[]) AS u(name, value)`
+
+	sqlDeleteTerms = `DELETE FROM terms
 	WHERE type = $1 AND id = $2 AND (name, value) IN (SELECT * FROM unnest($3::text[], $4::text[]))`
 
 	sqlInsertEvent = `INSERT INTO events

@@ -20,6 +20,7 @@ import (
 // SQLSTATE codes the store acts on.
 const (
 	codeUniqueViolation      = "23505"
+	codeNotNullViolation     = "23502"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 	codeUntranslatable       = "22P05" // jsonb refuses \u0000 in strings
@@ -86,6 +87,10 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 			names, values := unzipKeys(sortedKeys(stored.Keys))
 			b.Queue(sqlInsertKeys, stored.Type, stored.ID, names, values)
 		}
+		if len(stored.Terms) > 0 {
+			names, values := unzipKeys(stored.Terms)
+			b.Queue(sqlInsertTerms, stored.Type, stored.ID, names, values)
+		}
 		queueEvent(b, stored.Type, stored.ID, &ev, changes)
 		b.Queue(sqlCommit)
 		if err := tx.exec(ctx, b); err != nil {
@@ -147,6 +152,7 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	b.Queue(sqlBegin)
 	b.Queue(sqlLock, typ, id)
 	b.Queue(sqlKeys, typ, id)
+	b.Queue(sqlTerms, typ, id)
 	br := tx.conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
@@ -161,6 +167,11 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	if err == nil {
 		old.Keys, err = pgx.CollectRows(rows, pgx.RowToStructByPos[storage.Key])
 	}
+	if err == nil {
+		if rows, err = br.Query(); err == nil {
+			old.Terms, err = pgx.CollectRows(rows, pgx.RowToStructByPos[storage.Key])
+		}
+	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -169,6 +180,9 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	}
 	if len(old.Keys) == 0 {
 		old.Keys = nil
+	}
+	if len(old.Terms) == 0 {
+		old.Terms = nil
 	}
 
 	work := *old
@@ -223,6 +237,17 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 		names, values := unzipKeys(sortedKeys(added))
 		b.Queue(sqlInsertKeys, typ, id, names, values)
 	}
+	// A term row carries the record's id, so writers of different records
+	// never meet on one.
+	termsAdded, termsRemoved := diffKeys(old.Terms, next.Terms)
+	if len(termsRemoved) > 0 {
+		names, values := unzipKeys(termsRemoved)
+		b.Queue(sqlDeleteTerms, typ, id, names, values)
+	}
+	if len(termsAdded) > 0 {
+		names, values := unzipKeys(termsAdded)
+		b.Queue(sqlInsertTerms, typ, id, names, values)
+	}
 	queueEvent(b, typ, id, &event, changes)
 	b.Queue(sqlCommit)
 	if err := tx.exec(ctx, b); err != nil {
@@ -230,6 +255,7 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	}
 	next.Created = normTime(next.Created)
 	next.Keys = sortedKeys(next.Keys)
+	next.Terms = sortedKeys(next.Terms)
 	return &next, nil, nil
 }
 

@@ -125,9 +125,7 @@ func BenchmarkFindByKey(b *testing.B) {
 	}
 	for _, n := range sizes {
 		b.Run("records="+strconv.Itoa(n), func(b *testing.B) {
-			path := filepath.Join(b.TempDir(), "find.db")
-			s := openStore(b, path)
-			bulkLoad(b, path, n)
+			s := openStore(b, benchFile(b, n))
 			ctx := context.Background()
 			i := 0
 			for b.Loop() {

@@ -64,9 +64,11 @@ func decodeJSON(col sql.NullString, v any) error {
 }
 
 // recordColumns selects everything scanRecord reads, with the record's keys
-// gathered by a subquery, so one statement reads a consistent record.
+// and terms gathered by subqueries, so one statement reads a consistent
+// record.
 const recordColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending,
-	(SELECT json_group_array(json_array(k.name, k.value)) FROM keys k WHERE k.type = r.type AND k.id = r.id)`
+	(SELECT json_group_array(json_array(k.name, k.value)) FROM keys k WHERE k.type = r.type AND k.id = r.id),
+	(SELECT json_group_array(json_array(t.name, t.value)) FROM terms t WHERE t.type = r.type AND t.id = r.id)`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -77,12 +79,13 @@ func scanRecord(row scanner) (*storage.Record, error) { return scanRecordCached(
 // stored text is the one cached.
 func scanRecordCached(row scanner, docs *docCache) (*storage.Record, error) {
 	var (
-		rec                      storage.Record
-		version                  int64
-		created, updated, state  string
-		doc, secrets, pending, k sql.NullString
+		rec                     storage.Record
+		version                 int64
+		created, updated, state string
+		doc, secrets, pending   sql.NullString
+		k, t                    sql.NullString
 	)
-	if err := row.Scan(&rec.Type, &rec.ID, &version, &created, &updated, &state, &doc, &secrets, &pending, &k); err != nil {
+	if err := row.Scan(&rec.Type, &rec.ID, &version, &created, &updated, &state, &doc, &secrets, &pending, &k, &t); err != nil {
 		return nil, err
 	}
 	rec.Version = uint64(version)
@@ -110,14 +113,27 @@ func scanRecordCached(row scanner, docs *docCache) (*storage.Record, error) {
 		return nil, err
 	}
 	rec.Pending = challenges
-	var pairs [][2]string
-	if err := decodeJSON(k, &pairs); err != nil {
+	if rec.Keys, err = decodePairs(k); err != nil {
 		return nil, err
 	}
-	for _, p := range pairs {
-		rec.Keys = append(rec.Keys, storage.Key{Name: p[0], Value: p[1]})
+	if rec.Terms, err = decodePairs(t); err != nil {
+		return nil, err
 	}
 	return &rec, nil
+}
+
+// decodePairs decodes a JSON array of [name, value] pairs into keys; an
+// empty array or NULL gives nil.
+func decodePairs(text sql.NullString) ([]storage.Key, error) {
+	var pairs [][2]string
+	if err := decodeJSON(text, &pairs); err != nil {
+		return nil, err
+	}
+	var keys []storage.Key
+	for _, p := range pairs {
+		keys = append(keys, storage.Key{Name: p[0], Value: p[1]})
+	}
+	return keys, nil
 }
 
 // encodedRecord holds the column values of a record ready to be written.

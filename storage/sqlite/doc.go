@@ -51,9 +51,12 @@
 // leads the transaction; one that panics is rolled back and the panic is
 // raised again in its own caller.
 //
-// Connections memory-map the first 256 MiB of the file (mmap_size), so
-// reads of a large, hot index cost no system call per page: a lookup by
-// key in a million records then costs less than twice one in ten thousand.
+// Connections memory-map the first GiB of the file (mmap_size; see
+// WithMmapSize), so reads of a large, hot index cost no system call and no
+// copy per page: a lookup by key, or a List with eq on a unique attribute,
+// in a million records then costs less than twice one in ten thousand.
+// Pages beyond the mapped part go through each connection's page cache
+// (WithCacheSize).
 // The writer also keeps the decoded documents of the records it wrote last
 // and reuses one only when the stored text is byte-for-byte the text it
 // came from, so an update of a hot record decodes nothing.
@@ -66,6 +69,7 @@
 //
 //	records            one row per record; doc, secrets and pending as JSON text
 //	keys               (type, name, value) → id, the unique index behind Find
+//	terms              (type, name, value, id), the index terms (storage.Record.Terms)
 //	events             the history, one row per version
 //	feed               every committed event in commit order (storage.Feed)
 //	counters           named sequences (storage.Counters)
@@ -76,7 +80,8 @@
 // nanosecond.
 //
 // List and Count (storage.Querier) evaluate a filter's structure in SQL
-// (json_each for the elements of an array, the keys table for key hints)
+// (json_each for the elements of an array, the keys and terms tables for
+// key and term hints)
 // and its comparisons in Go functions registered with the driver over the
 // JSON text SQLite extracts, which keeps numbers as written: the results
 // agree with the memory store exactly, case folding and full-precision

@@ -18,23 +18,48 @@ func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) er
 	if err := storage.CheckToken(t); err != nil {
 		return err
 	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return putToken(ctx, tx, t, now) })
+}
+
+func putToken(ctx context.Context, tx *sql.Tx, t storage.Token, now time.Time) error {
 	data := t.Data
 	if data == nil {
 		data = []byte{}
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
-			ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = 0
-			WHERE tokens.expires <= ?`,
-			t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: put token: %w", err)
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
+		ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = 0
+		WHERE tokens.expires <= ?`,
+		t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
+	if err != nil {
+		return fmt.Errorf("storage/sqlite: put token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("storage/sqlite: put token: %w", storage.ErrExists)
+	}
+	return nil
+}
+
+// PutTokenHit implements storage.Ephemeral: the hit and the insert in one
+// write, whose failure rolls back both.
+func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q storage.Quota, now time.Time) (bool, error) {
+	if err := storage.CheckToken(t); err != nil {
+		return false, err
+	}
+	if err := storage.CheckQuota(name, q); err != nil {
+		return false, err
+	}
+	allowed := false
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		if allowed, err = hit(ctx, tx, name, q, now); err != nil || !allowed {
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return fmt.Errorf("storage/sqlite: put token: %w", storage.ErrExists)
-		}
-		return nil
+		return putToken(ctx, tx, t, now)
 	})
+	if err != nil {
+		return false, err
+	}
+	return allowed, nil
 }
 
 // ConsumeToken implements storage.Ephemeral. The conditional UPDATE is
@@ -45,35 +70,71 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	if !storage.ValidTokenKey(kind, hash) {
 		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
 	}
-	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var exp int64
-		err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
-			WHERE kind = ? AND hash = ? AND spent = 0 AND expires > ?
-			RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
-		if err == nil {
-			t.Expires = time.Unix(0, exp)
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage/sqlite: consume token: %w", err)
-		}
-		var spent bool
-		err = tx.QueryRowContext(ctx, `SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
-		case err != nil:
-			return fmt.Errorf("storage/sqlite: consume token: %w", err)
-		case spent:
-			return fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenSpent)
-		}
-		return fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenExpired)
+	var t *storage.Token
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		t, err = consumeToken(ctx, tx, kind, hash, now)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	return t, nil
+}
+
+func consumeToken(ctx context.Context, tx *sql.Tx, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
+	var exp int64
+	err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
+		WHERE kind = ? AND hash = ? AND spent = 0 AND expires > ?
+		RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
+	if err == nil {
+		t.Expires = time.Unix(0, exp)
+		return &t, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage/sqlite: consume token: %w", err)
+	}
+	var spent bool
+	err = tx.QueryRowContext(ctx, `SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("storage/sqlite: consume token: %w", err)
+	case spent:
+		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenSpent)
+	}
+	return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrTokenExpired)
+}
+
+// ConsumeTokenPut implements storage.Ephemeral: the consume and the put in
+// one write. A put refused for a live token leaves the consume in effect.
+func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	if err := storage.CheckTokenPut(kind, hash, put); err != nil {
+		return nil, false, err
+	}
+	if !storage.ValidTokenKey(kind, hash) {
+		return nil, false, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
+	}
+	var (
+		t      *storage.Token
+		stored bool
+	)
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		if t, err = consumeToken(ctx, tx, kind, hash, now); err != nil {
+			return err
+		}
+		err = putToken(ctx, tx, put, now)
+		stored = err == nil
+		if errors.Is(err, storage.ErrExists) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return t, stored, nil
 }
 
 // Hit implements storage.Ephemeral: read, step and write the window in
@@ -84,26 +145,33 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 	}
 	allowed := false
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		allowed = false
-		var w storage.QuotaWindow
-		err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
-		}
-		next, ok := q.Step(w, now)
-		if !ok {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET start = excluded.start, prev = excluded.prev, curr = excluded.curr, expires = excluded.expires`,
-			name, next.Start, next.Prev, next.Curr, q.Expires(next.Start))
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
-		}
-		allowed = true
-		return nil
+		var err error
+		allowed, err = hit(ctx, tx, name, q, now)
+		return err
 	})
 	return allowed, err
+}
+
+// hit reads, steps and writes the window of the quota name in the
+// writer's transaction tx, which no other writer of the file shares, and
+// reports whether the call is allowed.
+func hit(ctx context.Context, tx *sql.Tx, name string, q storage.Quota, now time.Time) (bool, error) {
+	var w storage.QuotaWindow
+	err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
+	}
+	next, ok := q.Step(w, now)
+	if !ok {
+		return false, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET start = excluded.start, prev = excluded.prev, curr = excluded.curr, expires = excluded.expires`,
+		name, next.Start, next.Prev, next.Curr, q.Expires(next.Start))
+	if err != nil {
+		return false, fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
+	}
+	return true, nil
 }
 
 // PurgeExpired implements storage.Ephemeral: two bounded deletes, each

@@ -3,12 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
+
+	"github.com/idupdate/idupdate/storage"
 )
 
 // DSN exposes the connection string Open uses for the writer, so the
 // baseline benchmark runs on exactly the same driver settings.
 func DSN(path string, opts ...Option) string {
-	cfg := config{synchronous: "FULL"}
+	cfg := config{synchronous: "FULL", mmapSize: DefaultMmapSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -49,4 +52,37 @@ func BatchCounts(s *Store) (batches, writes uint64) {
 // WriteRaw runs fn as one write of the store, through group commit.
 func WriteRaw(ctx context.Context, s *Store, fn func(tx *sql.Tx) error) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(tx) })
+}
+
+// MigrateTo creates the file at path with the first version migrations
+// only, as an older release left it.
+func MigrateTo(path string, version int) error {
+	db, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	all, err := migrations()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	for _, m := range all[:version] {
+		if err := apply(ctx, db, m, version, time.Now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListSQL returns the statement List runs for the first page of q and its
+// parameters.
+func ListSQL(q storage.Query) (string, []any) {
+	c, _ := listQuery(&q, nil)
+	return c.sql.String(), c.args
 }

@@ -156,3 +156,38 @@ func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error 
 		return err
 	})
 }
+
+var _ storage.FeedTrimmer = (*Store)(nil)
+
+// sqlTrim deletes the entries among the oldest ?5 at or below the position
+// bound ?1 (the newest entry of all excluded) that are at or below the
+// lowest bookmark unless ?2, and older than ?4 when ?3. The primary key
+// gives the oldest in order, so one call reads at most ?5 entries.
+const sqlTrim = `DELETE FROM feed WHERE pos IN (
+	SELECT pos FROM (SELECT pos, time FROM feed WHERE pos < (SELECT max(pos) FROM feed) AND pos <= ?1 ORDER BY pos LIMIT ?5)
+	WHERE (?2 OR pos <= COALESCE((SELECT min(pos) FROM bookmarks), ?1))
+	AND (NOT ?3 OR time < ?4))`
+
+// TrimChanges implements storage.FeedTrimmer, in one write transaction.
+func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, upTo, err := t.SQLBounds()
+	if err != nil {
+		return 0, err
+	}
+	var deleted int64
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, sqlTrim, upTo, t.Unacknowledged, !t.Before.IsZero(), formatTime(t.Before), n)
+		if err != nil {
+			return err
+		}
+		deleted, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage/sqlite: trim feed: %w", err)
+	}
+	return int(deleted), nil
+}

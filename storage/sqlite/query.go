@@ -116,7 +116,8 @@ func sqlPath(pointer string) string {
 type compiler struct {
 	sql  strings.Builder
 	args []any
-	n    int // json_each aliases used
+	n    int          // json_each aliases used
+	hint *storage.Key // the key hint where already restricts to
 }
 
 func (c *compiler) arg(v any) string {
@@ -180,7 +181,9 @@ func (c *compiler) filter(f *storage.Filter, base string) {
 	if f.Fold {
 		fold = 1
 	}
-	useKey := base == "" && f.Op == storage.Eq && f.Key != nil
+	// The key hint that where turned into the starting index range needs
+	// no second look-up.
+	useKey := base == "" && f.Op == storage.Eq && f.Key != nil && f.Key != c.hint
 	if useKey {
 		c.sql.WriteByte('(')
 	}
@@ -196,8 +199,13 @@ func (c *compiler) filter(f *storage.Filter, base string) {
 func (c *compiler) where(typ string, f *storage.Filter) {
 	c.sql.WriteString(" WHERE r.type = " + c.arg(typ))
 	if k := f.KeyHint(); k != nil {
+		c.hint = k
 		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT k.id FROM keys k WHERE k.type = %s AND k.name = %s AND k.value = %s)",
 			c.arg(typ), c.arg(k.Name), c.arg(k.Value))
+	}
+	if t := f.TermHint(); t != nil {
+		fmt.Fprintf(&c.sql, " AND r.id IN (SELECT t.id FROM terms t WHERE t.type = %s AND t.name = %s AND t.value = %s)",
+			c.arg(typ), c.arg(t.Name), c.arg(t.Value))
 	}
 	if f != nil {
 		c.sql.WriteString(" AND ")
@@ -216,38 +224,8 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 	if err != nil {
 		return nil, err
 	}
-	var c compiler
-	c.sql.WriteString("SELECT " + listColumns + " FROM records r")
-	c.where(q.Type, q.Filter)
-	var count compiler
-	if q.Total {
-		count.sql.WriteString("SELECT count(*) FROM records r")
-		count.where(q.Type, q.Filter)
-	}
-	dir, op := "", ">"
-	if q.Sort != nil && q.Sort.Desc {
-		dir, op = " DESC", "<"
-	}
-	var sortKey string
-	if q.Sort != nil {
-		fold := 0
-		if q.Sort.Fold {
-			fold = 1
-		}
-		// The expression appears twice with its own parameters each time.
-		key := func() string {
-			return fmt.Sprintf("idupdate_sortkey(r.doc -> %s, %s)", c.arg("$"+sqlPath(q.Sort.Path)), c.arg(fold))
-		}
-		if after != nil {
-			fmt.Fprintf(&c.sql, " AND (%s, r.id) %s (%s, %s)", key(), op,
-				c.arg(jsonval.SortKey(after.Value, q.Sort.Fold)), c.arg(after.ID))
-		}
-		sortKey = key() + dir + ", "
-	} else if after != nil {
-		fmt.Fprintf(&c.sql, " AND r.id > %s", c.arg(after.ID))
-	}
+	c, count := listQuery(&q, after)
 	n := q.PageSize()
-	fmt.Fprintf(&c.sql, " ORDER BY %sr.id%s LIMIT %s OFFSET %s", sortKey, dir, c.arg(n+1), c.arg(q.Offset))
 
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -288,6 +266,42 @@ func (s *Store) List(ctx context.Context, q storage.Query) (*storage.Page, error
 	return page, nil
 }
 
+// listQuery compiles the statement that reads a page of q (one record more
+// than the page, to tell whether another follows) and, when q asks for
+// the total, the statement that counts the matches.
+func listQuery(q *storage.Query, after *storage.Cursor) (c, count compiler) {
+	c.sql.WriteString("SELECT " + listColumns + " FROM records r")
+	c.where(q.Type, q.Filter)
+	if q.Total {
+		count.sql.WriteString("SELECT count(*) FROM records r")
+		count.where(q.Type, q.Filter)
+	}
+	dir, op := "", ">"
+	if q.Sort != nil && q.Sort.Desc {
+		dir, op = " DESC", "<"
+	}
+	var sortKey string
+	if q.Sort != nil {
+		fold := 0
+		if q.Sort.Fold {
+			fold = 1
+		}
+		// The expression appears twice with its own parameters each time.
+		key := func() string {
+			return fmt.Sprintf("idupdate_sortkey(r.doc -> %s, %s)", c.arg("$"+sqlPath(q.Sort.Path)), c.arg(fold))
+		}
+		if after != nil {
+			fmt.Fprintf(&c.sql, " AND (%s, r.id) %s (%s, %s)", key(), op,
+				c.arg(jsonval.SortKey(after.Value, q.Sort.Fold)), c.arg(after.ID))
+		}
+		sortKey = key() + dir + ", "
+	} else if after != nil {
+		fmt.Fprintf(&c.sql, " AND r.id > %s", c.arg(after.ID))
+	}
+	fmt.Fprintf(&c.sql, " ORDER BY %sr.id%s LIMIT %s OFFSET %s", sortKey, dir, c.arg(q.PageSize()+1), c.arg(q.Offset))
+	return c, count
+}
+
 // Count implements storage.Querier.
 func (s *Store) Count(ctx context.Context, typ string, f *storage.Filter) (int, error) {
 	q := storage.Query{Type: typ, Filter: f}
@@ -311,14 +325,14 @@ func (s *Store) queryError(ctx context.Context, err error) error {
 	return fmt.Errorf("storage/sqlite: query: %w", err)
 }
 
-// listColumns are recordColumns with NULL for the keys, which List reads
-// for the whole page at once (pageKeys): one range of the key index
-// instead of a lookup per record.
-const listColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending, NULL`
+// listColumns are recordColumns with NULL for the keys and terms, which
+// List reads for the whole page at once (pageKeys): one range of each
+// index instead of a lookup per record.
+const listColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r.doc, r.secrets, r.pending, NULL, NULL`
 
-// pageKeys fills in the keys of recs, records of typ in ID order. When
-// contiguous is set, recs are all the records between the first and last
-// ID and their keys are read as one range; otherwise by their IDs.
+// pageKeys fills in the keys and terms of recs, records of typ in ID
+// order. When contiguous is set, recs are all the records between the first
+// and last ID and their keys are read as one range; otherwise by their IDs.
 func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Record, contiguous bool) error {
 	if len(recs) == 0 {
 		return nil
@@ -328,14 +342,18 @@ func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Recor
 		byID[r.ID] = r
 	}
 	var (
-		query string
-		args  = []any{typ}
+		cond string
+		args []any
 	)
-	if contiguous {
-		query = `SELECT id, name, value FROM keys WHERE type = ? AND id >= ? AND id <= ? ORDER BY id, name, value`
-		args = append(args, recs[0].ID, recs[len(recs)-1].ID)
-	} else {
-		query = `SELECT id, name, value FROM keys WHERE type = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id, name, value`
+	switch {
+	case contiguous:
+		cond = `type = ? AND id >= ? AND id <= ?`
+		args = []any{typ, recs[0].ID, recs[len(recs)-1].ID}
+	case len(recs) == 1:
+		cond = `type = ? AND id = ?`
+		args = []any{typ, recs[0].ID}
+	default:
+		cond = `type = ? AND id IN (SELECT value FROM json_each(?))`
 		ids := make([]string, len(recs))
 		for i, r := range recs {
 			ids[i] = r.ID
@@ -344,21 +362,30 @@ func pageKeys(ctx context.Context, tx *sql.Tx, typ string, recs []*storage.Recor
 		if err != nil {
 			return err
 		}
-		args = append(args, string(b))
+		args = []any{typ, string(b)}
 	}
-	rows, err := tx.QueryContext(ctx, query, args...)
+	query := `SELECT 0, id, name, value FROM keys WHERE ` + cond +
+		` UNION ALL SELECT 1, id, name, value FROM terms WHERE ` + cond + ` ORDER BY 1, 2, 3, 4`
+	rows, err := tx.QueryContext(ctx, query, append(args, args...)...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		var k storage.Key
-		if err := rows.Scan(&id, &k.Name, &k.Value); err != nil {
+		var (
+			term bool
+			id   string
+			k    storage.Key
+		)
+		if err := rows.Scan(&term, &id, &k.Name, &k.Value); err != nil {
 			return err
 		}
 		if r, ok := byID[id]; ok {
-			r.Keys = append(r.Keys, k)
+			if term {
+				r.Terms = append(r.Terms, k)
+			} else {
+				r.Keys = append(r.Keys, k)
+			}
 		}
 	}
 	return rows.Err()

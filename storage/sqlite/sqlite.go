@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	driver "modernc.org/sqlite"
@@ -32,6 +33,8 @@ type Option func(*config)
 
 type config struct {
 	readers     int
+	mmapSize    int64
+	cacheKiB    int
 	synchronous string
 	now         func() time.Time
 	maxBatch    int
@@ -42,6 +45,32 @@ type config struct {
 // once. The default is 4; n < 1 is treated as 1.
 func WithReaders(n int) Option {
 	return func(c *config) { c.readers = max(n, 1) }
+}
+
+// DefaultMmapSize is how much of the file each connection memory-maps
+// unless WithMmapSize says otherwise: 1 GiB.
+const DefaultMmapSize = 1 << 30
+
+// WithMmapSize sets how many bytes of the database file each connection
+// memory-maps (SQLite's mmap_size). Pages in the mapped part are read
+// without a system call or a copy into the page cache, which keeps a
+// lookup in a large file nearly as fast as in a small one; it costs
+// address space, not memory. 0 turns memory-mapping off, and negative
+// values keep DefaultMmapSize. SQLite caps it at its compile-time
+// maximum (2 GiB less 64 KiB here).
+func WithMmapSize(bytes int64) Option {
+	return func(c *config) {
+		if bytes >= 0 {
+			c.mmapSize = bytes
+		}
+	}
+}
+
+// WithCacheSize sets each connection's page cache to kib KiB (SQLite's
+// cache_size), for pages beyond the memory-mapped part and pages being
+// written. The default, and kib <= 0, is SQLite's: 2,000 KiB.
+func WithCacheSize(kib int) Option {
+	return func(c *config) { c.cacheKiB = max(kib, 0) }
 }
 
 // WithSynchronousNormal trades durability for commit speed: with
@@ -61,7 +90,7 @@ func WithSynchronousNormal() Option {
 // nothing, if path holds something else.
 // Close the Store when done.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{readers: 4, synchronous: "FULL", now: time.Now, maxBatch: DefaultMaxBatch, batchWait: DefaultBatchWait}
+	cfg := config{readers: 4, mmapSize: DefaultMmapSize, synchronous: "FULL", now: time.Now, maxBatch: DefaultMaxBatch, batchWait: DefaultBatchWait}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -114,7 +143,10 @@ func dsn(path string, cfg config, readOnly bool) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous("+cfg.synchronous+")")
-	q.Add("_pragma", "mmap_size(268435456)")
+	q.Add("_pragma", "mmap_size("+strconv.FormatInt(cfg.mmapSize, 10)+")")
+	if cfg.cacheKiB > 0 {
+		q.Add("_pragma", "cache_size(-"+strconv.Itoa(cfg.cacheKiB)+")")
+	}
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {

@@ -15,6 +15,7 @@ type statements struct {
 	// writer
 	lock, insertRecord, updateRecord, deleteRecord *sql.Stmt
 	insertKey, deleteKey, holder, insertEvent      *sql.Stmt
+	insertTerm, deleteTerm                         *sql.Stmt
 	// change feed, conditional delete and counters (feed.go)
 	insertFeed, stamp, nextValue *sql.Stmt // writer
 	changes                      *sql.Stmt // reader
@@ -39,6 +40,8 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		{&st.deleteRecord, writer, `DELETE FROM records WHERE type = ? AND id = ?`},
 		{&st.insertKey, writer, `INSERT INTO keys (type, name, value, id) VALUES (?, ?, ?, ?)`},
 		{&st.deleteKey, writer, `DELETE FROM keys WHERE type = ? AND name = ? AND value = ?`},
+		{&st.insertTerm, writer, `INSERT INTO terms (type, name, value, id) VALUES (?, ?, ?, ?)`},
+		{&st.deleteTerm, writer, `DELETE FROM terms WHERE type = ? AND name = ? AND value = ? AND id = ?`},
 		{&st.holder, writer, `SELECT k.id, r.state FROM keys k JOIN records r ON r.type = k.type AND r.id = k.id
 			WHERE k.type = ? AND k.name = ? AND k.value = ?`},
 		{&st.insertEvent, writer, `INSERT INTO events (type, id, version, time, kind, actor, client, changes)
@@ -63,7 +66,7 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{st.get, st.find, st.history, st.lock, st.insertRecord, st.updateRecord,
-		st.deleteRecord, st.insertKey, st.deleteKey, st.holder, st.insertEvent,
+		st.deleteRecord, st.insertKey, st.deleteKey, st.holder, st.insertEvent, st.insertTerm, st.deleteTerm,
 		st.insertFeed, st.stamp, st.nextValue, st.changes} {
 		if s != nil {
 			_ = s.Close()

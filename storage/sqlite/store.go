@@ -51,6 +51,9 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		if err := s.addKeys(ctx, tx, stored.Type, stored.ID, stored.Keys); err != nil {
 			return err
 		}
+		if err := s.changeTerms(ctx, tx, stored.Type, stored.ID, nil, stored.Terms); err != nil {
+			return err
+		}
 		return s.appendEvent(ctx, tx, stored.Type, stored.ID, ev, changes)
 	})
 }
@@ -156,23 +159,9 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, old, next *storage.Record
 		s.docs.put(next.Type, next.ID, text, next.Doc)
 	}
 
-	keep := make(map[storage.Key]bool, len(old.Keys))
-	for _, k := range old.Keys {
-		keep[k] = false
-	}
-	var added []storage.Key
-	for _, k := range next.Keys {
-		if _, held := keep[k]; held {
-			keep[k] = true
-		} else {
-			added = append(added, k)
-		}
-	}
+	added, removed := diffKeys(old.Keys, next.Keys)
 	del := tx.StmtContext(ctx, s.stmt.deleteKey)
-	for k, kept := range keep {
-		if kept {
-			continue
-		}
+	for _, k := range removed {
 		if _, err := del.ExecContext(ctx, next.Type, k.Name, k.Value); err != nil {
 			return fmt.Errorf("storage/sqlite: drop key %s: %w", k, err)
 		}
@@ -180,7 +169,55 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, old, next *storage.Record
 	if err := s.addKeys(ctx, tx, next.Type, next.ID, added); err != nil {
 		return err
 	}
+	if err := s.changeTerms(ctx, tx, next.Type, next.ID, old.Terms, next.Terms); err != nil {
+		return err
+	}
 	return s.appendEvent(ctx, tx, next.Type, next.ID, ev, changes)
+}
+
+// diffKeys returns the keys of next that old lacks and those of old that
+// next lacks.
+func diffKeys(old, next []storage.Key) (added, removed []storage.Key) {
+	keep := make(map[storage.Key]bool, len(old))
+	for _, k := range old {
+		keep[k] = false
+	}
+	for _, k := range next {
+		if _, held := keep[k]; held {
+			keep[k] = true
+		} else {
+			added = append(added, k)
+		}
+	}
+	for _, k := range old {
+		if !keep[k] {
+			removed = append(removed, k)
+		}
+	}
+	return added, removed
+}
+
+// changeTerms moves the record's index terms from old to next, touching
+// only the terms that differ.
+func (s *Store) changeTerms(ctx context.Context, tx *sql.Tx, typ, id string, old, next []storage.Key) error {
+	added, removed := diffKeys(old, next)
+	if len(removed) > 0 {
+		del := tx.StmtContext(ctx, s.stmt.deleteTerm)
+		for _, k := range removed {
+			if _, err := del.ExecContext(ctx, typ, k.Name, k.Value, id); err != nil {
+				return fmt.Errorf("storage/sqlite: drop term %s: %w", k, err)
+			}
+		}
+	}
+	if len(added) > 0 {
+		ins := tx.StmtContext(ctx, s.stmt.insertTerm)
+		for _, k := range added {
+			if _, err := ins.ExecContext(ctx, typ, k.Name, k.Value, id); err != nil {
+				return fmt.Errorf("storage/sqlite: add term %s: %w", k, err)
+			}
+		}
+	}
+	return nil
 }
 
 // addKeys indexes keys for the record, translating a clash on the primary
@@ -215,7 +252,7 @@ func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, typ, id string, ev 
 		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
 		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
 	}
-	return s.appendFeed(ctx, tx, typ, id, ev, changes)
+	return nil
 }
 
 // Delete implements storage.Store. Keys and history go with the record

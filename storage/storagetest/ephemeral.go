@@ -28,6 +28,8 @@ func runEphemeral(t *testing.T, newStore NewStore) {
 	}
 	t.Run("Tokens", func(t *testing.T) { runTokens(t, probe(t)) })
 	t.Run("Quotas", func(t *testing.T) { runQuotas(t, probe(t)) })
+	t.Run("PutTokenHit", func(t *testing.T) { runPutTokenHit(t, probe(t)) })
+	t.Run("ConsumeTokenPut", func(t *testing.T) { runConsumeTokenPut(t, probe(t)) })
 	t.Run("Purge", func(t *testing.T) { runPurge(t, probe(t)) })
 }
 
@@ -268,4 +270,198 @@ func runPurge(t *testing.T, e storage.Ephemeral) {
 	assert.NoError(t, err, "a live token survives a purge")
 	_, err = e.PurgeExpired(ctx, now, 0)
 	assert.ErrorIs(t, err, storage.ErrInvalid)
+}
+
+// runPutTokenHit checks PutTokenHit: a token stored only when its quota
+// allows the call, and nothing stored or counted otherwise.
+func runPutTokenHit(t *testing.T, e storage.Ephemeral) {
+	ctx := context.Background()
+	q := storage.Quota{Limit: 2, Window: time.Minute}
+	now := w0.Add(time.Second)
+	consumable := func(tok storage.Token) bool {
+		t.Helper()
+		_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, now)
+		if err == nil {
+			return true
+		}
+		require.ErrorIs(t, err, storage.ErrNotFound)
+		return false
+	}
+	t.Run("StoredWhileAllowed", func(t *testing.T) {
+		var stored []storage.Token
+		for i := range 4 {
+			tok := newToken("test.token", fmt.Sprintf("quota-%d", i), now.Add(time.Hour))
+			ok, err := e.PutTokenHit(ctx, tok, "put-hit", q, now)
+			require.NoError(t, err)
+			assert.Equal(t, i < 2, ok, "call %d", i)
+			stored = append(stored, tok)
+		}
+		for i, tok := range stored {
+			assert.Equal(t, i < 2, consumable(tok), "token %d stored", i)
+		}
+		ok, err := e.Hit(ctx, "put-hit", q, now)
+		require.NoError(t, err)
+		assert.False(t, ok, "the stored tokens counted against the quota, the refused ones did not free it")
+	})
+	t.Run("ErrExistsCountsNothing", func(t *testing.T) {
+		tok := newToken("test.token", "quota-dup", now.Add(time.Hour))
+		ok, err := e.PutTokenHit(ctx, tok, "put-hit-dup", q, now)
+		require.NoError(t, err)
+		require.True(t, ok)
+		again := newToken("test.token", "quota-dup", now.Add(2*time.Hour))
+		ok, err = e.PutTokenHit(ctx, again, "put-hit-dup", q, now)
+		assert.ErrorIs(t, err, storage.ErrExists)
+		assert.False(t, ok)
+		got, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, now)
+		require.NoError(t, err)
+		assert.True(t, got.Expires.Equal(tok.Expires), "the live token is unchanged")
+		ok, err = e.Hit(ctx, "put-hit-dup", q, now)
+		require.NoError(t, err)
+		assert.True(t, ok, "the failed call was not counted: one of two used")
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		bad := storage.Token{Kind: "a kind", Hash: tokenHash("x"), Expires: now.Add(time.Hour)}
+		_, err := e.PutTokenHit(ctx, bad, "put-hit-invalid", q, now)
+		assert.ErrorIs(t, err, storage.ErrInvalid)
+		tok := newToken("test.token", "quota-badquota", now.Add(time.Hour))
+		_, err = e.PutTokenHit(ctx, tok, "put-hit-invalid", storage.Quota{Limit: 0, Window: time.Minute}, now)
+		assert.ErrorIs(t, err, storage.ErrInvalid)
+		assert.False(t, consumable(tok), "nothing was stored")
+		for range 2 {
+			ok, err := e.Hit(ctx, "put-hit-invalid", q, now)
+			require.NoError(t, err)
+			assert.True(t, ok, "nothing was counted")
+		}
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		toks := make([]storage.Token, 16)
+		for i := range toks {
+			toks[i] = newToken("test.token", fmt.Sprintf("quota-race-%d", i), now.Add(time.Hour))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := e.PutTokenHit(ctx, toks[i], "put-hit-race", q, now)
+				if assert.NoError(t, err) && ok {
+					allowed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(2), allowed.Load())
+		n := 0
+		for _, tok := range toks {
+			if consumable(tok) {
+				n++
+			}
+		}
+		assert.Equal(t, 2, n, "exactly the allowed tokens are stored")
+	})
+}
+
+// runConsumeTokenPut checks ConsumeTokenPut: the put happens exactly when
+// the consume does, and a put refused for a live token leaves the consume
+// in effect.
+func runConsumeTokenPut(t *testing.T, e storage.Ephemeral) {
+	ctx := context.Background()
+	// state is what ConsumeToken says of tok at at(1), without spending a
+	// live one for good: nil means it was live (and is spent now).
+	state := func(tok storage.Token) error {
+		t.Helper()
+		_, err := e.ConsumeToken(ctx, tok.Kind, tok.Hash, at(1))
+		return err
+	}
+	t.Run("OK", func(t *testing.T) {
+		tok, put := newToken("test.token", "cp-ok", at(60)), newToken("test.verifier", "cp-ok", at(90))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		got, stored, err := e.ConsumeTokenPut(ctx, tok.Kind, tok.Hash, put, at(1))
+		require.NoError(t, err)
+		assert.True(t, stored)
+		assert.Equal(t, tok.Data, got.Data)
+		assert.True(t, got.Expires.Equal(tok.Expires))
+		assert.True(t, got.Spent)
+		assert.ErrorIs(t, state(tok), storage.ErrTokenSpent)
+		assert.NoError(t, state(put), "the put token is stored, unspent")
+	})
+	t.Run("PutExists", func(t *testing.T) {
+		tok, put := newToken("test.token", "cp-exists", at(60)), newToken("test.verifier", "cp-exists", at(90))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		require.NoError(t, e.PutToken(ctx, put, at(0)))
+		got, stored, err := e.ConsumeTokenPut(ctx, tok.Kind, tok.Hash, newToken("test.verifier", "cp-exists", at(200)), at(1))
+		require.NoError(t, err)
+		assert.False(t, stored)
+		assert.Equal(t, tok.Data, got.Data)
+		assert.ErrorIs(t, state(tok), storage.ErrTokenSpent, "the consume stands")
+		kept, err := e.ConsumeToken(ctx, put.Kind, put.Hash, at(1))
+		require.NoError(t, err, "the live token was left unspent")
+		assert.True(t, kept.Expires.Equal(put.Expires), "and unchanged")
+	})
+	t.Run("ConsumeFails", func(t *testing.T) {
+		spent, expired := newToken("test.token", "cp-spent", at(60)), newToken("test.token", "cp-expired", at(5))
+		require.NoError(t, e.PutToken(ctx, spent, at(0)))
+		require.NoError(t, e.PutToken(ctx, expired, at(0)))
+		_, err := e.ConsumeToken(ctx, spent.Kind, spent.Hash, at(1))
+		require.NoError(t, err)
+		for name, c := range map[string]struct {
+			tok  storage.Token
+			want error
+		}{
+			"missing": {newToken("test.token", "cp-missing", at(60)), storage.ErrNotFound},
+			"spent":   {spent, storage.ErrTokenSpent},
+			"expired": {expired, storage.ErrTokenExpired},
+		} {
+			t.Run(name, func(t *testing.T) {
+				put := newToken("test.verifier", "cp-fail-"+name, at(90))
+				_, stored, err := e.ConsumeTokenPut(ctx, c.tok.Kind, c.tok.Hash, put, at(10))
+				assert.ErrorIs(t, err, c.want)
+				assert.False(t, stored)
+				assert.ErrorIs(t, state(put), storage.ErrNotFound, "nothing was put")
+			})
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		tok := newToken("test.token", "cp-invalid", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		for name, put := range map[string]storage.Token{
+			"bad put":  {Kind: "a kind", Hash: tokenHash("x"), Expires: at(90)},
+			"same one": newToken("test.token", "cp-invalid", at(90)),
+		} {
+			t.Run(name, func(t *testing.T) {
+				_, _, err := e.ConsumeTokenPut(ctx, tok.Kind, tok.Hash, put, at(1))
+				assert.ErrorIs(t, err, storage.ErrInvalid)
+			})
+		}
+		assert.NoError(t, state(tok), "the token was not consumed")
+	})
+	t.Run("ConcurrentOneWins", func(t *testing.T) {
+		tok := newToken("test.token", "cp-race", at(60))
+		require.NoError(t, e.PutToken(ctx, tok, at(0)))
+		var won atomic.Int32
+		puts := make([]storage.Token, 16)
+		var wg sync.WaitGroup
+		for i := range puts {
+			puts[i] = newToken("test.verifier", fmt.Sprintf("cp-race-%d", i), at(90))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, stored, err := e.ConsumeTokenPut(ctx, tok.Kind, tok.Hash, puts[i], at(1))
+				if err == nil {
+					assert.True(t, stored)
+					won.Add(1)
+					return
+				}
+				assert.ErrorIs(t, err, storage.ErrTokenSpent)
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, int32(1), won.Load())
+		n := 0
+		for _, put := range puts {
+			if state(put) == nil {
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "only the winner's token was put")
+	})
 }

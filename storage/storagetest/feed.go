@@ -25,6 +25,7 @@ func RunFeed(t *testing.T, newStore NewStore) {
 	t.Run("FeedUnderConcurrentWriters", func(t *testing.T) { runFeedConcurrent(t, newStore) })
 	t.Run("Counters", func(t *testing.T) { runCounters(t, newStore) })
 	t.Run("Bookmarks", func(t *testing.T) { runBookmarks(t, newStore) })
+	t.Run("Trim", func(t *testing.T) { runTrim(t, newStore) })
 }
 
 func capabilities(tb testing.TB, s storage.Store) (storage.ConditionalDeleter, storage.Feed, storage.Counters) {

@@ -31,6 +31,13 @@ func runInvalid(t *testing.T, newStore NewStore) {
 			r.Keys = append(r.Keys, key("/phone", strings.Repeat("9", 1025)))
 		}},
 		{"RepeatedKeyIsRefused", func(r *storage.Record, _ *storage.Event) { r.Keys = append(r.Keys, free) }},
+		{"EmptyTermValueIsRefused", func(r *storage.Record, _ *storage.Event) { r.Terms = append(r.Terms, key("/city", "")) }},
+		{"OversizedTermValueIsRefused", func(r *storage.Record, _ *storage.Event) {
+			r.Terms = append(r.Terms, key("/city", strings.Repeat("z", 1025)))
+		}},
+		{"RepeatedTermIsRefused", func(r *storage.Record, _ *storage.Event) {
+			r.Terms = append(r.Terms, key("/city", "szurich"), key("/city", "szurich"))
+		}},
 		{"EventWithoutTimeIsRefused", func(_ *storage.Record, ev *storage.Event) { ev.Time = time.Time{} }},
 	}
 	for _, tc := range creates {
@@ -62,6 +69,9 @@ func runInvalid(t *testing.T, newStore NewStore) {
 		}},
 		{"RepeatedKeyIsRefused", func(r *storage.Record, _ *storage.Event) {
 			r.Keys = []storage.Key{key("/phone", "+1555"), key("/phone", "+1555")}
+		}},
+		{"RepeatedTermIsRefused", func(r *storage.Record, _ *storage.Event) {
+			r.Terms = []storage.Key{key("/city", "szurich"), key("/city", "szurich")}
 		}},
 		{"EventWithoutTimeIsRefused", func(_ *storage.Record, ev *storage.Event) { ev.Time = time.Time{} }},
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,15 @@ import (
 
 // RunQuery runs the listing suite: fixed semantics, bad queries, a
 // differential test of random filters against the memory store as the
-// oracle, and cursor paging under concurrent writes. The store must
+// oracle, cursor paging under concurrent writes, and index terms
+// (Record.Terms, Filter.Term). The store must
 // implement storage.Querier.
 func RunQuery(t *testing.T, newStore NewStore) {
 	t.Run("Semantics", func(t *testing.T) { runSemantics(t, newStore) })
 	t.Run("BadQueries", func(t *testing.T) { runBadQueries(t, newStore) })
 	t.Run("Differential", func(t *testing.T) { runDifferential(t, newStore) })
 	t.Run("PagingUnderWrites", func(t *testing.T) { runPagingUnderWrites(t, newStore) })
+	t.Run("Terms", func(t *testing.T) { runTerms(t, newStore) })
 }
 
 func querier(tb testing.TB, s storage.Store) storage.Querier {
@@ -322,6 +325,11 @@ func randLeaf(r *rand.Rand, paths []string) storage.Filter {
 			f.Value, f.Fold = u, false
 			f.Key = &storage.Key{Name: "/u", Value: u}
 		}
+		if f.Path == "/s" && f.Op == storage.Eq && f.Fold && r.IntN(2) == 0 {
+			if t, ok := storage.IndexTerm(f.Value, true); ok {
+				f.Term = &storage.Key{Name: "/s", Value: t}
+			}
+		}
 		if f.Validate() == nil {
 			return f
 		}
@@ -337,7 +345,12 @@ func randFilter(r *rand.Rand, depth int, paths []string, sub bool) storage.Filte
 		return not(randFilter(r, depth-1, paths, sub))
 	case 1:
 		if !sub {
-			return anyOf(pick(r, []string{"/emails", "/tags", "/x", "/s"}), randFilter(r, depth-1, subPaths, true))
+			path := pick(r, []string{"/emails", "/tags", "/x", "/s"})
+			f := anyOf(path, randFilter(r, depth-1, subPaths, true))
+			if path == "/emails" {
+				hintEmailValues(r, &f.Args[0])
+			}
+			return f
 		}
 		fallthrough
 	case 2:
@@ -348,6 +361,44 @@ func randFilter(r *rand.Rand, depth int, paths []string, sub bool) storage.Filte
 		args = append(args, randFilter(r, depth-1, paths, sub))
 	}
 	return and(args...)
+}
+
+// hintEmailValues gives folded Eq terms on /value, where TermHint looks
+// inside an Any over /emails, a Term hint half of the time.
+func hintEmailValues(r *rand.Rand, f *storage.Filter) {
+	switch {
+	case f.Op == storage.And:
+		for i := range f.Args {
+			hintEmailValues(r, &f.Args[i])
+		}
+	case f.Op == storage.Eq && f.Path == "/value" && f.Fold && r.IntN(2) == 0:
+		if t, ok := storage.IndexTerm(f.Value, true); ok {
+			f.Term = &storage.Key{Name: "/emails/*/value", Value: t}
+		}
+	}
+}
+
+// docTerms returns the index terms of a random document: /s and the
+// values of the /emails elements, folded.
+func docTerms(doc map[string]any) []storage.Key {
+	var terms []storage.Key
+	add := func(name string, v any) {
+		if t, ok := storage.IndexTerm(v, true); ok {
+			if k := (storage.Key{Name: name, Value: t}); !slices.Contains(terms, k) {
+				terms = append(terms, k)
+			}
+		}
+	}
+	if v, ok := doc["s"].(string); ok {
+		add("/s", v)
+	}
+	els, _ := doc["emails"].([]any)
+	for _, el := range els {
+		if v, ok := el.(map[string]any)["value"].(string); ok {
+			add("/emails/*/value", v)
+		}
+	}
+	return terms
 }
 
 // DifferentialCases is how many random queries the differential test runs
@@ -364,9 +415,11 @@ func runDifferential(t *testing.T, newStore NewStore) {
 	t.Cleanup(func() { _ = oracle.Close() })
 	for i := range 80 {
 		doc := randDoc(r, i)
-		k := key("/u", doc["u"].(string))
-		createDoc(t, s, fmt.Sprintf("r%03d", i), doc, k)
-		createDoc(t, oracle, fmt.Sprintf("r%03d", i), doc, k)
+		for _, st := range []storage.Store{s, oracle} {
+			rec := newRecord(fmt.Sprintf("r%03d", i), key("/u", doc["u"].(string)))
+			rec.Doc, rec.Terms = doc, docTerms(doc)
+			require.NoError(t, st.Create(context.Background(), rec, createEvent()))
+		}
 	}
 	ctx := context.Background()
 	cases := DifferentialCases

@@ -100,7 +100,8 @@ func withDoc(doc map[string]any, name string, value any) map[string]any {
 }
 
 // assertSameRecord compares two records field by field. Times must denote
-// the same instant to the nanosecond (any location); keys compare as a set;
+// the same instant to the nanosecond (any location); keys and terms compare
+// as sets;
 // nil and empty maps and slices are the same.
 func assertSameRecord(tb testing.TB, want, got *storage.Record) {
 	tb.Helper()
@@ -117,16 +118,7 @@ func canonical(r *storage.Record) storage.Record {
 	if len(c.Doc) == 0 {
 		c.Doc = nil
 	}
-	c.Keys = nil
-	if len(r.Keys) > 0 {
-		c.Keys = slices.Clone(r.Keys)
-		slices.SortFunc(c.Keys, func(a, b storage.Key) int {
-			if a.Name != b.Name {
-				return cmp.Compare(a.Name, b.Name)
-			}
-			return cmp.Compare(a.Value, b.Value)
-		})
-	}
+	c.Keys, c.Terms = keySet(r.Keys), keySet(r.Terms)
 	c.Pending = nil
 	for _, ch := range r.Pending {
 		ch = ch.Clone()
@@ -137,6 +129,18 @@ func canonical(r *storage.Record) storage.Record {
 		c.Pending = append(c.Pending, ch)
 	}
 	return c
+}
+
+// keySet returns keys sorted, or nil for none.
+func keySet(keys []storage.Key) []storage.Key {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := slices.Clone(keys)
+	slices.SortFunc(out, func(a, b storage.Key) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
+	})
+	return out
 }
 
 func canonicalEvents(evs []storage.Event) []storage.Event {

@@ -21,7 +21,7 @@ func BenchPolicy() *update.Policy {
 					Plural: &update.Plural{Mode: update.PluralUpsert, Key: "id", KeyGen: update.KeyGenInt}},
 			},
 		}},
-		DefaultGrant: &update.Grant{Write: true, Create: true},
+		DefaultGrant: &update.Grant{Write: true, Create: true, ReturnCode: true},
 	}
 }
 

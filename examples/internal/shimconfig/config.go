@@ -132,6 +132,9 @@ type zitadelFile struct {
 	ResendCooldown update.Duration `json:"resendCooldown,omitempty"`
 	MaxSends       int             `json:"maxSends,omitempty"`
 	SendWindow     update.Duration `json:"sendWindow,omitempty"`
+	// GlobalUsernameOrgs are the organisations whose usernames are unique
+	// in the whole instance rather than per organisation.
+	GlobalUsernameOrgs []string `json:"globalUsernameOrgs,omitempty"`
 }
 
 type zitadelClient struct {
@@ -310,6 +313,9 @@ func (fc *fileConfig) apply(cfg *Vendors) {
 		setDuration(&cfg.ZITADEL.ResendCooldown, z.ResendCooldown)
 		setInt(&cfg.ZITADEL.MaxSends, z.MaxSends)
 		setDuration(&cfg.ZITADEL.SendWindow, z.SendWindow)
+		if z.GlobalUsernameOrgs != nil {
+			cfg.ZITADEL.GlobalUsernameOrgs = z.GlobalUsernameOrgs
+		}
 	}
 }
 

@@ -97,6 +97,9 @@ func (s Spec) Open(ctx context.Context) (storage.Store, error) {
 		return st, nil
 	case "postgres":
 		st, err := postgres.Open(ctx, s.Arg)
+		if errors.Is(err, postgres.ErrForeignSchema) {
+			return nil, fmt.Errorf("%w: %w. Nothing was created or changed: give -store postgres:DSN an empty schema or one of idupdate's (search_path in the DSN picks the schema)", ErrForeign, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
