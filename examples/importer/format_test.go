@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/examples/internal/shimconfig"
 	"github.com/idupdate/idupdate/examples/internal/storeopen"
@@ -24,6 +25,10 @@ import (
 	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/update"
 )
+
+// janrainOwnerSecret is the secret of janrainOwner in the demo
+// configuration.
+const janrainOwnerSecret = "wt4c3un9wkkcfvyknqx44ync476afs68"
 
 // plantedPassword is the password of the vendor-shaped testdata lines,
 // good and bad; the error report must never repeat it.
@@ -43,13 +48,25 @@ type vendorFormat struct {
 	name func(doc map[string]any) string
 }
 
-var vendorFormats_ = map[string]vendorFormat{
+var formatCases = map[string]vendorFormat{
+	"janrain": {
+		client: janrainOwner, file: "testdata/janrain.jsonl",
+		bad: map[int]string{3: "malformed", 4: "invalid", 6: "invalid", 7: "malformed", 8: "invalid"},
+		post: func(t *testing.T, srv *httptest.Server, body string) string {
+			var out struct{ ID json.Number }
+			form := url.Values{"type_name": {"user"}, "attributes": {body}}
+			postJSON(t, srv.URL+"/entity.create", "Basic "+base64.StdEncoding.EncodeToString([]byte(janrainOwner+":"+janrainOwnerSecret)),
+				"application/x-www-form-urlencoded", http.StatusOK, form.Encode(), &out)
+			return out.ID.String()
+		},
+		name: func(doc map[string]any) string { s, _ := doc["email"].(string); return s },
+	},
 	"zitadel": {
 		client: "zitadel-admin", file: "testdata/zitadel.jsonl",
 		bad: map[int]string{3: "malformed", 5: "malformed", 6: "invalid", 7: "malformed", 8: "invalid"},
 		post: func(t *testing.T, srv *httptest.Server, body string) string {
 			var out struct{ UserID string }
-			postJSON(t, srv.URL+"/v2/users/human", zitadel.DemoAdminToken, "application/json", body, &out)
+			postJSON(t, srv.URL+"/v2/users/human", "Bearer "+zitadel.DemoAdminToken, "application/json", http.StatusCreated, body, &out)
 			return out.UserID
 		},
 		name: func(doc map[string]any) string { s, _ := doc["username"].(string); return s },
@@ -59,27 +76,27 @@ var vendorFormats_ = map[string]vendorFormat{
 		bad: map[int]string{3: "scim.invalidSyntax", 4: "invalid", 6: "invalid", 7: "scim.invalidSyntax", 8: "scim.invalidSyntax"},
 		post: func(t *testing.T, srv *httptest.Server, body string) string {
 			var out struct{ ID string }
-			postJSON(t, srv.URL+"/scim/v2/Users", "demo-scim-admin", "application/scim+json", body, &out)
+			postJSON(t, srv.URL+"/scim/v2/Users", "Bearer demo-scim-admin", "application/scim+json", http.StatusCreated, body, &out)
 			return out.ID
 		},
 		name: func(doc map[string]any) string { s, _ := doc["userName"].(string); return s },
 	},
 }
 
-// postJSON posts body with the bearer token and decodes the 201 answer
-// into out.
-func postJSON(t *testing.T, url, token, ctype, body string, out any) {
+// postJSON posts body with the Authorization header auth and decodes the
+// answer, which must have the status, into out.
+func postJSON(t *testing.T, url, auth, ctype string, status int, body string, out any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Authorization", auth)
 	req.Header.Set("Content-Type", ctype)
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, res.StatusCode, "%s", b)
+	require.Equal(t, status, res.StatusCode, "%s", b)
 	require.NoError(t, json.Unmarshal(b, out))
 }
 
@@ -135,7 +152,7 @@ func comparable(t *testing.T, v *update.View) map[string]any {
 // from the same body. A dry run reports the same lines and writes
 // nothing.
 func TestVendorFormats(t *testing.T) {
-	for format, vf := range vendorFormats_ {
+	for format, vf := range formatCases {
 		t.Run(format, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
@@ -234,6 +251,7 @@ func TestFormatRefused(t *testing.T) {
 		"SCIMEngineShaped":  {"-vendor", "scim", "-client", "scim:demo-admin"},
 		"ZitadelSelfToken":  {"-vendor", "zitadel", "-format", "zitadel", "-client", "zitadel-self"},
 		"SCIMReadOnly":      {"-vendor", "scim", "-format", "scim", "-client", "scim:demo-readonly"},
+		"JanrainReader":     {"-vendor", "janrain", "-format", "janrain", "-client", "demo_reader"},
 		"SCIMUnknownClient": {"-vendor", "scim", "-format", "scim", "-client", "nobody"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -241,5 +259,4 @@ func TestFormatRefused(t *testing.T) {
 			require.ErrorIs(t, err, errUsage)
 		})
 	}
-	_ = scim.EntityUser
 }

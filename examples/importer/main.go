@@ -39,11 +39,15 @@
 // for druid, rubiq and zitadel the document of their records. Blank lines
 // are passed over.
 //
-// With -format zitadel or scim, each line is instead the body the vendor's
-// own create call takes, decoded and checked by that adapter
-// (zitadel.Handler.CreateRequest, scim.Handler.CreateUserRequest), so each
-// user is the one the call would have made from the same body:
+// With -format janrain, zitadel or scim, each line is instead the body the
+// vendor's own create call takes, decoded and checked by that adapter
+// (janrain.Handler.CreateRequest, zitadel.Handler.CreateRequest,
+// scim.Handler.CreateUserRequest), so each record is the one the call
+// would have made from the same body:
 //
+//   - janrain: entity.create's attributes for a user, as -client; an id,
+//     a uuid or another reserved attribute is refused, as the call refuses
+//     it.
 //   - zitadel: an AddHumanUser body (POST /v2/users/human), as the admin
 //     client -client; the user goes into that client's organisation unless
 //     the body names another with organization.orgId. A password or hashed
@@ -52,11 +56,9 @@
 //   - scim: a SCIM User resource (POST /Users), with its schemas; the user
 //     gets a fresh id. SCIM records are read only in this format.
 //
-// -format janrain is entity.create's attributes, which is the document a
-// Capture record stores: the same as engine. A line the adapter's decoder
-// refuses is reported with the adapter's error code and message, which
-// name members and rules, never values: a password on a bad line is not
-// repeated. A line that is not a JSON object, is longer than
+// A line the adapter refuses is reported with the adapter's error code
+// and message, which name members and rules, not the values sent: a
+// password on a bad line is not repeated. A line that is not a JSON object, is longer than
 // -max-line, or that the engine refuses (a broken rule, an unknown
 // attribute, a unique value already held) is not imported: it is listed in
 // the error report, one JSON object per line in line order:

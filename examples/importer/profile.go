@@ -81,8 +81,7 @@ func newProfile(f flags, store storage.Store, codeKey []byte, logger *slog.Logge
 		}
 		p := &profile{eng: a.Engine, typ: vendorType(f.vendor), client: f.client}
 		switch {
-		case f.format == "engine" || f.format == "janrain":
-			// A Capture record's document is entity.create's attributes.
+		case f.format == "engine":
 			p.request = engineShaped(f, p.typ)
 		case a.Create == nil:
 			return nil, fmt.Errorf("%w: the %s adapter builds no create request from a body", errUsage, f.vendor)

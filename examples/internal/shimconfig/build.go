@@ -24,8 +24,9 @@ type Adapter struct {
 	Register func(*http.ServeMux)
 	// Create, when not nil, returns the engine request the vendor's own
 	// create call makes for a request body sent by the client with the
-	// given id, decoded and checked by the adapter (ZITADEL's
-	// AddHumanUser, SCIM's POST /Users).
+	// given id, decoded and checked by the adapter (Janrain's
+	// entity.create attributes, ZITADEL's AddHumanUser, SCIM's POST
+	// /Users).
 	Create func(client string, body []byte) (update.CreateRequest, error)
 }
 
@@ -66,7 +67,7 @@ func Build(store storage.Store, cfg Vendors, logger *slog.Logger, opts func(vend
 		return nil, fmt.Errorf("scim adapter: %w", err)
 	}
 	return []Adapter{
-		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register, nil},
+		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register, jh.CreateRequest},
 		{"druid", dh.Engine(), druid.SeedDemo, dh.Register, nil},
 		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register, nil},
 		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register, zh.CreateRequest},
