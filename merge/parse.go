@@ -138,28 +138,41 @@ func (p *parser) members0(base int) (any, bool) {
 			return nil, false
 		}
 		p.members = append(p.members, member{name, v})
-		p.space()
-		if p.i >= len(p.data) {
+		more, ok := p.next('}')
+		switch {
+		case !ok:
 			return nil, false
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
+		case more:
 			continue
-		case '}':
-			p.i++
-			p.depth--
-			if p.check {
-				return nil, true
-			}
-			out := make(map[string]any, len(p.members)-base)
-			for _, m := range p.members[base:] {
-				out[m.name] = m.value
-			}
-			return out, true
+		case p.check:
+			return nil, true
 		}
-		return nil, false
+		out := make(map[string]any, len(p.members)-base)
+		for _, m := range p.members[base:] {
+			out[m.name] = m.value
+		}
+		return out, true
 	}
+}
+
+// next reads what follows a member or element: a comma (more, true) or
+// the closing byte, which ends the nesting (false, true); anything else
+// is not accepted (ok false).
+func (p *parser) next(closing byte) (more, ok bool) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, false
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		return true, true
+	case closing:
+		p.i++
+		p.depth--
+		return false, true
+	}
+	return false, false
 }
 
 // repeated reports whether the object whose members start at base
@@ -210,20 +223,13 @@ func (p *parser) array() (any, bool) {
 		if !p.check {
 			out = append(out, v)
 		}
-		p.space()
-		if p.i >= len(p.data) {
+		more, ok := p.next(']')
+		switch {
+		case !ok:
 			return nil, false
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			continue
-		case ']':
-			p.i++
-			p.depth--
+		case !more:
 			return out, true
 		}
-		return nil, false
 	}
 }
 
