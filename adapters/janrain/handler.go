@@ -251,6 +251,45 @@ func (h *Handler) read(ctx context.Context, c *Call) (map[string]any, error) {
 	return EncodeRead(c, v, h.schema)
 }
 
+// CreateRequest returns the engine request entity.create makes for a
+// record of type "user" whose attributes parameter is attributes, when
+// called by the configured client with id clientID: the value is bounded,
+// decoded and checked as the call does it (DecodeForm), and refused with
+// the call's errors as *update.Error, the Capture parameter at fault in
+// the field's Path. Code that creates records without a request, such as
+// an importer, builds them with it so they are the records entity.create
+// would have made.
+func (h *Handler) CreateRequest(clientID string, attributes []byte) (update.CreateRequest, error) {
+	c, ok := h.clients[clientID]
+	switch {
+	case !ok:
+		return update.CreateRequest{}, update.Errorf(update.Forbidden, "no client %q is configured", clientID)
+	case !c.class.canWrite():
+		return update.CreateRequest{}, update.Errorf(update.Forbidden, "clients of class %s may not call %s", c.class, OpCreate)
+	}
+	call, err := h.decodeCreate(attributes)
+	if err != nil {
+		e, arg, _ := classify(err)
+		if arg != "" && len(e.Fields) == 1 && e.Fields[0].Path == "" {
+			e.Fields[0].Path = arg
+		}
+		return update.CreateRequest{}, e
+	}
+	doc, _ := call.Value.(map[string]any)
+	req := CreateRequest(clientID, doc)
+	req.Type = call.Type
+	return req, nil
+}
+
+// decodeCreate decodes the attributes of an entity.create of a user.
+func (h *Handler) decodeCreate(attributes []byte) (*Call, error) {
+	if err := httpx.CheckBody(attributes, h.cfg.MaxBody); err != nil {
+		return nil, err
+	}
+	form := url.Values{"type_name": {"user"}, "attributes": {string(attributes)}}
+	return DecodeForm(OpCreate, form, h.schema, h.cfg.MaxDepth)
+}
+
 // create stores a new record. The engine draws its id from the store's
 // counter inside Create; an id already taken (by a record seeded with an
 // id of its own) is passed over by drawing again.

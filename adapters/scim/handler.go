@@ -290,9 +290,9 @@ func (h *Handler) create(rt *resourceType) endpointFunc {
 			h.fail(w, r, OpCreate, err)
 			return
 		}
-		id := newID()
-		res, err := h.eng.Create(r.Context(), update.CreateRequest{Type: rt.Entity, ID: id, Client: c.ID, Actor: c.ID,
-			Doc: doc, Server: map[string]any{"id": id}, IncludeRecord: true})
+		req := createRequest(rt, c.ID, doc)
+		req.IncludeRecord = true
+		res, err := h.eng.Create(r.Context(), req)
 		if err != nil {
 			h.fail(w, r, OpCreate, err)
 			return
@@ -399,6 +399,37 @@ func (h *Handler) delete(rt *resourceType) endpointFunc {
 		}
 		h.write(w, r, http.StatusNoContent, nil)
 	}
+}
+
+// createRequest returns the engine request POST makes for the decoded
+// resource doc: a fresh id, which the document holds as a server value.
+func createRequest(rt *resourceType, client string, doc map[string]any) update.CreateRequest {
+	id := newID()
+	return update.CreateRequest{Type: rt.Entity, ID: id, Client: client, Actor: client,
+		Doc: doc, Server: map[string]any{"id": id}}
+}
+
+// CreateUserRequest returns the engine request POST /Users makes for body
+// when sent by the configured client with id clientID: the body is
+// bounded and decoded as the call does it (DecodeResource) and refused
+// with the same errors, and the user gets a fresh id. Code that creates
+// users without a request, such as an importer, builds them with it so
+// they are the users POST /Users would have made. A password in body
+// stays in the request's document, where the engine takes it as a
+// secret.
+func (h *Handler) CreateUserRequest(clientID string, body []byte) (update.CreateRequest, error) {
+	if !slices.ContainsFunc(h.cfg.Clients, func(c Client) bool { return c.ID == clientID }) {
+		return update.CreateRequest{}, update.Errorf(update.Forbidden, "no client %q is configured", clientID)
+	}
+	if err := httpx.CheckBody(body, int64(h.cfg.MaxBodyBytes)); err != nil {
+		return update.CreateRequest{}, err
+	}
+	rt := h.resources[0]
+	doc, err := DecodeResource(rt, body)
+	if err != nil {
+		return update.CreateRequest{}, err
+	}
+	return createRequest(rt, clientID, doc), nil
 }
 
 // resource reads and decodes a resource body.

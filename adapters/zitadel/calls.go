@@ -2,8 +2,10 @@ package zitadel
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -58,24 +60,9 @@ func (h *Handler) addUser(w http.ResponseWriter, r *http.Request, c Client, deco
 	if err != nil {
 		return AddResponse{}, err
 	}
-	org := c.OrgID
-	if o := b.Organization; o != nil {
-		switch {
-		case o.OrgDomain != nil:
-			return AddResponse{}, invalid([]update.FieldError{{
-				Path: "/organization/orgDomain", Rule: "unsupported",
-				Message: "organization.orgDomain is not supported here; send organization.orgId",
-			}})
-		case o.OrgID != nil:
-			org = *o.OrgID
-		}
-	}
-	req, err := b.Request(h.target(c, "", org))
+	req, org, err := h.addRequest(c, b)
 	if err != nil {
 		return AddResponse{}, err
-	}
-	if len(req.ID) > 200 {
-		return AddResponse{}, invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}})
 	}
 	res, err := h.eng.Create(r.Context(), req)
 	if err != nil {
@@ -221,4 +208,59 @@ func (h *Handler) updateUserV2(w http.ResponseWriter, r *http.Request, c Client,
 		return UpdateUserResponse{}, err
 	}
 	return EncodeUpdateUser(out), nil
+}
+
+// addRequest turns a checked AddHumanUser by admin client c into the
+// engine request: the user goes into c's organisation unless the body
+// names another with organization.orgId (orgDomain is not served). It
+// returns the organisation too.
+func (h *Handler) addRequest(c Client, b *AddHumanUserRequest) (update.CreateRequest, string, error) {
+	org := c.OrgID
+	if o := b.Organization; o != nil {
+		switch {
+		case o.OrgDomain != nil:
+			return update.CreateRequest{}, "", invalid([]update.FieldError{{
+				Path: "/organization/orgDomain", Rule: "unsupported",
+				Message: "organization.orgDomain is not supported here; send organization.orgId",
+			}})
+		case o.OrgID != nil:
+			org = *o.OrgID
+		}
+	}
+	req, err := b.Request(h.target(c, "", org))
+	if err != nil {
+		return update.CreateRequest{}, "", err
+	}
+	if len(req.ID) > 200 {
+		return update.CreateRequest{}, "", invalid([]update.FieldError{{Path: "/userId", Rule: "max", Param: "200", Message: "userId is longer than 200 characters"}})
+	}
+	return req, org, nil
+}
+
+// CreateRequest returns the engine request AddHumanUser (POST
+// /v2/users/human) makes for body when sent by the configured client with
+// id clientID: the body is bounded, decoded and checked as the REST call
+// does it, and refused with the same errors (a client that is not an
+// organisation's admin is Forbidden). Code that creates users without a
+// request, such as an importer, builds them with it so they are the users
+// AddHumanUser would have made. The request carries the password as a
+// secret and the verification deliveries the body asks for.
+func (h *Handler) CreateRequest(clientID string, body []byte) (update.CreateRequest, error) {
+	i := slices.IndexFunc(h.cfg.Clients, func(c Client) bool { return c.ID == clientID })
+	if i < 0 {
+		return update.CreateRequest{}, update.Errorf(update.Forbidden, "no client %q is configured", clientID)
+	}
+	c := h.cfg.Clients[i]
+	if !c.admin() {
+		return update.CreateRequest{}, errForbidden
+	}
+	if err := httpx.CheckBody(body, h.cfg.MaxBodyBytes); err != nil {
+		return update.CreateRequest{}, err
+	}
+	b, err := DecodeCreate(body, h.cfg.MaxDepth)
+	if err != nil {
+		return update.CreateRequest{}, err
+	}
+	req, _, err := h.addRequest(c, b)
+	return req, err
 }

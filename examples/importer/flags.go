@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,6 +26,7 @@ type flags struct {
 	input         string
 	store         string
 	vendor        string
+	format        string
 	config        string
 	policy        string
 	typ           string
@@ -47,7 +50,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.store, "store", "sqlite:idupdate.db", "memory | sqlite:PATH | postgres:DSN | postgres (DSN from IDUPDATE_POSTGRES_DSN)")
-	fs.StringVar(&f.vendor, "vendor", "", "janrain | druid | rubiq | zitadel: create records under that adapter's profile")
+	fs.StringVar(&f.vendor, "vendor", "", "janrain | druid | rubiq | zitadel | scim: create records under that adapter's profile")
+	fs.StringVar(&f.format, "format", "engine", "engine | janrain | zitadel | scim: each line is the record's document, or the body of that vendor's create call (with the same -vendor)")
 	fs.StringVar(&f.config, "config", "", "the shim server's -config file, for -vendor (default: its demo configuration)")
 	fs.StringVar(&f.policy, "policy", "", "a policy file to create records under, instead of -vendor")
 	fs.StringVar(&f.typ, "type", "", "with -policy: the record type to create")
@@ -83,7 +87,13 @@ func (f flags) check() error {
 	case f.vendor != "" && f.typ != "":
 		return fmt.Errorf("%w: -type goes with -policy; a vendor's type is its own", errUsage)
 	case f.vendor != "" && vendorType(f.vendor) == "":
-		return fmt.Errorf("%w: -vendor must be janrain, druid, rubiq or zitadel, not %q", errUsage, f.vendor)
+		return fmt.Errorf("%w: -vendor must be janrain, druid, rubiq, zitadel or scim, not %q", errUsage, f.vendor)
+	case f.format != "engine" && !slices.Contains(vendorFormats, f.format):
+		return fmt.Errorf("%w: -format must be engine, %s, not %q", errUsage, strings.Join(vendorFormats, ", "), f.format)
+	case f.format != "engine" && f.format != f.vendor:
+		return fmt.Errorf("%w: -format %s reads %s's create bodies and needs -vendor %s", errUsage, f.format, f.format, f.format)
+	case f.vendor == "scim" && f.format != "scim":
+		return fmt.Errorf("%w: -vendor scim reads SCIM User resources: give -format scim", errUsage)
 	case f.policy != "" && f.config != "":
 		return fmt.Errorf("%w: -config goes with -vendor", errUsage)
 	case f.client == "":

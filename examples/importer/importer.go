@@ -253,14 +253,14 @@ func (im *importer) line(ctx context.Context, ln line) result {
 		res.entry = entry{Line: ln.num, Code: update.TooLarge, Message: fmt.Sprintf("the line is longer than %d bytes", im.maxLine)}
 		return res
 	}
-	doc, err := decodeLine(ln.data, im.maxLine)
-	if err != nil {
-		res.out, res.entry = refused, newEntry(ln.num, err)
-		return res
-	}
 	key := storage.Key{Name: importKey, Value: im.importID + ":" + strconv.Itoa(ln.num)}
+	var err error
 	for range createAttempts {
-		req := im.p.request(doc)
+		var req update.CreateRequest
+		if req, err = im.p.request(ln.data); err != nil {
+			res.out, res.entry = refused, newEntry(ln.num, err)
+			return res
+		}
 		req.ExternalKeys = append(req.ExternalKeys, key)
 		req.DryRun = im.dryRun
 		_, err = im.p.eng.Create(ctx, req)

@@ -10,9 +10,12 @@
 //
 //	-store SPEC            memory | sqlite:PATH | postgres:DSN | postgres, as for
 //	                       the shim server (default sqlite:idupdate.db)
-//	-vendor NAME           janrain, druid, rubiq or zitadel: the profile (policy
-//	                       and engine options) of that adapter, configured by
-//	                       -config as the shim server is
+//	-vendor NAME           janrain, druid, rubiq, zitadel or scim: the profile
+//	                       (policy and engine options) of that adapter,
+//	                       configured by -config as the shim server is
+//	-format NAME           engine (default), janrain, zitadel or scim: what
+//	                       each line is (below); a vendor's format needs
+//	                       -vendor of the same name
 //	-config FILE           the shim server's -config file (default: its demo)
 //	-policy FILE           a policy file (update.LoadPolicy) instead of -vendor
 //	-type NAME             with -policy: the record type to create
@@ -34,7 +37,28 @@
 // for -vendor janrain the Capture attributes entity.create takes (each
 // record gets a fresh uuid and the next id, as entity.create gives it);
 // for druid, rubiq and zitadel the document of their records. Blank lines
-// are passed over. A line that is not a JSON object, is longer than
+// are passed over.
+//
+// With -format janrain, zitadel or scim, each line is instead the body the
+// vendor's own create call takes, decoded and checked by that adapter
+// (janrain.Handler.CreateRequest, zitadel.Handler.CreateRequest,
+// scim.Handler.CreateUserRequest), so each record is the one the call
+// would have made from the same body:
+//
+//   - janrain: entity.create's attributes for a user, as -client; an id,
+//     a uuid or another reserved attribute is refused, as the call refuses
+//     it.
+//   - zitadel: an AddHumanUser body (POST /v2/users/human), as the admin
+//     client -client; the user goes into that client's organisation unless
+//     the body names another with organization.orgId. A password or hashed
+//     password becomes the user's secret; returnCode and sendCode leave the
+//     address pending, as above.
+//   - scim: a SCIM User resource (POST /Users), with its schemas; the user
+//     gets a fresh id. SCIM records are read only in this format.
+//
+// A line the adapter refuses is reported with the adapter's error code
+// and message, which name members and rules, not the values sent: a
+// password on a bad line is not repeated. A line that is not a JSON object, is longer than
 // -max-line, or that the engine refuses (a broken rule, an unknown
 // attribute, a unique value already held) is not imported: it is listed in
 // the error report, one JSON object per line in line order:

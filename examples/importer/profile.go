@@ -9,6 +9,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/adapters/rubiq"
+	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/examples/internal/shimconfig"
 	"github.com/idupdate/idupdate/storage"
@@ -28,17 +29,24 @@ func vendorType(name string) string {
 		return rubiq.EntityType
 	case "zitadel":
 		return zitadel.EntityType
+	case "scim":
+		return scim.EntityUser
 	}
 	return ""
 }
 
+// vendorFormats are the -format values naming a vendor's create body,
+// each read under the -vendor of the same name.
+var vendorFormats = []string{"janrain", "zitadel", "scim"}
+
 // profile is what the importer creates records with.
 type profile struct {
-	eng *update.Engine
-	typ string
-	// request returns the create request for one line's document; the
-	// importer adds its own key and the dry-run flag.
-	request func(doc map[string]any) update.CreateRequest
+	eng    *update.Engine
+	typ    string
+	client string
+	// request decodes one line into its create request; the importer adds
+	// its own key and the dry-run flag. Its errors are the line's.
+	request func(data []byte) (update.CreateRequest, error)
 }
 
 // discard drops verification messages: an import mails nobody.
@@ -57,10 +65,7 @@ func newProfile(f flags, store storage.Store, codeKey []byte, logger *slog.Logge
 		if err != nil {
 			return nil, err
 		}
-		client := f.client
-		return &profile{eng: eng, typ: f.typ, request: func(doc map[string]any) update.CreateRequest {
-			return update.CreateRequest{Type: f.typ, Client: client, Actor: client, Doc: doc}
-		}}, nil
+		return &profile{eng: eng, typ: f.typ, client: f.client, request: engineShaped(f, f.typ)}, nil
 	}
 	cfg, err := shimconfig.Load(f.config)
 	if err != nil {
@@ -74,27 +79,51 @@ func newProfile(f flags, store storage.Store, codeKey []byte, logger *slog.Logge
 		if a.Name != f.vendor {
 			continue
 		}
-		typ, client := vendorType(f.vendor), f.client
-		request := func(doc map[string]any) update.CreateRequest {
-			return update.CreateRequest{Type: typ, Client: client, Actor: client, Doc: doc}
+		p := &profile{eng: a.Engine, typ: vendorType(f.vendor), client: f.client}
+		switch {
+		case f.format == "engine":
+			p.request = engineShaped(f, p.typ)
+		case a.Create == nil:
+			return nil, fmt.Errorf("%w: the %s adapter builds no create request from a body", errUsage, f.vendor)
+		default:
+			// The adapter decodes the body as its create call does.
+			create, client := a.Create, f.client
+			p.request = func(data []byte) (update.CreateRequest, error) { return create(client, data) }
 		}
-		if f.vendor == "janrain" {
-			request = func(doc map[string]any) update.CreateRequest { return janrain.CreateRequest(client, doc) }
-		}
-		return &profile{eng: a.Engine, typ: typ, request: request}, nil
+		return p, nil
 	}
 	return nil, fmt.Errorf("%w: no adapter %q", errUsage, f.vendor)
 }
 
+// engineShaped returns the request builder of -format engine: each line
+// is the document a record of type typ stores (for Janrain, as
+// entity.create makes it: with a fresh uuid and the next id).
+func engineShaped(f flags, typ string) func([]byte) (update.CreateRequest, error) {
+	client, vendor, maxLine := f.client, f.vendor, f.maxLine
+	return func(data []byte) (update.CreateRequest, error) {
+		doc, err := decodeLine(data, maxLine)
+		if err != nil {
+			return update.CreateRequest{}, err
+		}
+		if vendor == "janrain" {
+			return janrain.CreateRequest(client, doc), nil
+		}
+		return update.CreateRequest{Type: typ, Client: client, Actor: client, Doc: doc}, nil
+	}
+}
+
 // checkGrant refuses a client whose grant does not allow creating records
-// of the type, before any line is read: otherwise every line would be
-// reported for the same reason.
+// of the type, or whom the vendor's create call refuses, before any line
+// is read: otherwise every line would be reported for the same reason.
 func (p *profile) checkGrant(ctx context.Context) error {
-	req := p.request(map[string]any{})
-	req.ID, req.DryRun, req.Server = "grant-check", true, nil
-	_, err := p.eng.Create(ctx, req)
+	_, err := p.request([]byte("{}"))
+	if c := update.ErrorCode(err); c == update.Forbidden {
+		return fmt.Errorf("%w: client %q cannot create %s records: %w", errUsage, p.client, p.typ, err)
+	}
+	req := update.CreateRequest{ID: "grant-check", Type: p.typ, Client: p.client, Actor: p.client, Doc: map[string]any{}, DryRun: true}
+	_, err = p.eng.Create(ctx, req)
 	if c := update.ErrorCode(err); c == update.Forbidden || c == update.NotFound {
-		return fmt.Errorf("%w: client %q cannot create %s records: %w", errUsage, req.Client, p.typ, err)
+		return fmt.Errorf("%w: client %q cannot create %s records: %w", errUsage, p.client, p.typ, err)
 	}
 	return nil
 }

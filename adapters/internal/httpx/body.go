@@ -36,13 +36,22 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, &update.Error{Code: update.Malformed, Message: "the body could not be read", Err: err}
 	}
-	if int64(len(b)) > max {
-		return nil, tooLarge(max)
-	}
-	if !utf8.Valid(b) {
-		return nil, &update.Error{Code: update.Malformed, Message: "the body is not valid UTF-8", Err: ErrInvalidUTF8}
+	if err := CheckBody(b, max); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// CheckBody refuses a body read by other means than a request (a line of
+// a file) as ReadBody refuses it: longer than max bytes, or not UTF-8.
+func CheckBody(b []byte, max int64) error {
+	if int64(len(b)) > max {
+		return tooLarge(max)
+	}
+	if !utf8.Valid(b) {
+		return &update.Error{Code: update.Malformed, Message: "the body is not valid UTF-8", Err: ErrInvalidUTF8}
+	}
+	return nil
 }
 
 func tooLarge(max int64) error {

@@ -22,6 +22,12 @@ type Adapter struct {
 	Engine   *update.Engine
 	Seed     func(context.Context, *update.Engine) error
 	Register func(*http.ServeMux)
+	// Create, when not nil, returns the engine request the vendor's own
+	// create call makes for a request body sent by the client with the
+	// given id, decoded and checked by the adapter (Janrain's
+	// entity.create attributes, ZITADEL's AddHumanUser, SCIM's POST
+	// /Users).
+	Create func(client string, body []byte) (update.CreateRequest, error)
 }
 
 // Build builds every adapter over one store, in the order janrain,
@@ -61,10 +67,10 @@ func Build(store storage.Store, cfg Vendors, logger *slog.Logger, opts func(vend
 		return nil, fmt.Errorf("scim adapter: %w", err)
 	}
 	return []Adapter{
-		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register},
-		{"druid", dh.Engine(), druid.SeedDemo, dh.Register},
-		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register},
-		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register},
-		{"scim", sh.Engine(), scim.SeedDemo, sh.Register},
+		{"janrain", jh.Engine(), janrain.SeedDemo, jh.Register, jh.CreateRequest},
+		{"druid", dh.Engine(), druid.SeedDemo, dh.Register, nil},
+		{"rubiq", rh.Engine(), rubiq.SeedDemo, rh.Register, nil},
+		{"zitadel", zh.Engine(), zitadel.SeedDemo, zh.Register, zh.CreateRequest},
+		{"scim", sh.Engine(), scim.SeedDemo, sh.Register, sh.CreateUserRequest},
 	}, nil
 }
