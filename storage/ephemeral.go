@@ -10,8 +10,8 @@ import (
 )
 
 // Ephemeral is implemented by stores that keep short-lived state shared by
-// every process using the store: single-use tokens and quota windows.
-// Every backend of this module implements it; detect it with a type
+// every process using the store: single-use tokens, quota windows and
+// token buckets. Every backend of this module implements it; detect it with a type
 // assertion. Several server processes on one PostgreSQL database share
 // this state exactly as they share records, so a token issued by one
 // process can be consumed by another, and a quota counts the calls made
