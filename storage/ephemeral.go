@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 )
 
 // Ephemeral is implemented by stores that keep short-lived state shared by
-// every process using the store: single-use tokens and quota windows.
-// Every backend of this module implements it; detect it with a type
+// every process using the store: single-use tokens, quota windows and
+// token buckets. Every backend of this module implements it; detect it with a type
 // assertion. Several server processes on one PostgreSQL database share
 // this state exactly as they share records, so a token issued by one
 // process can be consumed by another, and a quota counts the calls made
@@ -64,9 +65,21 @@ type Ephemeral interface {
 	// either and nothing is stored.
 	PutTokenHit(ctx context.Context, t Token, name string, q Quota, now time.Time) (bool, error)
 
-	// PurgeExpired deletes at most max tokens and quota windows that are
-	// expired at now and returns how many it deleted. max must be
-	// positive.
+	// Take takes one token from the token bucket named name and reports
+	// whether it got one. Taking and checking are one atomic step across
+	// processes; a refused take takes nothing, so a client that keeps
+	// calling on an empty bucket does not delay its own refill. See Bucket
+	// for how the bucket fills. When refused, wait is how long until the
+	// bucket holds a token again, as the store saw it (a hint, at least
+	// one nanosecond); when allowed it is zero. Returns an error matching
+	// ErrInvalid when name or b is not acceptable (CheckBucket), having
+	// changed nothing.
+	Take(ctx context.Context, name string, b Bucket, now time.Time) (ok bool, wait time.Duration, err error)
+
+	// PurgeExpired deletes at most max tokens, quota windows and buckets
+	// that are expired at now and returns how many it deleted. max must
+	// be positive. A bucket expires once it would be full again: purging
+	// it changes no answer of Take.
 	PurgeExpired(ctx context.Context, now time.Time, max int) (int, error)
 }
 
@@ -232,6 +245,98 @@ func (q Quota) Roll(w QuotaWindow, start int64) (prev, curr int64) {
 // Expires is when a window starting at start stops mattering: once its
 // next window is over, its calls weigh nothing.
 func (q Quota) Expires(start int64) int64 { return start + 2*int64(q.Window) }
+
+// Bucket is a token bucket: it holds at most Burst tokens, starts full,
+// and gains Rate tokens a second, continuously, up to Burst. Each call
+// allowed takes one token; a call finding less than one is refused. Over
+// any span of time t, at most Burst + Rate×t calls are allowed, and a
+// client calling no faster than Rate is never refused.
+//
+// A bucket's state is its tokens and the time they were counted. A
+// stored time after now (another process's clock runs ahead) adds no
+// tokens and is kept, so clock skew between processes never fills a
+// bucket early.
+type Bucket struct {
+	Rate  float64 // tokens gained per second
+	Burst int     // tokens held at most, and at the start
+}
+
+// Bounds of Bucket. Burst/Rate, the time an empty bucket takes to fill,
+// is at most MaxWindow.
+const (
+	MaxBucketName  = MaxQuotaName
+	MinBucketRate  = 1e-6
+	MaxBucketRate  = 1e9
+	MinBucketBurst = 1
+	MaxBucketBurst = 1 << 30
+)
+
+// BucketSlack absorbs the rounding of refills summed in many steps, so a
+// bucket refilled to 0.9999999999 by floating point holds a token: every
+// backend counts tokens ≥ 1 - BucketSlack as one.
+const BucketSlack = 1e-9
+
+// CheckBucket reports whether name and b are acceptable to Take, with an
+// error matching ErrInvalid if not.
+func CheckBucket(name string, b Bucket) error {
+	if name == "" || len(name) > MaxBucketName {
+		return fmt.Errorf("%w: bucket name must be 1 to %d bytes", ErrInvalid, MaxBucketName)
+	}
+	// Written so that NaN fails.
+	if !(b.Rate >= MinBucketRate && b.Rate <= MaxBucketRate) {
+		return fmt.Errorf("%w: bucket rate must be %g to %g tokens a second, is %g", ErrInvalid, float64(MinBucketRate), float64(MaxBucketRate), b.Rate)
+	}
+	if b.Burst < MinBucketBurst || b.Burst > MaxBucketBurst {
+		return fmt.Errorf("%w: bucket burst must be %d to %d, is %d", ErrInvalid, MinBucketBurst, MaxBucketBurst, b.Burst)
+	}
+	if fill := float64(b.Burst) / b.Rate; fill > MaxWindow.Seconds() {
+		return fmt.Errorf("%w: a bucket of burst %d at %g a second takes %.0fs to fill, at most %s", ErrInvalid, b.Burst, b.Rate, fill, MaxWindow)
+	}
+	return nil
+}
+
+// BucketState is the stored state of one bucket: its tokens as counted
+// at At (Unix nanoseconds).
+type BucketState struct {
+	Tokens float64
+	At     int64
+}
+
+// Step is the bucket arithmetic every backend shares: given the stored
+// state s (found false when none is stored: a full bucket), it returns
+// the state to store after a take at now, whether the take is allowed,
+// and, when refused, how long until a token is due. A refused take
+// returns s unchanged. PostgreSQL computes the same in SQL.
+func (b Bucket) Step(s BucketState, found bool, now time.Time) (next BucketState, ok bool, wait time.Duration) {
+	n := now.UnixNano()
+	if !found {
+		s = BucketState{Tokens: float64(b.Burst), At: n}
+	}
+	tokens := b.Refill(s, n)
+	if tokens < 1-BucketSlack {
+		return s, false, b.Wait(tokens)
+	}
+	return BucketState{Tokens: max(tokens-1, 0), At: max(s.At, n)}, true, 0
+}
+
+// Refill returns the tokens of s at n (Unix nanoseconds).
+func (b Bucket) Refill(s BucketState, n int64) float64 {
+	elapsed := max(n-s.At, 0)
+	return min(float64(b.Burst), s.Tokens+float64(elapsed)*b.Rate/1e9)
+}
+
+// Wait returns how long a bucket holding tokens takes to hold one: at
+// least one nanosecond.
+func (b Bucket) Wait(tokens float64) time.Duration {
+	return max(time.Duration(math.Ceil((1-tokens)*1e9/b.Rate)), 1)
+}
+
+// Expires is when a bucket in state s is full again (Unix nanoseconds):
+// from then on a missing bucket answers as it would, and it may be
+// purged.
+func (b Bucket) Expires(s BucketState) int64 {
+	return s.At + int64(math.Ceil((float64(b.Burst)-s.Tokens)*1e9/b.Rate))
+}
 
 // Defaults of Sweeper.
 const (

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,7 +29,7 @@ func benchEnv(b *testing.B) (*janrain.Handler, *update.Engine) {
 // benchConfig is the test config with a rate limit no benchmark reaches.
 func benchConfig() janrain.Config {
 	cfg := testConfig()
-	cfg.RateLimit = storage.Quota{Limit: storage.MaxQuotaLimit, Window: time.Minute}
+	cfg.RateLimit = storage.Bucket{Rate: storage.MaxBucketRate, Burst: storage.MaxBucketBurst}
 	return cfg
 }
 

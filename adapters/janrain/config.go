@@ -61,14 +61,16 @@ type Config struct {
 	MaxDepth int
 	// MaxPlural bounds the elements of one plural. Default 5000.
 	MaxPlural int
-	// RateLimit bounds the calls one client may make: at most Limit in any
-	// Window (sliding, see storage.Quota), counted in Limiter across every
-	// process that shares it. A client past it is answered 510
-	// api_limit_error and its call does nothing, while other clients are
-	// served. Default 6000 a minute.
-	RateLimit storage.Quota
-	// Limiter is where calls are counted. Default: the store New is given,
-	// which shares the count with every process on that store; New fails
+	// RateLimit bounds the calls one client may make: a token bucket of
+	// Burst calls refilled at Rate calls a second (see storage.Bucket),
+	// kept in Limiter for every process that shares it. A client whose
+	// bucket is empty is answered 510 api_limit_error and its call does
+	// nothing, while other clients are served. A zero RateLimit is the
+	// default, DefaultRateLimitRate a second in bursts of at most
+	// DefaultRateLimitBurst.
+	RateLimit storage.Bucket
+	// Limiter is where the buckets are kept. Default: the store New is
+	// given, which shares them with every process on that store; New fails
 	// if the store does not implement storage.Ephemeral and Limiter is nil.
 	Limiter storage.Ephemeral
 	// Now is the clock of the deployment; New passes it to the engine.
@@ -84,7 +86,10 @@ const (
 	DefaultMaxBody   int64 = 1 << 20
 	DefaultMaxDepth        = 16
 	DefaultMaxPlural       = 5000
-	DefaultRateLimit       = 6000 // calls per client and minute
+	// A client may make DefaultRateLimitRate calls a second, 6000 a
+	// minute, and DefaultRateLimitBurst at once.
+	DefaultRateLimitRate  = 100
+	DefaultRateLimitBurst = 200
 )
 
 func (c Config) withDefaults() Config {
@@ -97,8 +102,8 @@ func (c Config) withDefaults() Config {
 	if c.MaxPlural <= 0 {
 		c.MaxPlural = DefaultMaxPlural
 	}
-	if c.RateLimit == (storage.Quota{}) {
-		c.RateLimit = storage.Quota{Limit: DefaultRateLimit, Window: time.Minute}
+	if c.RateLimit == (storage.Bucket{}) {
+		c.RateLimit = storage.Bucket{Rate: DefaultRateLimitRate, Burst: DefaultRateLimitBurst}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -116,8 +121,8 @@ func (c Config) check() error {
 	if len(c.Clients) == 0 {
 		return errors.New("janrain: no clients configured")
 	}
-	if c.RateLimit != (storage.Quota{}) {
-		if err := storage.CheckQuota("rate limit", c.RateLimit); err != nil {
+	if c.RateLimit != (storage.Bucket{}) {
+		if err := storage.CheckBucket("rate limit", c.RateLimit); err != nil {
 			return fmt.Errorf("janrain: RateLimit: %w", err)
 		}
 	}

@@ -96,12 +96,15 @@
 //     nothing is read or changed. A misspelt attribute_name therefore never
 //     turns an attribute delete into a record delete.
 //   - A plural holds at most Config.MaxPlural elements (default 5000).
-//   - Rate limit: each client may make Config.RateLimit calls (6000 a
-//     minute by default) in a sliding window, counted in the store
-//     (storage.Ephemeral), so replicas sharing a store share the count.
-//     Every authenticated call counts, refused ones included; a call past
-//     the limit is 510 api_limit_error (status 429), is not counted, and
-//     does nothing. The vendor documents the code, not its rule: ours.
+//   - Rate limit: each client has a token bucket, Config.RateLimit: it
+//     holds Burst calls (200 by default) and refills at Rate calls a
+//     second (100, 6000 a minute, by default). The bucket is kept in the
+//     store (storage.Ephemeral.Take), so replicas sharing a store share
+//     it. Every authenticated call takes one, refused ones included; a
+//     call finding the bucket empty is 510 api_limit_error (status 429),
+//     takes nothing and does nothing, and carries a Retry-After header:
+//     the whole seconds until the bucket holds a call again. The vendor
+//     documents the code, not its rule nor the header: both are ours.
 //   - Search: filters and sort_on may use every plain attribute (dotted
 //     into objects; into a plural, statuses.status holds when some
 //     element matches) except the dateTime ones (emailVerified,

@@ -10,7 +10,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
@@ -36,6 +38,7 @@ type Handler struct {
 	schema  *Schema
 	clients clients
 	limiter storage.Ephemeral
+	sweep   *storage.Sweeper
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
@@ -66,7 +69,8 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 			return nil, errors.New("janrain: the store cannot count calls (storage.Ephemeral); set Config.Limiter")
 		}
 	}
-	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), limiter: limiter, log: cfg.Logger}
+	h := &Handler{eng: eng, cfg: cfg, schema: sch, clients: newClients(cfg.Clients), limiter: limiter,
+		sweep: &storage.Sweeper{Store: limiter}, log: cfg.Logger}
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
 	return h, nil
@@ -100,7 +104,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.fail(w, r, op, "", err)
 		return
 	}
-	if err := h.limit(r.Context(), client); err != nil {
+	if wait, err := h.limit(r.Context(), client); err != nil {
+		if wait > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(retrySeconds(wait), 10))
+		}
 		h.fail(w, r, op, client, err)
 		return
 	}
@@ -140,21 +147,30 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 	httpx.WriteJSON(w, okStatus, body)
 }
 
-// limit counts one call of client against its rate limit, in the
-// limiter every process on the store shares. A call past the limit is
-// Throttled (510 api_limit_error) before its form is read.
-func (h *Handler) limit(ctx context.Context, client string) error {
+// limit takes one call of client from its token bucket, in the limiter
+// every process on the store shares. A call finding the bucket empty is
+// Throttled (510 api_limit_error) before its form is read; wait is then
+// how long until the bucket holds a call again.
+func (h *Handler) limit(ctx context.Context, client string) (wait time.Duration, err error) {
 	sum := sha256.Sum256([]byte(client))
-	ok, err := h.limiter.Hit(ctx, "janrain/rate/"+hex.EncodeToString(sum[:]), h.cfg.RateLimit, h.cfg.Now())
+	now := h.cfg.Now()
+	ok, wait, err := h.limiter.Take(ctx, "janrain/rate/"+hex.EncodeToString(sum[:]), h.cfg.RateLimit, now)
+	// Buckets full again are deleted a batch at a time beside the takes;
+	// a failed purge leaves them for the next one.
+	_ = h.sweep.Tick(ctx, now)
 	if err != nil {
-		return newArgError(update.Internal, "", "", "the call could not be counted")
+		return 0, newArgError(update.Internal, "", "", "the call could not be counted")
 	}
 	if !ok {
-		return newArgError(update.Throttled, "", "", fmt.Sprintf("the client has made more than %d calls in %s; try again later",
-			h.cfg.RateLimit.Limit, h.cfg.RateLimit.Window))
+		return wait, newArgError(update.Throttled, "", "", fmt.Sprintf("the client has made more than %d calls at once or more than %g a second; try again in %ds",
+			h.cfg.RateLimit.Burst, h.cfg.RateLimit.Rate, retrySeconds(wait)))
 	}
-	return nil
+	return 0, nil
 }
+
+// retrySeconds is wait in whole seconds, rounded up, as Retry-After
+// states it.
+func retrySeconds(wait time.Duration) int64 { return int64((wait + time.Second - 1) / time.Second) }
 
 // readForm reads the bounded body as a form. Capture's parameters travel
 // in the body; one sent in the query string is refused by name, as an

@@ -62,6 +62,12 @@ func testConfig() janrain.Config {
 func newEnvWith(tb testing.TB, store storage.Store, cfg janrain.Config) *env {
 	tb.Helper()
 	cfg.Now = newClock().Now
+	return newEnvClock(tb, store, cfg)
+}
+
+// newEnvClock is newEnvWith keeping the clock cfg.Now.
+func newEnvClock(tb testing.TB, store storage.Store, cfg janrain.Config) *env {
+	tb.Helper()
 	h, err := janrain.New(cfg, store, update.WithDispatcher(&verify.Recorder{}))
 	require.NoError(tb, err)
 	eng := h.Engine()

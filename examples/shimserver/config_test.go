@@ -80,12 +80,14 @@ func TestConfigFileRefused(t *testing.T) {
 	}{
 		{"bad-duration.json", shimconfig.ErrConfig},
 		{"bad-quota.json", shimconfig.ErrConfig},
+		{"bad-rate-limit.json", shimconfig.ErrConfig},
 		{"client-not-clients.json", shimconfig.ErrConfig},
 		{"missing.json", shimconfig.ErrConfig},
 		{"negative.json", shimconfig.ErrConfig},
 		{"no-demo-client.json", nil},
 		{"not-json.yaml", shimconfig.ErrConfig},
 		{"number-duration.json", shimconfig.ErrConfig},
+		{"old-rate-limit.json", shimconfig.ErrConfig},
 		{"syntax-error.json", shimconfig.ErrConfig},
 		{"trailing-data.json", shimconfig.ErrConfig},
 		{"unknown-class.json", shimconfig.ErrConfig},
@@ -123,13 +125,14 @@ func TestConfigWithoutDemoClientsRunsWithoutDemoData(t *testing.T) {
 
 func noEnv(string) string { return "" }
 
-// TestConfigJanrainRateLimit: the janrain section's rateLimit bounds each
-// client's calls, and the third call in the minute is 510.
+// TestConfigJanrainRateLimit: the janrain section's rateLimit is each
+// client's token bucket: after a burst of two calls the third is 510,
+// with a Retry-After of (at most) the two seconds a call takes to refill.
 func TestConfigJanrainRateLimit(t *testing.T) {
 	path := filepath.Join("testdata", "config", "janrain-rate-limit.json")
 	cfg, err := shimconfig.Load(path)
 	require.NoError(t, err)
-	assert.Equal(t, storage.Quota{Limit: 2, Window: time.Minute}, cfg.Janrain.RateLimit)
+	assert.Equal(t, storage.Bucket{Rate: 0.5, Burst: 2}, cfg.Janrain.RateLimit)
 
 	s := startShim(t, "-store", "memory", "-config", path)
 	auth := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("demo_reader:demo_reader_secret"))
@@ -139,6 +142,9 @@ func TestConfigJanrainRateLimit(t *testing.T) {
 		assert.Equal(t, want, r.status, "call %d: %s", i+1, r.body)
 		if want == 429 {
 			assert.Contains(t, string(r.body), `"code":510`)
+			// The server's clock is real: 2, or 1 had the calls before
+			// taken over a second.
+			assert.Contains(t, []string{"1", "2"}, r.header.Get("Retry-After"))
 		}
 	}
 }

@@ -74,6 +74,11 @@
 // past a quota is answered "too many requests" in its vendor's terms while
 // other clients are served.
 //
+// Janrain's rateLimit is each client's token bucket, {"rate": 100,
+// "burst": 200} by default: burst calls at once, refilled at rate calls a
+// second, kept in the store like the quotas. A client whose bucket is
+// empty is answered 510 api_limit_error with a Retry-After header.
+//
 // A Rubiq app's format is "plain" (the default) or "envelope", which wraps
 // each of its answers as {"status":{"statusCode":200,"statusText":"OK"},
 // "data":...}.

@@ -16,20 +16,23 @@ var _ storage.Ephemeral = (*Store)(nil)
 // ephemeral is the memory store's tokens and quota windows. Its lock is
 // its own, so token and quota calls never wait for record commits.
 type ephemeral struct {
-	mu     sync.Mutex
-	tokens map[tokenID]*storage.Token
-	quotas map[string]quotaEntry
+	mu      sync.Mutex
+	tokens  map[tokenID]*storage.Token
+	quotas  map[string]quotaEntry
+	buckets map[string]bucketEntry
 	// byExpiry orders every entry by its expiry, so a purge pops what is
 	// due instead of walking the maps. An entry replaced since it was
 	// pushed is stale and dropped when popped.
 	byExpiry expiryHeap
 }
 
-// due is one entry of the expiry heap: a token (quota == "") or a quota.
+// due is one entry of the expiry heap: a token, a quota or a bucket
+// (whichever name is set).
 type due struct {
-	at    int64
-	token tokenID
-	quota string
+	at     int64
+	token  tokenID
+	quota  string
+	bucket string
 }
 
 type expiryHeap []due
@@ -46,6 +49,11 @@ func (h *expiryHeap) Pop() any {
 }
 
 type tokenID struct{ kind, hash string }
+
+type bucketEntry struct {
+	s       storage.BucketState
+	expires int64
+}
 
 type quotaEntry struct {
 	w       storage.QuotaWindow
@@ -197,6 +205,35 @@ func (e *ephemeral) hit(name string, q storage.Quota, now time.Time) bool {
 	return ok
 }
 
+// Take implements storage.Ephemeral.
+func (s *Store) Take(ctx context.Context, name string, b storage.Bucket, now time.Time) (bool, time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return false, 0, err
+	}
+	if err := storage.CheckBucket(name, b); err != nil {
+		return false, 0, err
+	}
+	e := &s.eph
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old, had := e.buckets[name]
+	next, ok, wait := b.Step(old.s, had, now)
+	if !ok {
+		return false, wait, nil
+	}
+	if e.buckets == nil {
+		e.buckets = map[string]bucketEntry{}
+	}
+	exp := b.Expires(next)
+	e.buckets[name] = bucketEntry{s: next, expires: exp}
+	if !had {
+		// One heap entry per bucket: a take moves the expiry later,
+		// and the purge pushes the entry again when it finds that.
+		heap.Push(&e.byExpiry, due{at: exp, bucket: name})
+	}
+	return true, 0, nil
+}
+
 // PurgeExpired implements storage.Ephemeral. It pops the entries due by
 // now off a heap ordered by expiry.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
@@ -212,6 +249,17 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 	n, at := 0, now.UnixNano()
 	for n < max && e.byExpiry.Len() > 0 && e.byExpiry[0].at <= at {
 		d := heap.Pop(&e.byExpiry).(due)
+		if d.bucket != "" {
+			switch b, ok := e.buckets[d.bucket]; {
+			case !ok:
+			case b.expires <= at:
+				delete(e.buckets, d.bucket)
+				n++
+			default:
+				heap.Push(&e.byExpiry, due{at: b.expires, bucket: d.bucket})
+			}
+			continue
+		}
 		if d.quota != "" {
 			if q, ok := e.quotas[d.quota]; ok && q.expires == d.at {
 				delete(e.quotas, d.quota)

@@ -193,7 +193,58 @@ func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q
 	return tag.RowsAffected() == 1, nil
 }
 
-// PurgeExpired implements storage.Ephemeral: two bounded deletes, each
+// Take implements storage.Ephemeral in one statement (takeSQL). Its
+// wait, when refused, is computed from the bucket as the statement's
+// snapshot saw it, which a take committed meanwhile may have changed.
+func (s *Store) Take(ctx context.Context, name string, b storage.Bucket, now time.Time) (bool, time.Duration, error) {
+	if err := storage.CheckBucket(name, b); err != nil {
+		return false, 0, err
+	}
+	var (
+		taken  bool
+		tokens *float64
+		at     *int64
+	)
+	err := s.retry(ctx, func() error {
+		return s.lightRow(ctx, takeSQL, []any{name, now.UnixNano(), b.Rate, b.Burst, storage.BucketSlack}, &taken, &tokens, &at)
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("storage/postgres: bucket %q: %w", name, err)
+	}
+	if taken {
+		return true, 0, nil
+	}
+	if tokens == nil || at == nil {
+		// Another take created the bucket after the snapshot: it was
+		// emptied just now.
+		return false, b.Wait(0), nil
+	}
+	return false, b.Wait(b.Refill(storage.BucketState{Tokens: *tokens, At: *at}, now.UnixNano())), nil
+}
+
+// takeSQL takes a token from a bucket with the arithmetic of
+// storage.Bucket.Step: the upsert refills the bucket and takes the token
+// only when its WHERE finds one; the row lock of the conflicting row
+// serializes concurrent takes, and the refill is computed from the row
+// as locked. A missing bucket is inserted full less the token taken. It
+// returns whether the token was taken and, for the wait of a refused
+// take, the bucket's state as the statement's snapshot saw it (NULL when
+// it saw none). Parameters: $1 name, $2 now, $3 rate, $4 burst, $5 the
+// slack (storage.BucketSlack).
+const takeSQL = `WITH old AS (SELECT tokens, at FROM buckets WHERE name = $1),
+	up AS (INSERT INTO buckets AS b (name, tokens, at, expires)
+		VALUES ($1, $4::float8 - 1, $2::bigint, $2::bigint + ceil(1e9 / $3::float8)::bigint)
+		ON CONFLICT (name) DO UPDATE SET
+			tokens = greatest(least($4::float8, b.tokens + greatest($2::bigint - b.at, 0)::float8 * $3::float8 / 1e9) - 1, 0),
+			at = greatest(b.at, $2::bigint),
+			expires = greatest(b.at, $2::bigint) + ceil(($4::float8
+				- greatest(least($4::float8, b.tokens + greatest($2::bigint - b.at, 0)::float8 * $3::float8 / 1e9) - 1, 0))
+				* 1e9 / $3::float8)::bigint
+		WHERE least($4::float8, b.tokens + greatest($2::bigint - b.at, 0)::float8 * $3::float8 / 1e9) >= 1 - $5::float8
+		RETURNING 1)
+	SELECT EXISTS (SELECT FROM up), (SELECT tokens FROM old), (SELECT at FROM old)`
+
+// PurgeExpired implements storage.Ephemeral: three bounded deletes, each
 // choosing its rows through the expiry index.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
 	if max <= 0 {
@@ -203,6 +254,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 	for _, q := range []string{
 		`DELETE FROM tokens WHERE (kind, hash) IN (SELECT kind, hash FROM tokens WHERE expires <= $1 ORDER BY expires LIMIT $2)`,
 		`DELETE FROM quotas WHERE name IN (SELECT name FROM quotas WHERE expires <= $1 ORDER BY expires LIMIT $2)`,
+		`DELETE FROM buckets WHERE name IN (SELECT name FROM buckets WHERE expires <= $1 ORDER BY expires LIMIT $2)`,
 	} {
 		if n == max {
 			break

@@ -74,6 +74,8 @@
 //	feed               every committed event in commit order (storage.Feed)
 //	counters           named sequences (storage.Counters)
 //	bookmarks          named feed positions (storage.Bookmarks)
+//	tokens, quotas     single-use tokens and quota windows (storage.Ephemeral)
+//	buckets            token buckets (storage.Ephemeral.Take)
 //	schema_migrations  which embedded migrations the file has had
 //
 // Times are RFC 3339 text in UTC with nine fraction digits, exact to the

@@ -174,7 +174,42 @@ func hit(ctx context.Context, tx *sql.Tx, name string, q storage.Quota, now time
 	return true, nil
 }
 
-// PurgeExpired implements storage.Ephemeral: two bounded deletes, each
+// Take implements storage.Ephemeral: read, step and write the bucket in
+// the writer's transaction, which no other writer of the file shares. A
+// refused take writes nothing.
+func (s *Store) Take(ctx context.Context, name string, b storage.Bucket, now time.Time) (bool, time.Duration, error) {
+	if err := storage.CheckBucket(name, b); err != nil {
+		return false, 0, err
+	}
+	var (
+		ok   bool
+		wait time.Duration
+	)
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var st storage.BucketState
+		err := tx.QueryRowContext(ctx, `SELECT tokens, at FROM buckets WHERE name = ?`, name).Scan(&st.Tokens, &st.At)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage/sqlite: bucket %q: %w", name, err)
+		}
+		var next storage.BucketState
+		if next, ok, wait = b.Step(st, err == nil, now); !ok {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO buckets (name, tokens, at, expires) VALUES (?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, at = excluded.at, expires = excluded.expires`,
+			name, next.Tokens, next.At, b.Expires(next))
+		if err != nil {
+			return fmt.Errorf("storage/sqlite: bucket %q: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	return ok, wait, nil
+}
+
+// PurgeExpired implements storage.Ephemeral: three bounded deletes, each
 // choosing its rows through the expiry index.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
 	if max <= 0 {
@@ -186,6 +221,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 		for _, q := range []string{
 			`DELETE FROM tokens WHERE (kind, hash) IN (SELECT kind, hash FROM tokens WHERE expires <= ? ORDER BY expires LIMIT ?)`,
 			`DELETE FROM quotas WHERE name IN (SELECT name FROM quotas WHERE expires <= ? ORDER BY expires LIMIT ?)`,
+			`DELETE FROM buckets WHERE name IN (SELECT name FROM buckets WHERE expires <= ? ORDER BY expires LIMIT ?)`,
 		} {
 			if n == max {
 				break

@@ -16,8 +16,8 @@ import (
 	"github.com/idupdate/idupdate/storage"
 )
 
-// runEphemeral checks storage.Ephemeral: single-use tokens, quotas and
-// the purge of expired state. A store without it skips.
+// runEphemeral checks storage.Ephemeral: single-use tokens, quotas,
+// token buckets and the purge of expired state. A store without it skips.
 func runEphemeral(t *testing.T, newStore NewStore) {
 	probe := func(t *testing.T) storage.Ephemeral {
 		e, ok := newStore(t).(storage.Ephemeral)
@@ -31,6 +31,8 @@ func runEphemeral(t *testing.T, newStore NewStore) {
 	t.Run("PutTokenHit", func(t *testing.T) { runPutTokenHit(t, probe(t)) })
 	t.Run("ConsumeTokenPut", func(t *testing.T) { runConsumeTokenPut(t, probe(t)) })
 	t.Run("Purge", func(t *testing.T) { runPurge(t, probe(t)) })
+	t.Run("Buckets", func(t *testing.T) { runBuckets(t, probe(t)) })
+	t.Run("BucketPurge", func(t *testing.T) { runBucketPurge(t, probe(t)) })
 }
 
 // tokenHash is the SHA-256 of a made-up token.

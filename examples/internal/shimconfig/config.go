@@ -36,8 +36,8 @@ type janrainFile struct {
 	Clients  []janrainClient `json:"clients,omitempty"`
 	MaxBody  int64           `json:"maxBody,omitempty"`
 	MaxDepth int             `json:"maxDepth,omitempty"`
-	// RateLimit is the calls one client may make in a window.
-	RateLimit *quotaFile `json:"rateLimit,omitempty"`
+	// RateLimit is each client's token bucket of calls.
+	RateLimit *bucketFile `json:"rateLimit,omitempty"`
 }
 
 type janrainClient struct {
@@ -213,7 +213,7 @@ func (fc *fileConfig) check(file string, data []byte) error {
 	var nums []num
 	if j := fc.Janrain; j != nil {
 		nums = append(nums, num{[]any{"janrain", "maxBody"}, j.MaxBody}, num{[]any{"janrain", "maxDepth"}, int64(j.MaxDepth)})
-		if err := checkQuota(file, data, []any{"janrain", "rateLimit"}, j.RateLimit); err != nil {
+		if err := checkBucket(file, data, []any{"janrain", "rateLimit"}, j.RateLimit); err != nil {
 			return err
 		}
 	}
@@ -256,7 +256,7 @@ func (fc *fileConfig) apply(cfg *Vendors) {
 		setInt64(&cfg.Janrain.MaxBody, j.MaxBody)
 		setInt(&cfg.Janrain.MaxDepth, j.MaxDepth)
 		if j.RateLimit != nil {
-			cfg.Janrain.RateLimit = j.RateLimit.quota()
+			cfg.Janrain.RateLimit = j.RateLimit.bucket()
 		}
 	}
 	if d := fc.DRUID; d != nil {
