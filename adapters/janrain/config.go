@@ -86,10 +86,11 @@ const (
 	DefaultMaxBody   int64 = 1 << 20
 	DefaultMaxDepth        = 16
 	DefaultMaxPlural       = 5000
-	// A client may make DefaultRateLimitRate calls a second, 6000 a
-	// minute, and DefaultRateLimitBurst at once.
+	// A client may make DefaultRateLimitRate calls a second on average,
+	// and DefaultRateLimitBurst, a minute's worth, at once: the same 6000
+	// a minute a client could always make, without holding a burst back.
 	DefaultRateLimitRate  = 100
-	DefaultRateLimitBurst = 200
+	DefaultRateLimitBurst = 6000
 )
 
 func (c Config) withDefaults() Config {

@@ -97,7 +97,7 @@
 //     turns an attribute delete into a record delete.
 //   - A plural holds at most Config.MaxPlural elements (default 5000).
 //   - Rate limit: each client has a token bucket, Config.RateLimit: it
-//     holds Burst calls (200 by default) and refills at Rate calls a
+//     holds Burst calls (6000 by default, a minute's worth) and refills at Rate calls a
 //     second (100, 6000 a minute, by default). The bucket is kept in the
 //     store (storage.Ephemeral.Take), so replicas sharing a store share
 //     it. Every authenticated call takes one, refused ones included; a

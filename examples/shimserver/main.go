@@ -75,7 +75,7 @@
 // other clients are served.
 //
 // Janrain's rateLimit is each client's token bucket, {"rate": 100,
-// "burst": 200} by default: burst calls at once, refilled at rate calls a
+// "burst": 6000} by default: burst calls at once, refilled at rate calls a
 // second, kept in the store like the quotas. A client whose bucket is
 // empty is answered 510 api_limit_error with a Retry-After header.
 //

@@ -10,7 +10,7 @@ import (
 
 // bucketFile is a token bucket in the -config file:
 //
-//	{"rate": 100, "burst": 200}
+//	{"rate": 100, "burst": 6000}
 //
 // burst calls at once, refilled at rate calls a second, kept in the
 // store, so shared by every server process on it.
