@@ -118,6 +118,59 @@ func BenchmarkUpdate(b *testing.B) {
 			}
 		}
 	})
+	// The engine's replacement and the HTTP update alternating in one loop
+	// on one handler's engine and record, each setting the name the other
+	// set last, so both always change it. The baseline's request is the
+	// one the handler decodes from the same body for the same caller. The
+	// update's token is issued before it, outside the figures; spending and
+	// checking it is the update's own cost.
+	b.Run("interleaved", func(b *testing.B) {
+		e := newEnvWith(b, func(cfg *druid.Config) {
+			cfg.TokenQuota = storage.Quota{Limit: storage.MaxQuotaLimit, Window: time.Minute}
+		})
+		// Names of their own, so the first call is a change.
+		own := [][]byte{bytes.Replace(base, names[0], []byte(`"Janine"`), 1), bytes.Replace(base, names[0], []byte(`"Janka"`), 1)}
+		caller := druid.Caller{Client: druid.DemoClientID, Actor: druid.DemoEntryPoint}
+		reqs := make([]update.Request, len(own))
+		for i, body := range own {
+			v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: 64 << 10, MaxDepth: 12})
+			if err != nil {
+				b.Fatal(err)
+			}
+			u, err := druid.DecodeUpdate(v)
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs[i] = u.Request(caller)
+		}
+		ctx := context.Background()
+		var tok, ver string
+		adaptertest.Interleave(b, adaptertest.Step{
+			Name:    "apply",
+			Prepare: func(testing.TB, int) { e.clk.Advance(time.Millisecond) },
+			Run: func(tb testing.TB, i int) {
+				res, err := e.eng.Apply(ctx, reqs[i%2])
+				if err != nil || !res.Modified {
+					tb.Fatalf("apply: %v", err)
+				}
+			},
+		}, adaptertest.Step{
+			Name: "http",
+			Prepare: func(tb testing.TB, _ int) {
+				e.clk.Advance(time.Millisecond)
+				tok, ver = e.demoToken(tb)
+			},
+			Run: func(tb testing.TB, i int) {
+				req := httptest.NewRequest(http.MethodPost, druid.PathUpdate+"?code_verifier="+url.QueryEscape(ver), bytes.NewReader(own[(i+1)%2]))
+				req.Header = updateHeader(tok, druid.DemoEntryPoint)
+				rec := httptest.NewRecorder()
+				e.srv.Config.Handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					tb.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			},
+		})
+	})
 	b.Run("http-token-and-update", func(b *testing.B) {
 		e := newEnv(b)
 		i := 0

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/janrain"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -33,7 +34,7 @@ func benchConfig() janrain.Config {
 	return cfg
 }
 
-func serveForm(b *testing.B, h http.Handler, op string, f url.Values) {
+func serveForm(b testing.TB, h http.Handler, op string, f url.Values) {
 	req := httptest.NewRequest("POST", "/"+op, strings.NewReader(f.Encode()))
 	req.Header.Set("Authorization", basic(ownerID, ownerSecret))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -86,6 +87,39 @@ func BenchmarkEntityRead(b *testing.B) {
 	for b.Loop() {
 		serveForm(b, h, "entity", form("type_name", "user", "id", janrain.DemoID))
 	}
+}
+
+// BenchmarkUpdateInterleaved runs BenchmarkBaselineApply and
+// BenchmarkEntityUpdate alternating in one loop on one handler's engine
+// and record, each setting the name the other set last, so both always
+// change it. The baseline's request is the one the handler decodes from
+// the same form for the same client.
+func BenchmarkUpdateInterleaved(b *testing.B) {
+	h, eng := benchEnv(b)
+	cfg := benchConfig()
+	if cfg.MaxDepth == 0 {
+		cfg.MaxDepth = janrain.DefaultMaxDepth
+	}
+	sch, err := janrain.NewSchema(janrain.Policy(cfg))
+	require.NoError(b, err)
+	forms := [2]url.Values{}
+	reqs := [2]update.Request{}
+	for i, name := range []string{`{"givenName":"Mattias"}`, `{"givenName":"Mats"}`} {
+		forms[i] = form("type_name", "user", "uuid", janrain.DemoUUID, "value", name)
+		call, err := janrain.DecodeForm(janrain.OpUpdate, forms[i], sch, cfg.MaxDepth)
+		require.NoError(b, err)
+		reqs[i], err = call.Request(sch, ownerID)
+		require.NoError(b, err)
+	}
+	ctx := context.Background()
+	adaptertest.Interleave(b, adaptertest.Step{Name: "apply", Run: func(tb testing.TB, i int) {
+		res, err := eng.Apply(ctx, reqs[i%2])
+		if err != nil || !res.Modified {
+			tb.Fatalf("apply: %v", err)
+		}
+	}}, adaptertest.Step{Name: "http", Run: func(tb testing.TB, i int) {
+		serveForm(tb, h, "entity.update", forms[(i+1)%2])
+	}})
 }
 
 // BenchmarkBaselineHarness is the cost of building the request and

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/scim"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/storage/memory"
@@ -53,5 +54,36 @@ func BenchmarkPatchValuePath(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	// The two alternating in one loop on one record, each setting the
+	// address the other set last, so both always change it. The baseline's
+	// modifications are those the handler decodes from the same body.
+	b.Run("interleaved", func(b *testing.B) {
+		// Addresses of their own, so the first call is a change.
+		bodies := [2][]byte{
+			[]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"e@example.com"}]}`),
+			[]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"f@example.com"}]}`),
+		}
+		var reqs [2]update.Request
+		for i, body := range bodies {
+			mods, err := scim.DecodeUserPatch(cfg, body)
+			require.NoError(b, err)
+			reqs[i] = update.Request{Type: scim.EntityUser, Locator: update.ByID(scim.DemoUserID),
+				Client: "scim:demo-admin", Actor: "scim:demo-admin", Mode: update.Modify, Mods: mods, IncludeRecord: true}
+		}
+		adaptertest.Interleave(b, adaptertest.Step{Name: "apply", Run: func(tb testing.TB, i int) {
+			res, err := h.Engine().Apply(ctx, reqs[i%2])
+			if err != nil || !res.Modified {
+				tb.Fatalf("apply: %v", err)
+			}
+		}}, adaptertest.Step{Name: "http", Run: func(tb testing.TB, i int) {
+			r := httptest.NewRequest(http.MethodPatch, "/scim/v2/Users/"+scim.DemoUserID, bytes.NewReader(bodies[(i+1)%2]))
+			r.Header.Set("Authorization", "Bearer demo-scim-admin")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				tb.Fatalf("%d %s", w.Code, w.Body)
+			}
+		}})
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/update"
@@ -92,5 +93,41 @@ func BenchmarkUpdate(b *testing.B) {
 			}
 			i++
 		}
+	})
+	// The two alternating in one loop on one handler's engine and record,
+	// each setting the nickname the other set last, so both always change
+	// it. The baseline's request is the one the handler builds from the
+	// same body for the same client.
+	b.Run("interleaved", func(b *testing.B) {
+		h := newHandler(b)
+		// Nicknames of their own, so the first call is a change.
+		bodies := [][]byte{
+			[]byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Minerva"}}`),
+			[]byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Minnow"}}`),
+		}
+		t := zitadel.Target{UserID: zitadel.DemoUserID, OrgID: zitadel.DemoOrgID, Client: "zitadel-admin",
+			Actor: "client:zitadel-admin", DefaultURLTemplate: zitadel.DefaultEmailTemplate}
+		reqs := make([]update.Request, len(bodies))
+		for i, body := range bodies {
+			p, err := zitadel.DecodeUpdate(body, 8)
+			require.NoError(b, err)
+			reqs[i], err = p.Request(t)
+			require.NoError(b, err)
+		}
+		eng := h.Engine()
+		adaptertest.Interleave(b, adaptertest.Step{Name: "apply", Run: func(tb testing.TB, i int) {
+			res, err := eng.Apply(context.Background(), reqs[i%2])
+			if err != nil || !res.Modified {
+				tb.Fatalf("apply: %v", err)
+			}
+		}}, adaptertest.Step{Name: "http", Run: func(tb testing.TB, i int) {
+			req := httptest.NewRequest(http.MethodPut, "/v2/users/human/"+zitadel.DemoUserID, bytes.NewReader(bodies[(i+1)%2]))
+			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				tb.Fatal(rec.Body.String())
+			}
+		}})
 	})
 }
