@@ -13,11 +13,16 @@ import (
 type Step struct {
 	Name string
 	Run  func(tb testing.TB, i int)
-	// Prepare, when set, runs before Run with the benchmark's timer
-	// stopped and is in none of the figures: what the measured call needs
-	// but is not its cost (a token issued ahead of the request that spends
-	// it).
+	// Prepare, when set, runs before Run on the first iteration and every
+	// Batch iterations after it, with the benchmark's timer stopped, and
+	// is in none of the figures: what the next Batch calls need but is not
+	// their cost (tokens issued ahead of the requests that spend them).
+	// Stopping the timer stops the world to read memory statistics, which
+	// also costs the calls after it their warm allocation caches, so
+	// prepare in batches.
 	Prepare func(tb testing.TB, i int)
+	// Batch is how many iterations one Prepare serves; 0 means 1.
+	Batch int
 }
 
 // Interleave runs base and measured alternately in one benchmark loop: every
@@ -44,9 +49,9 @@ func Interleave(b *testing.B, base, measured Step) {
 		first := i % 2 // 0: base first
 		for k := range 2 {
 			s := (first + k) % 2
-			if steps[s].Prepare != nil {
+			if st := steps[s]; st.Prepare != nil && i%max(st.Batch, 1) == 0 {
 				b.StopTimer()
-				steps[s].Prepare(b, i)
+				st.Prepare(b, i)
 				b.StartTimer()
 			}
 			start, startCPU := time.Now(), threadCPUNow()
