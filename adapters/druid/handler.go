@@ -39,6 +39,8 @@ type Handler struct {
 	cfg    Config
 	tokens *tokens
 	mux    *http.ServeMux
+	// userTokens finds the configured user token a request bears.
+	userTokens *httpx.Credentials[UserToken]
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -61,7 +63,8 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 			return nil, errors.New("druid: the store does not keep tokens (storage.Ephemeral); set Config.Tokens")
 		}
 	}
-	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux()}
+	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux(),
+		userTokens: httpx.NewCredentials(cfg.UserTokens, func(ut UserToken) string { return ut.Token })}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -334,12 +337,8 @@ func (h *Handler) userToken(r *http.Request, verifier string) (UserToken, bool, 
 	if !ok || verifier != "" {
 		return UserToken{}, false, nil
 	}
-	secrets := make([]string, len(h.cfg.UserTokens))
-	for i, ut := range h.cfg.UserTokens {
-		secrets[i] = ut.Token
-	}
-	if i := httpx.Match(tok, secrets); i >= 0 {
-		return h.cfg.UserTokens[i], true, nil
+	if ut, ok := h.userTokens.Match(tok); ok {
+		return ut, true, nil
 	}
 	if h.cfg.LookupUserToken == nil {
 		return UserToken{}, false, nil

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -41,7 +42,17 @@ type BodyError struct {
 // a code was dispatched, else 200.
 func EncodeUpdate(res *update.Result) (Status, *Body) {
 	code := codeUpdated
-	rank := map[string]int{codeUpdated: 0, codeDispatched: 1, codeCooldown: 2, codeWindow: 3}
+	rank := func(code string) int {
+		switch code {
+		case codeDispatched:
+			return 1
+		case codeCooldown:
+			return 2
+		case codeWindow:
+			return 3
+		}
+		return 0
+	}
 	for _, p := range res.Pending {
 		if p.State != verify.Pending {
 			continue
@@ -53,13 +64,26 @@ func EncodeUpdate(res *update.Result) (Status, *Body) {
 		case p.Throttled == "" && p.DispatchError == "" && p.Dispatched:
 			c = codeDispatched
 		}
-		if rank[c] > rank[code] {
+		if rank(c) > rank(code) {
 			code = c
 		}
 	}
 	s := lookup(code)
 	return s, &Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}
 }
+
+// encodedStatus holds the answer of every status in errorTable whose body
+// names no failing field, encoded once: plain (a Body) and enveloped (an
+// Envelope without data). Most answers are one of them.
+var encodedStatus = func() map[Status][2][]byte {
+	m := make(map[Status][2][]byte, len(errorTable))
+	for _, row := range errorTable {
+		s := row.status
+		_, env := EncodeEnvelope(s, nil, nil)
+		m[s] = [2][]byte{httpx.Encode(&Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}), httpx.Encode(env)}
+	}
+	return m
+}()
 
 // EncodeVerify returns the answer to a successful 2004 call: 204 and no
 // body.

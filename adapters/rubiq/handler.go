@@ -20,6 +20,8 @@ type Handler struct {
 	cfg Config
 	log *slog.Logger
 	mux *http.ServeMux
+	// apps finds the app of a request's token.
+	apps *httpx.Credentials[App]
 }
 
 // route is one endpoint: its method, its paths and what serves it.
@@ -63,7 +65,8 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("rubiq: %w", err)
 	}
-	h := &Handler{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	h := &Handler{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(),
+		apps: httpx.NewCredentials(cfg.Apps, func(a App) string { return a.Token })}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -212,19 +215,7 @@ func (h *Handler) body(r *http.Request) ([]byte, error) {
 // compared in constant time so the answer's timing says nothing about
 // how close a guess was.
 func (h *Handler) app(r *http.Request) (App, bool) {
-	tok, ok := httpx.Bearer(r)
-	if !ok {
-		return App{}, false
-	}
-	tokens := make([]string, len(h.cfg.Apps))
-	for i, a := range h.cfg.Apps {
-		tokens[i] = a.Token
-	}
-	i := httpx.Match(tok, tokens)
-	if i < 0 {
-		return App{}, false
-	}
-	return h.cfg.Apps[i], true
+	return h.apps.Bearer(r)
 }
 
 // fail writes err, returned while serving op, as Rubiq's answer, in the
@@ -245,8 +236,22 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error)
 // wrapped.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, f Format, s Status, b *Body, account Account) {
 	id := httpx.RequestID(w, r)
-	h.log.InfoContext(r.Context(), "rubiq", "request_id", id,
-		"method", r.Method, "pattern", r.Pattern, "status", s.HTTP, "code", s.Code)
+	if h.log.Enabled(r.Context(), slog.LevelInfo) {
+		h.log.InfoContext(r.Context(), "rubiq", "request_id", id,
+			"method", r.Method, "pattern", r.Pattern, "status", s.HTTP, "code", s.Code)
+	}
+	// An answer without account or failing fields is one of the table's,
+	// encoded once.
+	if pre, ok := encodedStatus[s]; ok && account == nil && (b == nil || len(b.Errors) == 0 && b.Status == BodyStatus{s.Code, s.Text}) {
+		switch {
+		case f.envelope():
+			httpx.WriteBody(w, s.enveloped(), pre[1])
+			return
+		case b != nil:
+			httpx.WriteBody(w, s.HTTP, pre[0])
+			return
+		}
+	}
 	switch {
 	case f.envelope():
 		status, env := EncodeEnvelope(s, b, account)

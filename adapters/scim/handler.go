@@ -24,6 +24,7 @@ type Handler struct {
 	log       *slog.Logger
 	mux       *http.ServeMux
 	resources []*resourceType
+	clients   *httpx.Credentials[Client]
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -38,7 +39,8 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}
-	h := &Handler{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), resources: resourceTypes(cfg)}
+	h := &Handler{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), resources: resourceTypes(cfg),
+		clients: httpx.NewCredentials(cfg.Clients, func(c Client) string { return c.Token })}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -128,19 +130,7 @@ func (h *Handler) endpoint(w http.ResponseWriter, r *http.Request, op Op, f endp
 // client returns the client whose token the request bears, comparing
 // every token in constant time.
 func (h *Handler) client(r *http.Request) (Client, bool) {
-	tok, ok := httpx.Bearer(r)
-	if !ok {
-		return Client{}, false
-	}
-	tokens := make([]string, len(h.cfg.Clients))
-	for i, c := range h.cfg.Clients {
-		tokens[i] = c.Token
-	}
-	i := httpx.Match(tok, tokens)
-	if i < 0 {
-		return Client{}, false
-	}
-	return h.cfg.Clients[i], true
+	return h.clients.Bearer(r)
 }
 
 // base returns the absolute URL of the service root.

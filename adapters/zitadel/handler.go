@@ -18,6 +18,8 @@ type Handler struct {
 	cfg Config
 	mux *http.ServeMux
 	rpc http.Handler // the RPC formats, under RPCPath
+	// clients finds the client of a request's token.
+	clients *httpx.Credentials[Client]
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -33,7 +35,8 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	if err != nil {
 		return nil, fmt.Errorf("zitadel: %w", err)
 	}
-	h := &Handler{eng: eng, cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{eng: eng, cfg: cfg, mux: http.NewServeMux(),
+		clients: httpx.NewCredentials(cfg.Clients, func(c Client) string { return c.Token })}
 	h.rpc = h.newRPC()
 	h.Register(h.mux)
 	return h, nil
@@ -133,19 +136,11 @@ func pathMatches(pattern, path string) bool {
 // authenticate finds the client of the request's bearer token. Every
 // configured token is compared in constant time.
 func (h *Handler) authenticate(r *http.Request) (Client, error) {
-	token, ok := httpx.Bearer(r)
+	c, ok := h.clients.Bearer(r)
 	if !ok {
 		return Client{}, errUnauthenticated
 	}
-	tokens := make([]string, len(h.cfg.Clients))
-	for i, c := range h.cfg.Clients {
-		tokens[i] = c.Token
-	}
-	i := httpx.Match(token, tokens)
-	if i < 0 {
-		return Client{}, errUnauthenticated
-	}
-	return h.cfg.Clients[i], nil
+	return c, nil
 }
 
 func (h *Handler) target(c Client, userID, orgID string) Target {

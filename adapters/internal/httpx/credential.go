@@ -39,24 +39,56 @@ func SecretEqual(got, want string) bool {
 	return subtle.ConstantTimeCompare(hg[:], hw[:]) == 1
 }
 
-// Match returns the index of the one secret in secrets that got equals,
-// or -1 when none or more than one does. Every secret is compared, so the
-// time taken says nothing about which one matched.
-func Match(got string, secrets []string) int {
+// Credentials finds the one of a fixed list of items, each with its own
+// secret, whose secret a client sent. The secrets are hashed once, when
+// the list is made; each lookup hashes what was sent once and compares it
+// with every secret, so the time taken says nothing about which one
+// matched or how close a guess was. Its methods are safe for concurrent
+// use.
+type Credentials[T any] struct {
+	items  []T
+	hashes [][sha256.Size]byte
+}
+
+// NewCredentials returns the Credentials of items, each one's secret
+// being secret(item). An empty secret is kept but never matches.
+func NewCredentials[T any](items []T, secret func(T) string) *Credentials[T] {
+	c := &Credentials[T]{items: items, hashes: make([][sha256.Size]byte, len(items))}
+	for i, it := range items {
+		c.hashes[i] = sha256.Sum256([]byte(secret(it)))
+	}
+	return c
+}
+
+// Match returns the one item whose secret equals got, and true; false when
+// none does or more than one does. An empty got, or one longer than
+// MaxCredential, never matches.
+func (c *Credentials[T]) Match(got string) (T, bool) {
 	valid := got != "" && len(got) <= MaxCredential
 	if !valid {
 		got = "" // never matches; not worth hashing at any length
 	}
-	hg := sha256.Sum256([]byte(got)) // once, not once per secret
+	hg := sha256.Sum256([]byte(got))
 	found, n := -1, 0
-	for i, s := range secrets {
-		hs := sha256.Sum256([]byte(s))
-		if subtle.ConstantTimeCompare(hg[:], hs[:]) == 1 && valid {
+	for i := range c.hashes {
+		if subtle.ConstantTimeCompare(hg[:], c.hashes[i][:]) == 1 && valid {
 			found, n = i, n+1
 		}
 	}
 	if n != 1 {
-		return -1
+		var zero T
+		return zero, false
 	}
-	return found
+	return c.items[found], true
+}
+
+// Bearer returns the item whose secret is r's bearer token (Bearer), and
+// true; false when r bears no token or one that matches none.
+func (c *Credentials[T]) Bearer(r *http.Request) (T, bool) {
+	tok, ok := Bearer(r)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return c.Match(tok)
 }

@@ -11,29 +11,60 @@ import (
 
 // buffers holds the buffers answers are encoded into, so an answer costs
 // no buffer of its own once the pool is warm.
-var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // maxPooled is the largest buffer kept for reuse; a rare large answer
 // does not pin its buffer.
 const maxPooled = 64 << 10
 
+// The header values every JSON answer carries. Each answer's header gets
+// these slices rather than fresh ones: nothing writes into a header value
+// in place (Set and Add replace or copy them), and an answer is written on
+// every call.
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noSniff         = []string{"nosniff"}
+)
+
 // WriteJSON writes v as the JSON body with the status: v as json.Marshal
-// encodes it, and a newline.
+// encodes it, and a newline. It is written by AppendJSON, without
+// reflection for the values AppendJSON knows.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	buf := buffers.Get().(*bytes.Buffer)
+	bp := buffers.Get().(*[]byte)
 	defer func() {
-		if buf.Cap() <= maxPooled {
-			buf.Reset()
-			buffers.Put(buf)
+		if cap(*bp) <= maxPooled {
+			buffers.Put(bp)
 		}
 	}()
-	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	b, err := AppendJSON((*bp)[:0], v)
+	*bp = b
+	if err != nil {
 		http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	*bp = append(b, '\n')
+	WriteBody(w, status, *bp)
+}
+
+// WriteBody writes b, JSON text ending in a newline as WriteJSON writes
+// it, as the body with the status and WriteJSON's headers. Answers that
+// are encoded ahead of time, or appended without reflection, go through
+// it.
+func WriteBody(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(b)
+}
+
+// Encode returns the bytes WriteJSON writes for v, for answers encoded
+// ahead of time and written with WriteBody. It panics if v cannot be
+// encoded: it is meant for fixed values known when a package starts.
+func Encode(v any) []byte {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		panic("httpx: " + err.Error())
+	}
+	return buf.Bytes()
 }

@@ -96,11 +96,27 @@ func TestBearer(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	secrets := []string{"alpha", "beta", "beta"}
-	assert.Equal(t, 0, httpx.Match("alpha", secrets))
-	assert.Equal(t, -1, httpx.Match("beta", secrets), "a secret two clients share identifies neither")
-	assert.Equal(t, -1, httpx.Match("gamma", secrets))
-	assert.Equal(t, -1, httpx.Match("", []string{""}), "an empty secret never matches")
+	type client struct{ id, secret string }
+	creds := httpx.NewCredentials([]client{{"a", "alpha"}, {"b", "beta"}, {"c", "beta"}, {"d", ""}}, func(c client) string { return c.secret })
+	c, ok := creds.Match("alpha")
+	assert.True(t, ok)
+	assert.Equal(t, "a", c.id)
+	_, ok = creds.Match("beta")
+	assert.False(t, ok, "a secret two clients share identifies neither")
+	_, ok = creds.Match("gamma")
+	assert.False(t, ok)
+	_, ok = creds.Match("")
+	assert.False(t, ok, "an empty secret never matches")
+	_, ok = creds.Match(strings.Repeat("a", httpx.MaxCredential+1))
+	assert.False(t, ok)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer alpha")
+	c, ok = creds.Bearer(r)
+	assert.True(t, ok)
+	assert.Equal(t, "a", c.id)
+	r.Header.Set("Authorization", "Basic alpha")
+	_, ok = creds.Bearer(r)
+	assert.False(t, ok)
 	assert.False(t, httpx.SecretEqual(strings.Repeat("a", httpx.MaxCredential+1), strings.Repeat("a", httpx.MaxCredential+1)))
 	assert.True(t, httpx.SecretEqual("s3cret", "s3cret"))
 }

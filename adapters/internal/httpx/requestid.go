@@ -15,16 +15,19 @@ const RequestIDHeader = "X-Request-Id"
 // header, so the answer carries it and every log line of the request
 // names the same id.
 func RequestID(w http.ResponseWriter, r *http.Request) string {
-	if id := w.Header().Get(RequestIDHeader); id != "" {
-		return id
+	h := w.Header()
+	if v := h[RequestIDHeader]; len(v) > 0 && v[0] != "" {
+		return v[0]
 	}
 	id := r.Header.Get(RequestIDHeader)
 	if id == "" || len(id) > 64 || !isPlain(id) {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id = hex.EncodeToString(b)
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		var x [16]byte
+		hex.Encode(x[:], b[:])
+		id = string(x[:])
 	}
-	w.Header().Set(RequestIDHeader, id)
+	h[RequestIDHeader] = []string{id}
 	return id
 }
 
