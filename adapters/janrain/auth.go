@@ -1,7 +1,9 @@
 package janrain
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
@@ -35,6 +37,10 @@ func ParseBasic(header string) (id, secret string, ok bool) {
 type clientEntry struct {
 	secret string
 	class  Class
+	// bucket is the key of the client's rate-limit bucket (Handler.limit):
+	// a hash of the id, so ids of any length and alphabet make keys of one
+	// shape.
+	bucket string
 }
 
 // clients checks Basic credentials against the configured clients.
@@ -43,22 +49,23 @@ type clients map[string]clientEntry
 func newClients(cs []Client) clients {
 	m := make(clients, len(cs))
 	for _, c := range cs {
-		m[c.ID] = clientEntry{secret: c.Secret, class: c.Class}
+		sum := sha256.Sum256([]byte(c.ID))
+		m[c.ID] = clientEntry{secret: c.Secret, class: c.Class, bucket: "janrain/rate/" + hex.EncodeToString(sum[:])}
 	}
 	return m
 }
 
-// authenticate returns the client id and class of the credentials in an
+// authenticate returns the client id and entry of the credentials in an
 // Authorization header. The secret comparison runs in constant time and
 // also for unknown ids, so timing does not tell which ids exist.
-func (cs clients) authenticate(header string) (string, Class, error) {
+func (cs clients) authenticate(header string) (string, clientEntry, error) {
 	id, secret, ok := ParseBasic(header)
 	if !ok {
-		return "", "", newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
+		return "", clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
 	}
 	e, known := cs[id]
 	if !httpx.SecretEqual(secret, e.secret) || !known {
-		return "", "", newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
+		return "", clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
 	}
-	return id, e.class, nil
+	return id, e, nil
 }

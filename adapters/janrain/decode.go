@@ -79,19 +79,26 @@ func reserved(name string) bool {
 // the call does; each may appear once, because a repeated one would leave
 // open which of its values counts.
 func (op Op) params() []string {
-	locate := []string{"type_name", "uuid", "id", "key_attribute", "key_value"}
 	switch op {
 	case OpRead:
-		return append(locate, "attribute_name", "attributes")
+		return readParams
 	case OpCreate:
-		// id, uuid and attribute_name are read to be refused with their
-		// own answers (320 id_in_new_record for the first two).
-		return []string{"type_name", "id", "uuid", "attribute_name", "value", "attributes", "include_record"}
+		return createParams
 	case OpDelete:
-		return append(locate, "attribute_name", "created", "lastUpdated", "include_record")
+		return deleteParams
 	}
-	return append(locate, "attribute_name", "value", "attributes", "created", "lastUpdated", "include_record")
+	return writeParams
 }
+
+// The parameter lists of params, built once.
+var (
+	readParams = []string{"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name", "attributes"}
+	// id, uuid and attribute_name are read to be refused with their own
+	// answers (320 id_in_new_record for the first two).
+	createParams = []string{"type_name", "id", "uuid", "attribute_name", "value", "attributes", "include_record"}
+	deleteParams = []string{"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name", "created", "lastUpdated", "include_record"}
+	writeParams  = []string{"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name", "value", "attributes", "created", "lastUpdated", "include_record"}
+)
 
 // DecodeForm turns a Capture form into a Call. It reads every parameter
 // the operation uses, checks it against the schema and decodes JSON

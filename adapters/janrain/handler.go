@@ -2,8 +2,6 @@ package janrain
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -98,13 +96,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
-	client, class, err := h.clients.authenticate(r.Header.Get("Authorization"))
+	client, entry, err := h.clients.authenticate(r.Header.Get("Authorization"))
+	class := entry.class
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
 		h.fail(w, r, op, "", err)
 		return
 	}
-	if wait, err := h.limit(r.Context(), client); err != nil {
+	if wait, err := h.limit(r.Context(), entry.bucket); err != nil {
 		if wait > 0 {
 			w.Header().Set("Retry-After", strconv.FormatInt(retrySeconds(wait), 10))
 		}
@@ -147,14 +146,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 	httpx.WriteJSON(w, okStatus, body)
 }
 
-// limit takes one call of client from its token bucket, in the limiter
-// every process on the store shares. A call finding the bucket empty is
-// Throttled (510 api_limit_error) before its form is read; wait is then
-// how long until the bucket holds a call again.
-func (h *Handler) limit(ctx context.Context, client string) (wait time.Duration, err error) {
-	sum := sha256.Sum256([]byte(client))
+// limit takes one call from the client's token bucket (clientEntry.bucket),
+// in the limiter every process on the store shares. A call finding the
+// bucket empty is Throttled (510 api_limit_error) before its form is read;
+// wait is then how long until the bucket holds a call again.
+func (h *Handler) limit(ctx context.Context, bucket string) (wait time.Duration, err error) {
 	now := h.cfg.Now()
-	ok, wait, err := h.limiter.Take(ctx, "janrain/rate/"+hex.EncodeToString(sum[:]), h.cfg.RateLimit, now)
+	ok, wait, err := h.limiter.Take(ctx, bucket, h.cfg.RateLimit, now)
 	// Buckets full again are deleted a batch at a time beside the takes;
 	// a failed purge leaves them for the next one.
 	_ = h.sweep.Tick(ctx, now)
@@ -185,8 +183,7 @@ func (h *Handler) readForm(r *http.Request) (url.Values, error) {
 			return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not accepted in the query string; send the parameters in the form body")
 		}
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
+	if ct := r.Header.Get("Content-Type"); ct != formType && !isFormType(ct) {
 		return nil, newArgError(update.Malformed, "", "", "send the parameters as an application/x-www-form-urlencoded body")
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBody)
@@ -392,4 +389,14 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, client str
 	h.log.Log(r.Context(), level, "janrain request failed", "op", string(op), "client", client,
 		"code", body.Code, "error", body.Error, "request_id", rid, "cause", err.Error())
 	httpx.WriteJSON(w, status, body)
+}
+
+// formType is the media type of Capture's request bodies.
+const formType = "application/x-www-form-urlencoded"
+
+// isFormType reports whether a Content-Type other than formType itself
+// (with parameters, in other case) names it.
+func isFormType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == formType
 }

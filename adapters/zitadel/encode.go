@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -199,4 +200,42 @@ type Email struct {
 type Phone struct {
 	Phone      string `json:"phone,omitempty"`
 	IsVerified bool   `json:"isVerified,omitempty"`
+}
+
+// AppendJSON appends d's JSON text, the bytes json.Marshal writes for it.
+func (d Details) AppendJSON(b []byte) []byte {
+	b = append(b, `{"sequence":`...)
+	b = httpx.AppendString(b, d.Sequence)
+	b = append(b, `,"changeDate":`...)
+	b = httpx.AppendString(b, d.ChangeDate)
+	b = append(b, `,"resourceOwner":`...)
+	b = httpx.AppendString(b, d.ResourceOwner)
+	if d.CreationDate != "" {
+		b = append(b, `,"creationDate":`...)
+		b = httpx.AppendString(b, d.CreationDate)
+	}
+	return append(b, '}')
+}
+
+// AppendJSON appends c's JSON text, the bytes json.Marshal writes for it:
+// the answer of most calls, written without reflection.
+func (c *ChangeResponse) AppendJSON(b []byte) []byte {
+	b = append(b, `{"details":`...)
+	b = c.Details.AppendJSON(b)
+	b = appendOptional(b, "emailCode", c.EmailCode)
+	b = appendOptional(b, "phoneCode", c.PhoneCode)
+	b = appendOptional(b, "verificationCode", c.VerificationCode)
+	return append(b, '}')
+}
+
+// appendOptional appends the member name with value s unless s is empty,
+// as omitempty does.
+func appendOptional(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return httpx.AppendString(b, s)
 }

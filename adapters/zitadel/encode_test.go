@@ -111,3 +111,18 @@ func TestEncodeUser(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(fixture(t, "get_user_response.json")), string(got))
 }
+
+// TestChangeResponseAppendJSON checks the reflection-free encoding of the
+// change answer against encoding/json's.
+func TestChangeResponseAppendJSON(t *testing.T) {
+	for _, c := range []zitadel.ChangeResponse{
+		{},
+		{Details: zitadel.Details{Sequence: "7", ChangeDate: "2026-01-02T03:04:05.000Z", ResourceOwner: "org<&>"}},
+		{Details: zitadel.Details{Sequence: "1", ChangeDate: "d", ResourceOwner: "o", CreationDate: "c\u2028\xff"},
+			EmailCode: "ABC", PhoneCode: "\"x\"", VerificationCode: "\n"},
+	} {
+		want, err := json.Marshal(c)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(c.AppendJSON(nil)))
+	}
+}

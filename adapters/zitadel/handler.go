@@ -179,7 +179,7 @@ func (h *Handler) updateHumanUser(w http.ResponseWriter, r *http.Request, c Clie
 		h.fail(w, r, OpUpdate, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, out)
+	httpx.WriteJSON(w, statusOK, &out)
 }
 
 func (h *Handler) addHumanUser(w http.ResponseWriter, r *http.Request, c Client) {
@@ -203,7 +203,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c Client) {
 		h.fail(w, r, OpRead, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, out)
+	httpx.WriteJSON(w, statusOK, &out)
 }
 
 // verifyCall serves .../email/verify and .../phone/verify.
@@ -224,7 +224,7 @@ func verifyCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 			h.fail(w, r, OpVerify, err)
 			return
 		}
-		httpx.WriteJSON(w, statusOK, out)
+		httpx.WriteJSON(w, statusOK, &out)
 	}
 }
 
@@ -253,7 +253,7 @@ func resendCall(channel verify.Channel) func(*Handler, http.ResponseWriter, *htt
 			h.fail(w, r, OpResend, err)
 			return
 		}
-		httpx.WriteJSON(w, statusOK, out)
+		httpx.WriteJSON(w, statusOK, &out)
 	}
 }
 
@@ -273,7 +273,7 @@ func (h *Handler) listUsersREST(w http.ResponseWriter, r *http.Request, c Client
 		h.fail(w, r, OpList, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, out)
+	httpx.WriteJSON(w, statusOK, &out)
 }
 
 // jsonCall serves a call on one user with a JSON body: decode reads the
@@ -297,7 +297,7 @@ func jsonCall[B, R any](op Op, decode func([]byte, int) (B, error),
 			h.fail(w, r, op, err)
 			return
 		}
-		httpx.WriteJSON(w, statusOK, out)
+		httpx.WriteJSON(w, statusOK, &out)
 	}
 }
 
@@ -315,7 +315,7 @@ func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, c Client) 
 		h.fail(w, r, OpRemovePhone, err)
 		return
 	}
-	httpx.WriteJSON(w, statusOK, out)
+	httpx.WriteJSON(w, statusOK, &out)
 }
 
 // logDispatch logs codes that could not be sent. The change stands, as

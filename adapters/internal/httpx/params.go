@@ -16,7 +16,7 @@ const MaxNameEcho = 64
 // adapters refuse such a parameter before anything else happens, so a
 // misspelt one ("attribute_nam") cannot widen what a call does.
 func Unknown(params url.Values, known ...string) (string, bool) {
-	names := make([]string, 0, len(params))
+	var names []string // the unknown ones; none in a good request
 	for name := range params {
 		if !slices.Contains(known, name) {
 			names = append(names, name)
