@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -499,17 +498,28 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error)
 // write writes v as an application/scim+json body (none for nil).
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, v any) {
 	id := httpx.RequestID(w, r)
-	h.log.InfoContext(r.Context(), "scim", "request_id", id, "method", r.Method, "pattern", r.Pattern, "status", status)
+	if h.log.Enabled(r.Context(), slog.LevelInfo) {
+		h.log.InfoContext(r.Context(), "scim", "request_id", id, "method", r.Method, "pattern", r.Pattern, "status", status)
+	}
 	if v == nil {
 		w.WriteHeader(status)
 		return
 	}
-	b, err := json.Marshal(v)
+	// json.Marshal's bytes, appended without reflection.
+	b, err := httpx.AppendJSON(make([]byte, 0, 1024), v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"schemas":["`+MessageError+`"],"status":"500"}`)
 	}
-	w.Header().Set("Content-Type", MediaType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	hd := w.Header()
+	hd["Content-Type"] = scimContentType
+	hd["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }
+
+// The header values of every answer with a body, shared by all of them:
+// nothing writes into a header value in place.
+var (
+	scimContentType = []string{MediaType}
+	noSniff         = []string{"nosniff"}
+)
