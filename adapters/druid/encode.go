@@ -1,8 +1,12 @@
 package druid
 
 import (
+	"maps"
+	"slices"
+	"strconv"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
 )
@@ -110,4 +114,79 @@ type TokenResponse struct {
 	TokenType   string `json:"token_type"`
 	ExpiresIn   int    `json:"expires_in"`
 	Scope       string `json:"scope"`
+}
+
+// AppendJSON appends b's JSON text, the bytes json.Marshal writes for it,
+// and json.Marshal's error for a value a document cannot hold: the answer
+// of every update, written without reflection.
+func (b *Body) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"result":{"status":`...)
+	dst = strconv.AppendInt(dst, int64(b.Result.Status), 10)
+	if len(b.Result.Pending) > 0 {
+		dst = append(dst, `,"pending":`...)
+		dst = httpx.AppendStrings(dst, b.Result.Pending)
+	}
+	dst = append(dst, '}')
+	if b.Object != nil {
+		dst = append(dst, `,"object":`...)
+		var err error
+		if dst, err = b.Object.appendJSON(dst); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// appendJSON appends u's JSON text, the bytes json.Marshal writes for it.
+func (u *User) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"objectType":`...)
+	dst = httpx.AppendString(dst, u.ObjectType)
+	dst = append(dst, `,"id":`...)
+	dst = httpx.AppendString(dst, u.ID)
+	dst = append(dst, `,"ids":`...)
+	if u.IDs == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '{')
+		for i, name := range slices.Sorted(maps.Keys(u.IDs)) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			id := u.IDs[name]
+			dst = httpx.AppendString(dst, name)
+			dst = append(dst, `:{"objectType":`...)
+			dst = httpx.AppendString(dst, id.ObjectType)
+			dst = append(dst, `,"value":`...)
+			dst = httpx.AppendString(dst, id.Value)
+			if id.Confirmed != nil {
+				dst = append(dst, `,"confirmed":`...)
+				dst = strconv.AppendBool(dst, *id.Confirmed)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, '}')
+	}
+	var err error
+	if len(u.Datas) > 0 { // omitempty, as for the two below
+		if dst, err = httpx.AppendJSON(append(dst, `,"datas":`...), u.Datas); err != nil {
+			return dst, err
+		}
+	}
+	if len(u.Assertions) > 0 {
+		if dst, err = httpx.AppendJSON(append(dst, `,"assertions":`...), u.Assertions); err != nil {
+			return dst, err
+		}
+	}
+	if len(u.Addresses) > 0 {
+		if dst, err = httpx.AppendJSON(append(dst, `,"addresses":`...), u.Addresses); err != nil {
+			return dst, err
+		}
+	}
+	dst = append(dst, `,"confirmed":`...)
+	dst = strconv.AppendBool(dst, u.Confirmed)
+	dst = append(dst, `,"createdOn":`...)
+	dst = httpx.AppendString(dst, u.CreatedOn)
+	dst = append(dst, `,"updatedOn":`...)
+	dst = httpx.AppendString(dst, u.UpdatedOn)
+	return append(dst, '}'), nil
 }

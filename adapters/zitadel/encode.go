@@ -202,8 +202,8 @@ type Phone struct {
 	IsVerified bool   `json:"isVerified,omitempty"`
 }
 
-// AppendJSON appends d's JSON text, the bytes json.Marshal writes for it.
-func (d Details) AppendJSON(b []byte) []byte {
+// appendJSON appends d's JSON text, the bytes json.Marshal writes for it.
+func (d Details) appendJSON(b []byte) []byte {
 	b = append(b, `{"sequence":`...)
 	b = httpx.AppendString(b, d.Sequence)
 	b = append(b, `,"changeDate":`...)
@@ -218,14 +218,15 @@ func (d Details) AppendJSON(b []byte) []byte {
 }
 
 // AppendJSON appends c's JSON text, the bytes json.Marshal writes for it:
-// the answer of most calls, written without reflection.
-func (c *ChangeResponse) AppendJSON(b []byte) []byte {
+// the answer of most calls, written without reflection. It returns no
+// error: every member is a string.
+func (c *ChangeResponse) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"details":`...)
-	b = c.Details.AppendJSON(b)
+	b = c.Details.appendJSON(b)
 	b = appendOptional(b, "emailCode", c.EmailCode)
 	b = appendOptional(b, "phoneCode", c.PhoneCode)
 	b = appendOptional(b, "verificationCode", c.VerificationCode)
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 // appendOptional appends the member name with value s unless s is empty,

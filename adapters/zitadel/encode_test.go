@@ -123,6 +123,8 @@ func TestChangeResponseAppendJSON(t *testing.T) {
 	} {
 		want, err := json.Marshal(c)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), string(c.AppendJSON(nil)))
+		got, err := c.AppendJSON(nil)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got))
 	}
 }

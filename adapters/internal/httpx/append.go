@@ -8,10 +8,10 @@ import (
 )
 
 // Appender is an answer that appends its own JSON text: exactly the bytes
-// json.Marshal writes for it, without reflection. WriteJSON uses it when
-// the value it is given is one.
+// json.Marshal writes for it, without reflection, or json.Marshal's error.
+// AppendJSON, and so WriteJSON, use it when the value given is one.
 type Appender interface {
-	AppendJSON(dst []byte) []byte
+	AppendJSON(dst []byte) ([]byte, error)
 }
 
 // AppendJSON appends the JSON text of v to dst: exactly the bytes
@@ -40,7 +40,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, v...), nil
 	case Appender:
-		return v.AppendJSON(dst), nil
+		return v.AppendJSON(dst)
 	case map[string]any:
 		if v == nil {
 			return append(dst, "null"...), nil
@@ -82,14 +82,7 @@ func AppendJSON(dst []byte, v any) ([]byte, error) {
 		if v == nil {
 			return append(dst, "null"...), nil
 		}
-		dst = append(dst, '[')
-		for i, e := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendString(dst, e)
-		}
-		return append(dst, ']'), nil
+		return AppendStrings(dst, v), nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -160,4 +153,16 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[done:]...)
 	return append(dst, '"')
+}
+
+// AppendStrings appends ss as a JSON array of strings (AppendString).
+func AppendStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, s)
+	}
+	return append(dst, ']')
 }
