@@ -86,22 +86,18 @@ func EncodeResult(res *update.Result) (int, *Body) {
 		return statusNotModified, nil
 	}
 	body := &Body{Result: Outcome{Status: statusOK}}
-	waiting := map[string]bool{}
-	for _, p := range res.Pending {
-		if p.Held && p.State == verify.Pending {
-			waiting[p.Path] = true
-		}
+	waiting := func(path string, pending []update.PendingInfo) bool {
+		return slices.ContainsFunc(pending, func(p update.PendingInfo) bool {
+			return p.Path == path && p.Held && p.State == verify.Pending
+		})
 	}
+	var record []update.PendingInfo
 	if res.Record != nil {
 		body.Object = EncodeUser(res.Record)
-		for _, p := range res.Record.Pending {
-			if p.Held && p.State == verify.Pending {
-				waiting[p.Path] = true
-			}
-		}
+		record = res.Record.Pending
 	}
 	for _, f := range idFields {
-		if waiting[f.path] {
+		if waiting(f.path, res.Pending) || waiting(f.path, record) {
 			body.Result.Pending = append(body.Result.Pending, f.name)
 		}
 	}

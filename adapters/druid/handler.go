@@ -392,7 +392,7 @@ func (h *Handler) entryPoint(r *http.Request, client string) (string, error) {
 
 // readJSON reads a bounded JSON body with bounded nesting.
 func (h *Handler) readJSON(r *http.Request) (any, error) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/json") {
 		return nil, failure(update.Malformed, "Content-Type must be application/json")
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBodyBytes)

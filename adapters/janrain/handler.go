@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -183,7 +182,7 @@ func (h *Handler) readForm(r *http.Request) (url.Values, error) {
 			return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not accepted in the query string; send the parameters in the form body")
 		}
 	}
-	if ct := r.Header.Get("Content-Type"); ct != formType && !isFormType(ct) {
+	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		return nil, newArgError(update.Malformed, "", "", "send the parameters as an application/x-www-form-urlencoded body")
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBody)
@@ -389,14 +388,4 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, client str
 	h.log.Log(r.Context(), level, "janrain request failed", "op", string(op), "client", client,
 		"code", body.Code, "error", body.Error, "request_id", rid, "cause", err.Error())
 	httpx.WriteJSON(w, status, body)
-}
-
-// formType is the media type of Capture's request bodies.
-const formType = "application/x-www-form-urlencoded"
-
-// isFormType reports whether a Content-Type other than formType itself
-// (with parameters, in other case) names it.
-func isFormType(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == formType
 }

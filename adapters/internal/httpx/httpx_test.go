@@ -148,3 +148,18 @@ func TestRequestID(t *testing.T) {
 	assert.Len(t, id, 16, "a fresh id replaces one that is not plain")
 	assert.Equal(t, id, httpx.RequestID(w, r), "one request, one id")
 }
+
+func TestIsMediaType(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"application/json":                  true,
+		"Application/JSON":                  true,
+		"application/json; charset=utf-8":   true,
+		"application/json;charset=UTF-8":    true,
+		"application/jsonx":                 false,
+		"text/plain":                        false,
+		"":                                  false,
+		"application/json; charset=\"utf-8": false,
+	} {
+		assert.Equal(t, want, httpx.IsMediaType(ct, "application/json"), ct)
+	}
+}

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"mime"
 	"net/url"
 	"slices"
 	"sort"
@@ -49,4 +50,16 @@ func ParseQuery(raw string) (url.Values, error) {
 		return nil, &update.Error{Code: update.Malformed, Message: "the query string is not validly escaped", Err: err}
 	}
 	return q, nil
+}
+
+// IsMediaType reports whether the Content-Type header value ct names the
+// media type want (lower case, without parameters): ct as it is most often
+// sent, want itself, is answered without parsing; any other is parsed
+// (mime.ParseMediaType), so parameters and other case are accepted.
+func IsMediaType(ct, want string) bool {
+	if ct == want {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == want
 }
