@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/idupdate/idupdate/internal/cputime"
 )
 
 // Step is one side of an interleaved benchmark: a name for its metrics and
@@ -42,7 +44,7 @@ func Interleave(b *testing.B, base, measured Step) {
 	defer runtime.UnlockOSThread()
 	var wall, cpu [2]time.Duration
 	steps := [2]Step{base, measured}
-	_, cpuOK := ThreadCPU()
+	_, cpuOK := cputime.Thread()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -76,6 +78,6 @@ func Interleave(b *testing.B, base, measured Step) {
 }
 
 func threadCPUNow() time.Duration {
-	d, _ := ThreadCPU()
+	d, _ := cputime.Thread()
 	return d
 }
