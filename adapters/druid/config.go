@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -202,17 +203,22 @@ func (c Config) check() error {
 	if err := storage.CheckQuota("token quota", c.TokenQuota); err != nil {
 		return fmt.Errorf("druid: TokenQuota: %w", err)
 	}
+	clients := httpx.ClientList[Client]{
+		Clients: c.Clients, Noun: "client", SecretNoun: "secret",
+		ID:     func(cl Client) string { return cl.ID },
+		Secret: func(cl Client) string { return cl.Secret },
+		Reserved: func(id string) string {
+			if strings.HasSuffix(id, selfSuffix) {
+				return fmt.Sprintf("ends with %q, which names a client's self grant", selfSuffix)
+			}
+			return ""
+		},
+	}
+	if err := clients.Check(); err != nil {
+		return fmt.Errorf("druid: %w", err)
+	}
 	seen := map[string]bool{}
 	for _, cl := range c.Clients {
-		if cl.ID == "" || cl.Secret == "" {
-			return errors.New("druid: a client needs an id and a secret")
-		}
-		if seen[cl.ID] {
-			return fmt.Errorf("druid: client %q configured twice", cl.ID)
-		}
-		if strings.HasSuffix(cl.ID, selfSuffix) {
-			return fmt.Errorf("druid: client %q: a client id may not end with %q", cl.ID, selfSuffix)
-		}
 		seen[cl.ID] = true
 	}
 	for _, ut := range c.UserTokens {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -127,22 +128,26 @@ func (c Config) check() error {
 			return fmt.Errorf("janrain: RateLimit: %w", err)
 		}
 	}
-	seen := map[string]bool{}
+	clients := httpx.ClientList[Client]{
+		Clients: c.Clients, Noun: "client", SecretNoun: "secret",
+		ID:     func(cl Client) string { return cl.ID },
+		Secret: func(cl Client) string { return cl.Secret },
+		Reserved: func(id string) string {
+			if strings.Contains(id, ":") {
+				return "contains ':', which HTTP Basic authentication cannot carry"
+			}
+			return ""
+		},
+	}
+	if err := clients.Check(); err != nil {
+		return fmt.Errorf("janrain: %w", err)
+	}
 	for _, cl := range c.Clients {
-		switch {
-		case cl.ID == "" || strings.Contains(cl.ID, ":"):
-			return fmt.Errorf("janrain: client id %q is empty or contains ':'", cl.ID)
-		case cl.Secret == "":
-			return fmt.Errorf("janrain: client %q has no secret", cl.ID)
-		case seen[cl.ID]:
-			return fmt.Errorf("janrain: client %q configured twice", cl.ID)
-		}
 		switch cl.Class {
 		case Owner, AccessIssuer, DirectAccess, DirectAccessRead, LoginClient:
 		default:
 			return fmt.Errorf("janrain: client %q has unknown permission class %q", cl.ID, cl.Class)
 		}
-		seen[cl.ID] = true
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
@@ -221,20 +222,16 @@ func (c Config) check() error {
 	if len(c.Apps) == 0 {
 		return errors.New("rubiq: config has no apps")
 	}
-	ids, tokens := map[string]bool{}, map[string]bool{}
-	for i, a := range c.Apps {
-		switch {
-		case a.ID == "" || a.ID == SeedClient:
-			return fmt.Errorf("rubiq: app %d: id %q is empty or reserved", i, a.ID)
-		case ids[a.ID]:
-			return fmt.Errorf("rubiq: app %q appears twice", a.ID)
-		case a.Token == "":
-			return fmt.Errorf("rubiq: app %q has no token", a.ID)
-		case tokens[a.Token]:
-			// The token is not named: it is a credential.
-			return fmt.Errorf("rubiq: app %q shares its token with another app", a.ID)
-		}
-		ids[a.ID], tokens[a.Token] = true, true
+	apps := httpx.ClientList[App]{
+		Clients: c.Apps, Noun: "app", SecretNoun: "token", UniqueSecrets: true,
+		ID:       func(a App) string { return a.ID },
+		Secret:   func(a App) string { return a.Token },
+		Reserved: func(id string) string { return httpx.ReservedID(id, SeedClient) },
+	}
+	if err := apps.Check(); err != nil {
+		return fmt.Errorf("rubiq: %w", err)
+	}
+	for _, a := range c.Apps {
 		if a.Format != "" && !slices.Contains(formats, string(a.Format)) {
 			return fmt.Errorf("rubiq: app %q: unknown answer format %q; expected one of %s", a.ID, a.Format, strings.Join(formats, ", "))
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -148,19 +149,14 @@ func (c Config) check() error {
 	if c.Prefix != "" && (!strings.HasPrefix(c.Prefix, "/") || strings.ContainsAny(c.Prefix, "{}")) {
 		return fmt.Errorf("scim: prefix %q is not a plain absolute path", c.Prefix)
 	}
-	ids, tokens := map[string]bool{}, map[string]bool{}
-	for i, cl := range c.Clients {
-		switch {
-		case cl.ID == "" || cl.ID == SeedClient:
-			return fmt.Errorf("scim: client %d: id %q is empty or reserved", i, cl.ID)
-		case ids[cl.ID]:
-			return fmt.Errorf("scim: client %q appears twice", cl.ID)
-		case cl.Token == "":
-			return fmt.Errorf("scim: client %q has no token", cl.ID)
-		case tokens[cl.Token]:
-			return fmt.Errorf("scim: client %q shares its token with another client", cl.ID)
-		}
-		ids[cl.ID], tokens[cl.Token] = true, true
+	clients := httpx.ClientList[Client]{
+		Clients: c.Clients, Noun: "client", SecretNoun: "token", UniqueSecrets: true,
+		ID:       func(cl Client) string { return cl.ID },
+		Secret:   func(cl Client) string { return cl.Token },
+		Reserved: func(id string) string { return httpx.ReservedID(id, SeedClient) },
+	}
+	if err := clients.Check(); err != nil {
+		return fmt.Errorf("scim: %w", err)
 	}
 	if c.ConfirmEmail != nil {
 		if err := c.ConfirmEmail.check(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/internal/tracelog"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
@@ -116,18 +117,18 @@ func (c Config) withDefaults() Config {
 
 // check reports a configuration the adapter cannot serve with.
 func (c Config) check() error {
-	seenToken := map[string]bool{}
-	seenID := map[string]bool{}
+	clients := httpx.ClientList[Client]{
+		Clients: c.Clients, Noun: "client", SecretNoun: "token", UniqueSecrets: true,
+		ID:     func(cl Client) string { return cl.ID },
+		Secret: func(cl Client) string { return cl.Token },
+	}
+	if err := clients.Check(); err != nil {
+		return fmt.Errorf("zitadel: %w", err)
+	}
 	for _, cl := range c.Clients {
-		switch {
-		case cl.ID == "" || cl.Token == "" || cl.OrgID == "":
-			return fmt.Errorf("zitadel: client %q needs an id, a token and an organisation", cl.ID)
-		case seenToken[cl.Token]:
-			return fmt.Errorf("zitadel: client %q reuses another client's token", cl.ID)
-		case seenID[cl.ID]:
-			return fmt.Errorf("zitadel: client id %q appears twice", cl.ID)
+		if cl.OrgID == "" {
+			return fmt.Errorf("zitadel: client %q has no organisation", cl.ID)
 		}
-		seenToken[cl.Token], seenID[cl.ID] = true, true
 	}
 	if _, err := verify.ParseLinkTemplate(c.DefaultURLTemplate, urlTemplateRules...); err != nil {
 		return fmt.Errorf("zitadel: default URL template: %w", err)

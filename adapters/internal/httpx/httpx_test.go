@@ -163,3 +163,40 @@ func TestIsMediaType(t *testing.T) {
 		assert.Equal(t, want, httpx.IsMediaType(ct, "application/json"), ct)
 	}
 }
+
+func TestClientListCheck(t *testing.T) {
+	type client struct{ id, secret string }
+	check := func(unique bool, cs ...client) error {
+		return httpx.ClientList[client]{
+			Clients: cs, Noun: "app", SecretNoun: "token", UniqueSecrets: unique,
+			ID: func(c client) string { return c.id }, Secret: func(c client) string { return c.secret },
+			Reserved: func(id string) string { return httpx.ReservedID(id, "system") },
+		}.Check()
+	}
+	tests := []struct {
+		name    string
+		unique  bool
+		clients []client
+		want    string
+	}{
+		{"OK", true, []client{{"a", "s1"}, {"b", "s2"}}, ""},
+		{"NoID", true, []client{{"a", "s1"}, {"", "s2"}}, `app 1 has no id`},
+		{"Reserved", true, []client{{"system", "s1"}}, `app "system": the id is reserved`},
+		{"Twice", true, []client{{"a", "s1"}, {"a", "s2"}}, `app "a" appears twice`},
+		{"NoSecret", true, []client{{"a", ""}}, `app "a" has no token`},
+		{"SharedSecret", true, []client{{"a", "s"}, {"b", "s"}}, `app "b" shares its token with another app`},
+		{"SharedSecretAllowed", false, []client{{"a", "s"}, {"b", "s"}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := check(tt.unique, tt.clients...)
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tt.want, err.Error())
+			assert.NotContains(t, err.Error(), "s1", "a secret is never repeated")
+		})
+	}
+}
