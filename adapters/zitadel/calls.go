@@ -26,21 +26,32 @@ func (h *Handler) user(c Client, id string) (Target, error) {
 	return h.target(c, id, c.OrgID), nil
 }
 
-// updateUser serves UpdateHumanUser.
-func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (ChangeResponse, error) {
+// change applies the engine request that request builds for user id as
+// c, logging codes that could not be sent, and returns the result and the
+// user's target.
+func (h *Handler) change(w http.ResponseWriter, r *http.Request, c Client, id string, request func(Target) (update.Request, error)) (*update.Result, Target, error) {
 	t, err := h.user(c, id)
 	if err != nil {
-		return ChangeResponse{}, err
+		return nil, Target{}, err
 	}
-	req, err := b.Request(t)
+	req, err := request(t)
 	if err != nil {
-		return ChangeResponse{}, err
+		return nil, Target{}, err
 	}
 	res, err := h.eng.Apply(r.Context(), req)
 	if err != nil {
-		return ChangeResponse{}, err
+		return nil, Target{}, err
 	}
 	h.logDispatch(w, r, res)
+	return res, t, nil
+}
+
+// updateUser serves UpdateHumanUser.
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (ChangeResponse, error) {
+	res, t, err := h.change(w, r, c, id, b.Request)
+	if err != nil {
+		return ChangeResponse{}, err
+	}
 	// The answer names the user's creation date, which the result
 	// carries: asking for the whole record would copy it for one field.
 	out := EncodeChange(res, t.OrgID)
@@ -141,15 +152,7 @@ func (h *Handler) removeUserPhone(r *http.Request, c Client, id string) (ChangeR
 
 // setPassword serves SetPassword.
 func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, c Client, id string, b *SetPasswordRequest) (ChangeResponse, error) {
-	t, err := h.user(c, id)
-	if err != nil {
-		return ChangeResponse{}, err
-	}
-	req, err := b.Request(t)
-	if err != nil {
-		return ChangeResponse{}, err
-	}
-	res, err := h.eng.Apply(r.Context(), req)
+	res, t, err := h.change(w, r, c, id, b.Request)
 	if err != nil {
 		return ChangeResponse{}, err
 	}

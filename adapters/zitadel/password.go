@@ -37,10 +37,9 @@ const (
 
 // Check checks the verification oneof and that a new password was sent.
 func (b *SetPasswordRequest) Check() error {
-	bad := oneof("", "verification",
-		member{"currentPassword", b.CurrentPassword != nil}, member{"verificationCode", b.VerificationCode != nil})
-	if len(bad) > 0 {
-		return malformed(bad)
+	if err := malformedIf(oneof("", "verification",
+		member{"currentPassword", b.CurrentPassword != nil}, member{"verificationCode", b.VerificationCode != nil})); err != nil {
+		return err
 	}
 	if b.VerificationCode != nil && len(*b.VerificationCode) > 20 {
 		return invalid([]update.FieldError{{
@@ -87,10 +86,7 @@ func (b *PasswordResetRequest) Check() error {
 		}
 		bad = append(bad, checkTemplate("/sendLink/urlTemplate", l.URLTemplate)...)
 	}
-	if len(bad) > 0 {
-		return malformed(bad)
-	}
-	return nil
+	return malformedIf(bad)
 }
 
 // Request returns the engine's reset of t's password: returnCode returns

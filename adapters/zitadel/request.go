@@ -166,27 +166,32 @@ type ResendPhoneCodeRequest struct {
 // Errors are *update.Error with Code Malformed, every conflicting oneof
 // named.
 func (b *UpdateHumanUserRequest) Check() error {
-	var bad []update.FieldError
-	bad = append(bad, b.Email.check()...)
-	bad = append(bad, b.Phone.check()...)
+	bad := checkContact(b.Email, b.Phone)
 	if p := b.Password; p != nil {
-		bad = append(bad, oneof("password", "passwordType",
-			member{"password", p.Password != nil}, member{"hashedPassword", p.HashedPassword != nil})...)
+		bad = append(bad, passwordType("password", p.Password, p.HashedPassword)...)
 		bad = append(bad, oneof("password", "verification",
 			member{"currentPassword", p.CurrentPassword != nil}, member{"verificationCode", p.VerificationCode != nil})...)
 	}
-	if len(bad) > 0 {
-		return malformed(bad)
-	}
-	return nil
+	return malformedIf(bad)
+}
+
+// checkContact checks the email and phone sections of a create or update.
+func checkContact(e *EmailBody, p *PhoneBody) []update.FieldError {
+	return append(e.check(), p.check()...)
+}
+
+// passwordType checks the oneof of a plain and a hashed password, in the
+// object parent ("" for the request itself).
+func passwordType(parent string, plain *PlainPassword, hashed *HashedPassword) []update.FieldError {
+	return oneof(parent, "passwordType", member{"password", plain != nil}, member{"hashedPassword", hashed != nil})
 }
 
 // Check checks the userType oneof, refuses the machine part and checks the
 // human part as UpdateHumanUser's sections are checked. Errors are
 // *update.Error: Malformed for a oneof, errMachine for the machine part.
 func (b *UpdateUserRequest) Check() error {
-	if bad := oneof("", "userType", member{"human", b.Human != nil}, member{"machine", b.Machine != nil}); len(bad) > 0 {
-		return malformed(bad)
+	if err := malformedIf(oneof("", "userType", member{"human", b.Human != nil}, member{"machine", b.Machine != nil})); err != nil {
+		return err
 	}
 	if b.Machine != nil {
 		return errMachine
@@ -378,19 +383,12 @@ func (p *PhoneBody) check() []update.FieldError {
 
 // Check checks the oneofs and the URL template of an AddHumanUser.
 func (b *AddHumanUserRequest) Check() error {
-	var bad []update.FieldError
-	bad = append(bad, oneof("", "passwordType",
-		member{"password", b.Password != nil}, member{"hashedPassword", b.HashedPassword != nil})...)
+	bad := passwordType("", b.Password, b.HashedPassword)
 	if o := b.Organization; o != nil {
 		bad = append(bad, oneof("organization", "org",
 			member{"orgId", o.OrgID != nil}, member{"orgDomain", o.OrgDomain != nil})...)
 	}
-	bad = append(bad, b.Email.check()...)
-	bad = append(bad, b.Phone.check()...)
-	if len(bad) > 0 {
-		return malformed(bad)
-	}
-	return nil
+	return malformedIf(append(bad, checkContact(b.Email, b.Phone)...))
 }
 
 // Request turns a checked AddHumanUser into the engine request.
@@ -475,10 +473,7 @@ func (b *ResendEmailCodeRequest) Check() error {
 	if b.SendCode != nil {
 		bad = append(bad, checkTemplate("/sendCode/urlTemplate", b.SendCode.URLTemplate)...)
 	}
-	if len(bad) > 0 {
-		return malformed(bad)
-	}
-	return nil
+	return malformedIf(bad)
 }
 
 // Request returns the engine's resend for t: returnCode returns the code,
@@ -493,10 +488,7 @@ func (b *ResendEmailCodeRequest) Request(t Target) update.ResendRequest {
 
 // Check checks the oneof of a ResendPhoneCode.
 func (b *ResendPhoneCodeRequest) Check() error {
-	if bad := oneof("", "verification", member{"sendCode", b.SendCode != nil}, member{"returnCode", b.ReturnCode != nil}); len(bad) > 0 {
-		return malformed(bad)
-	}
-	return nil
+	return malformedIf(oneof("", "verification", member{"sendCode", b.SendCode != nil}, member{"returnCode", b.ReturnCode != nil}))
 }
 
 // Request returns the engine's resend of the phone code for t.
@@ -564,6 +556,15 @@ func checkTemplate(path string, tpl *string) []update.FieldError {
 		return []update.FieldError{{Path: path, Rule: update.RuleTemplate, Message: urlTemplateMessage}}
 	}
 	return nil
+}
+
+// malformedIf is malformed(fields), or nil when there are none: the end of
+// a Check.
+func malformedIf(fields []update.FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return malformed(fields)
 }
 
 func malformed(fields []update.FieldError) *update.Error {
