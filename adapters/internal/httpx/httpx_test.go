@@ -200,3 +200,20 @@ func TestClientListCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestIDFresh checks fresh ids are 16 hex digits and do not repeat.
+func TestRequestIDFresh(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		id := httpx.RequestID(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		require.Regexp(t, `^[0-9a-f]{16}$`, id)
+		require.False(t, seen[id], "id %s repeated", id)
+		seen[id] = true
+	}
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set(httpx.RequestIDHeader, "abc-1")
+	assert.Equal(t, "abc-1", httpx.RequestID(w, r))
+	assert.Equal(t, "abc-1", w.Header().Get(httpx.RequestIDHeader))
+	assert.Equal(t, "abc-1", httpx.RequestID(w, httptest.NewRequest(http.MethodGet, "/", nil)), "the id already set is kept")
+}
