@@ -3,7 +3,6 @@ package rubiq
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -51,10 +50,20 @@ const (
 	maxCodeLen = 64
 )
 
-var (
-	entityID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	extType  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
-)
+// plain reports whether s is 1 to max bytes of A-Z a-z 0-9 and the bytes
+// of extra: the form of entity ids and external key types.
+func plain(s string, max int, extra string) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // ByID returns the target of a dp-keyid / entity-id path value. A value no
 // entity can have (empty, too long, a slash from an encoded %2F, anything
@@ -62,7 +71,7 @@ var (
 // target is returned with the error too, so the answer can name the form.
 func ByID(id string) (Target, error) {
 	t := Target{ID: id}
-	if !entityID.MatchString(id) {
+	if !plain(id, 64, "_-") {
 		return t, update.Errorf(update.NotFound, "no entity has this id")
 	}
 	return t, nil
@@ -75,7 +84,7 @@ func ByID(id string) (Target, error) {
 // too, so the answer can name the form.
 func ByExt(key, typ string) (Target, error) {
 	t := Target{ExtType: typ, ExtKey: key, ext: true}
-	if !extType.MatchString(typ) || key == "" || len(key) > maxExtKey || !utf8.ValidString(key) ||
+	if !plain(typ, 32, "_.-") || key == "" || len(key) > maxExtKey || !utf8.ValidString(key) ||
 		strings.ContainsFunc(key, func(r rune) bool { return r == '/' || unicode.IsControl(r) }) {
 		return t, update.Errorf(update.NotFound, "no entity has this external key")
 	}
@@ -122,6 +131,26 @@ func DecodeUpdate(app App, t Target, contract []string, body []byte, cfg Config)
 	if !ok {
 		return update.Request{}, update.Errorf(update.Malformed, "the body must be a JSON object")
 	}
+	doc := obj // the decoded object is the request's own
+	if !acceptable(obj, contract) {
+		var err error
+		if doc, err = contractMembers(obj, contract); err != nil {
+			return update.Request{}, err
+		}
+	}
+	return update.Request{
+		Type:    EntityType,
+		Locator: t.Locator(),
+		Client:  app.ID,
+		Mode:    update.Merge,
+		Doc:     doc,
+	}, nil
+}
+
+// contractMembers returns obj without IgnoredMember, or an Invalid error
+// listing, in name order, each member outside contract and each null for
+// a field that cannot be removed.
+func contractMembers(obj map[string]any, contract []string) (map[string]any, error) {
 	doc := make(map[string]any, len(obj))
 	var bad []update.FieldError
 	for _, name := range sortedKeys(obj) {
@@ -146,15 +175,20 @@ func DecodeUpdate(app App, t Target, contract []string, body []byte, cfg Config)
 		doc[name] = val
 	}
 	if len(bad) > 0 {
-		return update.Request{}, &update.Error{Code: update.Invalid, Message: "data validation failed", Fields: bad}
+		return nil, &update.Error{Code: update.Invalid, Message: "data validation failed", Fields: bad}
 	}
-	return update.Request{
-		Type:    EntityType,
-		Locator: t.Locator(),
-		Client:  app.ID,
-		Mode:    update.Merge,
-		Doc:     doc,
-	}, nil
+	return doc, nil
+}
+
+// acceptable reports whether every member of obj is a field of contract
+// that DecodeUpdate takes as it is: none to drop, none to refuse.
+func acceptable(obj map[string]any, contract []string) bool {
+	for name, val := range obj {
+		if name == IgnoredMember || !slices.Contains(contract, name) || val == nil && (name == FieldEmail || name == FieldMobile) {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodeVerify turns the body of an endpoint 2004 call into a confirm
