@@ -56,22 +56,3 @@ func TestWriteJSON(t *testing.T) {
 		assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
 	}
 }
-
-func FuzzAppendString(f *testing.F) {
-	for _, v := range appendCases {
-		if s, ok := v.(string); ok {
-			f.Add(s)
-		}
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		require.NoError(t, err)
-		assert.Equal(t, string(want), string(httpx.AppendString(nil, s)))
-		m := map[string]any{s: []any{s, json.Number("1")}}
-		want, err = json.Marshal(m)
-		require.NoError(t, err)
-		got, err := httpx.AppendJSON(nil, m)
-		require.NoError(t, err)
-		assert.Equal(t, string(want), string(got))
-	})
-}
