@@ -35,7 +35,7 @@ func ParseBasic(header string) (id, secret string, ok bool) {
 
 // clientEntry is a configured client as the handler keeps it.
 type clientEntry struct {
-	secret string
+	secret httpx.SecretHash
 	class  Class
 	// bucket is the key of the client's rate-limit bucket (Handler.limit):
 	// a hash of the id, so ids of any length and alphabet make keys of one
@@ -50,7 +50,7 @@ func newClients(cs []Client) clients {
 	m := make(clients, len(cs))
 	for _, c := range cs {
 		sum := sha256.Sum256([]byte(c.ID))
-		m[c.ID] = clientEntry{secret: c.Secret, class: c.Class, bucket: "janrain/rate/" + hex.EncodeToString(sum[:])}
+		m[c.ID] = clientEntry{secret: httpx.HashSecret(c.Secret), class: c.Class, bucket: "janrain/rate/" + hex.EncodeToString(sum[:])}
 	}
 	return m
 }
@@ -63,8 +63,9 @@ func (cs clients) authenticate(header string) (string, clientEntry, error) {
 	if !ok {
 		return "", clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
 	}
+	// An unknown id's zero entry matches no secret, after the same work.
 	e, known := cs[id]
-	if !httpx.SecretEqual(secret, e.secret) || !known {
+	if !e.secret.Equal(secret) || !known {
 		return "", clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
 	}
 	return id, e, nil

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
@@ -192,12 +191,11 @@ func decodeLocator(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 	case hasKey && (hasUUID || hasID):
 		return newArgError(update.Malformed, ruleDuplicate, "key_attribute", "send key_attribute and key_value, or id, or uuid, not several")
 	case hasUUID:
-		u := form.Get("uuid")
-		parsed, err := uuid.Parse(u)
-		if err != nil || len(u) != 36 || parsed.String() != strings.ToLower(u) {
+		u, ok := canonicalUUID(form.Get("uuid"))
+		if !ok {
 			return newArgError(update.Malformed, "", "uuid", "uuid was not valid: it must be a UUID like 6bbe7e58-bede-41b8-940b-5614c7607a4e")
 		}
-		c.Locator, c.LocatorArg = update.ByKey(uuidKey, parsed.String()), "uuid"
+		c.Locator, c.LocatorArg = update.ByKey(uuidKey, u), "uuid"
 	case hasID:
 		id, err := strconv.ParseUint(form.Get("id"), 10, 63)
 		if err != nil || id == 0 {
@@ -210,6 +208,28 @@ func decodeLocator(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 		return newArgError(update.Malformed, ruleMissing, "uuid", "locate the record with id, uuid, or key_attribute and key_value")
 	}
 	return nil
+}
+
+// canonicalUUID returns u in lower case, and whether it is a UUID in its
+// 36-character form: hex digits of either case, with hyphens after the
+// 8th, 12th, 16th and 20th.
+func canonicalUUID(u string) (string, bool) {
+	if len(u) != 36 {
+		return "", false
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return "", false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return "", false
+		}
+	}
+	return strings.ToLower(u), true
 }
 
 func decodeKey(c *Call, form url.Values, sch *Schema, maxDepth int) error {

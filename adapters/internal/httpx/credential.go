@@ -39,6 +39,25 @@ func SecretEqual(got, want string) bool {
 	return subtle.ConstantTimeCompare(hg[:], hw[:]) == 1
 }
 
+// SecretHash is a configured secret hashed once, so that checking what a
+// client sent against it costs one hash, of what was sent.
+type SecretHash [sha256.Size]byte
+
+// HashSecret returns the SecretHash of secret.
+func HashSecret(secret string) SecretHash { return sha256.Sum256([]byte(secret)) }
+
+// Equal reports whether got is the secret h was made of, as SecretEqual
+// does: in time that depends on neither, and false for an empty got or
+// one longer than MaxCredential. The zero SecretHash matches nothing.
+func (h SecretHash) Equal(got string) bool {
+	valid := got != "" && len(got) <= MaxCredential
+	if !valid {
+		got = "" // never matches; not worth hashing at any length
+	}
+	hg := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
+}
+
 // Credentials finds the one of a fixed list of items, each with its own
 // secret, whose secret a client sent. The secrets are hashed once, when
 // the list is made; each lookup hashes what was sent once and compares it
@@ -47,15 +66,15 @@ func SecretEqual(got, want string) bool {
 // use.
 type Credentials[T any] struct {
 	items  []T
-	hashes [][sha256.Size]byte
+	hashes []SecretHash
 }
 
 // NewCredentials returns the Credentials of items, each one's secret
 // being secret(item). An empty secret is kept but never matches.
 func NewCredentials[T any](items []T, secret func(T) string) *Credentials[T] {
-	c := &Credentials[T]{items: items, hashes: make([][sha256.Size]byte, len(items))}
+	c := &Credentials[T]{items: items, hashes: make([]SecretHash, len(items))}
 	for i, it := range items {
-		c.hashes[i] = sha256.Sum256([]byte(secret(it)))
+		c.hashes[i] = HashSecret(secret(it))
 	}
 	return c
 }

@@ -217,3 +217,14 @@ func TestRequestIDFresh(t *testing.T) {
 	assert.Equal(t, "abc-1", w.Header().Get(httpx.RequestIDHeader))
 	assert.Equal(t, "abc-1", httpx.RequestID(w, httptest.NewRequest(http.MethodGet, "/", nil)), "the id already set is kept")
 }
+
+func TestSecretHash(t *testing.T) {
+	h := httpx.HashSecret("s3cret")
+	assert.True(t, h.Equal("s3cret"))
+	assert.False(t, h.Equal("s3cre"))
+	assert.False(t, h.Equal(""))
+	assert.False(t, httpx.HashSecret("").Equal(""), "an empty secret never matches")
+	assert.False(t, httpx.SecretHash{}.Equal("anything"), "the zero hash matches nothing")
+	long := strings.Repeat("a", httpx.MaxCredential+1)
+	assert.False(t, httpx.HashSecret(long).Equal(long))
+}
