@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
