@@ -14,10 +14,11 @@ import (
 // Handler serves ZITADEL's user service paths over its own engine. It is
 // safe for concurrent use.
 type Handler struct {
-	eng *update.Engine
-	cfg Config
-	mux *http.ServeMux
-	rpc http.Handler // the RPC formats, under RPCPath
+	eng  *update.Engine
+	cfg  Config
+	mux  *http.ServeMux
+	rpc  http.Handler // the RPC formats, under RPCPath
+	fast *grpcFast    // rpc's gRPC fast path
 }
 
 // New returns a Handler over an engine of its own: the profile

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -27,9 +28,11 @@ const RPCPath = "/" + userpbconnect.UserServiceName + "/"
 // envelope and the growth of incompressible data under gzip.
 const envelopeSlack = 1 << 10
 
-// newRPC builds the RPC handler of h: the generated service handler over
-// rpcService, with strict codecs, bounded messages (after decompression)
-// and a bounded request stream.
+// newRPC builds the RPC handler of h: unary gRPC in its commonest shape
+// through the fast path of rpc_fast.go, everything else through the
+// generated connect-go service handler over rpcService, with strict
+// codecs, bounded messages (after decompression) and a bounded request
+// stream.
 func (h *Handler) newRPC() http.Handler {
 	limit := int(h.cfg.MaxBodyBytes)
 	_, svc := userpbconnect.NewUserServiceHandler(rpcService{h: h},
@@ -39,13 +42,24 @@ func (h *Handler) newRPC() http.Handler {
 		connect.WithSendMaxBytes(4*limit),
 	)
 	maxBytes := h.cfg.MaxBodyBytes + envelopeSlack
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	viaConnect := func(w http.ResponseWriter, r *http.Request, body io.ReadCloser) {
 		// One copy of the request carries both the exchange and the
 		// bounded body (what http.MaxBytesHandler would copy it again for).
 		x := &exchange{w: w}
 		x.r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
-		x.r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+		x.r.Body = http.MaxBytesReader(w, body, maxBytes)
 		svc.ServeHTTP(w, x.r)
+	}
+	h.fast = &grpcFast{
+		h: h, methods: fastMethods(), on: true,
+		readMax: limit, sendMax: 4 * limit, bodyMax: maxBytes,
+		fallback: viaConnect,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.fast.on && h.fast.serve(w, r) {
+			return
+		}
+		viaConnect(w, r, r.Body)
 	})
 }
 
@@ -80,7 +94,7 @@ type rpcMethod[Req, Res any] struct {
 // REST adapter does, runs the method on m and maps its error through the
 // adapter's error table. ctx is the call's context: x.r's, or one with
 // the deadline of grpc-timeout or connect-timeout-ms.
-func (m rpcMethod[Req, Res]) serve(h *Handler, x *exchange, ctx context.Context, msg *Req) (*Res, error) {
+func (m rpcMethod[Req, Res]) serve(h *Handler, x *exchange, ctx context.Context, msg *Req) (*Res, *connect.Error) {
 	w, r := x.w, x.r
 	if ctx != r.Context() {
 		r = r.WithContext(ctx)
