@@ -59,7 +59,7 @@ func (h *Handler) newRPC() http.Handler {
 		if h.fast.on && h.fast.serve(w, r) {
 			return
 		}
-		viaConnect(w, r, r.Body)
+		h.fast.fallback(w, r, r.Body)
 	})
 }
 
