@@ -24,6 +24,12 @@ import (
 // and Connect: each call is POST RPCPath + method name.
 const RPCPath = "/" + userpbconnect.UserServiceName + "/"
 
+// compressMinBytes is the smallest answer sent compressed to a client
+// that accepts gzip: below it gzip saves little or nothing (its framing
+// alone is 18 bytes) and costs more than the call. The protocols let a
+// server send any message uncompressed.
+const compressMinBytes = 1 << 10
+
 // envelopeSlack is what the RPC framing may add to a message: a 5-byte
 // envelope and the growth of incompressible data under gzip.
 const envelopeSlack = 1 << 10
@@ -40,6 +46,7 @@ func (h *Handler) newRPC() http.Handler {
 		connect.WithCodec(jsonCodec{}),
 		connect.WithReadMaxBytes(limit),
 		connect.WithSendMaxBytes(4*limit),
+		connect.WithCompressMinBytes(compressMinBytes),
 	)
 	maxBytes := h.cfg.MaxBodyBytes + envelopeSlack
 	viaConnect := func(w http.ResponseWriter, r *http.Request, body io.ReadCloser) {
@@ -92,10 +99,10 @@ type rpcMethod[Req, Res any] struct {
 
 // serve authenticates the call from its "authorization" metadata, as the
 // REST adapter does, runs the method on m and maps its error through the
-// adapter's error table. ctx is the call's context: x.r's, or one with
-// the deadline of grpc-timeout or connect-timeout-ms.
-func (m rpcMethod[Req, Res]) serve(h *Handler, x *exchange, ctx context.Context, msg *Req) (*Res, *connect.Error) {
-	w, r := x.w, x.r
+// adapter's error table. w and r are the exchange the call came in; ctx
+// is the call's context: r's, or one with the deadline of grpc-timeout or
+// connect-timeout-ms.
+func (m rpcMethod[Req, Res]) serve(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, msg *Req) (*Res, *connect.Error) {
 	if ctx != r.Context() {
 		r = r.WithContext(ctx)
 	}
@@ -120,7 +127,7 @@ func (m rpcMethod[Req, Res]) connect(h *Handler, ctx context.Context, req *conne
 	if !ok {
 		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
 	}
-	out, err := m.serve(h, x, ctx, req.Msg)
+	out, err := m.serve(h, x.w, x.r, ctx, req.Msg)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ type grpcFast struct {
 
 // fastMethod decodes payload (one uncompressed message) and serves it. It
 // reports false, having run nothing, when payload does not decode.
-type fastMethod func(h *Handler, x *exchange, ctx context.Context, payload []byte) (ok bool, out proto.Message, err *connect.Error)
+type fastMethod func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload []byte) (ok bool, out proto.Message, err *connect.Error)
 
 // fast adapts m to the fast path, decoding with the codec connect-go uses.
 func fast[Req, Res any, PReq interface {
@@ -55,7 +55,7 @@ func fast[Req, Res any, PReq interface {
 	*Res
 	proto.Message
 }](m rpcMethod[Req, Res]) fastMethod {
-	return func(h *Handler, x *exchange, ctx context.Context, payload []byte) (bool, proto.Message, *connect.Error) {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload []byte) (bool, proto.Message, *connect.Error) {
 		msg := PReq(new(Req))
 		// connect-go leaves an empty message at its zero value without
 		// calling the codec.
@@ -64,7 +64,7 @@ func fast[Req, Res any, PReq interface {
 				return false, nil, nil
 			}
 		}
-		out, err := m.serve(h, x, ctx, msg)
+		out, err := m.serve(h, w, r, ctx, msg)
 		if err != nil {
 			return true, nil, err
 		}
@@ -137,8 +137,7 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 	var out proto.Message
 	var callErr *connect.Error
 	if ok {
-		x := exchange{w: w, r: r}
-		ok, out, callErr = call(f.h, &x, ctx, payload)
+		ok, out, callErr = call(f.h, w, r, ctx, payload)
 	}
 	if !ok {
 		// Nothing ran: connect-go reads the same bytes and answers.
@@ -151,16 +150,23 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 	}
 
 	respGzip := gzipped || acceptsGzip(r.Header["Grpc-Accept-Encoding"])
+	// The header values share one array, each slice capped so that an
+	// append elsewhere copies rather than overwrites its neighbour.
+	values := []string{contentType, "gzip", "gzip", "0"}
 	header := w.Header()
-	header["Content-Type"] = []string{contentType}
-	header["Grpc-Accept-Encoding"] = []string{"gzip"}
+	header["Content-Type"] = values[0:1:1]
+	header["Grpc-Accept-Encoding"] = values[1:2:2]
 	if respGzip {
-		header["Grpc-Encoding"] = []string{"gzip"}
+		header["Grpc-Encoding"] = values[2:3:3]
 	}
 	if callErr == nil {
 		callErr = f.send(w, out, respGzip)
 	}
-	writeGRPCStatus(header, callErr)
+	if callErr == nil && header[grpcStatusTrailer] == nil {
+		header[grpcStatusTrailer] = values[3:4:4]
+	} else {
+		writeGRPCStatus(header, callErr)
+	}
 	flush(w)
 	_ = r.Body.Close()
 	return true
@@ -184,8 +190,9 @@ func (f *grpcFast) message(body []byte, gzipped bool, readErr error) (payload []
 	return body[5:], flags, true
 }
 
-// send writes out as one envelope, gzipped if asked, as connect-go does:
-// an answer over sendMax, or one that does not marshal, is an error.
+// send writes out as one envelope, gzipped if asked and at least
+// compressMinBytes long, as connect-go does: an answer over sendMax, or
+// one that does not marshal, is an error.
 func (f *grpcFast) send(w http.ResponseWriter, out proto.Message, gzipped bool) *connect.Error {
 	bp := bufPool.Get().(*[]byte)
 	defer putBuf(bp)
@@ -195,7 +202,7 @@ func (f *grpcFast) send(w http.ResponseWriter, out proto.Message, gzipped bool) 
 	}
 	*bp = frame
 	size := len(frame) - 5
-	if gzipped {
+	if gzipped && size >= compressMinBytes {
 		zp := bufPool.Get().(*[]byte)
 		defer putBuf(zp)
 		*zp = gzipInto(append((*zp)[:0], 1, 0, 0, 0, 0), frame[5:])
@@ -215,12 +222,16 @@ func (f *grpcFast) send(w http.ResponseWriter, out proto.Message, gzipped bool) 
 	return nil
 }
 
+// grpcStatusTrailer is the header key that sends grpc-status as a
+// trailer.
+const grpcStatusTrailer = http.TrailerPrefix + "Grpc-Status"
+
 // writeGRPCStatus adds the gRPC status of err (nil is OK) to header as
 // trailers: grpc-status, the percent-encoded grpc-message and, when err
 // has details, grpc-status-details-bin holding a google.rpc.Status.
 func writeGRPCStatus(header http.Header, err *connect.Error) {
 	const (
-		status  = http.TrailerPrefix + "Grpc-Status"
+		status  = grpcStatusTrailer
 		message = http.TrailerPrefix + "Grpc-Message"
 		details = http.TrailerPrefix + "Grpc-Status-Details-Bin"
 	)

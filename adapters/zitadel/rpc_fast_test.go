@@ -3,8 +3,10 @@ package zitadel_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ type fastCase struct {
 	header map[string]string // on top of a gRPC request with the admin token
 	body   []byte
 	verb   string // HTTP method; POST when empty
+	status string // the grpc-status trailer; "" for an HTTP error
 }
 
 // frame is msg marshalled into one uncompressed gRPC envelope.
@@ -47,6 +50,19 @@ func gzipFrame(tb testing.TB, msg proto.Message) []byte {
 	return envelope(true, uint32(len(z)), z)
 }
 
+// addUserRequest is an AddHumanUser of a verified user numbered n.
+func addUserRequest(n int) *userpb.AddHumanUserRequest {
+	id := fmt.Sprintf("fast-%d", n)
+	return &userpb.AddHumanUserRequest{
+		UserId: &id, Username: &id,
+		Profile: &userpb.SetHumanProfile{GivenName: "Given " + id, FamilyName: "Family", DisplayName: str(strings.Repeat("display ", 20))},
+		Email:   &userpb.SetHumanEmail{Email: id + "@example.com", Verification: &userpb.SetHumanEmail_IsVerified{IsVerified: true}},
+	}
+}
+
+// addUser is addUserRequest(n) in one envelope.
+func addUser(tb testing.TB, n int) []byte { return frame(tb, addUserRequest(n)) }
+
 // fastCases are the requests the fast path answers itself (every method,
 // success and each kind of call error, both content types, gzip either
 // way, deadlines) and those it leaves to connect-go (broken framing,
@@ -62,71 +78,80 @@ func fastCases(tb testing.TB) (own, left []fastCase) {
 	bomb := gzipped(tb, make([]byte, 10<<20))
 	unknownField := protowire.AppendVarint(protowire.AppendTag(validUpdate(tb), 99, protowire.VarintType), 7)
 	notGzip := []byte("this is not gzip")
-	return []fastCase{
-			{"update", "UpdateHumanUser", nil, frame(tb, update("Mini")), ""},
-			{"update again, no change", "UpdateHumanUser", nil, frame(tb, update("Mini")), ""},
-			{"update, application/grpc", "UpdateHumanUser", plain, frame(tb, update("Minnie")), ""},
-			{"update, gzipped answer", "UpdateHumanUser", acceptGz, frame(tb, update("Gz")), ""},
-			{"update, accept list", "UpdateHumanUser", map[string]string{"Grpc-Accept-Encoding": "deflate, br,gzip"}, frame(tb, update("List")), ""},
-			{"update, accept without gzip", "UpdateHumanUser", map[string]string{"Grpc-Accept-Encoding": "deflate,identity"}, frame(tb, update("NoGz")), ""},
-			{"update, gzipped request", "UpdateHumanUser", gz, gzipFrame(tb, update("Zipped")), ""},
-			{"update, identity encoding", "UpdateHumanUser", map[string]string{"Grpc-Encoding": "identity"}, frame(tb, update("Ident")), ""},
-			{"update, generous timeout", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "30S"}, frame(tb, update("Timed")), ""},
-			{"update, deadline passed", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "1n"}, frame(tb, update("Late")), ""},
-			{"update, unknown user", "UpdateHumanUser", nil, frame(tb, &userpb.UpdateHumanUserRequest{UserId: "nobody", Profile: &userpb.SetHumanProfile{GivenName: "A", FamilyName: "B"}}), ""},
-			{"update, bad email", "UpdateHumanUser", nil, frame(tb, &userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Email: &userpb.SetHumanEmail{Email: "not an address"}}), ""},
-			{"update, no token", "UpdateHumanUser", map[string]string{"Authorization": ""}, valid, ""},
-			{"update, wrong token", "UpdateHumanUser", map[string]string{"Authorization": "Bearer nope"}, valid, ""},
-			{"update, self token verifies", "UpdateHumanUser", map[string]string{"Authorization": "Bearer " + zitadel.DemoSelfToken}, frame(tb, &userpb.UpdateHumanUserRequest{
-				UserId: zitadel.DemoUserID, Email: &userpb.SetHumanEmail{Email: "self@example.com", Verification: &userpb.SetHumanEmail_IsVerified{IsVerified: true}},
-			}), ""},
-			{"update, empty message", "UpdateHumanUser", nil, envelope(false, 0, nil), ""},
-			{"get user", "GetUserByID", nil, frame(tb, &userpb.GetUserByIDRequest{UserId: zitadel.DemoUserID}), ""},
-			{"get user, gzipped answer", "GetUserByID", acceptGz, frame(tb, &userpb.GetUserByIDRequest{UserId: zitadel.DemoUserID}), ""},
-			{"get unknown user", "GetUserByID", nil, frame(tb, &userpb.GetUserByIDRequest{UserId: "nobody"}), ""},
-			{"update user", "UpdateUser", nil, frame(tb, &userpb.UpdateUserRequest{UserId: zitadel.DemoUserID, UserType: &userpb.UpdateUserRequest_Human_{Human: &userpb.UpdateUserRequest_Human{Profile: &userpb.UpdateUserRequest_Human_Profile{NickName: str("Mo")}}}}), ""},
-			{"update user, machine", "UpdateUser", nil, frame(tb, &userpb.UpdateUserRequest{UserId: zitadel.DemoUserID, UserType: &userpb.UpdateUserRequest_Machine_{Machine: &userpb.UpdateUserRequest_Machine{Name: str("m")}}}), ""},
-			{"verify email, wrong code", "VerifyEmail", nil, frame(tb, &userpb.VerifyEmailRequest{UserId: zitadel.DemoUserID, VerificationCode: "WRONG1"}), ""},
-			{"verify phone, no code open", "VerifyPhone", nil, frame(tb, &userpb.VerifyPhoneRequest{UserId: zitadel.DemoUserID, VerificationCode: "ABCDEF"}), ""},
-			{"resend email code", "ResendEmailCode", nil, frame(tb, &userpb.ResendEmailCodeRequest{UserId: zitadel.DemoUserID}), ""},
-			{"resend phone code, too soon", "ResendPhoneCode", nil, frame(tb, &userpb.ResendPhoneCodeRequest{UserId: zitadel.DemoUserID}), ""},
-			{"remove phone", "RemovePhone", nil, frame(tb, &userpb.RemovePhoneRequest{UserId: zitadel.DemoUserID}), ""},
-			{"set password, wrong current", "SetPassword", nil, frame(tb, &userpb.SetPasswordRequest{
-				UserId: zitadel.DemoUserID, NewPassword: &userpb.Password{Password: "N3w-Secret!pass"},
-				Verification: &userpb.SetPasswordRequest_CurrentPassword{CurrentPassword: "wrong"},
-			}), ""},
-			{"password reset, sms refused", "PasswordReset", nil, frame(tb, &userpb.PasswordResetRequest{
-				UserId: zitadel.DemoUserID, Medium: &userpb.PasswordResetRequest_SendLink{SendLink: &userpb.SendPasswordResetLink{NotificationType: userpb.NotificationType_NOTIFICATION_TYPE_SMS}},
-			}), ""},
-			{"list users", "ListUsers", nil, frame(tb, &userpb.ListUsersRequest{Query: &objectpb.ListQuery{Limit: 10}}), ""},
-			{"add user, self token", "AddHumanUser", map[string]string{"Authorization": "Bearer " + zitadel.DemoSelfToken}, frame(tb, &userpb.AddHumanUserRequest{}), ""},
-			{"add user, metadata", "AddHumanUser", nil, frame(tb, &userpb.AddHumanUserRequest{Metadata: []*userpb.SetMetadataEntry{{Key: "k", Value: []byte("v")}}}), ""},
-		}, []fastCase{
-			{"truncated frame", "UpdateHumanUser", nil, envelope(false, 100, validUpdate(tb)[:10]), ""},
-			{"short prefix", "UpdateHumanUser", nil, []byte{0, 0, 0}, ""},
-			{"empty body", "UpdateHumanUser", nil, nil, ""},
-			{"length prefix over the limit", "UpdateHumanUser", nil, envelope(false, 1<<30, validUpdate(tb)), ""},
-			{"stream over the limit", "UpdateHumanUser", nil, bytes.Repeat([]byte{0}, 10<<20), ""},
-			{"two messages", "UpdateHumanUser", nil, append(append([]byte{}, valid...), valid...), ""},
-			{"trailing bytes", "UpdateHumanUser", nil, append(append([]byte{}, valid...), 0, 0), ""},
-			{"unknown field", "UpdateHumanUser", nil, envelope(false, uint32(len(unknownField)), unknownField), ""},
-			{"not protobuf", "UpdateHumanUser", nil, envelope(false, 3, []byte{0xff, 0xff, 0xff}), ""},
-			{"gzip bomb", "UpdateHumanUser", gz, envelope(true, uint32(len(bomb)), bomb), ""},
-			{"not gzip", "UpdateHumanUser", gz, envelope(true, uint32(len(notGzip)), notGzip), ""},
-			{"compressed flag without encoding", "UpdateHumanUser", nil, envelope(true, uint32(len(validUpdate(tb))), validUpdate(tb)), ""},
-			{"empty compressed message", "UpdateHumanUser", gz, envelope(true, 0, nil), ""},
-			{"trailer flag", "UpdateHumanUser", nil, append([]byte{0x80}, valid[1:]...), ""},
-			{"unknown encoding", "UpdateHumanUser", map[string]string{"Grpc-Encoding": "br"}, valid, ""},
-			{"timeout without unit", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "100"}, valid, ""},
-			{"timeout of nine digits", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "123456789S"}, valid, ""},
-			{"timeout of too many hours", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "99999999H"}, frame(tb, update("Hours")), ""},
-			{"timeout with a sign", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "+5S"}, frame(tb, update("Signed")), ""},
-			{"grpc+json", "UpdateHumanUser", map[string]string{"Content-Type": "application/grpc+json"}, envelope(false, 2, []byte("{}")), ""},
-			{"content type with parameters", "UpdateHumanUser", map[string]string{"Content-Type": "application/grpc; charset=utf-8"}, frame(tb, update("Param")), ""},
-			{"wrong content type", "UpdateHumanUser", map[string]string{"Content-Type": "text/plain"}, valid, ""},
-			{"unimplemented method", "DeleteUser", nil, frame(tb, &userpb.DeleteUserRequest{UserId: zitadel.DemoUserID}), ""},
-			{"GET", "UpdateHumanUser", nil, nil, http.MethodGet},
-		}
+	own = []fastCase{
+		{"update", "UpdateHumanUser", nil, frame(tb, update("Mini")), "", "0"},
+		{"update again, no change", "UpdateHumanUser", nil, frame(tb, update("Mini")), "", "0"},
+		{"update, application/grpc", "UpdateHumanUser", plain, frame(tb, update("Minnie")), "", "0"},
+		{"update, gzipped answer", "UpdateHumanUser", acceptGz, frame(tb, update("Gz")), "", "0"},
+		{"update, accept list", "UpdateHumanUser", map[string]string{"Grpc-Accept-Encoding": "deflate, br,gzip"}, frame(tb, update("List")), "", "0"},
+		{"update, accept without gzip", "UpdateHumanUser", map[string]string{"Grpc-Accept-Encoding": "deflate,identity"}, frame(tb, update("NoGz")), "", "0"},
+		{"update, gzipped request", "UpdateHumanUser", gz, gzipFrame(tb, update("Zipped")), "", "0"},
+		{"update, identity encoding", "UpdateHumanUser", map[string]string{"Grpc-Encoding": "identity"}, frame(tb, update("Ident")), "", "0"},
+		{"update, generous timeout", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "30S"}, frame(tb, update("Timed")), "", "0"},
+		{"update, deadline passed", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "1n"}, frame(tb, update("Late")), "", "4"},
+		{"update, unknown user", "UpdateHumanUser", nil, frame(tb, &userpb.UpdateHumanUserRequest{UserId: "nobody", Profile: &userpb.SetHumanProfile{GivenName: "A", FamilyName: "B"}}), "", "5"},
+		{"update, bad email", "UpdateHumanUser", nil, frame(tb, &userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Email: &userpb.SetHumanEmail{Email: "not an address"}}), "", "3"},
+		{"update, no token", "UpdateHumanUser", map[string]string{"Authorization": ""}, valid, "", "16"},
+		{"update, wrong token", "UpdateHumanUser", map[string]string{"Authorization": "Bearer nope"}, valid, "", "16"},
+		{"update, self token verifies", "UpdateHumanUser", map[string]string{"Authorization": "Bearer " + zitadel.DemoSelfToken}, frame(tb, &userpb.UpdateHumanUserRequest{
+			UserId: zitadel.DemoUserID, Email: &userpb.SetHumanEmail{Email: "self@example.com", Verification: &userpb.SetHumanEmail_IsVerified{IsVerified: true}},
+		}), "", "7"},
+		{"update, empty message", "UpdateHumanUser", nil, envelope(false, 0, nil), "", "5"},
+		{"get user", "GetUserByID", nil, frame(tb, &userpb.GetUserByIDRequest{UserId: zitadel.DemoUserID}), "", "0"},
+		{"get user, gzipped answer", "GetUserByID", acceptGz, frame(tb, &userpb.GetUserByIDRequest{UserId: zitadel.DemoUserID}), "", "0"},
+		{"get unknown user", "GetUserByID", nil, frame(tb, &userpb.GetUserByIDRequest{UserId: "nobody"}), "", "5"},
+		{"update user", "UpdateUser", nil, frame(tb, &userpb.UpdateUserRequest{UserId: zitadel.DemoUserID, UserType: &userpb.UpdateUserRequest_Human_{Human: &userpb.UpdateUserRequest_Human{Profile: &userpb.UpdateUserRequest_Human_Profile{NickName: str("Mo")}}}}), "", "0"},
+		{"update user, machine", "UpdateUser", nil, frame(tb, &userpb.UpdateUserRequest{UserId: zitadel.DemoUserID, UserType: &userpb.UpdateUserRequest_Machine_{Machine: &userpb.UpdateUserRequest_Machine{Name: str("m")}}}), "", "12"},
+		{"verify email, wrong code", "VerifyEmail", nil, frame(tb, &userpb.VerifyEmailRequest{UserId: zitadel.DemoUserID, VerificationCode: "WRONG1"}), "", "9"},
+		{"verify phone, no code open", "VerifyPhone", nil, frame(tb, &userpb.VerifyPhoneRequest{UserId: zitadel.DemoUserID, VerificationCode: "ABCDEF"}), "", "9"},
+		{"resend email code", "ResendEmailCode", nil, frame(tb, &userpb.ResendEmailCodeRequest{UserId: zitadel.DemoUserID}), "", "9"},
+		{"resend phone code, too soon", "ResendPhoneCode", nil, frame(tb, &userpb.ResendPhoneCodeRequest{UserId: zitadel.DemoUserID}), "", "9"},
+		{"remove phone", "RemovePhone", nil, frame(tb, &userpb.RemovePhoneRequest{UserId: zitadel.DemoUserID}), "", "0"},
+		{"set password, wrong current", "SetPassword", nil, frame(tb, &userpb.SetPasswordRequest{
+			UserId: zitadel.DemoUserID, NewPassword: &userpb.Password{Password: "N3w-Secret!pass"},
+			Verification: &userpb.SetPasswordRequest_CurrentPassword{CurrentPassword: "wrong"},
+		}), "", "3"},
+		{"password reset, sms refused", "PasswordReset", nil, frame(tb, &userpb.PasswordResetRequest{
+			UserId: zitadel.DemoUserID, Medium: &userpb.PasswordResetRequest_SendLink{SendLink: &userpb.SendPasswordResetLink{NotificationType: userpb.NotificationType_NOTIFICATION_TYPE_SMS}},
+		}), "", "3"},
+		{"list users", "ListUsers", nil, frame(tb, &userpb.ListUsersRequest{Query: &objectpb.ListQuery{Limit: 10}}), "", "0"},
+		{"add user", "AddHumanUser", nil, addUser(tb, 1), "", "0"},
+		{"add user, gzipped both ways", "AddHumanUser", map[string]string{"Grpc-Encoding": "gzip", "Grpc-Accept-Encoding": "gzip"}, gzipFrame(tb, addUserRequest(2)), "", "0"},
+		{"add user 3", "AddHumanUser", nil, addUser(tb, 3), "", "0"},
+		{"add user 4", "AddHumanUser", nil, addUser(tb, 4), "", "0"},
+		{"add user, taken username", "AddHumanUser", nil, addUser(tb, 4), "", "9"},
+		{"list users, large answer", "ListUsers", nil, frame(tb, &userpb.ListUsersRequest{Query: &objectpb.ListQuery{Limit: 10}}), "", "0"},
+		{"list users, large gzipped answer", "ListUsers", acceptGz, frame(tb, &userpb.ListUsersRequest{Query: &objectpb.ListQuery{Limit: 10}}), "", "0"},
+		{"add user, self token", "AddHumanUser", map[string]string{"Authorization": "Bearer " + zitadel.DemoSelfToken}, frame(tb, &userpb.AddHumanUserRequest{}), "", "7"},
+		{"add user, metadata", "AddHumanUser", nil, frame(tb, &userpb.AddHumanUserRequest{Metadata: []*userpb.SetMetadataEntry{{Key: "k", Value: []byte("v")}}}), "", "3"},
+	}
+	left = []fastCase{
+		{"truncated frame", "UpdateHumanUser", nil, envelope(false, 100, validUpdate(tb)[:10]), "", "13"},
+		{"short prefix", "UpdateHumanUser", nil, []byte{0, 0, 0}, "", "13"},
+		{"empty body", "UpdateHumanUser", nil, nil, "", "12"},
+		{"length prefix over the limit", "UpdateHumanUser", nil, envelope(false, 1<<30, validUpdate(tb)), "", "8"},
+		{"stream over the limit", "UpdateHumanUser", nil, bytes.Repeat([]byte{0}, 10<<20), "", "12"},
+		{"two messages", "UpdateHumanUser", nil, append(append([]byte{}, valid...), valid...), "", "12"},
+		{"trailing bytes", "UpdateHumanUser", nil, append(append([]byte{}, valid...), 0, 0), "", "13"},
+		{"unknown field", "UpdateHumanUser", nil, envelope(false, uint32(len(unknownField)), unknownField), "", "3"},
+		{"not protobuf", "UpdateHumanUser", nil, envelope(false, 3, []byte{0xff, 0xff, 0xff}), "", "3"},
+		{"gzip bomb", "UpdateHumanUser", gz, envelope(true, uint32(len(bomb)), bomb), "", "8"},
+		{"not gzip", "UpdateHumanUser", gz, envelope(true, uint32(len(notGzip)), notGzip), "", "3"},
+		{"compressed flag without encoding", "UpdateHumanUser", nil, envelope(true, uint32(len(validUpdate(tb))), validUpdate(tb)), "", "13"},
+		{"empty compressed message", "UpdateHumanUser", gz, envelope(true, 0, nil), "", "5"},
+		{"trailer flag", "UpdateHumanUser", nil, append([]byte{0x80}, valid[1:]...), "", "13"},
+		{"unknown encoding", "UpdateHumanUser", map[string]string{"Grpc-Encoding": "br"}, valid, "", "12"},
+		{"timeout without unit", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "100"}, valid, "", "3"},
+		{"timeout of nine digits", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "123456789S"}, valid, "", "3"},
+		{"timeout of too many hours", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "99999999H"}, frame(tb, update("Hours")), "", "0"},
+		{"timeout with a sign", "UpdateHumanUser", map[string]string{"Grpc-Timeout": "+5S"}, frame(tb, update("Signed")), "", "0"},
+		{"grpc+json", "UpdateHumanUser", map[string]string{"Content-Type": "application/grpc+json"}, envelope(false, 2, []byte("{}")), "", "5"},
+		{"content type with parameters", "UpdateHumanUser", map[string]string{"Content-Type": "application/grpc; charset=utf-8"}, frame(tb, update("Param")), "", ""},
+		{"wrong content type", "UpdateHumanUser", map[string]string{"Content-Type": "text/plain"}, valid, "", ""},
+		{"unimplemented method", "DeleteUser", nil, frame(tb, &userpb.DeleteUserRequest{UserId: zitadel.DemoUserID}), "", "12"},
+		{"GET", "UpdateHumanUser", nil, nil, http.MethodGet, ""},
+	}
+	return own, left
 }
 
 // TestGRPCFastPathMatchesConnect sends the same requests, in the same
@@ -174,6 +199,7 @@ func TestGRPCFastPathMatchesConnect(t *testing.T) {
 		before := *viaConnect
 		want, got := send(slow), send(fast)
 		assert.Equal(t, i >= len(own), *viaConnect > before, "%s: served by connect-go", tc.name)
+		assert.Equal(t, tc.status, got.Header().Get(http.TrailerPrefix+"Grpc-Status"), "%s: grpc-status", tc.name)
 		assert.Equal(t, want.Code, got.Code, tc.name)
 		assert.Equal(t, want.Header(), got.Header(), tc.name)
 		assert.Equal(t, want.Body.Bytes(), got.Body.Bytes(), tc.name)
