@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
+	"github.com/idupdate/idupdate/internal/cputime"
 	"github.com/idupdate/idupdate/storage/memory"
 )
 
@@ -128,7 +128,7 @@ func BenchmarkUpdateWireInterleaved(b *testing.B) {
 	}
 	wall := make([]time.Duration, len(arms))
 	cpu := make([]time.Duration, len(arms))
-	_, cpuOK := adaptertest.ThreadCPU()
+	_, cpuOK := cputime.Thread()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -151,6 +151,6 @@ func BenchmarkUpdateWireInterleaved(b *testing.B) {
 
 // cpuNow is the benchmark thread's CPU time, or 0 where unknown.
 func cpuNow() time.Duration {
-	d, _ := adaptertest.ThreadCPU()
+	d, _ := cputime.Thread()
 	return d
 }
