@@ -127,6 +127,12 @@ func (m rpcMethod[Req, Res]) connect(h *Handler, ctx context.Context, req *conne
 	if !ok {
 		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		// Without a deadline of the call's own, ctx is x.r's context
+		// with connect-go's call information, which no call reads: serve
+		// on x.r as it is rather than copy it.
+		ctx = x.r.Context()
+	}
 	out, err := m.serve(h, x.w, x.r, ctx, req.Msg)
 	if err != nil {
 		return nil, err
