@@ -3,11 +3,14 @@ package zitadel_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -29,7 +32,7 @@ type fastCase struct {
 	method string            // RPC method name
 	header map[string]string // on top of a gRPC request with the admin token
 	body   []byte
-	verb   string // HTTP method; POST when empty
+	verb   string // HTTP method; POST when empty, brokenBody for a POST whose body fails
 	status string // the grpc-status trailer; "" for an HTTP error
 }
 
@@ -49,6 +52,9 @@ func gzipFrame(tb testing.TB, msg proto.Message) []byte {
 	z := gzipped(tb, b)
 	return envelope(true, uint32(len(z)), z)
 }
+
+// brokenBody, as a fastCase's verb, sends its body and then fails the read.
+const brokenBody = "broken body"
 
 // addUserRequest is an AddHumanUser of a verified user numbered n.
 func addUserRequest(n int) *userpb.AddHumanUserRequest {
@@ -150,6 +156,7 @@ func fastCases(tb testing.TB) (own, left []fastCase) {
 		{"wrong content type", "UpdateHumanUser", map[string]string{"Content-Type": "text/plain"}, valid, "", ""},
 		{"unimplemented method", "DeleteUser", nil, frame(tb, &userpb.DeleteUserRequest{UserId: zitadel.DemoUserID}), "", "12"},
 		{"GET", "UpdateHumanUser", nil, nil, http.MethodGet, ""},
+		{"body cut off", "UpdateHumanUser", nil, valid[:8], brokenBody, "2"},
 	}
 	return own, left
 }
@@ -180,7 +187,12 @@ func TestGRPCFastPathMatchesConnect(t *testing.T) {
 			if verb == "" {
 				verb = http.MethodPost
 			}
-			req := httptest.NewRequest(verb, zitadel.RPCPath+tc.method, bytes.NewReader(tc.body))
+			body := io.Reader(bytes.NewReader(tc.body))
+			if tc.verb == brokenBody {
+				// The client goes away after sending part of the body.
+				verb, body = http.MethodPost, io.MultiReader(body, iotest.ErrReader(errors.New("connection reset")))
+			}
+			req := httptest.NewRequest(verb, zitadel.RPCPath+tc.method, body)
 			req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
 			req.Header.Set("Content-Type", "application/grpc+proto")
 			req.Header.Set("Te", "trailers")
