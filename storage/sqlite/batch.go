@@ -48,7 +48,25 @@ func WithBatchWait(d time.Duration) Option {
 // writeFunc does one write inside a transaction. It must run its statements
 // with the ctx it is given, never the caller's: a statement interrupted by
 // a cancelled context would roll back the whole batch's transaction.
-type writeFunc func(ctx context.Context, tx *sql.Tx) error
+type writeFunc func(ctx context.Context, tx *wtx) error
+
+// wtx is the write transaction a writeFunc runs in, with the writer's
+// cache of records as of the transaction's start (see recordCache).
+type wtx struct {
+	*sql.Tx
+	cache *txCache
+}
+
+// remember notes rec, just written with the column values enc, for the
+// record cache.
+func (tx *wtx) remember(rec *storage.Record, enc encodedRecord) error {
+	c, err := cachedRecord(rec, enc)
+	if err != nil {
+		return err
+	}
+	tx.cache.wrote(rec.Type, rec.ID, c)
+	return nil
+}
 
 // batcher is group commit. A writer that finds no batch in flight becomes
 // the leader and runs a batch at once: itself plus whoever queued behind
@@ -58,9 +76,12 @@ type writeFunc func(ctx context.Context, tx *sql.Tx) error
 // leader at a time, so the write lock SQLite takes with BEGIN IMMEDIATE is
 // never contended inside the process.
 type batcher struct {
-	db       *sql.DB // the one writer connection
-	maxBatch int
-	wait     time.Duration
+	db *sql.DB // the one writer connection
+	// dataVersion reads PRAGMA data_version on the writer; set by Open.
+	dataVersion *sql.Stmt
+	cache       *txCache
+	maxBatch    int
+	wait        time.Duration
 
 	mu      sync.Mutex
 	busy    bool          // a leader exists, running or about to run a batch
@@ -75,7 +96,8 @@ type batcher struct {
 }
 
 func newBatcher(db *sql.DB, maxBatch int, wait time.Duration) *batcher {
-	return &batcher{db: db, maxBatch: max(maxBatch, 1), wait: wait, arrived: make(chan struct{}, 1)}
+	return &batcher{db: db, maxBatch: max(maxBatch, 1), wait: wait, arrived: make(chan struct{}, 1),
+		cache: newTxCache(newRecordCache(recordCacheSize))}
 }
 
 // reqState is where a queued writer stands; guarded by batcher.mu.
@@ -267,13 +289,22 @@ func (b *batcher) run(batch []*writeReq) {
 	b.batches.Add(1)
 	b.writes.Add(uint64(len(batch)))
 	ctx := context.Background()
-	tx, err := b.db.BeginTx(ctx, nil)
+	sqlTx, err := b.db.BeginTx(ctx, nil)
+	if err == nil {
+		var v int64
+		if err = sqlTx.StmtContext(ctx, b.dataVersion).QueryRowContext(ctx).Scan(&v); err != nil {
+			_ = sqlTx.Rollback()
+		}
+		b.cache.begin(v)
+	}
 	if err != nil {
+		b.cache.failed()
 		for _, r := range batch {
 			r.err = txError(r.ctx, "begin", err)
 		}
 		return
 	}
+	tx := &wtx{Tx: sqlTx, cache: b.cache}
 	if len(batch) == 1 {
 		// Alone, the write needs no savepoint: its failure rolls back the
 		// transaction.
@@ -286,10 +317,15 @@ func (b *batcher) run(batch []*writeReq) {
 			// committed.
 			r.err = r.ctx.Err()
 		}
+		b.cache.endMember(r.err == nil)
 		if r.err != nil {
 			_ = tx.Rollback()
+			b.cache.committed() // nothing kept; the cache stays valid
 		} else if err := tx.Commit(); err != nil {
+			b.cache.failed()
 			r.err = txError(r.ctx, "commit", err)
+		} else {
+			b.cache.committed()
 		}
 		return
 	}
@@ -320,23 +356,29 @@ func (b *batcher) run(batch []*writeReq) {
 			b.abort(tx, batch, err)
 			return
 		}
+		b.cache.endMember(r.err == nil)
 		if r.err == nil {
 			stands++
 		}
 	}
 	if stands == 0 {
 		_ = tx.Rollback()
+		b.cache.committed() // nothing kept; the cache stays valid
 		return
 	}
 	if err := tx.Commit(); err != nil {
+		b.cache.failed()
 		fail(batch, "commit", err)
+		return
 	}
+	b.cache.committed()
 }
 
 // abort rolls the transaction back after a savepoint statement failed and
 // fails every member.
-func (b *batcher) abort(tx *sql.Tx, batch []*writeReq, err error) {
+func (b *batcher) abort(tx *wtx, batch []*writeReq, err error) {
 	_ = tx.Rollback()
+	b.cache.failed()
 	for _, r := range batch {
 		r.dirty = true
 	}
@@ -372,7 +414,7 @@ func txError(ctx context.Context, op string, err error) error {
 // call runs the member's write, turning a panic into errPanicked so that
 // the batch can roll the member back and carry on; do raises the panic
 // again in the member's own goroutine.
-func (r *writeReq) call(ctx context.Context, tx *sql.Tx) (err error) {
+func (r *writeReq) call(ctx context.Context, tx *wtx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.panicked, r.panicVal = true, p

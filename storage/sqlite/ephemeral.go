@@ -18,10 +18,10 @@ func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) er
 	if err := storage.CheckToken(t); err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return putToken(ctx, tx, t, now) })
+	return s.write(ctx, func(ctx context.Context, tx *wtx) error { return putToken(ctx, tx, t, now) })
 }
 
-func putToken(ctx context.Context, tx *sql.Tx, t storage.Token, now time.Time) error {
+func putToken(ctx context.Context, tx *wtx, t storage.Token, now time.Time) error {
 	data := t.Data
 	if data == nil {
 		data = []byte{}
@@ -49,7 +49,7 @@ func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q
 		return false, err
 	}
 	allowed := false
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		var err error
 		if allowed, err = hit(ctx, tx, name, q, now); err != nil || !allowed {
 			return err
@@ -71,7 +71,7 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
 	}
 	var t *storage.Token
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) (err error) {
 		t, err = consumeToken(ctx, tx, kind, hash, now)
 		return err
 	})
@@ -81,7 +81,7 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	return t, nil
 }
 
-func consumeToken(ctx context.Context, tx *sql.Tx, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+func consumeToken(ctx context.Context, tx *wtx, kind string, hash []byte, now time.Time) (*storage.Token, error) {
 	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
 	var exp int64
 	err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
@@ -120,7 +120,7 @@ func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, p
 		t      *storage.Token
 		stored bool
 	)
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) (err error) {
 		if t, err = consumeToken(ctx, tx, kind, hash, now); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 		return false, err
 	}
 	allowed := false
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		var err error
 		allowed, err = hit(ctx, tx, name, q, now)
 		return err
@@ -155,7 +155,7 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 // hit reads, steps and writes the window of the quota name in the
 // writer's transaction tx, which no other writer of the file shares, and
 // reports whether the call is allowed.
-func hit(ctx context.Context, tx *sql.Tx, name string, q storage.Quota, now time.Time) (bool, error) {
+func hit(ctx context.Context, tx *wtx, name string, q storage.Quota, now time.Time) (bool, error) {
 	var w storage.QuotaWindow
 	err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -185,7 +185,7 @@ func (s *Store) Take(ctx context.Context, name string, b storage.Bucket, now tim
 		ok   bool
 		wait time.Duration
 	)
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		var st storage.BucketState
 		err := tx.QueryRowContext(ctx, `SELECT tokens, at FROM buckets WHERE name = ?`, name).Scan(&st.Tokens, &st.At)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -216,7 +216,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
 	}
 	n := 0
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		n = 0
 		for _, q := range []string{
 			`DELETE FROM tokens WHERE (kind, hash) IN (SELECT kind, hash FROM tokens WHERE expires <= ? ORDER BY expires LIMIT ?)`,

@@ -51,7 +51,7 @@ func BatchCounts(s *Store) (batches, writes uint64) {
 
 // WriteRaw runs fn as one write of the store, through group commit.
 func WriteRaw(ctx context.Context, s *Store, fn func(tx *sql.Tx) error) error {
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(tx) })
+	return s.write(ctx, func(ctx context.Context, tx *wtx) error { return fn(tx.Tx) })
 }
 
 // MigrateTo creates the file at path with the first version migrations
@@ -85,4 +85,10 @@ func MigrateTo(path string, version int) error {
 func ListSQL(q storage.Query) (string, []any) {
 	c, _ := listQuery(&q, nil)
 	return c.sql.String(), c.args
+}
+
+// CachedRecord returns the writer's cached record, or nil. The store must
+// have no write in flight.
+func CachedRecord(s *Store, typ, id string) *storage.Record {
+	return s.batch.cache.c.recs[cacheKey(typ, id)]
 }

@@ -36,7 +36,7 @@ func (s *Store) InitMeta(ctx context.Context, name, value string) (string, error
 		return "", err
 	}
 	stored := value
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&stored)
 		if err == nil {
 			return nil
@@ -58,7 +58,7 @@ func (s *Store) SetMeta(ctx context.Context, name, value string) error {
 	if err := storage.CheckMeta(name, value); err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value, updated) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated = excluded.updated`,
 			name, value, formatTime(time.Now()))

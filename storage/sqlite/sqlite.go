@@ -24,8 +24,7 @@ type Store struct {
 	writer *sql.DB // one connection; every transaction on it begins IMMEDIATE
 	reader *sql.DB // read-only connections for Get, Find and History
 	stmt   statements
-	docs   *docCache // decoded documents of the writer's recent records
-	batch  *batcher  // group commit on the writer
+	batch  *batcher // group commit on the writer
 }
 
 // Option configures Open.
@@ -126,12 +125,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
-	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024),
-		batch: newBatcher(writer, cfg.maxBatch, cfg.batchWait)}
+	s := &Store{writer: writer, reader: reader, batch: newBatcher(writer, cfg.maxBatch, cfg.batchWait)}
 	if err := s.stmt.prepare(ctx, writer, reader); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
+	s.batch.dataVersion = s.stmt.dataVersion
 	return s, nil
 }
 

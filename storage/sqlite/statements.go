@@ -18,6 +18,7 @@ type statements struct {
 	insertTerm, deleteTerm                         *sql.Stmt
 	// change feed, conditional delete and counters (feed.go)
 	insertFeed, stamp, nextValue *sql.Stmt // writer
+	dataVersion                  *sql.Stmt // writer (batch.go)
 	changes                      *sql.Stmt // reader
 }
 
@@ -51,6 +52,7 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		{&st.stamp, writer, `SELECT version, created, updated FROM records WHERE type = ? AND id = ?`},
 		{&st.nextValue, writer, `INSERT INTO counters (name, value) VALUES (?, 1)
 			ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`},
+		{&st.dataVersion, writer, `PRAGMA data_version`},
 		{&st.changes, reader, `SELECT pos, type, id, version, time, kind, actor, client, changes FROM feed
 			WHERE pos > ? ORDER BY pos LIMIT ?`},
 	}
@@ -67,7 +69,7 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 func (st *statements) close() {
 	for _, s := range []*sql.Stmt{st.get, st.find, st.history, st.lock, st.insertRecord, st.updateRecord,
 		st.deleteRecord, st.insertKey, st.deleteKey, st.holder, st.insertEvent, st.insertTerm, st.deleteTerm,
-		st.insertFeed, st.stamp, st.nextValue, st.changes} {
+		st.insertFeed, st.stamp, st.nextValue, st.dataVersion, st.changes} {
 		if s != nil {
 			_ = s.Close()
 		}
