@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -224,8 +223,12 @@ func BenchmarkEngineVsRawParallel(b *testing.B) {
 				b.ResetTimer()
 				for done := 0; done < b.N; {
 					n := min(round, b.N-done)
-					rawWall += inParallel(b, clients, n, raw)
-					engineWall += inParallel(b, clients, n, apply)
+					rawTime, err := storagetest.InParallel(clients, n, raw)
+					require.NoError(b, err)
+					engineTime, err := storagetest.InParallel(clients, n, apply)
+					require.NoError(b, err)
+					rawWall += rawTime
+					engineWall += engineTime
 					done += n
 				}
 				b.StopTimer()
@@ -238,26 +241,4 @@ func BenchmarkEngineVsRawParallel(b *testing.B) {
 			})
 		}
 	}
-}
-
-// inParallel runs n calls of fn from clients goroutines, goroutine g
-// calling fn(g), and returns the time they took together.
-func inParallel(b *testing.B, clients, n int, fn func(g int) error) time.Duration {
-	var (
-		next  atomic.Int64
-		wg    sync.WaitGroup
-		start = time.Now()
-	)
-	for g := range clients {
-		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				if err := fn(g); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return time.Since(start)
 }
