@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -94,25 +93,8 @@ func BenchmarkEngineVsRawParallel(b *testing.B) {
 				}
 				return err
 			}
-			round := max(25*clients, 200)
-			var rawWall, engineWall time.Duration
 			b.ReportAllocs()
-			b.ResetTimer()
-			for done := 0; done < b.N; {
-				n := min(round, b.N-done)
-				rawTime, err := storagetest.InParallel(clients, n, raw)
-				require.NoError(b, err)
-				engineTime, err := storagetest.InParallel(clients, n, apply)
-				require.NoError(b, err)
-				rawWall += rawTime
-				engineWall += engineTime
-				done += n
-			}
-			b.StopTimer()
-			n := float64(b.N)
-			b.ReportMetric(float64(rawWall.Nanoseconds())/n, "raw-ns/op")
-			b.ReportMetric(float64(engineWall.Nanoseconds())/n, "engine-ns/op")
-			b.ReportMetric(float64(rawWall)/float64(engineWall), "engine/raw")
+			storagetest.EngineVsRawParallel(b, clients, raw, apply)
 		})
 	}
 }

@@ -126,22 +126,10 @@ const benchChanges = `[{"path":"/displayName","op":"replace","old":"Ada Lovelace
 // rawUpdateWithHistory is rawUpdate plus the event of version v+1, whose
 // insert the events_feed trigger copies into the feed.
 func rawUpdateWithHistory(ctx context.Context, db *sql.DB, read, write, event *sql.Stmt, id string, v int) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
+	return rawUpdateAnd(ctx, db, read, write, id, func(tx *sql.Tx) error {
+		_, err := tx.Stmt(event).ExecContext(ctx, id, v+1, time.Now().UTC().Format(time.RFC3339Nano), benchChanges)
 		return err
-	}
-	defer tx.Rollback()
-	var doc string
-	if err := tx.Stmt(read).QueryRowContext(ctx, "user", id).Scan(&doc); err != nil {
-		return err
-	}
-	if _, err := tx.Stmt(write).ExecContext(ctx, doc, "user", id); err != nil {
-		return err
-	}
-	if _, err := tx.Stmt(event).ExecContext(ctx, id, v+1, time.Now().UTC().Format(time.RFC3339Nano), benchChanges); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 func cpuNow() time.Duration {

@@ -106,6 +106,12 @@ func openRaw(b *testing.B, path string, opts ...sqlite.Option) (db *sql.DB, read
 }
 
 func rawUpdate(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string) error {
+	return rawUpdateAnd(ctx, db, read, write, id, nil)
+}
+
+// rawUpdateAnd is rawUpdate running also, when it is not nil, more before
+// the COMMIT.
+func rawUpdateAnd(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string, more func(tx *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -117,6 +123,11 @@ func rawUpdate(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string
 	}
 	if _, err := tx.Stmt(write).ExecContext(ctx, doc, "user", id); err != nil {
 		return err
+	}
+	if more != nil {
+		if err := more(tx); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -218,25 +229,8 @@ func BenchmarkEngineVsRawParallel(b *testing.B) {
 					return err
 				}
 				batches, writes := sqlite.BatchCounts(s)
-				round := max(25*clients, 200)
-				var rawWall, engineWall time.Duration
-				b.ResetTimer()
-				for done := 0; done < b.N; {
-					n := min(round, b.N-done)
-					rawTime, err := storagetest.InParallel(clients, n, raw)
-					require.NoError(b, err)
-					engineTime, err := storagetest.InParallel(clients, n, apply)
-					require.NoError(b, err)
-					rawWall += rawTime
-					engineWall += engineTime
-					done += n
-				}
-				b.StopTimer()
+				storagetest.EngineVsRawParallel(b, clients, raw, apply)
 				gotBatches, gotWrites := sqlite.BatchCounts(s)
-				n := float64(b.N)
-				b.ReportMetric(float64(rawWall.Nanoseconds())/n, "raw-ns/op")
-				b.ReportMetric(float64(engineWall.Nanoseconds())/n, "engine-ns/op")
-				b.ReportMetric(float64(rawWall)/float64(engineWall), "engine/raw")
 				b.ReportMetric(float64(gotWrites-writes)/float64(max(gotBatches-batches, 1)), "writes/commit")
 			})
 		}

@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"cmp"
 	"database/sql"
-	"slices"
 
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/verify"
@@ -142,7 +140,7 @@ func (t *txCache) failed() {
 func cachedRecord(rec *storage.Record, enc encodedRecord) (*storage.Record, error) {
 	c := *rec
 	c.Created, c.Updated = rec.Created.UTC().Round(0), rec.Updated.UTC().Round(0)
-	c.Keys, c.Terms = sortedPairs(rec.Keys), sortedPairs(rec.Terms)
+	c.Keys, c.Terms = storage.SortedKeys(rec.Keys), storage.SortedKeys(rec.Terms)
 	if len(c.Secrets) == 0 {
 		c.Secrets = nil
 	}
@@ -162,16 +160,3 @@ func cachedRecord(rec *storage.Record, enc encodedRecord) (*storage.Record, erro
 const recordCacheSize = 1024
 
 func cacheKey(typ, id string) string { return typ + "\x00" + id }
-
-// sortedPairs returns keys in the order the keys and terms tables hold
-// them, by name and value, or nil when there are none.
-func sortedPairs(keys []storage.Key) []storage.Key {
-	if len(keys) == 0 {
-		return nil
-	}
-	out := slices.Clone(keys)
-	slices.SortFunc(out, func(a, b storage.Key) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
-	})
-	return out
-}
