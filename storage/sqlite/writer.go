@@ -56,6 +56,9 @@ func (w *writerConn) do(f func() error) error {
 }
 
 // prepare returns the statement for query, preparing it on first use.
+// The statements are kept for the life of the connection, one per query
+// text, so queries must be constants of the package, never built from
+// input.
 func (w *writerConn) prepare(query string) (driver.Stmt, error) {
 	if st, ok := w.stmts[query]; ok {
 		return st, nil
