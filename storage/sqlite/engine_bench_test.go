@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idupdate/idupdate/internal/cputime"
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/update/updatetest"
@@ -80,7 +81,7 @@ func BenchmarkEngineVsRaw(b *testing.B) {
 			}
 			ctx := context.Background()
 			var engineWall, rawWall, histWall, engineCPU, rawCPU, histCPU time.Duration
-			_, cpuOK := threadCPU()
+			_, cpuOK := cputime.Thread()
 			i := 0
 			for b.Loop() {
 				start, startCPU := time.Now(), cpuNow()
@@ -133,7 +134,7 @@ func rawUpdateWithHistory(ctx context.Context, db *sql.DB, read, write, event *s
 }
 
 func cpuNow() time.Duration {
-	d, _ := threadCPU()
+	d, _ := cputime.Thread()
 	return d
 }
 
