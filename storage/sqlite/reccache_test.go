@@ -138,3 +138,54 @@ func TestRecordCacheRollback(t *testing.T) {
 		})
 	}
 }
+
+// Close may be called twice; a write after it fails and a read too, and
+// the file keeps what was committed before.
+func TestClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "close.db")
+	s, err := sqlite.Open(path)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, s.Create(ctx, &storage.Record{Type: "user", ID: "u1", State: storage.Active,
+		Doc: map[string]any{"n": "1"}}, storage.Event{Time: time.Now(), Kind: "create"}))
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close())
+
+	_, err = s.Update(ctx, "user", "u1", func(rec *storage.Record) (*storage.Event, error) {
+		rec.Doc = map[string]any{"n": "2"}
+		return &storage.Event{Time: time.Now(), Kind: "update"}, nil
+	})
+	assert.Error(t, err)
+	_, err = s.NextValue(ctx, "n")
+	assert.Error(t, err)
+	_, err = s.Get(ctx, "user", "u1")
+	assert.Error(t, err)
+
+	again := openStore(t, path)
+	rec, err := again.Get(ctx, "user", "u1")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), rec.Version)
+	assert.Equal(t, "1", rec.Doc["n"])
+}
+
+// Two Stores on one file, as two processes would be, take turns updating
+// one record: each sees the other's last write, version and document.
+func TestRecordCacheTwoStores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "two.db")
+	a, b := openStore(t, path), openStore(t, path)
+	ctx := context.Background()
+	require.NoError(t, a.Create(ctx, &storage.Record{Type: "user", ID: "u1", State: storage.Active,
+		Doc: map[string]any{"n": json.Number("0")}}, storage.Event{Time: time.Now(), Kind: "create"}))
+	for i := 1; i <= 6; i++ {
+		s := []*sqlite.Store{a, b}[i%2]
+		var seen any
+		rec, err := s.Update(ctx, "user", "u1", func(rec *storage.Record) (*storage.Event, error) {
+			seen = rec.Doc["n"]
+			rec.Doc = map[string]any{"n": json.Number(fmt.Sprint(i))}
+			return &storage.Event{Time: time.Now(), Kind: "update"}, nil
+		})
+		require.NoError(t, err, "update %d", i)
+		assert.Equal(t, json.Number(fmt.Sprint(i-1)), seen, "update %d", i)
+		assert.Equal(t, uint64(i+1), rec.Version)
+	}
+}
