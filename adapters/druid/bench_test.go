@@ -44,17 +44,23 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("adapter", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: 64 << 10, MaxDepth: 12})
-			if err != nil {
-				b.Fatal(err)
-			}
-			u, err := druid.DecodeUpdate(v)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_ = u.Request(caller)
+			_ = decodeRequest(b, body, caller)
 		}
 	})
+}
+
+// decodeRequest is the engine request the update body makes for caller,
+// decoded as the handler decodes it.
+func decodeRequest(tb testing.TB, body []byte, caller druid.Caller) update.Request {
+	v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: 64 << 10, MaxDepth: 12})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u, err := druid.DecodeUpdate(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u.Request(caller)
 }
 
 // BenchmarkUpdate measures one update over HTTP beside the same
@@ -133,15 +139,7 @@ func BenchmarkUpdate(b *testing.B) {
 		caller := druid.Caller{Client: druid.DemoClientID, Actor: druid.DemoEntryPoint}
 		reqs := make([]update.Request, len(own))
 		for i, body := range own {
-			v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: 64 << 10, MaxDepth: 12})
-			if err != nil {
-				b.Fatal(err)
-			}
-			u, err := druid.DecodeUpdate(v)
-			if err != nil {
-				b.Fatal(err)
-			}
-			reqs[i] = u.Request(caller)
+			reqs[i] = decodeRequest(b, body, caller)
 		}
 		ctx := context.Background()
 		type spendable struct{ token, verifier string }
