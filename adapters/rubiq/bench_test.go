@@ -125,6 +125,51 @@ func BenchmarkUpdate(b *testing.B) {
 	})
 }
 
+// BenchmarkUpdateHarness is the floor under BenchmarkUpdate/interleaved:
+// the same request built with httptest.NewRequest and answered into a
+// ResponseRecorder by a handler that only writes the 200 answer, beside the
+// same Apply, alternating in one loop. What the interleaved benchmark
+// measures above this is the adapter (routing, authentication, decoding,
+// the engine call's wrapping and the answer).
+func BenchmarkUpdateHarness(b *testing.B) {
+	cfg := rubiq.DemoConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	h, err := rubiq.New(cfg, memory.New())
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := h.Engine()
+	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
+		b.Fatal(err)
+	}
+	answer := []byte(`{"status":{"statusCode":"200","statusText":"Account was successfully updated"}}` + "\n")
+	noop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(answer)
+	})
+	bodies := [][]byte{[]byte(`{"city":"Tromsø"}`), []byte(`{"city":"Bodø"}`)}
+	reqs := make([]update.Request, len(bodies))
+	for i, city := range []string{"Tromsø", "Bodø"} {
+		reqs[i] = update.Request{Type: rubiq.EntityType, Locator: update.ByKey("ext:crm", "crm-42"), Client: cfg.Apps[0].ID,
+			Mode: update.Merge, Doc: map[string]any{"city": city}}
+	}
+	adaptertest.Interleave(b, adaptertest.Step{Name: "apply", Run: func(tb testing.TB, i int) {
+		res, err := eng.Apply(context.Background(), reqs[i%2])
+		if err != nil || !res.Modified {
+			tb.Fatalf("apply: %v", err)
+		}
+	}}, adaptertest.Step{Name: "harness", Run: func(tb testing.TB, i int) {
+		req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[(i+1)%2]))
+		req.Header.Set("Authorization", "Bearer "+appToken)
+		w := httptest.NewRecorder()
+		noop.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			tb.Fatalf("status %d", w.Code)
+		}
+	}})
+}
+
 // BenchmarkRead compares a 1002 read through the handler, in plain and in
 // envelope mode, with the baseline of the engine's Get of the same entity,
 // so the differences are what the adapter and the envelope cost.
