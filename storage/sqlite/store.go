@@ -90,39 +90,9 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	var result *storage.Record
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := scanRecordCached(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id), s.docs)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
-		}
-		work := *old
-		ev, err := fn(&work)
-		if err != nil {
-			return err
-		}
-		if ev == nil {
-			result = old
-			return errNothingToWrite
-		}
-		next := work
-		next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
-		next.Version, next.Updated = old.Version+1, ev.Time
-		if err := next.Validate(); err != nil {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
-		}
-		if err := ev.Validate(); err != nil {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
-		}
-		event := *ev
-		event.Version = next.Version
-		if err := s.store(ctx, tx, old, &next, event); err != nil {
-			return err
-		}
-		result = &next
-		return nil
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		result, err = s.updateTx(ctx, tx, typ, id, fn)
+		return err
 	})
 	if errors.Is(err, errNothingToWrite) {
 		return result, nil
@@ -131,6 +101,41 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	return result, nil
+}
+
+// updateTx is the write of Update inside tx. An updater that returns no
+// event makes it return the stored record and errNothingToWrite.
+func (s *Store) updateTx(ctx context.Context, tx *sql.Tx, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	old, err := scanRecordCached(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id), s.docs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+	}
+	work := *old
+	ev, err := fn(&work)
+	if err != nil {
+		return nil, err
+	}
+	if ev == nil {
+		return old, errNothingToWrite
+	}
+	next := work
+	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
+	next.Version, next.Updated = old.Version+1, ev.Time
+	if err := next.Validate(); err != nil {
+		return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+	}
+	event := *ev
+	event.Version = next.Version
+	if err := s.store(ctx, tx, old, &next, event); err != nil {
+		return nil, err
+	}
+	return &next, nil
 }
 
 // errNothingToWrite rolls back the transaction of an update whose updater
