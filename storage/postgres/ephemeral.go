@@ -253,7 +253,9 @@ const takeSQL = `WITH old AS (SELECT tokens, at FROM buckets WHERE name = $1),
 	SELECT EXISTS (SELECT FROM up), (SELECT tokens FROM old), (SELECT at FROM old)`
 
 // PurgeExpired implements storage.Ephemeral: three bounded deletes, each
-// choosing its rows through the expiry index.
+// choosing its rows through the expiry index, each committed without
+// waiting for the disk (light): a purge lost in a crash of the server
+// is made again by a later one.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
 	if max <= 0 {
 		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
@@ -267,7 +269,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 		if n == max {
 			break
 		}
-		tag, err := s.pool.Exec(ctx, q, now.UnixNano(), max-n)
+		tag, err := s.light(ctx, q, now.UnixNano(), max-n)
 		if err != nil {
 			return n, fmt.Errorf("storage/postgres: purge: %w", err)
 		}
