@@ -334,17 +334,20 @@ func checkElementValue(c *Call, v any) error {
 
 // valueError explains why a value did not decode. A value that is a JSON
 // string wrapped in braces ('{"Gary Jackson"}', a slip in the vendor's own
-// example) gets the intended form in the description.
+// example) gets the intended form in the description. The description
+// never repeats the value: it may be a password, and error descriptions
+// are logged and kept in reports.
 func valueError(arg, raw string, err error, maxDepth int) error {
 	msg := arg + " is not valid JSON"
+	trimmed := strings.TrimSpace(raw)
 	switch {
 	case errors.Is(err, merge.ErrTooDeep):
 		msg = fmt.Sprintf("%s nests deeper than %d levels", arg, maxDepth)
-	case strings.HasPrefix(strings.TrimSpace(raw), "{") && strings.HasSuffix(strings.TrimSpace(raw), "}"):
-		inner := strings.TrimSpace(strings.TrimSpace(raw)[1 : len(strings.TrimSpace(raw))-1])
+	case strings.HasPrefix(trimmed, "{") && strings.HasSuffix(trimmed, "}"):
+		inner := strings.TrimSpace(trimmed[1 : len(trimmed)-1])
 		if s, derr := merge.Decode([]byte(inner), merge.DecodeLimits{MaxDepth: 1}); derr == nil {
-			if _, isString := s.(string); isString && len(inner) <= 256 {
-				msg = fmt.Sprintf("%s is not valid JSON: a single attribute takes a plain JSON value, e.g. %s='%s'", arg, arg, inner)
+			if _, isString := s.(string); isString {
+				msg = fmt.Sprintf(`%s is not valid JSON: a single attribute takes a plain JSON value, a string in double quotes without braces, e.g. %s='"Fred"'`, arg, arg)
 				break
 			}
 		}

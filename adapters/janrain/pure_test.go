@@ -190,6 +190,21 @@ func TestDecodeForm(t *testing.T) {
 		assert.Equal(t, 200, body.Code)
 		assert.Contains(t, body.Description, "deeper than 1")
 	})
+	t.Run("MalformedValueIsNotRepeated", func(t *testing.T) {
+		// A braced string is the vendor's own example slip; the value may
+		// be a password, so the description explains without echoing it.
+		for _, value := range []string{`{"hunter2-Secret"}`, `hunter2-Secret`, `{"a": hunter2-Secret}`} {
+			_, err := janrain.DecodeForm(janrain.OpUpdate, url.Values{"type_name": {"user"}, "id": {"5252"},
+				"attribute_name": {"displayName"}, "value": {value}}, s, 16)
+			require.Error(t, err, value)
+			status, body := janrain.EncodeError(err, janrain.OpUpdate)
+			assert.Equal(t, 400, status)
+			assert.Equal(t, "value", body.Argument)
+			assert.Contains(t, body.Description, "is not valid JSON", value)
+			assert.NotContains(t, body.Description, "hunter2", value)
+			assert.NotContains(t, err.Error(), "hunter2", value)
+		}
+	})
 }
 
 func TestEncodeError_ClassifiesEngineErrors(t *testing.T) {
