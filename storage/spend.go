@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -69,12 +70,20 @@ func (e *SpendError) Error() string { return "storage: cannot spend the token: "
 // Unwrap returns Err.
 func (e *SpendError) Unwrap() error { return e.Err }
 
-// CheckSpend checks a Spend's arguments: a claim must pass CheckTokenPut.
+// CheckSpend checks a Spend's arguments: a claim must pass CheckTokenPut
+// (an error matching ErrInvalid if not), and a Kind and Hash that cannot
+// name a stored token (ValidTokenKey) are a *SpendError matching
+// ErrNotFound, which a backend answers without asking its tables.
 func CheckSpend(sp Spend) error {
-	if sp.Claim.Kind == "" {
-		return nil
+	if sp.Claim.Kind != "" {
+		if err := CheckTokenPut(sp.Kind, sp.Hash, sp.Claim); err != nil {
+			return err
+		}
 	}
-	return CheckTokenPut(sp.Kind, sp.Hash, sp.Claim)
+	if !ValidTokenKey(sp.Kind, sp.Hash) {
+		return &SpendError{Err: fmt.Errorf("storage: token: %w", ErrNotFound)}
+	}
+	return nil
 }
 
 // SpendAlone spends sp on e by itself, outside any update: ConsumeToken,

@@ -34,9 +34,6 @@ func (s *Store) UpdateSpend(ctx context.Context, typ, id string, sp storage.Spen
 	if err := storage.CheckSpend(sp); err != nil {
 		return nil, err
 	}
-	if !storage.ValidTokenKey(sp.Kind, sp.Hash) {
-		return nil, &storage.SpendError{Err: fmt.Errorf("storage/postgres: token: %w", storage.ErrNotFound)}
-	}
 	if !validText(typ) || !validText(id) {
 		// No such record can exist: the spend stands alone.
 		return storage.SpendThenUpdate(ctx, s, typ, id, sp, fn)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/idupdate/idupdate/storage"
 )
@@ -20,9 +19,6 @@ func (s *Store) UpdateSpend(ctx context.Context, typ, id string, sp storage.Spen
 	}
 	if err := storage.CheckSpend(sp); err != nil {
 		return nil, err
-	}
-	if !storage.ValidTokenKey(sp.Kind, sp.Hash) {
-		return nil, &storage.SpendError{Err: fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)}
 	}
 	var (
 		result  *storage.Record
