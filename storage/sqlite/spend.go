@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
 	"github.com/idupdate/idupdate/storage"
@@ -24,8 +23,8 @@ func (s *Store) UpdateSpend(ctx context.Context, typ, id string, sp storage.Spen
 		result  *storage.Record
 		refused error // the update's own answer; the spend commits anyway
 	)
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		t, claimed, err := consumePut(ctx, tx, sp.Kind, sp.Hash, sp.Claim, sp.Now)
+	err := s.write(ctx, func(tx *wtx) error {
+		t, claimed, err := consumePut(tx, sp.Kind, sp.Hash, sp.Claim, sp.Now)
 		if err != nil {
 			return storage.AsSpendError(err)
 		}
@@ -34,15 +33,17 @@ func (s *Store) UpdateSpend(ctx context.Context, typ, id string, sp storage.Spen
 				return nil
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT spend_update`); err != nil {
+		// A refused update stages nothing in the record cache (updateTx),
+		// so rolling back to the savepoint leaves the cache right.
+		if _, err := tx.exec(`SAVEPOINT spend_update`); err != nil {
 			return err
 		}
-		if result, refused = s.updateTx(ctx, tx, typ, id, fn); refused != nil {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO spend_update`); err != nil {
+		if result, refused = updateTx(tx, typ, id, fn); refused != nil {
+			if _, err := tx.exec(`ROLLBACK TO spend_update`); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `RELEASE spend_update`)
+		_, err = tx.exec(`RELEASE spend_update`)
 		return err
 	})
 	switch {

@@ -165,6 +165,9 @@ func runSpend(t *testing.T, newStore NewStore) {
 			unchanged(t, rec)
 			assert.ErrorIs(t, tokenState(tok), storage.ErrTokenSpent, "the spend stands")
 			assert.NoError(t, tokenState(claim), "the claim stands")
+			next, err := st.Update(ctx, userType, rec.ID, setDoc(map[string]any{"name": "after"}, at(2)))
+			require.NoError(t, err, "the record takes the next update")
+			assert.Equal(t, rec.Version+1, next.Version, "from the version it kept")
 		})
 	}
 	t.Run("NothingToWrite", func(t *testing.T) {
