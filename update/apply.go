@@ -28,7 +28,7 @@ import (
 // Immutable, Invalid, TooLarge, Malformed, Conflict, NotUnique or Internal.
 func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	ctx, span := e.tel.begin(ctx, "apply", req.Type)
-	res, err := e.apply(ctx, req)
+	res, err := e.applySpending(ctx, req)
 	e.tel.end(ctx, span, "apply", req.Type, res, err)
 	return res, err
 }
@@ -90,7 +90,7 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 		rec, err = e.dryRun(ctx, req.Type, id, fn)
 	} else {
 		start := e.tel.storeStart(ctx)
-		rec, err = e.update(ctx, s, req.Type, id, fn)
+		rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, fn)
 		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {
