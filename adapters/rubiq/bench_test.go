@@ -15,6 +15,21 @@ import (
 	"github.com/idupdate/idupdate/update"
 )
 
+// benchHandler is the demo handler over a memory store, with the demo
+// records and without logging, its config and its engine.
+func benchHandler(b *testing.B) (rubiq.Config, *rubiq.Handler, *update.Engine) {
+	cfg := rubiq.DemoConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	h, err := rubiq.New(cfg, memory.New())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := rubiq.SeedDemo(context.Background(), h.Engine()); err != nil {
+		b.Fatal(err)
+	}
+	return cfg, h, h.Engine()
+}
+
 // BenchmarkDecode compares DecodeUpdate (bounded decode, contract check)
 // with the baseline of decoding the same bytes with encoding/json.
 func BenchmarkDecode(b *testing.B) {
@@ -46,16 +61,7 @@ func BenchmarkDecode(b *testing.B) {
 // with the baseline of the same change applied to the engine directly, so
 // the difference is what the adapter costs.
 func BenchmarkUpdate(b *testing.B) {
-	cfg := rubiq.DemoConfig()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := rubiq.New(cfg, memory.New())
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng := h.Engine()
-	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
-		b.Fatal(err)
-	}
+	cfg, h, eng := benchHandler(b)
 	cities := []string{"Oslo", "Bergen"}
 	b.Run("baseline=Engine.Apply", func(b *testing.B) {
 		b.ReportAllocs()
@@ -132,16 +138,7 @@ func BenchmarkUpdate(b *testing.B) {
 // measures above this is the adapter (routing, authentication, decoding,
 // the engine call's wrapping and the answer).
 func BenchmarkUpdateHarness(b *testing.B) {
-	cfg := rubiq.DemoConfig()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := rubiq.New(cfg, memory.New())
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng := h.Engine()
-	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
-		b.Fatal(err)
-	}
+	cfg, _, eng := benchHandler(b)
 	answer := []byte(`{"status":{"statusCode":"200","statusText":"Account was successfully updated"}}` + "\n")
 	noop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -174,16 +171,7 @@ func BenchmarkUpdateHarness(b *testing.B) {
 // envelope mode, with the baseline of the engine's Get of the same entity,
 // so the differences are what the adapter and the envelope cost.
 func BenchmarkRead(b *testing.B) {
-	cfg := rubiq.DemoConfig()
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := rubiq.New(cfg, memory.New())
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng := h.Engine()
-	if err := rubiq.SeedDemo(context.Background(), eng); err != nil {
-		b.Fatal(err)
-	}
+	cfg, h, eng := benchHandler(b)
 	b.Run("baseline=Engine.Get", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
