@@ -38,7 +38,8 @@ func Decode(data []byte, lim DecodeLimits) (any, error) {
 	if err := precheck(data, lim); err != nil {
 		return nil, err
 	}
-	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth)}
+	// One allocation holds the open objects' members of most inputs.
+	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth), members: make([]member, 0, 8)}
 	if v, ok := p.parse(); ok {
 		return v, nil
 	}

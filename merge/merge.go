@@ -118,6 +118,10 @@ type merger struct {
 
 func (m *merger) record(c Change) {
 	if m.quiet == 0 {
+		if m.changes == nil {
+			// Most merges change a few members: one allocation for them.
+			m.changes = make([]Change, 0, 4)
+		}
 		m.changes = append(m.changes, c)
 	}
 }
@@ -169,7 +173,8 @@ func (m *merger) object(path string, cur, patch map[string]any) (map[string]any,
 	if cur == nil {
 		out = make(map[string]any, len(patch))
 	}
-	keys := make([]string, 0, len(patch))
+	var small [8]string // the member names of most patches, without allocating
+	keys := small[:0]
 	for k := range patch {
 		keys = append(keys, k)
 	}

@@ -126,7 +126,28 @@ func TestParsePointer(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.ptr, merge.FormatPointer(got), "round trip")
 		})
+		t.Run("Append"+tt.ptr, func(t *testing.T) {
+			// AppendPointer gives ParsePointer's answer after what dst holds,
+			// and leaves dst as it was on error.
+			dst := []string{"kept"}
+			got, err := merge.AppendPointer(dst, tt.ptr)
+			want, wantErr := merge.ParsePointer(tt.ptr)
+			assert.Equal(t, wantErr, err)
+			if !tt.ok {
+				assert.Equal(t, []string{"kept"}, got)
+				return
+			}
+			assert.Equal(t, append([]string{"kept"}, want...), got)
+		})
 	}
+}
+
+func TestAppendPointerAllocs(t *testing.T) {
+	buf := make([]string, 0, 8)
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _ = merge.AppendPointer(buf[:0], "/a/b/c")
+	})
+	assert.Zero(t, allocs, "unescaped tokens share the pointer's memory and fit the buffer")
 }
 
 func TestGet(t *testing.T) {

@@ -72,34 +72,58 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	var out *outcome
-	fn := func(rec *storage.Record) (*storage.Event, error) {
-		if err := g.guard(s, rec); err != nil {
-			return nil, err
-		}
-		o, err := e.plan(s, g, &req, p, rec)
-		out = o
-		if err != nil {
-			return nil, err
-		}
-		s.stamp(rec, o)
-		return o.event, nil
-	}
+	tx := &applyTx{e: e, s: s, g: g, req: req, p: p}
 	var rec *storage.Record
 	if req.DryRun {
-		rec, err = e.dryRun(ctx, req.Type, id, fn)
+		rec, err = e.dryRun(ctx, req.Type, id, tx.plan)
 	} else {
 		start := e.tel.storeStart(ctx)
-		rec, err = e.update(ctx, s, req.Type, id, fn)
+		rec, err = e.store.Update(ctx, req.Type, id, tx.commit)
 		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {
 		return nil, g.conceal(e.storeError(err))
 	}
-	if out != nil && out.err != nil {
-		return nil, out.err // a wrong reset code: only the attempt was written
+	if tx.out != nil && tx.out.err != nil {
+		return nil, tx.out.err // a wrong reset code: only the attempt was written
 	}
-	return e.finish(ctx, s, rec, out, &req), nil
+	return e.finish(ctx, s, rec, tx.out, &tx.req), nil
+}
+
+// applyTx is the part of one Apply that runs inside the store
+// transaction, with what its last run decided. One allocation holds it
+// all, the request included.
+type applyTx struct {
+	e   *Engine
+	s   *schema
+	g   Grant
+	req Request
+	p   *prepared
+	out *outcome
+}
+
+// plan is the updater of a dry run: it plans the change on the record.
+func (tx *applyTx) plan(rec *storage.Record) (*storage.Event, error) {
+	if err := tx.g.guard(tx.s, rec); err != nil {
+		return nil, err
+	}
+	o, err := tx.e.plan(tx.s, tx.g, &tx.req, tx.p, rec)
+	tx.out = o
+	if err != nil {
+		return nil, err
+	}
+	tx.s.stamp(rec, o)
+	return o.event, nil
+}
+
+// commit is the updater of a real Apply: plan, and the index terms of
+// the new document, as Engine.update adds them.
+func (tx *applyTx) commit(rec *storage.Record) (*storage.Event, error) {
+	ev, err := tx.plan(rec)
+	if err == nil && ev != nil {
+		rec.Terms = tx.s.computeTerms(rec.Doc)
+	}
+	return ev, err
 }
 
 // dryRun runs fn on a copy of the stored record and commits nothing. Keys

@@ -105,7 +105,7 @@ func (w *inputWalk) prepareDoc(req *Request) error {
 	if in == nil && len(at) == 0 && req.Mode != Replace {
 		in = map[string]any{} // only secrets or deliveries were sent
 	}
-	doc, keep, _ := w.walk(at, in)
+	doc, keep, _ := w.walkInput(at, in)
 	if !keep {
 		doc = map[string]any{}
 	}

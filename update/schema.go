@@ -40,6 +40,8 @@ type schema struct {
 	hides bool
 	// tenancy is the compiled Schema.Tenant, nil without tenants.
 	tenancy *tenancy
+	// arrays is arrayRule's hook, made once.
+	arrays func(path string) merge.ArrayRule
 }
 
 // rule is one Field, compiled.

@@ -21,6 +21,11 @@ func normalize(f *Field, v any) (any, *FieldError) {
 	if !ok || f.Normalize == NormalizeNone {
 		return v, nil
 	}
+	return normalizeString(f, s)
+}
+
+// normalizeString is normalize for a string, which stays a string.
+func normalizeString(f *Field, s string) (string, *FieldError) {
 	switch f.Normalize {
 	case NormalizeTrim:
 		return strings.TrimSpace(s), nil
@@ -37,7 +42,7 @@ func normalize(f *Field, v any) (any, *FieldError) {
 	case NormalizePhone:
 		return normalizePhone(s, f.Region)
 	}
-	return v, nil
+	return s, nil
 }
 
 // PhoneE164 returns the E.164 form of a phone number, parsed with the
@@ -61,7 +66,7 @@ func PhoneE164(number, region string) (string, error) {
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 
-func normalizePhone(s, region string) (any, *FieldError) {
+func normalizePhone(s, region string) (string, *FieldError) {
 	out, err := PhoneE164(s, region)
 	if err != nil {
 		return s, &FieldError{Rule: RuleNormalize, Param: "phone", Message: "is not a valid phone number"}

@@ -20,6 +20,16 @@ type inputWalk struct {
 	limit   []FieldError
 	fixed   []FieldError // read-only, set by verification
 	invalid []FieldError
+	// segs holds the path segments of the value being walked: a walk
+	// appends a member's segment for its subtree and the next member's
+	// segment overwrites it, so a walk allocates no path of its own.
+	segs [8]string
+}
+
+// walkInput walks input value v at segs. segs is copied: the walk's own
+// path buffer grows from it and never writes to the caller's slice.
+func (w *inputWalk) walkInput(segs []string, v any) (out any, keep, changed bool) {
+	return w.walk(append(w.segs[:0], segs...), v)
 }
 
 // putPlain takes secret v at path out of the input.
@@ -53,7 +63,7 @@ func (w *inputWalk) walk(segs []string, v any) (out any, keep, changed bool) {
 	case []any:
 		return w.walkArray(segs, path, x)
 	case string:
-		return w.walkString(path, cv.rule, x)
+		return w.walkString(path, cv.rule, v, x)
 	}
 	return v, true, false
 }
@@ -112,7 +122,9 @@ func (w *inputWalk) walkObject(segs []string, path string, x map[string]any) (ou
 	}
 	var copied map[string]any
 	for k, mv := range x {
-		nv, keep, changed := w.walk(appendSeg(segs, k), mv)
+		// segs is the walk's buffer (walkInput): the append may write past
+		// its length, where nothing else looks.
+		nv, keep, changed := w.walk(append(segs, k), mv)
 		if !changed {
 			continue
 		}
@@ -144,7 +156,7 @@ func (w *inputWalk) walkArray(segs []string, path string, x []any) (out any, kee
 	var copied []any
 	for i, ev := range x {
 		before := len(w.invalid)
-		nv, keep, changed := w.walk(appendSeg(segs, strconv.Itoa(i)), ev)
+		nv, keep, changed := w.walk(append(segs, strconv.Itoa(i)), ev)
 		if !keep && len(w.invalid) == before {
 			w.invalid = append(w.invalid, FieldError{Path: path + "/" + strconv.Itoa(i), Rule: RuleUnknown, Message: "cannot be left out of an array"})
 		}
@@ -166,9 +178,9 @@ func (w *inputWalk) walkArray(segs []string, path string, x []any) (out any, kee
 	return x, true, false
 }
 
-// walkString bounds a string, checks its encoding and normalizes it by
-// the rule at its path.
-func (w *inputWalk) walkString(path string, r *rule, x string) (out any, keep, changed bool) {
+// walkString bounds a string x, which is v, checks its encoding and
+// normalizes it by the rule at its path.
+func (w *inputWalk) walkString(path string, r *rule, v any, x string) (out any, keep, changed bool) {
 	if len(x) > w.schema.limits.MaxString {
 		w.limit = append(w.limit, FieldError{Path: path, Rule: RuleLimit, Param: "string", Message: fmt.Sprintf("is longer than %d bytes", w.schema.limits.MaxString)})
 		return x, true, false
@@ -182,7 +194,7 @@ func (w *inputWalk) walkString(path string, r *rule, x string) (out any, keep, c
 		return nil, false, true
 	}
 	if r == nil {
-		return x, true, false
+		return v, true, false
 	}
 	nv, fe := prepareString(r.f, x)
 	if fe != nil {
@@ -190,7 +202,10 @@ func (w *inputWalk) walkString(path string, r *rule, x string) (out any, keep, c
 		w.invalid = append(w.invalid, *fe)
 		return nil, false, true
 	}
-	return nv, true, nv != any(x)
+	if nv == x {
+		return v, true, false
+	}
+	return nv, true, true
 }
 
 // walkOp checks operation i of a Patch and returns it with its value
@@ -211,7 +226,7 @@ func (w *inputWalk) walkOp(i int, op merge.Operation) (merge.Operation, error) {
 	}
 	switch op.Op {
 	case "add", "replace":
-		v, keep, _ := w.walk(segs, op.Value)
+		v, keep, _ := w.walkInput(segs, op.Value)
 		if !keep {
 			return op, &Error{Code: Invalid, Message: fmt.Sprintf("operation %d: secrets and dropped attributes cannot be patched", i),
 				Fields: []FieldError{{Path: op.Path, Rule: RuleType, Message: "cannot be written by a patch operation"}}}

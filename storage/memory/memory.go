@@ -169,7 +169,9 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	if ev == nil {
 		return view(old), nil
 	}
-	next := *work
+	// The updater's copy becomes the stored record: the contract forbids
+	// modifying it once fn has returned.
+	next := work
 	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
 	next.Version = old.Version + 1
 	next.Updated = ev.Time
@@ -193,11 +195,11 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	if err := s.checkKeysLocked(typ, id, next.Keys); err != nil {
 		return nil, err
 	}
-	s.indexLocked(typ, id, old, &next)
-	e.rec = &next
+	s.indexLocked(typ, id, old, next)
+	e.rec = next
 	e.history.add(event)
 	s.appendFeedLocked(typ, id, event)
-	return view(&next), nil
+	return view(next), nil
 }
 
 // Delete implements storage.Store. It waits for a running update of the
