@@ -136,7 +136,7 @@ func (e *Engine) checkValueAt(s *schema, segs []string, path string, v any, errs
 		if !typeOK(r.f.Type, v) {
 			return append(errs, FieldError{Path: path, Rule: RuleType, Param: string(r.f.Type), Message: "must be of type " + string(r.f.Type)})
 		}
-		errs = append(errs, e.runRules(path, r.f.Rules, v)...)
+		errs = append(errs, e.runRules(path, r, v)...)
 	}
 	if !cv.inner {
 		return errs

@@ -16,6 +16,7 @@ type outcome struct {
 	issued  []issued
 	touched []PendingInfo // challenges the request touched without a new code
 	err     error         // an error to report after committing (e.g. a wrong code)
+	ev      storage.Event // where event may point, saving it an allocation
 }
 
 // issued is a challenge that got a code in this run.
@@ -189,6 +190,7 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	kind := stateEvent(rec.State, state)
 	rec.Doc, rec.Pending, rec.Keys, rec.Secrets, rec.State = rt.doc, rt.pending, keys, secrets, state
 	o.changes = s.redact(append(toStorage(rt.changes), secretChanges...))
-	o.event = &storage.Event{Time: now, Kind: kind, Actor: req.Actor, Client: req.Client, Changes: o.changes}
+	o.ev = storage.Event{Time: now, Kind: kind, Actor: req.Actor, Client: req.Client, Changes: o.changes}
+	o.event = &o.ev
 	return o, nil
 }

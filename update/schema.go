@@ -53,6 +53,7 @@ type rule struct {
 	// confirmable element rule ("/emails/[type=work]/value"), else 0.
 	selector int
 	f        *Field
+	bound    *bound // f.Rules when the engine checks them itself, else nil
 	code     verify.CodeSpec
 	limiter  verify.Limiter
 	attempts int
