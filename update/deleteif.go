@@ -11,7 +11,10 @@ import (
 // The preconditions are compared (by the engine's rules, SameInstant for
 // times) with the record as read, and the store deletes only the version
 // read: any write in between bumps the version, so the delete is then a
-// Conflict instead of removing a record the caller has not seen.
+// Conflict instead of removing a record the caller has not seen. The
+// version alone does not name what was read: a record deleted and created
+// again in between starts over at version 1, so the creation and update
+// times read are required too.
 //
 // A grant limited to tenants has the record read and its tenant checked
 // the same way: the store deletes only the version whose tenant was seen.
@@ -28,7 +31,7 @@ func (e *Engine) deleteIf(ctx context.Context, d storage.ConditionalDeleter, s *
 		if err := checkExpect(req.Expect, rec); err != nil {
 			return err
 		}
-		want.Version = rec.Version
+		want = storage.Expect{Version: rec.Version, Created: rec.Created, Updated: rec.Updated}
 	}
 	ev := storage.Event{Time: e.now(), Kind: storage.DeleteKind, Actor: req.Actor, Client: req.Client}
 	err := d.DeleteIf(ctx, req.Type, id, want, ev)

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/storage/memory"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -174,4 +177,46 @@ func TestDeleteIsAtomic(t *testing.T) {
 	assert.Equal(t, storage.DeleteKind, last.Kind)
 	assert.Equal(t, "ops", last.Actor)
 	assert.Equal(t, "admin", last.Client)
+}
+
+// recreatingStore deletes and recreates a record, at the same version,
+// right after the engine first reads it: the moment between a
+// conditional delete's read and its delete.
+type recreatingStore struct {
+	*memory.Store
+	once     sync.Once
+	recreate func(rec *storage.Record)
+}
+
+func (s *recreatingStore) Get(ctx context.Context, typ, id string) (*storage.Record, error) {
+	rec, err := s.Store.Get(ctx, typ, id)
+	if err == nil {
+		s.once.Do(func() { s.recreate(rec) })
+	}
+	return rec, err
+}
+
+func TestDeleteMissesARecreatedRecord(t *testing.T) {
+	store := &recreatingStore{Store: memory.New()}
+	f := newFixture(t, store, queryPolicy())
+	ctx := context.Background()
+	_, err := f.eng.Create(ctx, update.CreateRequest{Type: "user", ID: "q1", Client: "admin", Doc: doc(t, `{"familyName":"Ash","username":"ann"}`)})
+	require.NoError(t, err)
+	store.recreate = func(rec *storage.Record) {
+		require.NoError(t, store.Store.Delete(ctx, "user", "q1"))
+		f.clock.Advance(time.Second)
+		again := *rec
+		again.Doc = map[string]any{"familyName": "Else", "username": "ann"}
+		again.Version, again.Created, again.Updated = 0, time.Time{}, time.Time{}
+		require.NoError(t, store.Store.Create(ctx, &again, storage.Event{Time: f.clock.Now(), Kind: "create"}))
+		back, err := store.Store.Get(ctx, "user", "q1")
+		require.NoError(t, err)
+		require.Equal(t, rec.Version, back.Version, "the new record has the version the caller read")
+	}
+	v := uint64(1)
+	err = f.eng.Delete(ctx, update.DeleteRequest{Type: "user", Client: "admin", Locator: update.ByID("q1"), Expect: update.Expect{Version: &v}})
+	assert.Equal(t, update.Conflict, update.ErrorCode(err), "the record read is gone; the one in its place was never seen")
+	rec, err := store.Store.Get(ctx, "user", "q1")
+	require.NoError(t, err)
+	assert.Equal(t, "Else", rec.Doc["familyName"])
 }
