@@ -49,8 +49,9 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	p, err := e.prepare(s, g, &req)
-	if err != nil {
+	tx := &applyTx{e: e, s: s, req: req}
+	p := &tx.p
+	if err := e.prepareInto(p, s, g, &tx.req); err != nil {
 		return nil, err
 	}
 	id, g, err := e.locate(ctx, s, g, req.Locator)
@@ -72,7 +73,7 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	tx := &applyTx{e: e, s: s, g: g, req: req, p: p}
+	tx.g = g
 	var rec *storage.Record
 	if req.DryRun {
 		rec, err = e.dryRun(ctx, req.Type, id, tx.plan)
@@ -92,13 +93,13 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 
 // applyTx is the part of one Apply that runs inside the store
 // transaction, with what its last run decided. One allocation holds it
-// all, the request included.
+// all, the request and its prepared input included.
 type applyTx struct {
 	e   *Engine
 	s   *schema
 	g   Grant
 	req Request
-	p   *prepared
+	p   prepared
 	out *outcome
 }
 
@@ -107,7 +108,7 @@ func (tx *applyTx) plan(rec *storage.Record) (*storage.Event, error) {
 	if err := tx.g.guard(tx.s, rec); err != nil {
 		return nil, err
 	}
-	o, err := tx.e.plan(tx.s, tx.g, &tx.req, tx.p, rec)
+	o, err := tx.e.plan(tx.s, tx.g, &tx.req, &tx.p, rec)
 	tx.out = o
 	if err != nil {
 		return nil, err
