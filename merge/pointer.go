@@ -119,7 +119,13 @@ func escapeToken(s string) string {
 }
 
 // child extends pointer p by one member name.
-func child(p, name string) string { return p + "/" + escapeToken(name) }
+func child(p, name string) string {
+	if len(p)+1+len(name) > internMax || strings.ContainsAny(name, "~/") {
+		return p + "/" + escapeToken(name)
+	}
+	var buf [internMax]byte
+	return intern(append(append(append(buf[:0], p...), '/'), name...))
+}
 
 // childIndex extends pointer p by one array index.
 func childIndex(p string, i int) string { return p + "/" + strconv.Itoa(i) }
