@@ -25,6 +25,8 @@ type prepared struct {
 	// still run and report their fields too. The request then fails with
 	// every failing field at once.
 	invalid []FieldError
+	// segs is the input walk's path buffer (inputWalk.walkInput).
+	segs [8]string
 }
 
 // touch notes that the input writes the confirmable path.

@@ -23,12 +23,12 @@ type inputWalk struct {
 }
 
 // walkInput walks input value v at segs. segs is copied into one buffer
-// that holds the path segments of the value being walked: a walk appends
-// a member's segment for its subtree and the next member's segment
-// overwrites it, so the walk allocates no path per member, and never
-// writes to the caller's slice.
+// (the prepared input's, while it is large enough) that holds the path
+// segments of the value being walked: a walk appends a member's segment
+// for its subtree and the next member's segment overwrites it, so the walk
+// allocates no path per member, and never writes to the caller's slice.
 func (w *inputWalk) walkInput(segs []string, v any) (out any, keep, changed bool) {
-	return w.walk(append(make([]string, 0, len(segs)+8), segs...), v)
+	return w.walk(append(w.input.segs[:0], segs...), v)
 }
 
 // putPlain takes secret v at path out of the input.
