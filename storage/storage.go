@@ -7,9 +7,11 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/idupdate/idupdate/verify"
@@ -35,6 +37,20 @@ type Key struct {
 }
 
 func (k Key) String() string { return k.Name + "=" + k.Value }
+
+// SortedKeys returns a sorted copy of keys, by Name and then Value, the
+// order in which the SQL stores read a record's keys and terms back; nil
+// when there are none.
+func SortedKeys(keys []Key) []Key {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := slices.Clone(keys)
+	slices.SortFunc(out, func(a, b Key) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
+	})
+	return out
+}
 
 // Record is one identity of one entity type.
 type Record struct {

@@ -14,10 +14,11 @@ import (
 // Handler serves ZITADEL's user service paths over its own engine. It is
 // safe for concurrent use.
 type Handler struct {
-	eng *update.Engine
-	cfg Config
-	mux *http.ServeMux
-	rpc http.Handler // the RPC formats, under RPCPath
+	eng  *update.Engine
+	cfg  Config
+	mux  *http.ServeMux
+	rpc  http.Handler // the RPC formats, under RPCPath
+	fast *grpcFast    // rpc's gRPC fast path
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -73,7 +74,8 @@ func routes() []route {
 // Register registers the adapter's patterns on mux: one per REST call,
 // one catch-all under /v2/users/ that answers a wrong method on a known
 // path with ZITADEL's 405 body and an unknown path with its 404 body, and
-// RPCPath for gRPC, gRPC-web and Connect. gRPC needs HTTP/2: serve mux
+// RPCPath (and each served method's path under it) for gRPC, gRPC-web and
+// Connect. gRPC needs HTTP/2: serve mux
 // with TLS, or in cleartext with an http.Server whose Protocols allow
 // unencrypted HTTP/2.
 func (h *Handler) Register(mux *http.ServeMux) {
@@ -93,6 +95,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("/v2/users/{rest...}", h.fallback)
 	mux.Handle(RPCPath, h.rpc)
+	// Each served method by its exact path too: an exact pattern matches
+	// without the allocations of the prefix pattern's wildcard.
+	for path := range h.fast.methods {
+		mux.Handle(path, h.rpc)
+	}
 }
 
 // fallback answers requests no call pattern matched.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -23,13 +24,21 @@ import (
 // and Connect: each call is POST RPCPath + method name.
 const RPCPath = "/" + userpbconnect.UserServiceName + "/"
 
+// compressMinBytes is the smallest answer sent compressed to a client
+// that accepts gzip: below it gzip saves little or nothing (its framing
+// alone is 18 bytes) and costs more than the call. The protocols let a
+// server send any message uncompressed.
+const compressMinBytes = 1 << 10
+
 // envelopeSlack is what the RPC framing may add to a message: a 5-byte
 // envelope and the growth of incompressible data under gzip.
 const envelopeSlack = 1 << 10
 
-// newRPC builds the RPC handler of h: the generated service handler over
-// rpcService, with strict codecs, bounded messages (after decompression)
-// and a bounded request stream.
+// newRPC builds the RPC handler of h: unary gRPC in its commonest shape
+// through the fast path of rpc_fast.go, everything else through the
+// generated connect-go service handler over rpcService, with strict
+// codecs, bounded messages (after decompression) and a bounded request
+// stream.
 func (h *Handler) newRPC() http.Handler {
 	limit := int(h.cfg.MaxBodyBytes)
 	_, svc := userpbconnect.NewUserServiceHandler(rpcService{h: h},
@@ -37,15 +46,27 @@ func (h *Handler) newRPC() http.Handler {
 		connect.WithCodec(jsonCodec{}),
 		connect.WithReadMaxBytes(limit),
 		connect.WithSendMaxBytes(4*limit),
+		connect.WithCompressMinBytes(compressMinBytes),
 	)
 	maxBytes := h.cfg.MaxBodyBytes + envelopeSlack
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	viaConnect := func(w http.ResponseWriter, r *http.Request, body io.ReadCloser) {
 		// One copy of the request carries both the exchange and the
 		// bounded body (what http.MaxBytesHandler would copy it again for).
 		x := &exchange{w: w}
 		x.r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
-		x.r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+		x.r.Body = http.MaxBytesReader(w, body, maxBytes)
 		svc.ServeHTTP(w, x.r)
+	}
+	h.fast = &grpcFast{
+		h: h, methods: fastMethods(), on: true,
+		readMax: limit, sendMax: 4 * limit, bodyMax: maxBytes,
+		fallback: viaConnect,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.fast.on && h.fast.serve(w, r) {
+			return
+		}
+		h.fast.fallback(w, r, r.Body)
 	})
 }
 
@@ -68,28 +89,53 @@ type rpcService struct {
 	h *Handler
 }
 
+// rpcMethod is one call of the service, whichever RPC path serves it
+// (connect-go, or the gRPC fast path of rpc_fast.go): the operation its
+// errors are mapped for, and the function that serves a decoded request.
+type rpcMethod[Req, Res any] struct {
+	op   Op
+	call func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *Req) (*Res, error)
+}
+
 // serve authenticates the call from its "authorization" metadata, as the
-// REST adapter does, runs call and maps its error through the adapter's
-// error table.
-func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.ResponseWriter, *http.Request, Client) (*Res, error)) (*connect.Response[Res], error) {
-	x, ok := ctx.Value(exchangeKey{}).(*exchange)
-	if !ok {
-		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
-	}
-	w, r := x.w, x.r
+// REST adapter does, runs the method on m and maps its error through the
+// adapter's error table. w and r are the exchange the call came in; ctx
+// is the call's context: r's, or one with the deadline of grpc-timeout or
+// connect-timeout-ms.
+func (m rpcMethod[Req, Res]) serve(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, msg *Req) (*Res, *connect.Error) {
 	if ctx != r.Context() {
-		r = r.WithContext(ctx) // ctx has the deadline of grpc-timeout or connect-timeout-ms
+		r = r.WithContext(ctx)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, h.rpcError(w, r, err, op)
+		return nil, h.rpcError(w, r, err, m.op)
 	}
 	c, err := h.authenticate(r)
 	if err != nil {
 		return nil, h.rpcError(w, r, err, OpRead)
 	}
-	out, err := call(w, r, c)
+	out, err := m.call(h, w, r, c, msg)
 	if err != nil {
-		return nil, h.rpcError(w, r, err, op)
+		return nil, h.rpcError(w, r, err, m.op)
+	}
+	return out, nil
+}
+
+// connect serves the method for connect-go, which passes the exchange in
+// ctx.
+func (m rpcMethod[Req, Res]) connect(h *Handler, ctx context.Context, req *connect.Request[Req]) (*connect.Response[Res], error) {
+	x, ok := ctx.Value(exchangeKey{}).(*exchange)
+	if !ok {
+		return nil, connect.NewError(connect.CodeInternal, errors.New("zitadel: RPC served outside its handler"))
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		// Without a deadline of the call's own, ctx is x.r's context
+		// with connect-go's call information, which no call reads: serve
+		// on x.r as it is rather than copy it.
+		ctx = x.r.Context()
+	}
+	out, err := m.serve(h, x.w, x.r, ctx, req.Msg)
+	if err != nil {
+		return nil, err
 	}
 	return connect.NewResponse(out), nil
 }
@@ -97,7 +143,7 @@ func serve[Res any](h *Handler, ctx context.Context, op Op, call func(http.Respo
 // rpcError turns err into a Connect error with the gRPC code, message and
 // zitadel.v1.ErrorDetail of the REST answer. A call cut off by its
 // deadline or by the client is answered DeadlineExceeded or Canceled.
-func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, err error, op Op) error {
+func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, err error, op Op) *connect.Error {
 	switch ctxErr := r.Context().Err(); {
 	case errors.Is(ctxErr, context.DeadlineExceeded):
 		return connect.NewError(connect.CodeDeadlineExceeded, ctxErr)
@@ -114,177 +160,205 @@ func (h *Handler) rpcError(w http.ResponseWriter, r *http.Request, err error, op
 	return ce
 }
 
+// The methods served, each once for both RPC paths.
+var (
+	addHumanUserRPC = rpcMethod[userpb.AddHumanUserRequest, userpb.AddHumanUserResponse]{OpCreate,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.AddHumanUserRequest) (*userpb.AddHumanUserResponse, error) {
+			out, err := h.addUser(w, r, c, func() (*AddHumanUserRequest, error) { return decodeCreatePB(m) })
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.AddHumanUserResponse{
+				UserId: out.UserID, Details: detailsPB(out.Details),
+				EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+			}, nil
+		}}
+	updateHumanUserRPC = rpcMethod[userpb.UpdateHumanUserRequest, userpb.UpdateHumanUserResponse]{OpUpdate,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.UpdateHumanUserRequest) (*userpb.UpdateHumanUserResponse, error) {
+			b, err := decodeUpdatePB(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := h.updateUser(w, r, c, m.GetUserId(), b)
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.UpdateHumanUserResponse{
+				Details:   detailsPB(out.Details),
+				EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+			}, nil
+		}}
+	updateUserRPC = rpcMethod[userpb.UpdateUserRequest, userpb.UpdateUserResponse]{OpUpdate,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.UpdateUserRequest) (*userpb.UpdateUserResponse, error) {
+			b, err := decodeUpdateUserPB(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := h.updateUserV2(w, r, c, m.GetUserId(), b)
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.UpdateUserResponse{
+				ChangeDate: timePB(out.ChangeDate),
+				EmailCode:  optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
+			}, nil
+		}}
+	getUserByIDRPC = rpcMethod[userpb.GetUserByIDRequest, userpb.GetUserByIDResponse]{OpRead,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.GetUserByIDRequest) (*userpb.GetUserByIDResponse, error) {
+			out, err := h.readUser(r, c, m.GetUserId())
+			if err != nil {
+				return nil, err
+			}
+			return userPB(out), nil
+		}}
+	verifyEmailRPC = rpcMethod[userpb.VerifyEmailRequest, userpb.VerifyEmailResponse]{OpVerify,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.VerifyEmailRequest) (*userpb.VerifyEmailResponse, error) {
+			out, err := h.verifyCode(r, c, m.GetUserId(), verify.Email, &VerifyCodeRequest{VerificationCode: m.GetVerificationCode()})
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.VerifyEmailResponse{Details: detailsPB(out.Details)}, nil
+		}}
+	verifyPhoneRPC = rpcMethod[userpb.VerifyPhoneRequest, userpb.VerifyPhoneResponse]{OpVerify,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.VerifyPhoneRequest) (*userpb.VerifyPhoneResponse, error) {
+			out, err := h.verifyCode(r, c, m.GetUserId(), verify.SMS, &VerifyCodeRequest{VerificationCode: m.GetVerificationCode()})
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.VerifyPhoneResponse{Details: detailsPB(out.Details)}, nil
+		}}
+	resendEmailCodeRPC = rpcMethod[userpb.ResendEmailCodeRequest, userpb.ResendEmailCodeResponse]{OpResend,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.ResendEmailCodeRequest) (*userpb.ResendEmailCodeResponse, error) {
+			b, err := decodeResendEmailPB(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := h.resendCode(w, r, c, m.GetUserId(), b.Request)
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.ResendEmailCodeResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+		}}
+	resendPhoneCodeRPC = rpcMethod[userpb.ResendPhoneCodeRequest, userpb.ResendPhoneCodeResponse]{OpResend,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.ResendPhoneCodeRequest) (*userpb.ResendPhoneCodeResponse, error) {
+			b, err := decodeResendPhonePB(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := h.resendCode(w, r, c, m.GetUserId(), b.Request)
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.ResendPhoneCodeResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+		}}
+	removePhoneRPC = rpcMethod[userpb.RemovePhoneRequest, userpb.RemovePhoneResponse]{OpRemovePhone,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.RemovePhoneRequest) (*userpb.RemovePhoneResponse, error) {
+			out, err := h.removeUserPhone(r, c, m.GetUserId())
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.RemovePhoneResponse{Details: detailsPB(out.Details)}, nil
+		}}
+	setPasswordRPC = rpcMethod[userpb.SetPasswordRequest, userpb.SetPasswordResponse]{OpSetPassword,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.SetPasswordRequest) (*userpb.SetPasswordResponse, error) {
+			b, err := decodeSetPasswordPB(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := h.setPassword(w, r, c, m.GetUserId(), b)
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.SetPasswordResponse{Details: detailsPB(out.Details)}, nil
+		}}
+	passwordResetRPC = rpcMethod[userpb.PasswordResetRequest, userpb.PasswordResetResponse]{OpPasswordReset,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.PasswordResetRequest) (*userpb.PasswordResetResponse, error) {
+			b, err := decodePasswordResetPB(m)
+			if err != nil {
+				return nil, err
+			}
+			out, err := h.resetPassword(w, r, c, m.GetUserId(), b)
+			if err != nil {
+				return nil, err
+			}
+			return &userpb.PasswordResetResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
+		}}
+	listUsersRPC = rpcMethod[userpb.ListUsersRequest, userpb.ListUsersResponse]{OpList,
+		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.ListUsersRequest) (*userpb.ListUsersResponse, error) {
+			out, err := h.listUsers(r, c, m)
+			if err != nil {
+				return nil, err
+			}
+			total, _ := strconv.ParseUint(out.Details.TotalResult, 10, 64)
+			res := &userpb.ListUsersResponse{
+				Details:       &objectpb.ListDetails{TotalResult: total, Timestamp: timePB(out.Details.Timestamp)},
+				SortingColumn: m.GetSortingColumn(),
+			}
+			for _, u := range out.Result {
+				res.Result = append(res.Result, userPB(UserResponse{Details: u.Details, User: u}).GetUser())
+			}
+			return res, nil
+		}}
+)
+
 // AddHumanUser implements the RPC of POST /v2/users/human.
 func (s rpcService) AddHumanUser(ctx context.Context, req *connect.Request[userpb.AddHumanUserRequest]) (*connect.Response[userpb.AddHumanUserResponse], error) {
-	return serve(s.h, ctx, OpCreate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.AddHumanUserResponse, error) {
-		out, err := s.h.addUser(w, r, c, func() (*AddHumanUserRequest, error) { return decodeCreatePB(req.Msg) })
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.AddHumanUserResponse{
-			UserId: out.UserID, Details: detailsPB(out.Details),
-			EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
-		}, nil
-	})
+	return addHumanUserRPC.connect(s.h, ctx, req)
 }
 
 // UpdateHumanUser implements the RPC of PUT /v2/users/human/{userId}.
 func (s rpcService) UpdateHumanUser(ctx context.Context, req *connect.Request[userpb.UpdateHumanUserRequest]) (*connect.Response[userpb.UpdateHumanUserResponse], error) {
-	return serve(s.h, ctx, OpUpdate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.UpdateHumanUserResponse, error) {
-		b, err := decodeUpdatePB(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.updateUser(w, r, c, req.Msg.GetUserId(), b)
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.UpdateHumanUserResponse{
-			Details:   detailsPB(out.Details),
-			EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
-		}, nil
-	})
+	return updateHumanUserRPC.connect(s.h, ctx, req)
 }
 
 // UpdateUser implements the RPC of PATCH /v2/users/{userId}.
 func (s rpcService) UpdateUser(ctx context.Context, req *connect.Request[userpb.UpdateUserRequest]) (*connect.Response[userpb.UpdateUserResponse], error) {
-	return serve(s.h, ctx, OpUpdate, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.UpdateUserResponse, error) {
-		b, err := decodeUpdateUserPB(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.updateUserV2(w, r, c, req.Msg.GetUserId(), b)
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.UpdateUserResponse{
-			ChangeDate: timePB(out.ChangeDate),
-			EmailCode:  optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
-		}, nil
-	})
+	return updateUserRPC.connect(s.h, ctx, req)
 }
 
 // GetUserByID implements the RPC of GET /v2/users/{userId}.
 func (s rpcService) GetUserByID(ctx context.Context, req *connect.Request[userpb.GetUserByIDRequest]) (*connect.Response[userpb.GetUserByIDResponse], error) {
-	return serve(s.h, ctx, OpRead, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.GetUserByIDResponse, error) {
-		out, err := s.h.readUser(r, c, req.Msg.GetUserId())
-		if err != nil {
-			return nil, err
-		}
-		return userPB(out), nil
-	})
+	return getUserByIDRPC.connect(s.h, ctx, req)
 }
 
 // VerifyEmail implements the RPC of POST /v2/users/{userId}/email/verify.
 func (s rpcService) VerifyEmail(ctx context.Context, req *connect.Request[userpb.VerifyEmailRequest]) (*connect.Response[userpb.VerifyEmailResponse], error) {
-	return serve(s.h, ctx, OpVerify, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.VerifyEmailResponse, error) {
-		out, err := s.h.verifyCode(r, c, req.Msg.GetUserId(), verify.Email, &VerifyCodeRequest{VerificationCode: req.Msg.GetVerificationCode()})
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.VerifyEmailResponse{Details: detailsPB(out.Details)}, nil
-	})
+	return verifyEmailRPC.connect(s.h, ctx, req)
 }
 
 // VerifyPhone implements the RPC of POST /v2/users/{userId}/phone/verify.
 func (s rpcService) VerifyPhone(ctx context.Context, req *connect.Request[userpb.VerifyPhoneRequest]) (*connect.Response[userpb.VerifyPhoneResponse], error) {
-	return serve(s.h, ctx, OpVerify, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.VerifyPhoneResponse, error) {
-		out, err := s.h.verifyCode(r, c, req.Msg.GetUserId(), verify.SMS, &VerifyCodeRequest{VerificationCode: req.Msg.GetVerificationCode()})
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.VerifyPhoneResponse{Details: detailsPB(out.Details)}, nil
-	})
+	return verifyPhoneRPC.connect(s.h, ctx, req)
 }
 
 // ResendEmailCode implements the RPC of POST /v2/users/{userId}/email/resend.
 func (s rpcService) ResendEmailCode(ctx context.Context, req *connect.Request[userpb.ResendEmailCodeRequest]) (*connect.Response[userpb.ResendEmailCodeResponse], error) {
-	return serve(s.h, ctx, OpResend, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ResendEmailCodeResponse, error) {
-		b, err := decodeResendEmailPB(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.resendCode(w, r, c, req.Msg.GetUserId(), b.Request)
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.ResendEmailCodeResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
-	})
+	return resendEmailCodeRPC.connect(s.h, ctx, req)
 }
 
 // ResendPhoneCode implements the RPC of POST /v2/users/{userId}/phone/resend.
 func (s rpcService) ResendPhoneCode(ctx context.Context, req *connect.Request[userpb.ResendPhoneCodeRequest]) (*connect.Response[userpb.ResendPhoneCodeResponse], error) {
-	return serve(s.h, ctx, OpResend, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ResendPhoneCodeResponse, error) {
-		b, err := decodeResendPhonePB(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.resendCode(w, r, c, req.Msg.GetUserId(), b.Request)
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.ResendPhoneCodeResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
-	})
+	return resendPhoneCodeRPC.connect(s.h, ctx, req)
 }
 
 // RemovePhone implements the RPC of DELETE /v2/users/{userId}/phone.
 func (s rpcService) RemovePhone(ctx context.Context, req *connect.Request[userpb.RemovePhoneRequest]) (*connect.Response[userpb.RemovePhoneResponse], error) {
-	return serve(s.h, ctx, OpRemovePhone, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.RemovePhoneResponse, error) {
-		out, err := s.h.removeUserPhone(r, c, req.Msg.GetUserId())
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.RemovePhoneResponse{Details: detailsPB(out.Details)}, nil
-	})
+	return removePhoneRPC.connect(s.h, ctx, req)
 }
 
 // SetPassword implements the RPC of POST /v2/users/{userId}/password.
 func (s rpcService) SetPassword(ctx context.Context, req *connect.Request[userpb.SetPasswordRequest]) (*connect.Response[userpb.SetPasswordResponse], error) {
-	return serve(s.h, ctx, OpSetPassword, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.SetPasswordResponse, error) {
-		b, err := decodeSetPasswordPB(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.setPassword(w, r, c, req.Msg.GetUserId(), b)
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.SetPasswordResponse{Details: detailsPB(out.Details)}, nil
-	})
+	return setPasswordRPC.connect(s.h, ctx, req)
 }
 
 // PasswordReset implements the RPC of POST /v2/users/{userId}/password_reset.
 func (s rpcService) PasswordReset(ctx context.Context, req *connect.Request[userpb.PasswordResetRequest]) (*connect.Response[userpb.PasswordResetResponse], error) {
-	return serve(s.h, ctx, OpPasswordReset, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.PasswordResetResponse, error) {
-		b, err := decodePasswordResetPB(req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		out, err := s.h.resetPassword(w, r, c, req.Msg.GetUserId(), b)
-		if err != nil {
-			return nil, err
-		}
-		return &userpb.PasswordResetResponse{Details: detailsPB(out.Details), VerificationCode: optional(out.VerificationCode)}, nil
-	})
+	return passwordResetRPC.connect(s.h, ctx, req)
 }
 
 // ListUsers implements the RPC of POST /v2/users.
 func (s rpcService) ListUsers(ctx context.Context, req *connect.Request[userpb.ListUsersRequest]) (*connect.Response[userpb.ListUsersResponse], error) {
-	return serve(s.h, ctx, OpList, func(w http.ResponseWriter, r *http.Request, c Client) (*userpb.ListUsersResponse, error) {
-		out, err := s.h.listUsers(r, c, req.Msg)
-		if err != nil {
-			return nil, err
-		}
-		total, _ := strconv.ParseUint(out.Details.TotalResult, 10, 64)
-		res := &userpb.ListUsersResponse{
-			Details:       &objectpb.ListDetails{TotalResult: total, Timestamp: timePB(out.Details.Timestamp)},
-			SortingColumn: req.Msg.GetSortingColumn(),
-		}
-		for _, u := range out.Result {
-			res.Result = append(res.Result, userPB(UserResponse{Details: u.Details, User: u}).GetUser())
-		}
-		return res, nil
-	})
+	return listUsersRPC.connect(s.h, ctx, req)
 }
 
 // protoCodec is binary protobuf that refuses unknown fields, as the REST

@@ -1,13 +1,11 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -84,7 +82,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		b.Queue(sqlInsertRecord, stored.Type, stored.ID, int64(1), created, createdNanos, updated, updatedNanos,
 			string(stored.State), enc.doc, enc.secrets, enc.pending)
 		if len(stored.Keys) > 0 {
-			names, values := unzipKeys(sortedKeys(stored.Keys))
+			names, values := unzipKeys(storage.SortedKeys(stored.Keys))
 			b.Queue(sqlInsertKeys, stored.Type, stored.ID, names, values)
 		}
 		if len(stored.Terms) > 0 {
@@ -234,7 +232,7 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	if len(added) > 0 {
 		// Sorted, so two transactions claiming overlapping keys take the
 		// index entries in the same order and queue instead of deadlocking.
-		names, values := unzipKeys(sortedKeys(added))
+		names, values := unzipKeys(storage.SortedKeys(added))
 		b.Queue(sqlInsertKeys, typ, id, names, values)
 	}
 	// A term row carries the record's id, so writers of different records
@@ -254,8 +252,8 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 		return nil, nil, s.writeError(ctx, tx, err, typ, id, added)
 	}
 	next.Created = normTime(next.Created)
-	next.Keys = sortedKeys(next.Keys)
-	next.Terms = sortedKeys(next.Terms)
+	next.Keys = storage.SortedKeys(next.Keys)
+	next.Terms = storage.SortedKeys(next.Terms)
 	return &next, nil, nil
 }
 
@@ -444,16 +442,4 @@ func diffKeys(old, next []storage.Key) (added, removed []storage.Key) {
 		}
 	}
 	return added, removed
-}
-
-// sortedKeys returns keys in the order Get reads them back, or nil for none.
-func sortedKeys(keys []storage.Key) []storage.Key {
-	if len(keys) == 0 {
-		return nil
-	}
-	out := slices.Clone(keys)
-	slices.SortFunc(out, func(a, b storage.Key) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
-	})
-	return out
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -45,10 +44,11 @@ func WithBatchWait(d time.Duration) Option {
 	return func(c *config) { c.batchWait = max(d, 0) }
 }
 
-// writeFunc does one write inside a transaction. It must run its statements
-// with the ctx it is given, never the caller's: a statement interrupted by
-// a cancelled context would roll back the whole batch's transaction.
-type writeFunc func(ctx context.Context, tx *sql.Tx) error
+// writeFunc does one write inside a transaction. Its statements run on
+// the writer connection, never under the caller's context: a statement
+// interrupted by a cancelled context would roll back the whole batch's
+// transaction.
+type writeFunc func(tx *wtx) error
 
 // batcher is group commit. A writer that finds no batch in flight becomes
 // the leader and runs a batch at once: itself plus whoever queued behind
@@ -58,7 +58,8 @@ type writeFunc func(ctx context.Context, tx *sql.Tx) error
 // leader at a time, so the write lock SQLite takes with BEGIN IMMEDIATE is
 // never contended inside the process.
 type batcher struct {
-	db       *sql.DB // the one writer connection
+	w        *writerConn
+	cache    *txCache
 	maxBatch int
 	wait     time.Duration
 
@@ -74,8 +75,9 @@ type batcher struct {
 	batches, writes atomic.Uint64
 }
 
-func newBatcher(db *sql.DB, maxBatch int, wait time.Duration) *batcher {
-	return &batcher{db: db, maxBatch: max(maxBatch, 1), wait: wait, arrived: make(chan struct{}, 1)}
+func newBatcher(w *writerConn, maxBatch int, wait time.Duration) *batcher {
+	return &batcher{w: w, maxBatch: max(maxBatch, 1), wait: wait, arrived: make(chan struct{}, 1),
+		cache: newTxCache(newRecordCache(recordCacheSize))}
 }
 
 // reqState is where a queued writer stands; guarded by batcher.mu.
@@ -258,38 +260,61 @@ const (
 	sqlRelease    = "RELEASE write"
 )
 
-// run executes batch in one transaction and sets every member's outcome.
-// Statements run on a context that is never cancelled: SQLite answers an
-// interrupted write by rolling back the whole transaction, which would undo
-// the other members. A member's own context is looked at before its write
-// and after it; a member whose context ended by then is left out.
+// run executes batch in one transaction on the writer connection and sets
+// every member's outcome.
 func (b *batcher) run(batch []*writeReq) {
 	b.batches.Add(1)
 	b.writes.Add(uint64(len(batch)))
-	ctx := context.Background()
-	tx, err := b.db.BeginTx(ctx, nil)
+	err := b.w.do(func() error {
+		b.runHeld(batch)
+		return nil
+	})
 	if err != nil {
+		// The connection could not be had: the Store is closed.
+		b.cache.failed()
+		for _, r := range batch {
+			r.err = txError(r.ctx, "begin", err)
+		}
+	}
+}
+
+// runHeld is run with the writer connection held. Statements run on no
+// context at all: SQLite answers an interrupted write by rolling back the
+// whole transaction, which would undo the other members. A member's own
+// context is looked at before its write and after it; a member whose
+// context ended by then is left out.
+func (b *batcher) runHeld(batch []*writeReq) {
+	dataVersion, err := b.w.begin()
+	if err != nil {
+		b.cache.failed()
 		for _, r := range batch {
 			r.err = txError(r.ctx, "begin", err)
 		}
 		return
 	}
+	b.cache.begin(dataVersion)
+	tx := &wtx{w: b.w, cache: b.cache}
 	if len(batch) == 1 {
 		// Alone, the write needs no savepoint: its failure rolls back the
 		// transaction.
 		r := batch[0]
 		if r.err = r.ctx.Err(); r.err == nil {
-			r.err = r.call(ctx, tx)
+			r.err = r.call(tx)
 		}
 		if r.err == nil {
 			// A context that ended while fn ran must not see its write
 			// committed.
 			r.err = r.ctx.Err()
 		}
+		b.cache.endMember(r.err == nil)
 		if r.err != nil {
-			_ = tx.Rollback()
-		} else if err := tx.Commit(); err != nil {
+			b.w.rollback()
+			b.cache.committed() // nothing kept; the cache stays valid
+		} else if err := b.w.commit(); err != nil {
+			b.cache.failed()
 			r.err = txError(r.ctx, "commit", err)
+		} else {
+			b.cache.committed()
 		}
 		return
 	}
@@ -300,43 +325,49 @@ func (b *batcher) run(batch []*writeReq) {
 			continue
 		}
 		r.dirty = stands > 0
-		if _, err := tx.ExecContext(ctx, sqlSavepoint); err != nil {
-			b.abort(tx, batch, err)
+		if _, err := b.w.exec(sqlSavepoint); err != nil {
+			b.abort(batch, err)
 			return
 		}
-		if r.err = r.call(ctx, tx); r.err == nil {
+		if r.err = r.call(tx); r.err == nil {
 			r.err = r.ctx.Err()
 		}
 		if r.err != nil {
-			if _, err := tx.ExecContext(ctx, sqlRollbackTo); err != nil {
+			if _, err := b.w.exec(sqlRollbackTo); err != nil {
 				// SQLite rolls back the whole transaction on some errors
 				// (a full disk, an I/O error): the savepoint is gone and
 				// with it the other members' work.
-				b.abort(tx, batch, err)
+				b.abort(batch, err)
 				return
 			}
 		}
-		if _, err := tx.ExecContext(ctx, sqlRelease); err != nil {
-			b.abort(tx, batch, err)
+		if _, err := b.w.exec(sqlRelease); err != nil {
+			b.abort(batch, err)
 			return
 		}
+		b.cache.endMember(r.err == nil)
 		if r.err == nil {
 			stands++
 		}
 	}
 	if stands == 0 {
-		_ = tx.Rollback()
+		b.w.rollback()
+		b.cache.committed() // nothing kept; the cache stays valid
 		return
 	}
-	if err := tx.Commit(); err != nil {
+	if err := b.w.commit(); err != nil {
+		b.cache.failed()
 		fail(batch, "commit", err)
+		return
 	}
+	b.cache.committed()
 }
 
 // abort rolls the transaction back after a savepoint statement failed and
 // fails every member.
-func (b *batcher) abort(tx *sql.Tx, batch []*writeReq, err error) {
-	_ = tx.Rollback()
+func (b *batcher) abort(batch []*writeReq, err error) {
+	b.w.rollback()
+	b.cache.failed()
 	for _, r := range batch {
 		r.dirty = true
 	}
@@ -372,12 +403,12 @@ func txError(ctx context.Context, op string, err error) error {
 // call runs the member's write, turning a panic into errPanicked so that
 // the batch can roll the member back and carry on; do raises the panic
 // again in the member's own goroutine.
-func (r *writeReq) call(ctx context.Context, tx *sql.Tx) (err error) {
+func (r *writeReq) call(tx *wtx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.panicked, r.panicVal = true, p
 			err = errPanicked
 		}
 	}()
-	return r.fn(ctx, tx)
+	return r.fn(tx)
 }

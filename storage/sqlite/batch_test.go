@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -361,13 +360,12 @@ func TestCommitFailureAlone(t *testing.T) {
 
 // orphanEvent defers foreign-key checks to COMMIT and adds an event of a
 // record that does not exist, so that the transaction cannot commit.
-func orphanEvent(tx *sql.Tx) error {
-	if _, err := tx.Exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
+func orphanEvent(exec func(query string, args ...any) error) error {
+	if err := exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
 		return err
 	}
-	_, err := tx.Exec(`INSERT INTO events (type, id, version, time, kind, actor, client)
+	return exec(`INSERT INTO events (type, id, version, time, kind, actor, client)
 		VALUES ('user', 'ghost', 1, '2026-11-22T10:00:00.000000000Z', 'create', '', '')`)
-	return err
 }
 
 // TestBatchCancelWhileQueued cancels a write waiting for the next batch: it

@@ -73,11 +73,7 @@ const recordColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r
 type scanner interface{ Scan(dest ...any) error }
 
 // scanRecord reads one row of recordColumns, decoding each JSON column once.
-func scanRecord(row scanner) (*storage.Record, error) { return scanRecordCached(row, nil) }
-
-// scanRecordCached is scanRecord taking the document from docs when the
-// stored text is the one cached.
-func scanRecordCached(row scanner, docs *docCache) (*storage.Record, error) {
+func scanRecord(row scanner) (*storage.Record, error) {
 	var (
 		rec                     storage.Record
 		version                 int64
@@ -97,13 +93,8 @@ func scanRecordCached(row scanner, docs *docCache) (*storage.Record, error) {
 	if rec.Updated, err = parseTime(updated); err != nil {
 		return nil, err
 	}
-	if cached, ok := docs.lookup(rec.Type, rec.ID, doc); ok {
-		rec.Doc = cached
-	} else {
-		if err := decodeJSON(doc, &rec.Doc); err != nil {
-			return nil, err
-		}
-		docs.remember(rec.Type, rec.ID, doc, rec.Doc)
+	if err := decodeJSON(doc, &rec.Doc); err != nil {
+		return nil, err
 	}
 	if err := decodeJSON(secrets, &rec.Secrets); err != nil {
 		return nil, err

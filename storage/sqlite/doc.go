@@ -57,9 +57,15 @@
 // in a million records then costs less than twice one in ten thousand.
 // Pages beyond the mapped part go through each connection's page cache
 // (WithCacheSize).
-// The writer also keeps the decoded documents of the records it wrote last
-// and reuses one only when the stored text is byte-for-byte the text it
-// came from, so an update of a hot record decodes nothing.
+//
+// The writer connection is used through the driver directly, with every
+// statement it runs (BEGIN IMMEDIATE and COMMIT included) prepared once,
+// and it keeps the records it committed last (up to 1,024) decoded, so an
+// update of a record it wrote a moment ago neither reads nor decodes it.
+// Another connection that commits to the file (another process, or another
+// Store on the same path) changes SQLite's data_version, which the writer
+// reads at the start of every transaction; it then forgets every record it
+// kept. A write rolled back, alone or inside a batch, never enters it.
 //
 // # File layout
 //

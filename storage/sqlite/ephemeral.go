@@ -18,22 +18,22 @@ func (s *Store) PutToken(ctx context.Context, t storage.Token, now time.Time) er
 	if err := storage.CheckToken(t); err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return putToken(ctx, tx, t, now) })
+	return s.write(ctx, func(tx *wtx) error { return putToken(tx, t, now) })
 }
 
-func putToken(ctx context.Context, tx *sql.Tx, t storage.Token, now time.Time) error {
+func putToken(tx *wtx, t storage.Token, now time.Time) error {
 	data := t.Data
 	if data == nil {
 		data = []byte{}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
+	n, err := tx.exec(`INSERT INTO tokens (kind, hash, data, expires) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = 0
 		WHERE tokens.expires <= ?`,
 		t.Kind, t.Hash, data, t.Expires.UnixNano(), now.UnixNano())
 	if err != nil {
 		return fmt.Errorf("storage/sqlite: put token: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if n == 0 {
 		return fmt.Errorf("storage/sqlite: put token: %w", storage.ErrExists)
 	}
 	return nil
@@ -49,12 +49,12 @@ func (s *Store) PutTokenHit(ctx context.Context, t storage.Token, name string, q
 		return false, err
 	}
 	allowed := false
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var err error
-		if allowed, err = hit(ctx, tx, name, q, now); err != nil || !allowed {
+		if allowed, err = hit(tx, name, q, now); err != nil || !allowed {
 			return err
 		}
-		return putToken(ctx, tx, t, now)
+		return putToken(tx, t, now)
 	})
 	if err != nil {
 		return false, err
@@ -71,8 +71,8 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
 	}
 	var t *storage.Token
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
-		t, err = consumeToken(ctx, tx, kind, hash, now)
+	err := s.write(ctx, func(tx *wtx) (err error) {
+		t, err = consumeToken(tx, kind, hash, now)
 		return err
 	})
 	if err != nil {
@@ -81,10 +81,10 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	return t, nil
 }
 
-func consumeToken(ctx context.Context, tx *sql.Tx, kind string, hash []byte, now time.Time) (*storage.Token, error) {
+func consumeToken(tx *wtx, kind string, hash []byte, now time.Time) (*storage.Token, error) {
 	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
 	var exp int64
-	err := tx.QueryRowContext(ctx, `UPDATE tokens SET spent = 1
+	err := tx.queryRow(`UPDATE tokens SET spent = 1
 		WHERE kind = ? AND hash = ? AND spent = 0 AND expires > ?
 		RETURNING data, expires`, kind, hash, now.UnixNano()).Scan(&t.Data, &exp)
 	if err == nil {
@@ -95,7 +95,7 @@ func consumeToken(ctx context.Context, tx *sql.Tx, kind string, hash []byte, now
 		return nil, fmt.Errorf("storage/sqlite: consume token: %w", err)
 	}
 	var spent bool
-	err = tx.QueryRowContext(ctx, `SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
+	err = tx.queryRow(`SELECT spent FROM tokens WHERE kind = ? AND hash = ?`, kind, hash).Scan(&spent)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("storage/sqlite: token: %w", storage.ErrNotFound)
@@ -120,11 +120,11 @@ func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, p
 		t      *storage.Token
 		stored bool
 	)
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
-		if t, err = consumeToken(ctx, tx, kind, hash, now); err != nil {
+	err := s.write(ctx, func(tx *wtx) (err error) {
+		if t, err = consumeToken(tx, kind, hash, now); err != nil {
 			return err
 		}
-		err = putToken(ctx, tx, put, now)
+		err = putToken(tx, put, now)
 		stored = err == nil
 		if errors.Is(err, storage.ErrExists) {
 			return nil
@@ -144,9 +144,9 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 		return false, err
 	}
 	allowed := false
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var err error
-		allowed, err = hit(ctx, tx, name, q, now)
+		allowed, err = hit(tx, name, q, now)
 		return err
 	})
 	return allowed, err
@@ -155,9 +155,9 @@ func (s *Store) Hit(ctx context.Context, name string, q storage.Quota, now time.
 // hit reads, steps and writes the window of the quota name in the
 // writer's transaction tx, which no other writer of the file shares, and
 // reports whether the call is allowed.
-func hit(ctx context.Context, tx *sql.Tx, name string, q storage.Quota, now time.Time) (bool, error) {
+func hit(tx *wtx, name string, q storage.Quota, now time.Time) (bool, error) {
 	var w storage.QuotaWindow
-	err := tx.QueryRowContext(ctx, `SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
+	err := tx.queryRow(`SELECT start, prev, curr FROM quotas WHERE name = ?`, name).Scan(&w.Start, &w.Prev, &w.Curr)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("storage/sqlite: quota %q: %w", name, err)
 	}
@@ -165,7 +165,7 @@ func hit(ctx context.Context, tx *sql.Tx, name string, q storage.Quota, now time
 	if !ok {
 		return false, nil
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
+	_, err = tx.exec(`INSERT INTO quotas (name, start, prev, curr, expires) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET start = excluded.start, prev = excluded.prev, curr = excluded.curr, expires = excluded.expires`,
 		name, next.Start, next.Prev, next.Curr, q.Expires(next.Start))
 	if err != nil {
@@ -185,9 +185,9 @@ func (s *Store) Take(ctx context.Context, name string, b storage.Bucket, now tim
 		ok   bool
 		wait time.Duration
 	)
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var st storage.BucketState
-		err := tx.QueryRowContext(ctx, `SELECT tokens, at FROM buckets WHERE name = ?`, name).Scan(&st.Tokens, &st.At)
+		err := tx.queryRow(`SELECT tokens, at FROM buckets WHERE name = ?`, name).Scan(&st.Tokens, &st.At)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("storage/sqlite: bucket %q: %w", name, err)
 		}
@@ -195,7 +195,7 @@ func (s *Store) Take(ctx context.Context, name string, b storage.Bucket, now tim
 		if next, ok, wait = b.Step(st, err == nil, now); !ok {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO buckets (name, tokens, at, expires) VALUES (?, ?, ?, ?)
+		_, err = tx.exec(`INSERT INTO buckets (name, tokens, at, expires) VALUES (?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, at = excluded.at, expires = excluded.expires`,
 			name, next.Tokens, next.At, b.Expires(next))
 		if err != nil {
@@ -216,7 +216,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
 	}
 	n := 0
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		n = 0
 		for _, q := range []string{
 			`DELETE FROM tokens WHERE (kind, hash) IN (SELECT kind, hash FROM tokens WHERE expires <= ? ORDER BY expires LIMIT ?)`,
@@ -226,11 +226,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 			if n == max {
 				break
 			}
-			res, err := tx.ExecContext(ctx, q, now.UnixNano(), max-n)
-			if err != nil {
-				return fmt.Errorf("storage/sqlite: purge: %w", err)
-			}
-			d, err := res.RowsAffected()
+			d, err := tx.exec(q, now.UnixNano(), max-n)
 			if err != nil {
 				return fmt.Errorf("storage/sqlite: purge: %w", err)
 			}

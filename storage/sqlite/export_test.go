@@ -49,9 +49,15 @@ func BatchCounts(s *Store) (batches, writes uint64) {
 	return s.batch.batches.Load(), s.batch.writes.Load()
 }
 
-// WriteRaw runs fn as one write of the store, through group commit.
-func WriteRaw(ctx context.Context, s *Store, fn func(tx *sql.Tx) error) error {
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(tx) })
+// WriteRaw runs fn as one write of the store, through group commit; fn
+// runs its statements with exec.
+func WriteRaw(ctx context.Context, s *Store, fn func(exec func(query string, args ...any) error) error) error {
+	return s.write(ctx, func(tx *wtx) error {
+		return fn(func(query string, args ...any) error {
+			_, err := tx.exec(query, args...)
+			return err
+		})
+	})
 }
 
 // MigrateTo creates the file at path with the first version migrations
@@ -85,4 +91,10 @@ func MigrateTo(path string, version int) error {
 func ListSQL(q storage.Query) (string, []any) {
 	c, _ := listQuery(&q, nil)
 	return c.sql.String(), c.args
+}
+
+// CachedRecord returns the writer's cached record, or nil. The store must
+// have no write in flight.
+func CachedRecord(s *Store, typ, id string) *storage.Record {
+	return s.batch.cache.c.recs[cacheKey(typ, id)]
 }

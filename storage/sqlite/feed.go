@@ -18,8 +18,8 @@ var (
 
 // appendFeed adds ev of the record to the feed inside the writing
 // transaction tx.
-func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, typ, id string, ev storage.Event, changes any) error {
-	if _, err := tx.StmtContext(ctx, s.stmt.insertFeed).ExecContext(ctx,
+func appendFeed(tx *wtx, typ, id string, ev storage.Event, changes any) error {
+	if _, err := tx.exec(sqlInsertFeed,
 		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
 		return fmt.Errorf("storage/sqlite: feed event %d of %s %q: %w", ev.Version, typ, id, err)
 	}
@@ -35,13 +35,12 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
-	s.docs.drop(typ, id)
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		var (
 			version          int64
 			created, updated string
 		)
-		err := tx.StmtContext(ctx, s.stmt.stamp).QueryRowContext(ctx, typ, id).Scan(&version, &created, &updated)
+		err := tx.queryRow(sqlStamp, typ, id).Scan(&version, &created, &updated)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, storage.ErrNotFound)
 		}
@@ -58,11 +57,12 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 		if !want.Holds(&rec) {
 			return fmt.Errorf("storage/sqlite: delete %s %q: record is at version %d: %w", typ, id, version, storage.ErrConflict)
 		}
-		if _, err := tx.StmtContext(ctx, s.stmt.deleteRecord).ExecContext(ctx, typ, id); err != nil {
+		if _, err := tx.exec(sqlDeleteRecord, typ, id); err != nil {
 			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
 		}
+		tx.cache.wrote(typ, id, nil)
 		del := storage.Event{Version: rec.Version + 1, Time: ev.Time, Kind: storage.DeleteKind, Actor: ev.Actor, Client: ev.Client}
-		return s.appendFeed(ctx, tx, typ, id, del, nil)
+		return appendFeed(tx, typ, id, del, nil)
 	})
 }
 
@@ -118,8 +118,8 @@ func (s *Store) NextValue(ctx context.Context, name string) (uint64, error) {
 		return 0, err
 	}
 	var v int64
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return tx.StmtContext(ctx, s.stmt.nextValue).QueryRowContext(ctx, name).Scan(&v)
+	err := s.write(ctx, func(tx *wtx) error {
+		return tx.queryRow(sqlNextValue, name).Scan(&v)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage/sqlite: counter %q: %w", name, err)
@@ -150,8 +150,8 @@ func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error 
 	if err := storage.CheckCounterName(name); err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (name, pos) VALUES (?, ?)
+	return s.write(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO bookmarks (name, pos) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET pos = excluded.pos`, name, int64(min(pos, 1<<63-1)))
 		return err
 	})
@@ -178,12 +178,9 @@ func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
 		return 0, err
 	}
 	var deleted int64
-	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, sqlTrim, upTo, t.Unacknowledged, !t.Before.IsZero(), formatTime(t.Before), n)
-		if err != nil {
-			return err
-		}
-		deleted, err = res.RowsAffected()
+	err = s.write(ctx, func(tx *wtx) error {
+		var err error
+		deleted, err = tx.exec(sqlTrim, upTo, t.Unacknowledged, !t.Before.IsZero(), formatTime(t.Before), n)
 		return err
 	})
 	if err != nil {

@@ -36,15 +36,15 @@ func (s *Store) InitMeta(ctx context.Context, name, value string) (string, error
 		return "", err
 	}
 	stored := value
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&stored)
+	err := s.write(ctx, func(tx *wtx) error {
+		err := tx.queryRow(`SELECT value FROM meta WHERE name = ?`, name).Scan(&stored)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("storage/sqlite: meta %q: %w", name, err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO meta (name, value, updated) VALUES (?, ?, ?)`, name, value, formatTime(time.Now()))
+		_, err = tx.exec(`INSERT INTO meta (name, value, updated) VALUES (?, ?, ?)`, name, value, formatTime(time.Now()))
 		if err != nil {
 			return fmt.Errorf("storage/sqlite: meta %q: %w", name, err)
 		}
@@ -58,8 +58,8 @@ func (s *Store) SetMeta(ctx context.Context, name, value string) error {
 	if err := storage.CheckMeta(name, value); err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value, updated) VALUES (?, ?, ?)
+	return s.write(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO meta (name, value, updated) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated = excluded.updated`,
 			name, value, formatTime(time.Now()))
 		if err != nil {

@@ -21,11 +21,11 @@ var _ storage.Store = (*Store)(nil)
 // concurrent use; see the package comment for the concurrency model and the
 // durability guarantee.
 type Store struct {
-	writer *sql.DB // one connection; every transaction on it begins IMMEDIATE
-	reader *sql.DB // read-only connections for Get, Find and History
+	writer *sql.DB     // one connection, held by w for good
+	w      *writerConn // the writer connection, used through the driver
+	reader *sql.DB     // read-only connections for Get, Find and History
 	stmt   statements
-	docs   *docCache // decoded documents of the writer's recent records
-	batch  *batcher  // group commit on the writer
+	batch  *batcher // group commit on the writer
 }
 
 // Option configures Open.
@@ -126,9 +126,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
-	s := &Store{writer: writer, reader: reader, docs: newDocCache(1024),
-		batch: newBatcher(writer, cfg.maxBatch, cfg.batchWait)}
-	if err := s.stmt.prepare(ctx, writer, reader); err != nil {
+	w, err := newWriterConn(ctx, writer)
+	if err != nil {
+		_ = errors.Join(reader.Close(), writer.Close())
+		return nil, fmt.Errorf("storage/sqlite: open %s: %w", path, err)
+	}
+	s := &Store{writer: writer, reader: reader, w: w, batch: newBatcher(w, cfg.maxBatch, cfg.batchWait)}
+	if err := s.stmt.prepare(ctx, reader); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -159,7 +163,15 @@ func dsn(path string, cfg config, readOnly bool) string {
 // Other methods called after Close return an error.
 func (s *Store) Close() error {
 	s.stmt.close()
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(closed(s.w.do(s.w.close)), closed(s.w.conn.Close()), s.reader.Close(), s.writer.Close())
+}
+
+// closed drops the error of closing the writer connection again.
+func closed(err error) error {
+	if errors.Is(err, sql.ErrConnDone) {
+		return nil
+	}
+	return err
 }
 
 // sqliteCode returns the extended result code of a SQLite error, or 0.

@@ -38,8 +38,8 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		return err
 	}
 
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, s.stmt.insertRecord).ExecContext(ctx,
+	return s.write(ctx, func(tx *wtx) error {
+		_, err := tx.exec(sqlInsertRecord,
 			stored.Type, stored.ID, 1, formatTime(stored.Created), formatTime(stored.Updated),
 			string(stored.State), enc.doc, enc.secrets, enc.pending)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -48,13 +48,16 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		if err != nil {
 			return fmt.Errorf("storage/sqlite: create %s %q: %w", stored.Type, stored.ID, err)
 		}
-		if err := s.addKeys(ctx, tx, stored.Type, stored.ID, stored.Keys); err != nil {
+		if err := addKeys(tx, stored.Type, stored.ID, stored.Keys); err != nil {
 			return err
 		}
-		if err := s.changeTerms(ctx, tx, stored.Type, stored.ID, nil, stored.Terms); err != nil {
+		if err := changeTerms(tx, stored.Type, stored.ID, nil, stored.Terms); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, tx, stored.Type, stored.ID, ev, changes)
+		if err := appendEvent(tx, stored.Type, stored.ID, ev, changes); err != nil {
+			return err
+		}
+		return tx.remember(&stored, enc)
 	})
 }
 
@@ -90,13 +93,17 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	var result *storage.Record
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := scanRecordCached(tx.StmtContext(ctx, s.stmt.lock).QueryRowContext(ctx, typ, id), s.docs)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+	err := s.write(ctx, func(tx *wtx) error {
+		old := tx.cache.get(typ, id)
+		if old == nil {
+			var err error
+			old, err = scanRecord(tx.queryRow(sqlGet, typ, id))
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+			}
 		}
 		work := *old
 		ev, err := fn(&work)
@@ -118,7 +125,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		}
 		event := *ev
 		event.Version = next.Version
-		if err := s.store(ctx, tx, old, &next, event); err != nil {
+		if err := store(tx, old, &next, event); err != nil {
 			return err
 		}
 		result = &next
@@ -139,7 +146,7 @@ var errNothingToWrite = errors.New("nothing to write")
 
 // store writes next over old: the row, the difference between their key
 // sets, and the event.
-func (s *Store) store(ctx context.Context, tx *sql.Tx, old, next *storage.Record, ev storage.Event) error {
+func store(tx *wtx, old, next *storage.Record, ev storage.Event) error {
 	enc, err := encodeRecord(next)
 	if err != nil {
 		return err
@@ -148,31 +155,27 @@ func (s *Store) store(ctx context.Context, tx *sql.Tx, old, next *storage.Record
 	if err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, s.stmt.updateRecord).ExecContext(ctx,
+	if _, err := tx.exec(sqlUpdateRecord,
 		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc, enc.secrets, enc.pending,
 		next.Type, next.ID); err != nil {
 		return fmt.Errorf("storage/sqlite: update %s %q: %w", next.Type, next.ID, err)
 	}
-	if text, ok := enc.doc.(string); ok {
-		// Checked against the stored text on the next read, so a rollback
-		// after this point leaves no stale entry in effect.
-		s.docs.put(next.Type, next.ID, text, next.Doc)
-	}
-
 	added, removed := diffKeys(old.Keys, next.Keys)
-	del := tx.StmtContext(ctx, s.stmt.deleteKey)
 	for _, k := range removed {
-		if _, err := del.ExecContext(ctx, next.Type, k.Name, k.Value); err != nil {
+		if _, err := tx.exec(sqlDeleteKey, next.Type, k.Name, k.Value); err != nil {
 			return fmt.Errorf("storage/sqlite: drop key %s: %w", k, err)
 		}
 	}
-	if err := s.addKeys(ctx, tx, next.Type, next.ID, added); err != nil {
+	if err := addKeys(tx, next.Type, next.ID, added); err != nil {
 		return err
 	}
-	if err := s.changeTerms(ctx, tx, next.Type, next.ID, old.Terms, next.Terms); err != nil {
+	if err := changeTerms(tx, next.Type, next.ID, old.Terms, next.Terms); err != nil {
 		return err
 	}
-	return s.appendEvent(ctx, tx, next.Type, next.ID, ev, changes)
+	if err := appendEvent(tx, next.Type, next.ID, ev, changes); err != nil {
+		return err
+	}
+	return tx.remember(next, enc)
 }
 
 // diffKeys returns the keys of next that old lacks and those of old that
@@ -199,22 +202,16 @@ func diffKeys(old, next []storage.Key) (added, removed []storage.Key) {
 
 // changeTerms moves the record's index terms from old to next, touching
 // only the terms that differ.
-func (s *Store) changeTerms(ctx context.Context, tx *sql.Tx, typ, id string, old, next []storage.Key) error {
+func changeTerms(tx *wtx, typ, id string, old, next []storage.Key) error {
 	added, removed := diffKeys(old, next)
-	if len(removed) > 0 {
-		del := tx.StmtContext(ctx, s.stmt.deleteTerm)
-		for _, k := range removed {
-			if _, err := del.ExecContext(ctx, typ, k.Name, k.Value, id); err != nil {
-				return fmt.Errorf("storage/sqlite: drop term %s: %w", k, err)
-			}
+	for _, k := range removed {
+		if _, err := tx.exec(sqlDeleteTerm, typ, k.Name, k.Value, id); err != nil {
+			return fmt.Errorf("storage/sqlite: drop term %s: %w", k, err)
 		}
 	}
-	if len(added) > 0 {
-		ins := tx.StmtContext(ctx, s.stmt.insertTerm)
-		for _, k := range added {
-			if _, err := ins.ExecContext(ctx, typ, k.Name, k.Value, id); err != nil {
-				return fmt.Errorf("storage/sqlite: add term %s: %w", k, err)
-			}
+	for _, k := range added {
+		if _, err := tx.exec(sqlInsertTerm, typ, k.Name, k.Value, id); err != nil {
+			return fmt.Errorf("storage/sqlite: add term %s: %w", k, err)
 		}
 	}
 	return nil
@@ -222,15 +219,11 @@ func (s *Store) changeTerms(ctx context.Context, tx *sql.Tx, typ, id string, old
 
 // addKeys indexes keys for the record, translating a clash on the primary
 // key into a *storage.NotUniqueError naming the holder.
-func (s *Store) addKeys(ctx context.Context, tx *sql.Tx, typ, id string, keys []storage.Key) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	ins := tx.StmtContext(ctx, s.stmt.insertKey)
+func addKeys(tx *wtx, typ, id string, keys []storage.Key) error {
 	for _, k := range keys {
-		_, err := ins.ExecContext(ctx, typ, k.Name, k.Value, id)
+		_, err := tx.exec(sqlInsertKey, typ, k.Name, k.Value, id)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-			return s.notUnique(ctx, tx, typ, k)
+			return notUnique(tx, typ, k)
 		}
 		if err != nil {
 			return fmt.Errorf("storage/sqlite: add key %s: %w", k, err)
@@ -239,16 +232,16 @@ func (s *Store) addKeys(ctx context.Context, tx *sql.Tx, typ, id string, keys []
 	return nil
 }
 
-func (s *Store) notUnique(ctx context.Context, tx *sql.Tx, typ string, k storage.Key) error {
+func notUnique(tx *wtx, typ string, k storage.Key) error {
 	var holder, state string
-	if err := tx.StmtContext(ctx, s.stmt.holder).QueryRowContext(ctx, typ, k.Name, k.Value).Scan(&holder, &state); err != nil {
+	if err := tx.queryRow(sqlHolder, typ, k.Name, k.Value).Scan(&holder, &state); err != nil {
 		return fmt.Errorf("storage/sqlite: look up holder of %s: %w", k, err)
 	}
 	return &storage.NotUniqueError{Key: k, HolderID: holder, HolderState: storage.RecordState(state)}
 }
 
-func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, typ, id string, ev storage.Event, changes any) error {
-	if _, err := tx.StmtContext(ctx, s.stmt.insertEvent).ExecContext(ctx,
+func appendEvent(tx *wtx, typ, id string, ev storage.Event, changes any) error {
+	if _, err := tx.exec(sqlInsertEvent,
 		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
 		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
 	}

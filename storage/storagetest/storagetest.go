@@ -3,11 +3,9 @@
 package storagetest
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -118,7 +116,7 @@ func canonical(r *storage.Record) storage.Record {
 	if len(c.Doc) == 0 {
 		c.Doc = nil
 	}
-	c.Keys, c.Terms = keySet(r.Keys), keySet(r.Terms)
+	c.Keys, c.Terms = storage.SortedKeys(r.Keys), storage.SortedKeys(r.Terms)
 	c.Pending = nil
 	for _, ch := range r.Pending {
 		ch = ch.Clone()
@@ -129,18 +127,6 @@ func canonical(r *storage.Record) storage.Record {
 		c.Pending = append(c.Pending, ch)
 	}
 	return c
-}
-
-// keySet returns keys sorted, or nil for none.
-func keySet(keys []storage.Key) []storage.Key {
-	if len(keys) == 0 {
-		return nil
-	}
-	out := slices.Clone(keys)
-	slices.SortFunc(out, func(a, b storage.Key) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
-	})
-	return out
 }
 
 func canonicalEvents(evs []storage.Event) []storage.Event {

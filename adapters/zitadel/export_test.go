@@ -1,0 +1,28 @@
+package zitadel
+
+import (
+	"io"
+	"net/http"
+)
+
+// WithoutGRPCFastPath makes h serve every RPC through connect-go, so
+// tests can compare the fast path's answers with connect-go's.
+func WithoutGRPCFastPath(h *Handler) { h.fast.on = false }
+
+// CountConnectCalls counts, in the returned counter, the RPC requests h
+// hands to connect-go.
+func CountConnectCalls(h *Handler) *int {
+	n := new(int)
+	next := h.fast.fallback
+	h.fast.fallback = func(w http.ResponseWriter, r *http.Request, body io.ReadCloser) {
+		*n++
+		next(w, r, body)
+	}
+	return n
+}
+
+// GRPCPercentEncode is grpcPercentEncode, for tests.
+var GRPCPercentEncode = grpcPercentEncode
+
+// ParseGRPCTimeout is parseGRPCTimeout, for tests.
+var ParseGRPCTimeout = parseGRPCTimeout
