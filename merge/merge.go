@@ -14,6 +14,9 @@ import (
 // itself. Merge is safe for concurrent use when opt.Array and NewKey are.
 func Merge(doc, patch any, opt Options) (any, []Change, error) {
 	m := merger{opt: opt}
+	if p, ok := patch.(map[string]any); ok {
+		m.hint = len(p) // a flat patch changes at most one member per member
+	}
 	out, changed, err := m.value("", doc, true, patch)
 	if err != nil {
 		return nil, nil, err
@@ -114,13 +117,14 @@ type merger struct {
 	opt     Options
 	changes []Change
 	quiet   int
+	hint    int // how many changes to make room for at first
 }
 
 func (m *merger) record(c Change) {
 	if m.quiet == 0 {
 		if m.changes == nil {
 			// Most merges change a few members: one allocation for them.
-			m.changes = make([]Change, 0, 4)
+			m.changes = make([]Change, 0, min(max(m.hint, 4), 64))
 		}
 		m.changes = append(m.changes, c)
 	}
