@@ -21,6 +21,21 @@ func TestIntern(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { _ = intern(b) }); n != 0 {
 		t.Fatalf("a cached name allocated %v times", n)
 	}
+	// A working set far smaller than the cache stays in it, but for the
+	// rare name whose two slots both hold others (64 allocations a round
+	// without the cache).
+	names := make([][]byte, 32)
+	for i := range names {
+		names[i] = []byte(fmt.Sprintf("field%d", i))
+		intern(names[i])
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, name := range names {
+			_ = intern(name)
+		}
+	}); n >= 8 {
+		t.Fatalf("32 cached names allocated %v times a round", n)
+	}
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
