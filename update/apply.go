@@ -28,7 +28,7 @@ import (
 // Immutable, Invalid, TooLarge, Malformed, Conflict, NotUnique or Internal.
 func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 	ctx, span := e.tel.begin(ctx, "apply", req.Type)
-	res, err := e.apply(ctx, req)
+	res, err := e.applySpending(ctx, req)
 	e.tel.end(ctx, span, "apply", req.Type, res, err)
 	return res, err
 }
@@ -79,7 +79,12 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 		rec, err = e.dryRun(ctx, req.Type, id, tx.plan)
 	} else {
 		start := e.tel.storeStart(ctx)
-		rec, err = e.store.Update(ctx, req.Type, id, tx.commit)
+		if req.Spend == nil {
+			rec, err = e.store.Update(ctx, req.Type, id, tx.commit)
+		} else {
+			// updateSpending adds the index terms as commit does.
+			rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, tx.plan)
+		}
 		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {

@@ -29,6 +29,7 @@ const (
 	CodeMismatch   Code = "code_mismatch"   // a wrong verification code or current password
 	NothingPending Code = "nothing_pending" // there is no challenge to confirm, resend or cancel
 	Throttled      Code = "throttled"       // a resend was refused by the limiter; Reason says why
+	Unauthorized   Code = "unauthorized"    // the token of Request.Spend cannot be spent; Reason says why
 	Internal       Code = "internal"        // anything else; its details are not for clients
 )
 
@@ -83,6 +84,13 @@ const (
 	ReasonChanged    = "changed"    // NothingPending: the value to verify changed meanwhile
 	ReasonType       = "type"       // NotFound: the entity type is not in the policy
 	ReasonRecord     = "record"     // NotFound: no such record
+)
+
+// Reasons of Unauthorized: why the token of Request.Spend cannot be spent.
+const (
+	ReasonTokenUnknown = "token_unknown" // never issued, or purged
+	ReasonTokenSpent   = "token_spent"   // used already
+	ReasonTokenExpired = "token_expired" // its time is up
 )
 
 // FieldError is one failing field.
@@ -189,6 +197,9 @@ func (e *Engine) storeError(err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
+	if se := (*storage.SpendError)(nil); errors.As(err, &se) {
+		return spendError(se)
+	}
 	var nu *storage.NotUniqueError
 	switch {
 	case errors.As(err, &nu):
@@ -240,4 +251,15 @@ func displayPath(p string) string {
 		return "the root"
 	}
 	return p
+}
+
+// spendError is the Unauthorized error of a token that cannot be spent.
+func spendError(se *storage.SpendError) *Error {
+	switch {
+	case errors.Is(se, storage.ErrTokenSpent):
+		return &Error{Code: Unauthorized, Reason: ReasonTokenSpent, Message: "the token was used already", Err: se}
+	case errors.Is(se, storage.ErrTokenExpired):
+		return &Error{Code: Unauthorized, Reason: ReasonTokenExpired, Message: "the token has expired", Err: se}
+	}
+	return &Error{Code: Unauthorized, Reason: ReasonTokenUnknown, Message: "the token is unknown", Err: se}
 }

@@ -152,6 +152,20 @@ type Request struct {
 	DryRun bool
 	// IncludeRecord puts the record after the change into the Result.
 	IncludeRecord bool
+	// Spend, when set, names the single-use token that authorizes the
+	// request; the store must implement storage.Spender. Apply spends it
+	// whatever becomes of the request: in the transaction of the update
+	// when the request gets that far (one store call for both), by
+	// itself when the request is refused before (a check that needs no
+	// stored state, a dry run). When the token cannot be spent, Apply
+	// returns Unauthorized (its Reason says why, its chain holds the
+	// *storage.SpendError) whatever else is wrong with the request, and
+	// changes nothing; when Spend.Check refuses, Apply returns Check's
+	// error (an *Error unchanged, anything else as Internal) and the
+	// spend stands.
+	// Apply spends only this token: the request is checked as its Client
+	// and Subject say, which the caller must have bound to the token.
+	Spend *storage.Spend
 }
 
 // CreateRequest creates one record.

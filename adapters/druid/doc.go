@@ -34,6 +34,21 @@
 // be issued Config.TokenQuota tokens (6000 a minute by default), counted
 // across processes, beyond which it is answered 429 and others are not.
 //
+// A token (ours) is the client id and 32 random bytes, each in unpadded
+// base64url, joined by a dot: the update is checked as that client's
+// before the store has looked at the token, and when the tokens live in
+// the records' store (Config.Tokens nil) the token is spent and the
+// verifier claimed inside the update's own transaction
+// (update.Request.Spend, storage.Spender), one store call for both. The
+// client id is not a secret, and the stored hash covers it: a token whose
+// id was changed is unknown. A request refused before the engine sees it
+// (its body, its From header, its actor) spends the token first, so the
+// answer is the one a token spent before the update would give: a token
+// that is unknown, spent or expired, or a verifier that does not match,
+// is answered before anything else. Tokens without the id (issued by
+// earlier versions) and tokens kept in another store (Config.Tokens) are
+// spent before the update.
+//
 // An update replaces the user: ids, datas, assertions and addresses not
 // sent are removed; the password hash, the record id, its creation time and
 // the confirmed flags are kept. Email and phone_number are confirmable

@@ -39,6 +39,9 @@ type Handler struct {
 	cfg    Config
 	tokens *tokens
 	mux    *http.ServeMux
+	// spendInUpdate says the tokens live in the records' store and it
+	// can spend a token in the transaction of an update.
+	spendInUpdate bool
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -61,7 +64,9 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 			return nil, errors.New("druid: the store does not keep tokens (storage.Ephemeral); set Config.Tokens")
 		}
 	}
-	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux()}
+	_, spender := store.(storage.Spender)
+	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux(),
+		spendInUpdate: cfg.Tokens == nil && spender}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -219,8 +224,8 @@ func grantedScopes(cl Client, asked string) ([]string, error) {
 }
 
 func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
-	fail := func(err error) { h.fail(w, r, OpUpdate, err) }
 	by, body, err := h.updateRequest(r)
+	fail := func(err error) { h.fail(w, r, OpUpdate, h.unspent(r, by, err)) }
 	if err != nil {
 		fail(err)
 		return
@@ -244,8 +249,8 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 // servePatch serves the partial update: PATCH on the update path, with
 // either kind of token.
 func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request) {
-	fail := func(err error) { h.fail(w, r, OpUpdate, err) }
 	by, body, err := h.updateRequest(r)
+	fail := func(err error) { h.fail(w, r, OpUpdate, h.unspent(r, by, err)) }
 	if err != nil {
 		fail(err)
 		return
@@ -265,7 +270,7 @@ func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) answerUpdate(w http.ResponseWriter, r *http.Request, op Op, req update.Request) {
 	res, err := h.eng.Apply(r.Context(), req)
 	if err != nil {
-		h.fail(w, r, op, err)
+		h.fail(w, r, op, tokenError(err))
 		return
 	}
 	h.logDispatch(w, r, res)
@@ -288,14 +293,29 @@ func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *updat
 }
 
 // updateRequest authenticates an update (POST or PATCH) and reads its
-// JSON body.
+// JSON body. A caller whose token is still to be spent comes back with
+// the error too: see unspent.
 func (h *Handler) updateRequest(r *http.Request) (Caller, any, error) {
 	by, err := h.authorize(r)
 	if err != nil {
-		return Caller{}, nil, err
+		return by, nil, err
 	}
 	body, err := h.readJSON(r)
 	return by, body, err
+}
+
+// unspent answers an update refused before the engine saw it: when its
+// token is still to be spent, it is spent now, and a token that cannot
+// be spent (or a verifier that does not match) answers instead of err,
+// as it would had the token been spent first.
+func (h *Handler) unspent(r *http.Request, by Caller, err error) error {
+	if by.spend == nil {
+		return err
+	}
+	if serr := storage.SpendAlone(r.Context(), h.tokens.store, *by.spend); serr != nil {
+		return tokenError(serr)
+	}
+	return err
 }
 
 // authorize checks the credentials of an update: a challenge-code token
@@ -316,14 +336,30 @@ func (h *Handler) authorize(r *http.Request) (Caller, error) {
 	case isUser:
 		by = Caller{Client: ut.Client, Subject: ut.UserID}
 	default:
-		if by.Client, err = h.redeem(r, verifier); err != nil {
+		if by, err = h.challengeCaller(r, verifier); err != nil {
 			return Caller{}, err
 		}
 	}
 	if by.Actor, err = h.entryPoint(r, by.Client); err != nil {
-		return Caller{}, err
+		return by, err
 	}
 	return by, nil
+}
+
+// challengeCaller is the caller of a challenge-code token. A token that
+// names its client, on a store that spends tokens in updates, is spent
+// with the update (Caller.spend); any other is spent now.
+func (h *Handler) challengeCaller(r *http.Request, verifier string) (Caller, error) {
+	tok, ok := httpx.Bearer(r)
+	if !ok {
+		return Caller{}, failure(codeUnauthorized, "Authorization: Bearer token required")
+	}
+	if client, named := tokenClient(tok); named && h.spendInUpdate {
+		sp, _ := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
+		return Caller{Client: client, spend: &sp}, nil
+	}
+	client, err := h.redeem(r, verifier)
+	return Caller{Client: client}, err
 }
 
 // userToken reports whether r carries a user's own access token: a

@@ -1,6 +1,7 @@
 package druid
 
 import (
+	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -14,6 +15,11 @@ type Caller struct {
 	// under the client's self grant (Policy), which reaches that user
 	// alone, and names that user when object.id was left out.
 	Subject string
+
+	// spend, when set, is the challenge-code token still to be spent,
+	// in the update's own transaction (update.Request.Spend); Client is
+	// the client the token names until then.
+	spend *storage.Spend
 }
 
 // grantee is the engine client a caller acts as: the client itself, or
@@ -63,6 +69,7 @@ func (p *Patch) Request(by Caller) update.Request {
 		Client:        by.grantee(),
 		Actor:         by.Actor,
 		Subject:       by.Subject,
+		Spend:         by.spend,
 		Mode:          update.Merge,
 		Doc:           p.Doc,
 		IncludeRecord: true,
@@ -114,6 +121,7 @@ func (u *Update) Request(by Caller) update.Request {
 		Client:        by.grantee(),
 		Actor:         by.Actor,
 		Subject:       by.Subject,
+		Spend:         by.spend,
 		Mode:          update.Replace,
 		Doc:           doc,
 		IncludeRecord: true,

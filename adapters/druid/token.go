@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/idupdate/idupdate/storage"
@@ -63,12 +64,18 @@ func hashOf(s string) []byte {
 // issue stores a token for client bound to the challenge and returns it.
 // A client past its quota is refused (Throttled, ReasonQuota): one noisy
 // client uses up its own quota, not the others'.
+//
+// The token names its client in front of its random part (tokenClient),
+// so that an update can be checked as its client's before the store has
+// looked at the token, and the token spent in the update's own
+// transaction. The name is not a secret; the store holds the token's
+// hash, which covers it, so a token whose name was altered is unknown.
 func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes []string, method, challenge string) (string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
-	tok := base64.RawURLEncoding.EncodeToString(raw)
+	tok := base64.RawURLEncoding.EncodeToString([]byte(client)) + "." + base64.RawURLEncoding.EncodeToString(raw)
 	data, err := json.Marshal(grant{Client: client, Scopes: slices.Clone(scopes), Method: method, Challenge: challenge})
 	if err != nil {
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
@@ -88,58 +95,97 @@ func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes
 	return tok, nil
 }
 
-// redeem consumes the token for one call needing scope, checking the
-// verifier against its challenge. The token is spent by the first
-// redeem, whatever its outcome, so neither the token nor a verifier can
-// be tried twice. It returns the client the token was issued to.
+// tokenClient returns the client a token issued by issue names, or false
+// for a token that names none (not issued by this adapter, or by an
+// older version of it). The name is a claim until the token is spent.
+func tokenClient(tok string) (string, bool) {
+	name, _, ok := strings.Cut(tok, ".")
+	if !ok || name == "" || len(name) > base64.RawURLEncoding.EncodedLen(maxNameLen) {
+		return "", false
+	}
+	client, err := base64.RawURLEncoding.DecodeString(name)
+	if err != nil || len(client) == 0 {
+		return "", false
+	}
+	return string(client), true
+}
+
+// spend returns the spend of a token for one call needing scope, with the
+// verifier claimed in the same store step and checked against the
+// token's challenge by the spend's Check. client, when not empty, is who
+// the caller was taken for: Check refuses a token issued to another.
 //
-// The token is spent and the verifier claimed in one store step, before
-// the token's scope and challenge are looked at: a verifier sent with a
-// live token is used up even when the call is then refused. It could
-// only have served a token issued for its challenge, and a client makes a
-// new verifier for each token.
+// The token is spent by the first call that presents it, whatever that
+// call's outcome, so neither the token nor a verifier can be tried twice:
+// a verifier sent with a live token is used up even when the call is
+// then refused. It could only have served a token issued for its
+// challenge, and a client makes a new verifier for each token.
+func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) (storage.Spend, *string) {
+	granted := new(string)
+	sp := storage.Spend{Kind: kindToken, Hash: hashOf(tok), Now: now}
+	if verifier != "" {
+		// The verifier is remembered as long as a token issued now could
+		// live, so no token alive can be answered with it again.
+		sp.Claim = storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}
+	}
+	sp.Check = func(st *storage.Token, claimed bool) error {
+		var g grant
+		if err := json.Unmarshal(st.Data, &g); err != nil {
+			return failureWrap(update.Internal, "cannot check the token now", err)
+		}
+		if client != "" && g.Client != client {
+			return failure(update.Internal, "cannot check the token now")
+		}
+		if !slices.Contains(g.Scopes, scope) {
+			return failure(codeNoScope, "token lacks the "+scope+" scope")
+		}
+		if verifier == "" {
+			return failure(codeUnauthorized, "code_verifier required")
+		}
+		if !verifierMatches(g.Method, g.Challenge, verifier) {
+			return failure(codeUnauthorized, "code_verifier does not match the code challenge")
+		}
+		if !claimed {
+			return failure(codeUnauthorized, "code_verifier already used")
+		}
+		*granted = g.Client
+		return nil
+	}
+	return sp, granted
+}
+
+// redeem spends the token for one call needing scope by itself (see
+// spend) and returns the client it was issued to.
 func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier string) (string, error) {
 	if tok == "" {
 		return "", failure(codeUnauthorized, "bearer token required")
 	}
+	sp, granted := t.spend(now, tok, scope, verifier, "")
+	if err := storage.SpendAlone(ctx, t.store, sp); err != nil {
+		return "", tokenError(err)
+	}
+	return *granted, nil
+}
+
+// tokenError returns DRUID's answer to a token that could not be spent
+// (a *storage.SpendError in err's chain, as the store or the engine
+// returns it), and any other error as it is.
+func tokenError(err error) error {
 	var (
-		st      *storage.Token
-		claimed bool
-		err     error
+		se *storage.SpendError
+		ue *update.Error
 	)
-	if verifier == "" {
-		st, err = t.store.ConsumeToken(ctx, kindToken, hashOf(tok), now)
-	} else {
-		// The verifier is remembered as long as a token issued now could
-		// live, so no token alive can be answered with it again.
-		st, claimed, err = t.store.ConsumeTokenPut(ctx, kindToken, hashOf(tok),
-			storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}, now)
-	}
 	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return "", failure(codeUnauthorized, "invalid token")
-	case errors.Is(err, storage.ErrTokenSpent):
-		return "", failure(codeUnauthorized, "token already used")
-	case errors.Is(err, storage.ErrTokenExpired):
-		return "", failure(codeUnauthorized, "token expired")
-	case err != nil:
-		return "", failureWrap(update.Internal, "cannot check the token now", err)
+	case !errors.As(err, &se) && errors.As(err, &ue):
+		return err
+	case se == nil:
+		return failureWrap(update.Internal, "cannot check the token now", err)
+	case errors.Is(se, storage.ErrTokenSpent):
+		return failure(codeUnauthorized, "token already used")
+	case errors.Is(se, storage.ErrTokenExpired):
+		return failure(codeUnauthorized, "token expired")
+	case errors.Is(se, storage.ErrNotFound):
+		return failure(codeUnauthorized, "invalid token")
 	}
-	var g grant
-	if err := json.Unmarshal(st.Data, &g); err != nil {
-		return "", failureWrap(update.Internal, "cannot check the token now", err)
-	}
-	if !slices.Contains(g.Scopes, scope) {
-		return "", failure(codeNoScope, "token lacks the "+scope+" scope")
-	}
-	if verifier == "" {
-		return "", failure(codeUnauthorized, "code_verifier required")
-	}
-	if !verifierMatches(g.Method, g.Challenge, verifier) {
-		return "", failure(codeUnauthorized, "code_verifier does not match the code challenge")
-	}
-	if !claimed {
-		return "", failure(codeUnauthorized, "code_verifier already used")
-	}
-	return g.Client, nil
+	return failureWrap(update.Internal, "cannot check the token now", err)
 }

@@ -21,7 +21,9 @@ import (
 // PostgreSQL with the tokens, spent verifiers and token quota in the
 // store (what replicas share) beside the same with them in process
 // memory (one process only), the records in PostgreSQL either way. The
-// target is at most 1.5 times the baseline's time.
+// target is at most 1.5 times the baseline's time. With the tokens in the
+// store, the token is spent in the update's own transaction
+// (storage.Spender); in memory, it is spent before the update.
 //
 // The interleaved sub-benchmark runs both in one loop, alternating which
 // goes first, and reports the median and the 10th percentile of each one's

@@ -274,3 +274,12 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 	}
 	return n, nil
 }
+
+var _ storage.Spender = (*Store)(nil)
+
+// UpdateSpend implements storage.Spender: the spend, then the update. The
+// memory store has no transaction to share, and needs none: the spend
+// stands whatever becomes of the update.
+func (s *Store) UpdateSpend(ctx context.Context, typ, id string, sp storage.Spend, fn storage.Updater) (*storage.Record, error) {
+	return storage.SpendThenUpdate(ctx, s, typ, id, sp, fn)
+}

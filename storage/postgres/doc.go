@@ -67,6 +67,20 @@
 // them too; synchronous_commit=off shows the most it could gain, and it is
 // not built.
 //
+// # Tokens, quotas and buckets
+//
+// The short-lived state of storage.Ephemeral is written one statement at
+// a time, each in a transaction of its own that commits with
+// synchronous_commit off (whatever the server's setting), in one round
+// trip: PutTokenHit counts the quota call and stores the token in one
+// statement, Take refills and takes in one. A crash of the database
+// server may forget the last of these writes; a forgotten token or quota
+// hit only makes a client ask again. Records are never written that way.
+// A token spent to authorize an update (storage.Spender) is spent inside
+// the update's own transaction, a statement more in the round trip that
+// begins it, and commits with it, durably: a DRUID token and its update
+// cost the update's two round trips plus the token request's one.
+//
 // # Retries
 //
 // A transaction that fails with a serialization failure (40001) or a

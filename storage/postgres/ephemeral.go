@@ -52,9 +52,7 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	t := storage.Token{Kind: kind, Hash: hash, Spent: true}
 	var exp int64
 	err := s.retry(ctx, func() error {
-		return s.lightRow(ctx, `UPDATE tokens SET spent = true
-			WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
-			RETURNING data, expires`, []any{kind, hash, now.UnixNano()}, &t.Data, &exp)
+		return s.lightRow(ctx, sqlConsume, []any{kind, hash, now.UnixNano()}, &t.Data, &exp)
 	})
 	if err != nil {
 		return nil, s.notConsumed(ctx, kind, hash, err)
@@ -62,6 +60,23 @@ func (s *Store) ConsumeToken(ctx context.Context, kind string, hash []byte, now 
 	t.Expires = time.Unix(0, exp)
 	return &t, nil
 }
+
+// sqlConsume spends a token: one row (data, expires) when it was live
+// and unspent, none otherwise. Parameters: $1 kind, $2 hash, $3 now.
+const sqlConsume = `UPDATE tokens SET spent = true
+	WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
+	RETURNING data, expires`
+
+// sqlConsumePut is sqlConsume feeding the insert of another token, which
+// happens only when the spend did: one row (data, expires, whether the
+// other token was stored) or none. Parameters: $1 kind, $2 hash, $3 now,
+// then the other token's $4 kind, $5 hash, $6 data, $7 expiry.
+const sqlConsumePut = `WITH c AS (` + sqlConsume + `),
+	p AS (INSERT INTO tokens AS t (kind, hash, data, expires) SELECT $4, $5, $6, $7 FROM c
+		ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = false
+		WHERE t.expires <= $3
+		RETURNING 1)
+	SELECT data, expires, EXISTS (SELECT FROM p) FROM c`
 
 // notConsumed turns the error of a consume that found no token to spend
 // (pgx.ErrNoRows) into the reason: a read finds out whether the token is
@@ -104,14 +119,7 @@ func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, p
 		stored bool
 	)
 	err := s.retry(ctx, func() error {
-		return s.lightRow(ctx, `WITH c AS (UPDATE tokens SET spent = true
-				WHERE kind = $1 AND hash = $2 AND NOT spent AND expires > $3
-				RETURNING data, expires),
-			p AS (INSERT INTO tokens AS t (kind, hash, data, expires) SELECT $4, $5, $6, $7 FROM c
-				ON CONFLICT (kind, hash) DO UPDATE SET data = excluded.data, expires = excluded.expires, spent = false
-				WHERE t.expires <= $3
-				RETURNING 1)
-			SELECT data, expires, EXISTS (SELECT FROM p) FROM c`,
+		return s.lightRow(ctx, sqlConsumePut,
 			[]any{kind, hash, now.UnixNano(), put.Kind, put.Hash, data, put.Expires.UnixNano()}, &t.Data, &exp, &stored)
 	})
 	if err != nil {
@@ -245,7 +253,9 @@ const takeSQL = `WITH old AS (SELECT tokens, at FROM buckets WHERE name = $1),
 	SELECT EXISTS (SELECT FROM up), (SELECT tokens FROM old), (SELECT at FROM old)`
 
 // PurgeExpired implements storage.Ephemeral: three bounded deletes, each
-// choosing its rows through the expiry index.
+// choosing its rows through the expiry index, each committed without
+// waiting for the disk (light): a purge lost in a crash of the server
+// is made again by a later one.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, error) {
 	if max <= 0 {
 		return 0, fmt.Errorf("%w: purge batch must be positive", storage.ErrInvalid)
@@ -259,7 +269,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time, max int) (int, 
 		if n == max {
 			break
 		}
-		tag, err := s.pool.Exec(ctx, q, now.UnixNano(), max-n)
+		tag, err := s.light(ctx, q, now.UnixNano(), max-n)
 		if err != nil {
 			return n, fmt.Errorf("storage/postgres: purge: %w", err)
 		}

@@ -123,7 +123,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	var fnErr error
 	err := s.retry(ctx, func() error {
 		var err error
-		out, fnErr, err = s.updateOnce(ctx, typ, id, fn)
+		out, fnErr, err = s.updateOnce(ctx, typ, id, nil, fn)
 		return err
 	})
 	if fnErr != nil {
@@ -135,19 +135,22 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	return out, nil
 }
 
-// updateOnce runs one transaction of Update. fn's own error comes back as
-// fnErr so the caller can return it unwrapped.
-func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updater) (_ *storage.Record, fnErr, err error) {
+// updateOnce runs one transaction of Update, or of UpdateSpend when sp is
+// not nil. fn's own error (and sp's Check's) comes back as fnErr so the
+// caller can return it unwrapped.
+func (s *Store) updateOnce(ctx context.Context, typ, id string, sp *spending, fn storage.Updater) (_ *storage.Record, fnErr, err error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer tx.end(ctx)
 
-	// BEGIN and both reads travel in one round trip; the keys are read by
-	// a statement of their own, after the lock is held (see sqlLock).
+	// BEGIN, the spend and both reads travel in one round trip; the keys
+	// are read by a statement of their own, after the lock is held (see
+	// sqlLock).
 	b := &pgx.Batch{}
 	b.Queue(sqlBegin)
+	sp.queue(b)
 	b.Queue(sqlLock, typ, id)
 	b.Queue(sqlKeys, typ, id)
 	b.Queue(sqlTerms, typ, id)
@@ -156,10 +159,19 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 		br.Close()
 		return nil, nil, err
 	}
-	old, err := scanRecord(br.QueryRow(), false)
-	if err != nil {
+	if err := sp.scan(br); err != nil {
 		br.Close()
 		return nil, nil, err
+	}
+	old, err := scanRecord(br.QueryRow(), false)
+	if cerr := sp.check(); cerr != nil {
+		// The spend's own refusal comes first, before the record's.
+		br.Close()
+		return nil, cerr, sp.keep(ctx, tx, nil)
+	}
+	if err != nil {
+		br.Close()
+		return nil, nil, sp.keep(ctx, tx, err)
 	}
 	rows, err := br.Query()
 	if err == nil {
@@ -183,39 +195,41 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 		old.Terms = nil
 	}
 
+	// From here on, a refusal commits the spend (sp.keep) before it is
+	// returned; without a spend, keep returns the refusal as it is.
 	work := *old
 	ev, err := fn(&work)
 	if err != nil {
-		return nil, err, nil
+		return nil, err, sp.keep(ctx, tx, nil)
 	}
 	if ev == nil {
-		return old, nil, nil
+		return old, nil, sp.keep(ctx, tx, nil)
 	}
 	next := work
 	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
 	if old.Version >= math.MaxInt64 {
-		return nil, nil, fmt.Errorf("version %d cannot grow", old.Version)
+		return nil, nil, sp.keep(ctx, tx, fmt.Errorf("version %d cannot grow", old.Version))
 	}
 	next.Version = old.Version + 1
 	next.Updated = normTime(ev.Time)
 	if err := next.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, sp.keep(ctx, tx, err)
 	}
 	if err := ev.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, sp.keep(ctx, tx, err)
 	}
 	if err := checkRecordText(&next); err != nil {
-		return nil, nil, err
+		return nil, nil, sp.keep(ctx, tx, err)
 	}
 	event := *ev
 	event.Version = next.Version
 	enc, err := s.encodeRecord(&next)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, sp.keep(ctx, tx, err)
 	}
 	changes, err := s.encodeChanges(&event)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, sp.keep(ctx, tx, err)
 	}
 
 	added, removed := diffKeys(old.Keys, next.Keys)
@@ -251,6 +265,7 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, fn storage.Updat
 	if err := tx.exec(ctx, b); err != nil {
 		return nil, nil, s.writeError(ctx, tx, err, typ, id, added)
 	}
+	sp.committed()
 	next.Created = normTime(next.Created)
 	next.Keys = storage.SortedKeys(next.Keys)
 	next.Terms = storage.SortedKeys(next.Terms)
@@ -301,6 +316,19 @@ func (t *pipeTx) exec(ctx context.Context, b *pgx.Batch) error {
 	// COMMIT of a transaction that had failed answers ROLLBACK, not an
 	// error. A failed statement stops the batch before COMMIT, so this
 	// should not happen; if it does, nothing was written.
+	if tag.String() != "COMMIT" {
+		return errNotCommitted
+	}
+	return nil
+}
+
+// commit commits what the transaction did so far, in a round trip of its
+// own.
+func (t *pipeTx) commit(ctx context.Context) error {
+	tag, err := t.conn.Exec(ctx, sqlCommit)
+	if err != nil {
+		return err
+	}
 	if tag.String() != "COMMIT" {
 		return errNotCommitted
 	}

@@ -121,20 +121,27 @@ func (s *Store) ConsumeTokenPut(ctx context.Context, kind string, hash []byte, p
 		stored bool
 	)
 	err := s.write(ctx, func(tx *wtx) (err error) {
-		if t, err = consumeToken(tx, kind, hash, now); err != nil {
-			return err
-		}
-		err = putToken(tx, put, now)
-		stored = err == nil
-		if errors.Is(err, storage.ErrExists) {
-			return nil
-		}
+		t, stored, err = consumePut(tx, kind, hash, put, now)
 		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return t, stored, nil
+}
+
+// consumePut is the write of ConsumeTokenPut, or of ConsumeToken when put
+// has no Kind.
+func consumePut(tx *wtx, kind string, hash []byte, put storage.Token, now time.Time) (*storage.Token, bool, error) {
+	t, err := consumeToken(tx, kind, hash, now)
+	if err != nil || put.Kind == "" {
+		return t, false, err
+	}
+	err = putToken(tx, put, now)
+	if errors.Is(err, storage.ErrExists) {
+		return t, false, nil
+	}
+	return t, err == nil, err
 }
 
 // Hit implements storage.Ephemeral: read, step and write the window in

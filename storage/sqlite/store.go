@@ -93,43 +93,9 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	var result *storage.Record
-	err := s.write(ctx, func(tx *wtx) error {
-		old := tx.cache.get(typ, id)
-		if old == nil {
-			var err error
-			old, err = scanRecord(tx.queryRow(sqlGet, typ, id))
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
-			}
-			if err != nil {
-				return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
-			}
-		}
-		work := *old
-		ev, err := fn(&work)
-		if err != nil {
-			return err
-		}
-		if ev == nil {
-			result = old
-			return errNothingToWrite
-		}
-		next := work
-		next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
-		next.Version, next.Updated = old.Version+1, ev.Time
-		if err := next.Validate(); err != nil {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
-		}
-		if err := ev.Validate(); err != nil {
-			return fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
-		}
-		event := *ev
-		event.Version = next.Version
-		if err := store(tx, old, &next, event); err != nil {
-			return err
-		}
-		result = &next
-		return nil
+	err := s.write(ctx, func(tx *wtx) (err error) {
+		result, err = updateTx(tx, typ, id, fn)
+		return err
 	})
 	if errors.Is(err, errNothingToWrite) {
 		return result, nil
@@ -138,6 +104,47 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	return result, nil
+}
+
+// updateTx is the write of Update inside tx. An updater that returns no
+// event makes it return the stored record and errNothingToWrite. It
+// enters the record in the cache (tx.remember) only as its last step,
+// once everything is written: a write it refuses leaves nothing staged.
+func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	old := tx.cache.get(typ, id)
+	if old == nil {
+		var err error
+		old, err = scanRecord(tx.queryRow(sqlGet, typ, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+		}
+	}
+	work := *old
+	ev, err := fn(&work)
+	if err != nil {
+		return nil, err
+	}
+	if ev == nil {
+		return old, errNothingToWrite
+	}
+	next := work
+	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
+	next.Version, next.Updated = old.Version+1, ev.Time
+	if err := next.Validate(); err != nil {
+		return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, err)
+	}
+	event := *ev
+	event.Version = next.Version
+	if err := store(tx, old, &next, event); err != nil {
+		return nil, err
+	}
+	return &next, nil
 }
 
 // errNothingToWrite rolls back the transaction of an update whose updater

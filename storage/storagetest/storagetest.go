@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Concurrency", func(t *testing.T) { runConcurrency(t, newStore) })
 	t.Run("Meta", func(t *testing.T) { runMeta(t, newStore) })
 	t.Run("Ephemeral", func(t *testing.T) { runEphemeral(t, newStore) })
+	t.Run("Spend", func(t *testing.T) { runSpend(t, newStore) })
 }
 
 const userType = "user"
