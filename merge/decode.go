@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -38,12 +39,30 @@ func Decode(data []byte, lim DecodeLimits) (any, error) {
 	if err := precheck(data, lim); err != nil {
 		return nil, err
 	}
-	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth)}
-	if v, ok := p.parse(); ok {
+	stack := memberStacks.Get().(*[]member)
+	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth), members: (*stack)[:0]}
+	v, ok := p.parse()
+	if cap(p.members) <= maxPooledMembers {
+		// Cleared, so the pool holds on to none of the decoded values.
+		*stack = p.members[:cap(p.members)]
+		clear(*stack)
+		memberStacks.Put(stack)
+	}
+	if ok {
 		return v, nil
 	}
 	return decodeChecked(data, lim)
 }
+
+// memberStacks keeps the parser's member stacks between calls of Decode,
+// which otherwise allocates one per call. A stack that grew past
+// maxPooledMembers for a large input is left to the garbage collector.
+var memberStacks = sync.Pool{New: func() any {
+	s := make([]member, 0, 16)
+	return &s
+}}
+
+const maxPooledMembers = 256
 
 // Validate reports what Decode would refuse data for, with the same
 // error, or nil when Decode would accept it. It builds no value, so it

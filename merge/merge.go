@@ -14,6 +14,9 @@ import (
 // itself. Merge is safe for concurrent use when opt.Array and NewKey are.
 func Merge(doc, patch any, opt Options) (any, []Change, error) {
 	m := merger{opt: opt}
+	if p, ok := patch.(map[string]any); ok {
+		m.hint = len(p) // a flat patch changes at most one member per member
+	}
 	out, changed, err := m.value("", doc, true, patch)
 	if err != nil {
 		return nil, nil, err
@@ -114,10 +117,15 @@ type merger struct {
 	opt     Options
 	changes []Change
 	quiet   int
+	hint    int // how many changes to make room for at first
 }
 
 func (m *merger) record(c Change) {
 	if m.quiet == 0 {
+		if m.changes == nil {
+			// Most merges change a few members: one allocation for them.
+			m.changes = make([]Change, 0, min(max(m.hint, 4), 64))
+		}
 		m.changes = append(m.changes, c)
 	}
 }
@@ -169,7 +177,8 @@ func (m *merger) object(path string, cur, patch map[string]any) (map[string]any,
 	if cur == nil {
 		out = make(map[string]any, len(patch))
 	}
-	keys := make([]string, 0, len(patch))
+	var small [8]string // the member names of most patches, without allocating
+	keys := small[:0]
 	for k := range patch {
 		keys = append(keys, k)
 	}

@@ -67,7 +67,7 @@ func (p *parser) value() (any, bool) {
 		if p.check {
 			return nil, p.skipStr()
 		}
-		s, ok := p.str()
+		s, ok := p.str(false)
 		return s, ok
 	case c == '-' || c >= '0' && c <= '9':
 		return p.number()
@@ -124,7 +124,7 @@ func (p *parser) members0(base int) (any, bool) {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, false
 		}
-		name, ok := p.str()
+		name, ok := p.str(true)
 		if !ok || p.repeated(base, &seen, name) {
 			return nil, false // a repeated name: the checked path says where
 		}
@@ -281,7 +281,8 @@ func (p *parser) digits() int {
 // str reads a string at p.i (an opening quote), resolving escapes as
 // encoding/json does: a lone or mismatched surrogate becomes U+FFFD.
 // Control characters are refused; the input is known to be valid UTF-8.
-func (p *parser) str() (string, bool) {
+// A member name (name) without escapes comes from the intern cache.
+func (p *parser) str(name bool) (string, bool) {
 	d := p.data
 	start := p.i + 1
 	j := start
@@ -289,6 +290,9 @@ func (p *parser) str() (string, bool) {
 		c := d[j]
 		if c == '"' {
 			p.i = j + 1
+			if name {
+				return intern(d[start:j]), true // member names repeat
+			}
 			return string(d[start:j]), true
 		}
 		if c == '\\' {

@@ -31,6 +31,37 @@ func ParsePointer(p string) ([]string, error) {
 	return segs, nil
 }
 
+// AppendPointer is ParsePointer appending the tokens of p to dst, for a
+// caller that parses many pointers into one buffer. Tokens without escapes
+// share memory with p. On error dst is returned as it was.
+func AppendPointer(dst []string, p string) ([]string, error) {
+	if p == "" {
+		return dst, nil
+	}
+	if p[0] != '/' {
+		return dst, newErr(ErrInvalid, p, "a JSON Pointer must be empty or start with \"/\"")
+	}
+	n := len(dst)
+	for rest := p[1:]; ; {
+		tok := rest
+		i := strings.IndexByte(rest, '/')
+		if i >= 0 {
+			tok, rest = rest[:i], rest[i+1:]
+		}
+		if strings.Contains(tok, "~") {
+			u, ok := unescapeToken(tok)
+			if !ok {
+				return dst[:n], newErr(ErrInvalid, p, "\"~\" must be followed by \"0\" or \"1\"")
+			}
+			tok = u
+		}
+		dst = append(dst, tok)
+		if i < 0 {
+			return dst, nil
+		}
+	}
+}
+
 func unescapeToken(s string) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -88,7 +119,13 @@ func escapeToken(s string) string {
 }
 
 // child extends pointer p by one member name.
-func child(p, name string) string { return p + "/" + escapeToken(name) }
+func child(p, name string) string {
+	if len(p)+1+len(name) > internMax || strings.ContainsAny(name, "~/") {
+		return p + "/" + escapeToken(name)
+	}
+	var buf [internMax]byte
+	return intern(append(append(append(buf[:0], p...), '/'), name...))
+}
 
 // childIndex extends pointer p by one array index.
 func childIndex(p string, i int) string { return p + "/" + strconv.Itoa(i) }

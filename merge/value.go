@@ -57,8 +57,13 @@ func Equal(a, b any) bool {
 		}
 		return true
 	case json.Number:
-		if y, ok := b.(json.Number); ok && x == y {
-			return true
+		if y, ok := b.(json.Number); ok {
+			if x == y {
+				return true
+			}
+			if canonicalInt(string(x)) && canonicalInt(string(y)) {
+				return false // one value has one such text
+			}
 		}
 	}
 	xs, xok := numberText(a)
@@ -75,6 +80,27 @@ func Equal(a, b any) bool {
 		return xc.equal(yc)
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// canonicalInt reports whether s is an integer written the one way
+// RFC 8259 allows for its value: digits without a leading zero, after a
+// minus sign unless the value is zero.
+func canonicalInt(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+		if s == "0" {
+			return false // -0 is 0
+		}
+	}
+	if s == "" || s[0] == '0' && len(s) > 1 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // numberText returns the decimal text of a number of any supported type.

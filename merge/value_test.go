@@ -31,6 +31,10 @@ func TestEqual(t *testing.T) {
 		{"HugeExponentsDiffer", n("1e999999999999999999999"), n("1e999999999999999999998"), false},
 		{"HugeExponentsEqual", n("10e999999999999999999998"), n("1e999999999999999999999"), true},
 		{"SignMatters", n("-1"), n("1"), false},
+		{"IntegersDiffer", n("1729"), n("1730"), false},
+		{"LeadingZeroSpelling", n("010"), n("10"), true},
+		{"MinusZeroInteger", n("-0"), n("0"), true},
+		{"NegativeIntegers", n("-12"), n("-12.0"), true},
 		{"NaNEqualsNothing", math.NaN(), math.NaN(), false},
 		{"NumberIsNotString", n("1"), "1", false},
 		{"NullIsNotFalse", nil, false, false},
@@ -126,7 +130,28 @@ func TestParsePointer(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.ptr, merge.FormatPointer(got), "round trip")
 		})
+		t.Run("Append"+tt.ptr, func(t *testing.T) {
+			// AppendPointer gives ParsePointer's answer after what dst holds,
+			// and leaves dst as it was on error.
+			dst := []string{"kept"}
+			got, err := merge.AppendPointer(dst, tt.ptr)
+			want, wantErr := merge.ParsePointer(tt.ptr)
+			assert.Equal(t, wantErr, err)
+			if !tt.ok {
+				assert.Equal(t, []string{"kept"}, got)
+				return
+			}
+			assert.Equal(t, append([]string{"kept"}, want...), got)
+		})
 	}
+}
+
+func TestAppendPointerAllocs(t *testing.T) {
+	buf := make([]string, 0, 8)
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _ = merge.AppendPointer(buf[:0], "/a/b/c")
+	})
+	assert.Zero(t, allocs, "unescaped tokens share the pointer's memory and fit the buffer")
 }
 
 func TestGet(t *testing.T) {

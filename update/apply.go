@@ -49,8 +49,9 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	p, err := e.prepare(s, g, &req)
-	if err != nil {
+	tx := &applyTx{e: e, s: s, req: req}
+	p := &tx.p
+	if err := e.prepareInto(p, s, g, &tx.req); err != nil {
 		return nil, err
 	}
 	id, g, err := e.locate(ctx, s, g, req.Locator)
@@ -72,34 +73,63 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	var out *outcome
-	fn := func(rec *storage.Record) (*storage.Event, error) {
-		if err := g.guard(s, rec); err != nil {
-			return nil, err
-		}
-		o, err := e.plan(s, g, &req, p, rec)
-		out = o
-		if err != nil {
-			return nil, err
-		}
-		s.stamp(rec, o)
-		return o.event, nil
-	}
+	tx.g = g
 	var rec *storage.Record
 	if req.DryRun {
-		rec, err = e.dryRun(ctx, req.Type, id, fn)
+		rec, err = e.dryRun(ctx, req.Type, id, tx.plan)
 	} else {
 		start := e.tel.storeStart(ctx)
-		rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, fn)
+		if req.Spend == nil {
+			rec, err = e.store.Update(ctx, req.Type, id, tx.commit)
+		} else {
+			// updateSpending adds the index terms as commit does.
+			rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, tx.plan)
+		}
 		e.tel.storeDone(ctx, "update", start, err)
 	}
 	if err != nil {
 		return nil, g.conceal(e.storeError(err))
 	}
-	if out != nil && out.err != nil {
-		return nil, out.err // a wrong reset code: only the attempt was written
+	if tx.out != nil && tx.out.err != nil {
+		return nil, tx.out.err // a wrong reset code: only the attempt was written
 	}
-	return e.finish(ctx, s, rec, out, &req), nil
+	return e.finish(ctx, s, rec, tx.out, &tx.req), nil
+}
+
+// applyTx is the part of one Apply that runs inside the store
+// transaction, with what its last run decided. One allocation holds it
+// all, the request and its prepared input included.
+type applyTx struct {
+	e   *Engine
+	s   *schema
+	g   Grant
+	req Request
+	p   prepared
+	out *outcome
+}
+
+// plan is the updater of a dry run: it plans the change on the record.
+func (tx *applyTx) plan(rec *storage.Record) (*storage.Event, error) {
+	if err := tx.g.guard(tx.s, rec); err != nil {
+		return nil, err
+	}
+	o, err := tx.e.plan(tx.s, tx.g, &tx.req, &tx.p, rec)
+	tx.out = o
+	if err != nil {
+		return nil, err
+	}
+	tx.s.stamp(rec, o)
+	return o.event, nil
+}
+
+// commit is the updater of a real Apply: plan, and the index terms of
+// the new document, as Engine.update adds them.
+func (tx *applyTx) commit(rec *storage.Record) (*storage.Event, error) {
+	ev, err := tx.plan(rec)
+	if err == nil && ev != nil {
+		rec.Terms = tx.s.computeTerms(rec.Doc)
+	}
+	return ev, err
 }
 
 // dryRun runs fn on a copy of the stored record and commits nothing. Keys

@@ -34,8 +34,9 @@ func (e *Engine) checkChanges(s *schema, g Grant, old, doc map[string]any, chang
 	var f findings
 	s.checkEdits(edits, &f)
 	plurals := map[string]*rule{}
+	var buf [8]string // each change's segments in turn; nothing keeps them
 	for _, c := range changes {
-		segs, err := merge.ParsePointer(c.Path)
+		segs, err := merge.AppendPointer(buf[:0], c.Path)
 		if err != nil {
 			return &Error{Code: Internal, Message: "internal error", Err: err}
 		}
@@ -135,7 +136,7 @@ func (e *Engine) checkValueAt(s *schema, segs []string, path string, v any, errs
 		if !typeOK(r.f.Type, v) {
 			return append(errs, FieldError{Path: path, Rule: RuleType, Param: string(r.f.Type), Message: "must be of type " + string(r.f.Type)})
 		}
-		errs = append(errs, e.runRules(path, r.f.Rules, v)...)
+		errs = append(errs, e.runRules(path, r, v)...)
 	}
 	if !cv.inner {
 		return errs

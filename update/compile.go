@@ -51,6 +51,7 @@ func compileSchema(name string, s *Schema, v *validator.Validate) (*schema, erro
 		name: name, src: s, root: &node{}, limits: withDefaultLimits(s.Limits),
 		secrets: map[string]*rule{}, verified: map[string]*rule{},
 	}
+	cs.arrays = cs.arrayRule()
 	switch s.Unknown {
 	case "", Reject, Allow, Drop:
 	default:

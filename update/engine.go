@@ -123,6 +123,11 @@ func New(store storage.Store, policy *Policy, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, s := range cp.types {
+		for _, r := range s.rules {
+			r.bound = compileBound(r.f.Rules, o.validators)
+		}
+	}
 	key := o.codeKey
 	if key == nil {
 		key = make([]byte, 32)

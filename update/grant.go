@@ -2,7 +2,6 @@ package update
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/idupdate/idupdate/merge"
 )
@@ -93,7 +92,7 @@ func (g Grant) allows(path string) bool {
 		return true
 	}
 	for _, p := range g.Paths {
-		if p == "" || path == p || strings.HasPrefix(path, p+"/") {
+		if under(path, p) {
 			return true
 		}
 	}
@@ -104,7 +103,7 @@ func (g Grant) allows(path string) bool {
 // only part of a value written there may be allowed.
 func (g Grant) above(path string) bool {
 	for _, p := range g.Paths {
-		if strings.HasPrefix(p, path+"/") || path == "" {
+		if path == "" || len(p) > len(path) && under(p, path) {
 			return true
 		}
 	}

@@ -45,14 +45,10 @@ func checkIdentifier(f *Field) error {
 
 // prepareString normalizes a string written to the field of f: first by
 // its normalizer, then by its identifier profile.
-func prepareString(f *Field, s string) (any, *FieldError) {
-	nv, fe := normalize(f, s)
+func prepareString(f *Field, s string) (string, *FieldError) {
+	ns, fe := normalizeString(f, s)
 	if fe != nil || f.Identifier == nil {
-		return nv, fe
-	}
-	ns, ok := nv.(string)
-	if !ok {
-		return nv, nil
+		return ns, fe
 	}
 	out, err := f.Identifier.Prepare(ns)
 	if err != nil {

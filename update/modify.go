@@ -100,7 +100,7 @@ func (w *inputWalk) walkMod(i int, m Modification) (merge.Modification, bool, er
 		}
 		return out, true, nil
 	}
-	v, keep, _ := w.walk(target, m.Value)
+	v, keep, _ := w.walkInput(target, m.Value)
 	if !keep {
 		if _, secret := w.plain[pointer(target)]; secret && m.Where == nil {
 			return out, false, nil

@@ -98,7 +98,10 @@ func (s *schema) normalizeTree(segs []string, v any, f *findings) (out any, chan
 			f.invalid = append(f.invalid, *fe)
 			return v, false
 		}
-		return nv, nv != any(x)
+		if nv == x {
+			return v, false
+		}
+		return nv, true
 	case map[string]any:
 		if len(x) > s.limits.MaxMembers {
 			f.limit = append(f.limit, FieldError{Path: path, Rule: RuleLimit, Param: "members", Message: fmt.Sprintf("has more than %d members", s.limits.MaxMembers)})

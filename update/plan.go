@@ -16,6 +16,7 @@ type outcome struct {
 	issued  []issued
 	touched []PendingInfo // challenges the request touched without a new code
 	err     error         // an error to report after committing (e.g. a wrong code)
+	ev      storage.Event // where event may point, saving it an allocation
 }
 
 // issued is a challenge that got a code in this run.
@@ -36,7 +37,7 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		edits   []elementEdit
 		err     error
 	)
-	var at *selected
+	var at selected // the target of a Merge or Replace
 	if req.Mode != Patch && req.Mode != Modify {
 		if at, err = resolvePath(doc, p.at); err != nil {
 			return nil, nil, nil, err
@@ -44,7 +45,7 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 	}
 	switch req.Mode {
 	case Merge, "":
-		out, changes, err = merge.MergeAt(doc, at.path, p.doc, merge.Options{Array: s.arrayRule(doc)})
+		out, changes, err = merge.MergeAt(doc, at.path, p.doc, merge.Options{Array: s.arrays})
 	case Replace:
 		value := at.withSelectedKey(p.doc)
 		if s.src.Omitted == OmitNull {
@@ -71,7 +72,7 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 		return nil, nil, nil, &Error{Code: Invalid, Message: "the document must stay an object",
 			Fields: []FieldError{{Path: "", Rule: RuleType, Param: "object", Message: "must be an object"}}}
 	}
-	if at != nil {
+	if req.Mode != Patch && req.Mode != Modify {
 		if err := at.keysKept(m); err != nil {
 			return nil, nil, nil, err
 		}
@@ -79,8 +80,9 @@ func (e *Engine) applyDoc(s *schema, req *Request, p *prepared, doc map[string]a
 	return m, changes, edits, nil
 }
 
-// arrayRule returns the Merge hook for the schema's plurals.
-func (s *schema) arrayRule(doc map[string]any) func(string) merge.ArrayRule {
+// arrayRule returns the Merge hook for the schema's plurals. It reads
+// only the compiled rules, so one hook serves every merge (schema.arrays).
+func (s *schema) arrayRule() func(string) merge.ArrayRule {
 	return func(path string) merge.ArrayRule {
 		segs, err := merge.ParsePointer(path)
 		if err != nil {
@@ -188,6 +190,7 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	kind := stateEvent(rec.State, state)
 	rec.Doc, rec.Pending, rec.Keys, rec.Secrets, rec.State = rt.doc, rt.pending, keys, secrets, state
 	o.changes = s.redact(append(toStorage(rt.changes), secretChanges...))
-	o.event = &storage.Event{Time: now, Kind: kind, Actor: req.Actor, Client: req.Client, Changes: o.changes}
+	o.ev = storage.Event{Time: now, Kind: kind, Actor: req.Actor, Client: req.Client, Changes: o.changes}
+	o.event = &o.ev
 	return o, nil
 }

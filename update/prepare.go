@@ -25,6 +25,8 @@ type prepared struct {
 	// still run and report their fields too. The request then fails with
 	// every failing field at once.
 	invalid []FieldError
+	// segs is the input walk's path buffer (inputWalk.walkInput).
+	segs [8]string
 }
 
 // touch notes that the input writes the confirmable path.
@@ -43,17 +45,26 @@ type prepDelivery struct {
 
 // prepare runs the stateless checks of a request.
 func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
-	at, err := merge.ParsePointer(req.Path)
-	if err != nil {
-		return nil, &Error{Code: Malformed, Message: fmt.Sprintf("path %q is not a JSON Pointer", req.Path), Err: err}
-	}
-	if err := s.checkSelectors(req.Path, at); err != nil {
+	p := new(prepared)
+	if err := e.prepareInto(p, s, g, req); err != nil {
 		return nil, err
 	}
-	p := &prepared{at: at}
+	return p, nil
+}
+
+// prepareInto is prepare filling in p, which is zero.
+func (e *Engine) prepareInto(p *prepared, s *schema, g Grant, req *Request) error {
+	at, err := merge.ParsePointer(req.Path)
+	if err != nil {
+		return &Error{Code: Malformed, Message: fmt.Sprintf("path %q is not a JSON Pointer", req.Path), Err: err}
+	}
+	if err := s.checkSelectors(req.Path, at); err != nil {
+		return err
+	}
+	p.at = at
 	w := &inputWalk{schema: s, grant: g, input: p}
 	if len(at) > s.limits.MaxDepth {
-		return nil, Errorf(TooLarge, "path is deeper than %d", s.limits.MaxDepth)
+		return Errorf(TooLarge, "path is deeper than %d", s.limits.MaxDepth)
 	}
 	switch req.Mode {
 	case Merge, Replace, "":
@@ -66,7 +77,7 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 		err = Errorf(Malformed, "mode %q is not merge, replace, patch or modify", req.Mode)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for path, v := range req.Secrets {
 		if _, dup := w.plain[path]; dup {
@@ -76,16 +87,13 @@ func (e *Engine) prepare(s *schema, g Grant, req *Request) (*prepared, error) {
 		w.putPlain(path, v)
 	}
 	if len(w.forbid)+len(w.limit)+len(w.fixed) > 0 {
-		return nil, w.err()
+		return w.err()
 	}
 	p.invalid = w.invalid
 	if err := e.prepareDelivery(s, g, req.Delivery, p); err != nil {
-		return nil, err
+		return err
 	}
-	if err := prepareSecrets(s, g, w.plain, p); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return prepareSecrets(s, g, w.plain, p)
 }
 
 // prepareDoc walks the document of a Merge or Replace into w.input.doc.
@@ -105,7 +113,7 @@ func (w *inputWalk) prepareDoc(req *Request) error {
 	if in == nil && len(at) == 0 && req.Mode != Replace {
 		in = map[string]any{} // only secrets or deliveries were sent
 	}
-	doc, keep, _ := w.walk(at, in)
+	doc, keep, _ := w.walkInput(at, in)
 	if !keep {
 		doc = map[string]any{}
 	}

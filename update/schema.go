@@ -40,6 +40,8 @@ type schema struct {
 	hides bool
 	// tenancy is the compiled Schema.Tenant, nil without tenants.
 	tenancy *tenancy
+	// arrays is arrayRule's hook, made once.
+	arrays func(path string) merge.ArrayRule
 }
 
 // rule is one Field, compiled.
@@ -51,6 +53,7 @@ type rule struct {
 	// confirmable element rule ("/emails/[type=work]/value"), else 0.
 	selector int
 	f        *Field
+	bound    *bound // f.Rules when the engine checks them itself, else nil
 	code     verify.CodeSpec
 	limiter  verify.Limiter
 	attempts int

@@ -55,12 +55,12 @@ type pick struct {
 }
 
 // resolvePath resolves the key selectors of at against doc.
-func resolvePath(doc map[string]any, at []string) (*selected, error) {
+func resolvePath(doc map[string]any, at []string) (selected, error) {
 	segs, err := merge.ResolveTokens(doc, at)
 	if err != nil {
-		return nil, mergeError(err)
+		return selected{}, mergeError(err)
 	}
-	rp := &selected{at: at, segs: segs, path: pointer(segs)}
+	rp := selected{at: at, segs: segs, path: pointer(segs)}
 	for i, tok := range at {
 		sel, ok := merge.ParseSelector(tok)
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/idupdate/idupdate/merge"
@@ -21,6 +22,11 @@ func normalize(f *Field, v any) (any, *FieldError) {
 	if !ok || f.Normalize == NormalizeNone {
 		return v, nil
 	}
+	return normalizeString(f, s)
+}
+
+// normalizeString is normalize for a string, which stays a string.
+func normalizeString(f *Field, s string) (string, *FieldError) {
 	switch f.Normalize {
 	case NormalizeTrim:
 		return strings.TrimSpace(s), nil
@@ -37,7 +43,7 @@ func normalize(f *Field, v any) (any, *FieldError) {
 	case NormalizePhone:
 		return normalizePhone(s, f.Region)
 	}
-	return v, nil
+	return s, nil
 }
 
 // PhoneE164 returns the E.164 form of a phone number, parsed with the
@@ -61,7 +67,7 @@ func PhoneE164(number, region string) (string, error) {
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 
-func normalizePhone(s, region string) (any, *FieldError) {
+func normalizePhone(s, region string) (string, *FieldError) {
 	out, err := PhoneE164(s, region)
 	if err != nil {
 		return s, &FieldError{Rule: RuleNormalize, Param: "phone", Message: "is not a valid phone number"}
@@ -115,11 +121,20 @@ func isNumber(v any) bool {
 	return false
 }
 
-// runRules applies validator tags to one value and returns one FieldError
-// per failing tag.
-func (e *Engine) runRules(path, tags string, v any) (out []FieldError) {
+// runRules applies the validator tags of r to one value and returns one
+// FieldError per failing tag.
+func (e *Engine) runRules(path string, r *rule, v any) (out []FieldError) {
+	tags := r.f.Rules
 	if tags == "" || v == nil {
 		return nil
+	}
+	if r.bound != nil {
+		if ok, checked := r.bound.check(v); checked {
+			if ok {
+				return nil
+			}
+			return []FieldError{{Path: path, Rule: r.bound.tag, Param: r.bound.param, Message: ruleMessage(r.bound.tag, r.bound.param)}}
+		}
 	}
 	// validator panics when a tag meets a type it cannot check (oneof on an
 	// object, say); for a field without a declared type that is bad input.
@@ -149,6 +164,84 @@ func (e *Engine) runRules(path, tags string, v any) (out []FieldError) {
 		out = append(out, FieldError{Path: path, Rule: fe.Tag(), Param: fe.Param(), Message: ruleMessage(fe.Tag(), fe.Param())})
 	}
 	return out
+}
+
+// bound is a rule whose tags are one max, min, lte or gte with a
+// decimal integer, which the engine checks itself on the values that need
+// no reflection: strings (their length in runes) and numbers. It answers
+// exactly as validator/v10 does, which parses the parameter as an int64
+// for strings and as a float64 for float64 values (a JSON number is
+// checked as its float64); other values go to validator.
+type bound struct {
+	tag, param string
+	atLeast    bool    // min and gte; max and lte are at most
+	n          int64   // param for a string
+	f          float64 // param for a number
+}
+
+// compileBound returns tags as a bound, or nil when validator must check
+// them: other tags, several tags, a parameter other than a plain decimal
+// integer (validator rewrites some before parsing), or a tag the engine's
+// options registered a validation of their own for.
+func compileBound(tags string, own map[string]validator.Func) *bound {
+	tag, param, ok := strings.Cut(tags, "=")
+	if !ok || param == "" {
+		return nil
+	}
+	if _, taken := own[tag]; taken {
+		return nil
+	}
+	b := &bound{tag: tag, param: param}
+	switch tag {
+	case "min", "gte":
+		b.atLeast = true
+	case "max", "lte":
+	default:
+		return nil
+	}
+	digits := strings.TrimPrefix(param, "-")
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(param, 0, 64)
+	if err != nil {
+		return nil
+	}
+	f, err := strconv.ParseFloat(param, 64)
+	if err != nil {
+		return nil
+	}
+	b.n, b.f = n, f
+	return b
+}
+
+// check reports whether v passes, and checked=false for a value it
+// leaves to validator.
+func (b *bound) check(v any) (ok, checked bool) {
+	switch x := v.(type) {
+	case string:
+		n := int64(utf8.RuneCountInString(x))
+		if b.atLeast {
+			return n >= b.n, true
+		}
+		return n <= b.n, true
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return false, false // validator's path says why
+		}
+		return b.checkFloat(f), true
+	case float64:
+		return b.checkFloat(x), true
+	}
+	return false, false
+}
+
+func (b *bound) checkFloat(f float64) bool {
+	if b.atLeast {
+		return f >= b.f
+	}
+	return f <= b.f
 }
 
 func ruleMessage(tag, param string) string {

@@ -169,7 +169,9 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	if ev == nil {
 		return view(old), nil
 	}
-	next := *work
+	// The updater's copy becomes the stored record: the contract forbids
+	// modifying it once fn has returned.
+	next := work
 	next.Type, next.ID, next.Created = old.Type, old.ID, old.Created
 	next.Version = old.Version + 1
 	next.Updated = ev.Time
@@ -190,14 +192,18 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.checkKeysLocked(typ, id, next.Keys); err != nil {
-		return nil, err
+	// An update that left keys and terms as they were (the updater kept
+	// the stored slices) has nothing to check or re-index.
+	if !sameKeys(old.Keys, next.Keys) || !sameKeys(old.Terms, next.Terms) {
+		if err := s.checkKeysLocked(typ, id, next.Keys); err != nil {
+			return nil, err
+		}
+		s.indexLocked(typ, id, old, next)
 	}
-	s.indexLocked(typ, id, old, &next)
-	e.rec = &next
+	e.rec = next
 	e.history.add(event)
 	s.appendFeedLocked(typ, id, event)
-	return view(&next), nil
+	return view(next), nil
 }
 
 // Delete implements storage.Store. It waits for a running update of the
@@ -292,6 +298,13 @@ func (s *Store) indexLocked(typ, id string, old, next *storage.Record) {
 			s.terms[t][id] = struct{}{}
 		}
 	}
+}
+
+// sameKeys reports whether a and b are the same slice: the same length and
+// elements at the same address. The store's slices are never modified in
+// place, so such a slice holds what it held.
+func sameKeys(a, b []storage.Key) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // view returns a new Record struct sharing rec's maps and slices, so a caller
