@@ -17,6 +17,10 @@ import (
 // are *update.Error with Code Malformed.
 func DecodeUpdate(body []byte, maxDepth int) (*UpdateHumanUserRequest, error) {
 	var b UpdateHumanUserRequest
+	if decodeUpdateFast(body, maxDepth, &b) {
+		return &b, b.Check()
+	}
+	b = UpdateHumanUserRequest{}
 	return &b, decodeChecked(body, maxDepth, &b)
 }
 

@@ -26,3 +26,13 @@ var GRPCPercentEncode = grpcPercentEncode
 
 // ParseGRPCTimeout is parseGRPCTimeout, for tests.
 var ParseGRPCTimeout = parseGRPCTimeout
+
+// DecodeUpdateFast is decodeUpdateFast, for tests.
+var DecodeUpdateFast = decodeUpdateFast
+
+// DecodeUpdateChecked is DecodeUpdate without its fast path: the checked
+// decode every body takes that the fast path does not accept.
+func DecodeUpdateChecked(body []byte, maxDepth int) (*UpdateHumanUserRequest, error) {
+	var b UpdateHumanUserRequest
+	return &b, decodeChecked(body, maxDepth, &b)
+}
