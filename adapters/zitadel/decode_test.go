@@ -143,17 +143,21 @@ func TestUpdateRequest(t *testing.T) {
 			assert.Equal(t, update.Merge, req.Mode)
 			assert.Equal(t, "c1", req.Client)
 			assert.Equal(t, tc.doc, req.Doc)
-			assert.Equal(t, orEmpty(tc.delivery), req.Delivery)
-			assert.Equal(t, orEmpty(tc.secrets), req.Secrets)
+			assertMap(t, tc.delivery, req.Delivery)
+			assertMap(t, tc.secrets, req.Secrets)
 		})
 	}
 }
 
-func orEmpty[V any](m map[string]V) map[string]V {
-	if m == nil {
-		return map[string]V{}
+// assertMap checks that got holds what want holds: nothing when want is
+// nil (the request leaves the map out).
+func assertMap[V any](t *testing.T, want, got map[string]V) {
+	t.Helper()
+	if want == nil {
+		assert.Empty(t, got)
+		return
 	}
-	return m
+	assert.Equal(t, want, got)
 }
 
 func TestUpdateRequestRefusals(t *testing.T) {

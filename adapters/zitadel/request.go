@@ -230,9 +230,10 @@ func (b *UpdateUserRequest) HumanUpdate() *UpdateHumanUserRequest {
 func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 	req := update.Request{
 		Type: EntityType, Locator: update.ByID(t.UserID), Client: t.Client, Actor: t.Actor,
-		Mode:    update.Merge,
-		Secrets: map[string]update.SecretValue{}, Delivery: map[string]update.Delivery{},
+		Mode: update.Merge,
 	}
+	// Secrets and Delivery are made only for a section that needs them:
+	// most updates carry neither.
 	doc := map[string]any{}
 	var bad []update.FieldError
 	if b.Username != nil {
@@ -250,12 +251,15 @@ func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 			bad = append(bad, update.FieldError{Path: emailPath, Rule: update.RuleRequired, Message: "email is empty"})
 		} else {
 			doc["email"] = map[string]any{"email": *e.Email}
-			req.Delivery[emailPath] = emailDelivery(e, t)
+			req.Delivery = map[string]update.Delivery{emailPath: emailDelivery(e, t)}
 		}
 	}
 	// ZITADEL: an empty phone on this call is no removal; nothing changes.
 	if p := b.Phone; p != nil && p.Phone != nil && *p.Phone != "" {
 		doc["phone"] = map[string]any{"phone": *p.Phone}
+		if req.Delivery == nil {
+			req.Delivery = make(map[string]update.Delivery, 1)
+		}
 		req.Delivery[phonePath] = phoneDelivery(p.ReturnCode != nil, p.IsVerified != nil && *p.IsVerified, t)
 	}
 	if p := b.Password; p != nil {
@@ -268,7 +272,7 @@ func (b *UpdateHumanUserRequest) Request(t Target) (update.Request, error) {
 			sv.Code = *p.VerificationCode
 		}
 		if len(errs) == 0 {
-			req.Secrets[passwordPath] = sv
+			req.Secrets = map[string]update.SecretValue{passwordPath: sv}
 			doc["passwordChangeRequired"] = changeRequired
 		}
 	}
