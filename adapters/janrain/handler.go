@@ -122,8 +122,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.serveSearch(w, r, op, form, client)
 		return
 	}
-	call, err := DecodeForm(op, form, h.schema, h.cfg.MaxDepth)
-	if err != nil {
+	// The call lives on this function's stack: nothing keeps it after
+	// the answer is written.
+	var c Call
+	call := &c
+	if err := decodeForm(call, op, form, h.schema, h.cfg.MaxDepth); err != nil {
 		h.fail(w, r, op, client, err)
 		return
 	}
@@ -211,7 +214,9 @@ func parseForm(body string) (url.Values, error) {
 	n := min(strings.Count(body, "&")+1, len(writeParams))
 	form := make(url.Values, n)
 	values := make([]string, 0, n)
-	for pair := range strings.SplitSeq(body, "&") {
+	for rest := body; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
 		if pair == "" {
 			continue
 		}
