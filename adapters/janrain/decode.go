@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,14 +158,29 @@ func decodeForm(c *Call, op Op, form url.Values, sch *Schema, maxDepth int) erro
 }
 
 // checkParams refuses a parameter op does not take, and one given twice.
+// Of several unknown names the least is named (as httpx.Unknown names
+// it), and of several repeated ones the first in params; unknown names
+// are refused before repeats. It is one pass over the form.
 func checkParams(op Op, form url.Values, params []string) error {
-	if name, ok := httpx.Unknown(form, params...); ok {
+	unknown, hasUnknown, dup := "", false, len(params)
+	for name, values := range form {
+		i := slices.Index(params, name)
+		switch {
+		case i < 0:
+			if !hasUnknown || name < unknown {
+				unknown, hasUnknown = name, true
+			}
+		case len(values) > 1 && i < dup:
+			dup = i
+		}
+	}
+	if hasUnknown {
+		name := httpx.Clip(unknown, httpx.MaxNameEcho)
 		return newArgError(update.Malformed, ruleUnknownArg, name, name+" is not a parameter of "+op.String())
 	}
-	for _, p := range params {
-		if len(form[p]) > 1 {
-			return newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
-		}
+	if dup < len(params) {
+		p := params[dup]
+		return newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
 	}
 	return nil
 }
