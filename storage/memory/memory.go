@@ -36,7 +36,7 @@ type Store struct {
 	closed  bool
 	// feed holds the committed events not trimmed, in position order;
 	// lastPos is the position of the newest ever appended.
-	feed      chunks[storage.FeedEntry]
+	feed      chunks[feedEntry]
 	lastPos   uint64
 	counters  map[string]uint64
 	bookmarks map[string]uint64
@@ -99,7 +99,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	e.history.add(ev)
 	s.records[rid] = e
 	s.indexLocked(rec.Type, rec.ID, nil, &stored)
-	s.appendFeedLocked(rec.Type, rec.ID, ev)
+	s.appendFeedLocked(e)
 	return nil
 }
 
@@ -202,7 +202,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	}
 	e.rec = next
 	e.history.add(event)
-	s.appendFeedLocked(typ, id, event)
+	s.appendFeedLocked(e)
 	return view(next), nil
 }
 
@@ -236,7 +236,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, chunks[storage.FeedEntry]{}, nil, nil
+	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, chunks[feedEntry]{}, nil, nil
 	return nil
 }
 
