@@ -58,8 +58,10 @@ func checkKeysMapAbove(what string, keys []Key, mapAbove int) error {
 		seen = make(map[Key]struct{}, len(keys))
 	}
 	for i, k := range keys {
-		if err := checkName(what+" name", k.Name); err != nil {
-			return err
+		// checkName's test, written out so that the name of the field is
+		// built only for an error.
+		if k.Name == "" || len(k.Name) > maxNameLen {
+			return fmt.Errorf("%w: %s name must be 1 to %d bytes", ErrInvalid, what, maxNameLen)
 		}
 		if k.Value == "" || len(k.Value) > maxValueLen {
 			return fmt.Errorf("%w: %s %s: value must be 1 to %d bytes", ErrInvalid, what, k.Name, maxValueLen)

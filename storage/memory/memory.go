@@ -167,7 +167,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	if ev == nil {
-		return view(old), nil
+		return old, nil
 	}
 	// The updater's copy becomes the stored record: the contract forbids
 	// modifying it once fn has returned.
@@ -203,7 +203,9 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	e.rec = next
 	e.history.add(event)
 	s.appendFeedLocked(e)
-	return view(next), nil
+	// The record is returned as stored, without a copy of its struct:
+	// Update's result is read-only.
+	return next, nil
 }
 
 // Delete implements storage.Store. It waits for a running update of the
