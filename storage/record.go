@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrInvalid is matched (errors.Is) by the errors of Record.Validate and
@@ -40,19 +41,39 @@ func (r *Record) Validate() error {
 	return checkKeys("term", r.Terms)
 }
 
+// mapKeysAbove is the list length above which checkKeys finds duplicates
+// with a map. Up to it, comparing each key with the ones before it is
+// cheaper than hashing every key into a map built for one call.
+const mapKeysAbove = 8
+
 func checkKeys(what string, keys []Key) error {
-	seen := make(map[Key]struct{}, len(keys))
-	for _, k := range keys {
-		if err := checkName(what+" name", k.Name); err != nil {
-			return err
+	return checkKeysMapAbove(what, keys, mapKeysAbove)
+}
+
+// checkKeysMapAbove is checkKeys with the map used for lists longer than
+// mapAbove; its tests run both ways on the same lists.
+func checkKeysMapAbove(what string, keys []Key, mapAbove int) error {
+	var seen map[Key]struct{}
+	if len(keys) > mapAbove {
+		seen = make(map[Key]struct{}, len(keys))
+	}
+	for i, k := range keys {
+		// checkName's test, written out so that the name of the field is
+		// built only for an error.
+		if k.Name == "" || len(k.Name) > maxNameLen {
+			return fmt.Errorf("%w: %s name must be 1 to %d bytes", ErrInvalid, what, maxNameLen)
 		}
 		if k.Value == "" || len(k.Value) > maxValueLen {
 			return fmt.Errorf("%w: %s %s: value must be 1 to %d bytes", ErrInvalid, what, k.Name, maxValueLen)
 		}
-		if _, dup := seen[k]; dup {
+		if seen != nil {
+			if _, dup := seen[k]; dup {
+				return fmt.Errorf("%w: %s %s listed twice", ErrInvalid, what, k)
+			}
+			seen[k] = struct{}{}
+		} else if slices.Contains(keys[:i], k) {
 			return fmt.Errorf("%w: %s %s listed twice", ErrInvalid, what, k)
 		}
-		seen[k] = struct{}{}
 	}
 	return nil
 }

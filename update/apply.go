@@ -106,6 +106,7 @@ type applyTx struct {
 	req Request
 	p   prepared
 	out *outcome
+	o   outcome // where plan writes its outcome, saving it an allocation
 }
 
 // plan is the updater of a dry run: it plans the change on the record.
@@ -113,7 +114,7 @@ func (tx *applyTx) plan(rec *storage.Record) (*storage.Event, error) {
 	if err := tx.g.guard(tx.s, rec); err != nil {
 		return nil, err
 	}
-	o, err := tx.e.plan(tx.s, tx.g, &tx.req, &tx.p, rec)
+	o, err := tx.e.plan(tx.s, tx.g, &tx.req, &tx.p, rec, &tx.o)
 	tx.out = o
 	if err != nil {
 		return nil, err

@@ -149,7 +149,10 @@ func (s *schema) keepUnder(at string) []string {
 }
 
 // plan runs inside the store transaction on a private copy of the record.
-func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storage.Record) (*outcome, error) {
+// It writes what it decides into into, overwriting what an earlier run
+// left there, and returns into unless it returns another outcome or an
+// error.
+func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storage.Record, into *outcome) (*outcome, error) {
 	if err := checkExpect(req.Expect, rec); err != nil {
 		return nil, err
 	}
@@ -177,7 +180,8 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if err != nil {
 		return nil, err
 	}
-	o := &outcome{issued: rt.issued, touched: rt.touched}
+	o := into
+	*o = outcome{issued: rt.issued, touched: rt.touched}
 	if len(rt.changes) == 0 && !rt.dirty && len(secretChanges) == 0 {
 		return o, nil // nothing to write: the store commits nothing
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,12 +104,22 @@ var (
 // values within maxDepth levels of nesting. It never reads a record.
 // Errors are classified for the error table and name the parameter.
 func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error) {
-	if err := checkParams(op, form, op.params()); err != nil {
+	c := new(Call)
+	if err := decodeForm(c, op, form, sch, maxDepth); err != nil {
 		return nil, err
 	}
-	c := &Call{Op: op}
+	return c, nil
+}
+
+// decodeForm is DecodeForm writing into c, which the handler keeps on its
+// stack.
+func decodeForm(c *Call, op Op, form url.Values, sch *Schema, maxDepth int) error {
+	if err := checkParams(op, form, op.params()); err != nil {
+		return err
+	}
+	c.Op = op
 	if err := decodeType(c, form, sch); err != nil {
-		return nil, err
+		return err
 	}
 	var err error
 	if op == OpCreate {
@@ -117,44 +128,59 @@ func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error
 		err = decodeLocator(c, form, sch, maxDepth)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := decodePath(c, form, sch); err != nil {
-		return nil, err
+		return err
 	}
 	if op == OpRead && form.Has("attributes") {
 		if form.Has("attribute_name") {
-			return nil, newArgError(update.Malformed, ruleDuplicate, "attributes", "send attribute_name or attributes, not both")
+			return newArgError(update.Malformed, ruleDuplicate, "attributes", "send attribute_name or attributes, not both")
 		}
 		var err error
 		if c.Attributes, err = decodeAttributes(form.Get("attributes"), sch); err != nil {
-			return nil, err
+			return err
 		}
 	} else if err := decodeValue(c, form, maxDepth); err != nil {
-		return nil, err
+		return err
 	}
 	if err := decodePreconditions(c, form); err != nil {
-		return nil, err
+		return err
 	}
 	switch v := form.Get("include_record"); v {
 	case "", "false":
 	case "true":
 		c.IncludeRecord = true
 	default:
-		return nil, newArgError(update.Malformed, "", "include_record", "include_record must be true or false")
+		return newArgError(update.Malformed, "", "include_record", "include_record must be true or false")
 	}
-	return c, nil
+	return nil
 }
 
 // checkParams refuses a parameter op does not take, and one given twice.
+// Of several unknown names the least is named (as httpx.Unknown names
+// it), and of several repeated ones the first in params; unknown names
+// are refused before repeats. It is one pass over the form.
 func checkParams(op Op, form url.Values, params []string) error {
-	if name, ok := httpx.Unknown(form, params...); ok {
+	unknown, hasUnknown, dup := "", false, len(params)
+	for name, values := range form {
+		i := slices.Index(params, name)
+		switch {
+		case i < 0:
+			if !hasUnknown || name < unknown {
+				unknown, hasUnknown = name, true
+			}
+		case len(values) > 1 && i < dup:
+			dup = i
+		}
+	}
+	if hasUnknown {
+		name := httpx.Clip(unknown, httpx.MaxNameEcho)
 		return newArgError(update.Malformed, ruleUnknownArg, name, name+" is not a parameter of "+op.String())
 	}
-	for _, p := range params {
-		if len(form[p]) > 1 {
-			return newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
-		}
+	if dup < len(params) {
+		p := params[dup]
+		return newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
 	}
 	return nil
 }
@@ -385,20 +411,28 @@ func valueError(arg, raw string, err error, maxDepth int) error {
 }
 
 func decodePreconditions(c *Call, form url.Values) error {
-	for _, p := range []struct {
-		name string
-		dst  **time.Time
-	}{{"created", &c.Created}, {"lastUpdated", &c.LastUpdated}} {
-		if !form.Has(p.name) || !c.Op.writes() || c.Op == OpCreate {
-			continue
-		}
-		t, err := ParseTime(form.Get(p.name))
-		if err != nil {
-			return newArgError(update.Malformed, "", p.name, p.name+" must be a timestamp like 2014-11-15 01:58:01.862312 +0000")
-		}
-		*p.dst = &t
+	if !c.Op.writes() || c.Op == OpCreate {
+		return nil
 	}
-	return nil
+	var err error
+	if c.Created, err = decodeTimestamp(form, "created"); err != nil {
+		return err
+	}
+	c.LastUpdated, err = decodeTimestamp(form, "lastUpdated")
+	return err
+}
+
+// decodeTimestamp returns the timestamp parameter name, nil when it was
+// not sent.
+func decodeTimestamp(form url.Values, name string) (*time.Time, error) {
+	if !form.Has(name) {
+		return nil, nil
+	}
+	t, err := ParseTime(form.Get(name))
+	if err != nil {
+		return nil, newArgError(update.Malformed, "", name, name+" must be a timestamp like 2014-11-15 01:58:01.862312 +0000")
+	}
+	return &t, nil
 }
 
 func (op Op) String() string { return string(op) }

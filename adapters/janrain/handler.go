@@ -122,8 +122,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.serveSearch(w, r, op, form, client)
 		return
 	}
-	call, err := DecodeForm(op, form, h.schema, h.cfg.MaxDepth)
-	if err != nil {
+	// The call lives on this function's stack: nothing keeps it after
+	// the answer is written.
+	var c Call
+	call := &c
+	if err := decodeForm(call, op, form, h.schema, h.cfg.MaxDepth); err != nil {
 		h.fail(w, r, op, client, err)
 		return
 	}
@@ -142,8 +145,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.fail(w, r, op, client, call.Blame(err))
 		return
 	}
+	if body == nil {
+		httpx.WriteBody(w, okStatus, okAnswer)
+		return
+	}
 	httpx.WriteJSON(w, okStatus, body)
 }
+
+// okAnswer is the encoded body of a write that returns no record,
+// {"stat":"ok"}: most writes answer it, so it is encoded once.
+var okAnswer = httpx.Encode(okBody(nil, false))
 
 // limit takes one call from the client's token bucket (clientEntry.bucket),
 // in the limiter every process on the store shares. A call finding the
@@ -194,10 +205,18 @@ func (h *Handler) readForm(r *http.Request) (url.Values, error) {
 
 // parseForm parses a form body like url.ParseQuery, but names the
 // parameter whose value is badly escaped, so the error can say which
-// argument is at fault.
+// argument is at fault. It is one pass over the body: the map is sized
+// for the parameters a call takes, and the values of distinct names share
+// one backing array, so a form costs a few allocations, not one per name.
 func parseForm(body string) (url.Values, error) {
-	form := url.Values{}
-	for pair := range strings.SplitSeq(body, "&") {
+	// A call takes at most len(writeParams) parameters; a body with more
+	// is refused by DecodeForm, and only grows the map as it would anyway.
+	n := min(strings.Count(body, "&")+1, len(writeParams))
+	form := make(url.Values, n)
+	values := make([]string, 0, n)
+	for rest := body; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
 		if pair == "" {
 			continue
 		}
@@ -214,7 +233,14 @@ func parseForm(body string) (url.Values, error) {
 			// The body was valid UTF-8, but %-escapes can still encode invalid bytes.
 			return nil, newArgError(update.Malformed, "", "", "a form parameter is not valid UTF-8 once unescaped")
 		}
-		form.Add(key, value)
+		if prev, ok := form[key]; ok {
+			// A repeated name, refused later by name (checkParams); the
+			// capped slice makes append copy, not overwrite a neighbour.
+			form[key] = append(prev, value)
+			continue
+		}
+		values = append(values, value)
+		form[key] = values[len(values)-1 : len(values) : len(values)]
 	}
 	return form, nil
 }
@@ -348,10 +374,14 @@ func (h *Handler) write(ctx context.Context, c *Call, client string) (map[string
 	return h.answer(ctx, c, res.Record)
 }
 
-// answer returns the success body of a write; the record after it is read
-// only when the call asked for it and the write did not return it.
+// answer returns the success body of a write, nil for the plain
+// {"stat":"ok"} (okAnswer); the record after it is read only when the call
+// asked for it and the write did not return it.
 func (h *Handler) answer(ctx context.Context, c *Call, after *update.View) (map[string]any, error) {
-	if c.IncludeRecord && after == nil {
+	if !c.IncludeRecord {
+		return nil, nil
+	}
+	if after == nil {
 		v, err := h.eng.Get(ctx, c.Type, c.Locator)
 		if err != nil {
 			return nil, err
@@ -372,7 +402,7 @@ func (h *Handler) deleteRecord(ctx context.Context, c *Call, client string) (map
 	if err := h.eng.Delete(ctx, c.DeleteRequest(client)); err != nil {
 		return nil, err
 	}
-	return okBody(nil, false), nil
+	return nil, nil // okAnswer
 }
 
 // fail writes the Capture error for err, returned while serving op, and

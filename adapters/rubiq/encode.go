@@ -41,6 +41,12 @@ type BodyError struct {
 // waiting to be sent (a failed dispatch stays resendable), else 200.1 when
 // a code was dispatched, else 200.
 func EncodeUpdate(res *update.Result) (Status, *Body) {
+	s := updateStatus(res)
+	return s, &Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}
+}
+
+// updateStatus returns the status of EncodeUpdate's answer to res.
+func updateStatus(res *update.Result) Status {
 	code := codeUpdated
 	rank := func(code string) int {
 		switch code {
@@ -68,8 +74,7 @@ func EncodeUpdate(res *update.Result) (Status, *Body) {
 			code = c
 		}
 	}
-	s := lookup(code)
-	return s, &Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}
+	return lookup(code)
 }
 
 // encodedStatus holds the answer of every status in errorTable whose body

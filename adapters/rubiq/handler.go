@@ -156,8 +156,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op Op, app App,
 		h.fail(w, r, op, err)
 		return
 	}
-	s, b := EncodeUpdate(res)
-	h.write(w, r, app.Format, s, b, nil)
+	h.writeStatus(w, r, app.Format, updateStatus(res))
 }
 
 // read serves endpoint 1002: the entity as the app's grant lets it see
@@ -235,23 +234,54 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op Op, err error)
 // read, else the body b (none for 204); in an envelope all of them
 // wrapped.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, f Format, s Status, b *Body, account Account) {
+	h.logAnswer(w, r, s)
+	// An answer without account or failing fields is one of the table's,
+	// encoded once.
+	if account == nil && (b == nil || len(b.Errors) == 0 && b.Status == BodyStatus{s.Code, s.Text}) && writeEncoded(w, f, s, b != nil) {
+		return
+	}
+	writeAnswer(w, f, s, b, account)
+}
+
+// writeStatus writes the answer s with the body that names only s, as
+// write does, without building the body when it is encoded already.
+func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, f Format, s Status) {
+	h.logAnswer(w, r, s)
+	if !writeEncoded(w, f, s, true) {
+		writeAnswer(w, f, s, &Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}, nil)
+	}
+}
+
+// logAnswer sets the request id on the answer and logs the answer s.
+func (h *Handler) logAnswer(w http.ResponseWriter, r *http.Request, s Status) {
 	id := httpx.RequestID(w, r)
 	if h.log.Enabled(r.Context(), slog.LevelInfo) {
 		h.log.InfoContext(r.Context(), "rubiq", "request_id", id,
 			"method", r.Method, "pattern", r.Pattern, "status", s.HTTP, "code", s.Code)
 	}
-	// An answer without account or failing fields is one of the table's,
-	// encoded once.
-	if pre, ok := encodedStatus[s]; ok && account == nil && (b == nil || len(b.Errors) == 0 && b.Status == BodyStatus{s.Code, s.Text}) {
-		switch {
-		case f.envelope():
-			httpx.WriteBody(w, s.enveloped(), pre[1])
-			return
-		case b != nil:
-			httpx.WriteBody(w, s.HTTP, pre[0])
-			return
-		}
+}
+
+// writeEncoded writes the answer s from encodedStatus in format f, with
+// the plain body when body is set, and reports whether it did: false when
+// s is not encoded ahead of time or is a plain answer without body.
+func writeEncoded(w http.ResponseWriter, f Format, s Status, body bool) bool {
+	pre, ok := encodedStatus[s]
+	switch {
+	case !ok:
+		return false
+	case f.envelope():
+		httpx.WriteBody(w, s.enveloped(), pre[1])
+	case body:
+		httpx.WriteBody(w, s.HTTP, pre[0])
+	default:
+		return false
 	}
+	return true
+}
+
+// writeAnswer encodes and writes the answer s in format f, as write
+// describes.
+func writeAnswer(w http.ResponseWriter, f Format, s Status, b *Body, account Account) {
 	switch {
 	case f.envelope():
 		status, env := EncodeEnvelope(s, b, account)

@@ -45,3 +45,7 @@ func (c *chunks[T]) appendRange(dst []T, from, to int) []T {
 
 // at returns entry i.
 func (c *chunks[T]) at(i int) T { return c.parts[i/chunkSize][i%chunkSize] }
+
+// ref returns the address of entry i, valid until the next add (which
+// may move a short sequence's entries to a larger array).
+func (c *chunks[T]) ref(i int) *T { return &c.parts[i/chunkSize][i%chunkSize] }

@@ -15,11 +15,25 @@ var (
 	_ storage.Counters           = (*Store)(nil)
 )
 
-// appendFeedLocked adds ev of the record to the feed. s.mu must be held
-// for writing, in the same critical section as the change it describes.
-func (s *Store) appendFeedLocked(typ, id string, ev storage.Event) {
+// feedEntry is one position of the feed. Its event is not copied: it is
+// the one at index i of the history of rec, which is only ever appended
+// to. The event of a delete is appended to the history of the entry it
+// deletes, where no lookup finds it but the feed.
+type feedEntry struct {
+	pos uint64
+	rec *entry
+	i   int
+}
+
+// event is the entry's event.
+func (f feedEntry) event() *storage.Event { return f.rec.history.ref(f.i) }
+
+// appendFeedLocked adds the newest event in the history of e to the
+// feed. s.mu must be held for writing, in the same critical section as
+// the change it describes.
+func (s *Store) appendFeedLocked(e *entry) {
 	s.lastPos++
-	s.feed.add(storage.FeedEntry{Position: s.lastPos, Type: typ, ID: id, Event: ev})
+	s.feed.add(feedEntry{pos: s.lastPos, rec: e, i: e.history.len() - 1})
 }
 
 // DeleteIf implements storage.ConditionalDeleter. It waits for a running
@@ -52,7 +66,11 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 	s.indexLocked(typ, id, e.rec, nil)
 	delete(s.records, recordID{typ, id})
 	e.deleted = true
-	s.appendFeedLocked(typ, id, deleteEvent(e.rec.Version, ev))
+	e.history.add(deleteEvent(e.rec.Version, ev))
+	s.appendFeedLocked(e)
+	// The feed keeps e until its entries are trimmed; it needs only the
+	// record's type and id, not the deleted document.
+	e.rec = &storage.Record{Type: typ, ID: id}
 	return nil
 }
 
@@ -79,11 +97,15 @@ func (s *Store) Changes(ctx context.Context, after uint64, limit int) ([]storage
 		return nil, after, errClosed
 	}
 	// Positions increase but have gaps once the feed is trimmed.
-	i := sort.Search(s.feed.len(), func(i int) bool { return s.feed.at(i).Position > after })
+	i := sort.Search(s.feed.len(), func(i int) bool { return s.feed.at(i).pos > after })
 	if i == s.feed.len() {
 		return nil, after, nil
 	}
-	out := s.feed.appendRange(nil, i, min(s.feed.len(), i+n))
+	out := make([]storage.FeedEntry, 0, min(s.feed.len()-i, n))
+	for ; i < s.feed.len() && len(out) < n; i++ {
+		f := s.feed.at(i)
+		out = append(out, storage.FeedEntry{Position: f.pos, Type: f.rec.rec.Type, ID: f.rec.rec.ID, Event: *f.event()})
+	}
 	return out, out[len(out)-1].Position, nil
 }
 
@@ -110,10 +132,10 @@ func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
 		}
 	}
 	head := min(n, s.feed.len())
-	var next chunks[storage.FeedEntry]
+	var next chunks[feedEntry]
 	for i := range head {
-		if e := s.feed.at(i); !t.Allows(e.Position, e.Time, lowest, has, s.lastPos) {
-			next.add(e)
+		if f := s.feed.at(i); !t.Allows(f.pos, f.event().Time, lowest, has, s.lastPos) {
+			next.add(f)
 		}
 	}
 	deleted := head - next.len()

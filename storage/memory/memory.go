@@ -36,7 +36,7 @@ type Store struct {
 	closed  bool
 	// feed holds the committed events not trimmed, in position order;
 	// lastPos is the position of the newest ever appended.
-	feed      chunks[storage.FeedEntry]
+	feed      chunks[feedEntry]
 	lastPos   uint64
 	counters  map[string]uint64
 	bookmarks map[string]uint64
@@ -99,7 +99,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	e.history.add(ev)
 	s.records[rid] = e
 	s.indexLocked(rec.Type, rec.ID, nil, &stored)
-	s.appendFeedLocked(rec.Type, rec.ID, ev)
+	s.appendFeedLocked(e)
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 		return nil, err
 	}
 	if ev == nil {
-		return view(old), nil
+		return old, nil
 	}
 	// The updater's copy becomes the stored record: the contract forbids
 	// modifying it once fn has returned.
@@ -202,8 +202,10 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 	}
 	e.rec = next
 	e.history.add(event)
-	s.appendFeedLocked(typ, id, event)
-	return view(next), nil
+	s.appendFeedLocked(e)
+	// The record is returned as stored, without a copy of its struct:
+	// Update's result is read-only.
+	return next, nil
 }
 
 // Delete implements storage.Store. It waits for a running update of the
@@ -236,7 +238,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, chunks[storage.FeedEntry]{}, nil, nil
+	s.records, s.index, s.terms, s.feed, s.counters, s.bookmarks = nil, nil, nil, chunks[feedEntry]{}, nil, nil
 	return nil
 }
 
