@@ -180,15 +180,6 @@ type resourceType struct {
 	Extensions []SchemaDef
 }
 
-// schemaIDs returns the URNs of rt's schema and extensions.
-func (rt *resourceType) schemaIDs() []string {
-	ids := []string{rt.Schema.ID}
-	for _, x := range rt.Extensions {
-		ids = append(ids, x.ID)
-	}
-	return ids
-}
-
 // extension returns the extension with the URN (compared without regard
 // to case, as RFC 7643 section 2.1 asks of attribute names).
 func (rt *resourceType) extension(urn string) (*SchemaDef, bool) {

@@ -52,12 +52,6 @@ func (c *collector) handle(_ context.Context, es []storage.FeedEntry) error {
 	return nil
 }
 
-func (c *collector) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.got)
-}
-
 // runUntil runs a consumer until the collector holds n entries.
 func runUntil(t *testing.T, s feed.Store, c *collector, n int) {
 	t.Helper()
