@@ -304,8 +304,8 @@ func TestBatchWritesInterleave(t *testing.T) {
 }
 
 // TestBatchCommitFailureAcknowledgesNothing puts a write into the batch
-// whose COMMIT must fail: with foreign keys deferred, it adds an event of a
-// record that does not exist, which SQLite refuses only at COMMIT. Every
+// whose COMMIT must fail: with foreign keys deferred, it adds a unique key
+// of a record that does not exist, which SQLite refuses only at COMMIT. Every
 // member whose answer depended on the transaction fails, and nothing of
 // the batch is in the file.
 func TestBatchCommitFailureAcknowledgesNothing(t *testing.T) {
@@ -318,7 +318,7 @@ func TestBatchCommitFailureAcknowledgesNothing(t *testing.T) {
 		updateOf(s, 0, refuse), // refuses before anything is written: its answer stands
 		updateOf(s, 1, setN(1)),
 		func() error { return s.Create(ctx, fresh, storage.Event{Time: at(1), Kind: "create"}) },
-		func() error { return sqlite.WriteRaw(ctx, s, orphanEvent) },
+		func() error { return sqlite.WriteRaw(ctx, s, orphanKey) },
 		updateOf(s, 4, setN(1)),
 		updateOf(s, 5, refuse), // refuses after others wrote: it may have seen them
 		func() error { return s.Delete(ctx, "user", "u6") },
@@ -350,7 +350,7 @@ func TestBatchCommitFailureAcknowledgesNothing(t *testing.T) {
 func TestCommitFailureAlone(t *testing.T) {
 	ctx := context.Background()
 	s := newBatchStore(t)
-	err := sqlite.WriteRaw(ctx, s, orphanEvent)
+	err := sqlite.WriteRaw(ctx, s, orphanKey)
 	assert.ErrorContains(t, err, "storage/sqlite: commit:")
 	_, err = s.History(ctx, "user", "ghost")
 	assert.ErrorIs(t, err, storage.ErrNotFound)
@@ -358,14 +358,13 @@ func TestCommitFailureAlone(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// orphanEvent defers foreign-key checks to COMMIT and adds an event of a
+// orphanKey defers foreign-key checks to COMMIT and adds a key of a
 // record that does not exist, so that the transaction cannot commit.
-func orphanEvent(exec func(query string, args ...any) error) error {
+func orphanKey(exec func(query string, args ...any) error) error {
 	if err := exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
 		return err
 	}
-	return exec(`INSERT INTO events (type, id, version, time, kind, actor, client)
-		VALUES ('user', 'ghost', 1, '2026-11-22T10:00:00.000000000Z', 'create', '', '')`)
+	return exec(`INSERT INTO keys (type, name, value, id) VALUES ('user', '/email', 'ghost@example.com', 'ghost')`)
 }
 
 // TestBatchCancelWhileQueued cancels a write waiting for the next batch: it

@@ -72,6 +72,14 @@ const recordColumns = `r.type, r.id, r.version, r.created, r.updated, r.state, r
 
 type scanner interface{ Scan(dest ...any) error }
 
+// withLast scans a row of recordColumns followed by records.last.
+type withLast struct {
+	row  scanner
+	last *sql.NullInt64
+}
+
+func (w withLast) Scan(dest ...any) error { return w.row.Scan(append(dest, w.last)...) }
+
 // scanRecord reads one row of recordColumns, decoding each JSON column once.
 func scanRecord(row scanner) (*storage.Record, error) {
 	var (

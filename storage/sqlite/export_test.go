@@ -96,5 +96,5 @@ func ListSQL(q storage.Query) (string, []any) {
 // CachedRecord returns the writer's cached record, or nil. The store must
 // have no write in flight.
 func CachedRecord(s *Store, typ, id string) *storage.Record {
-	return s.batch.cache.c.recs[cacheKey(typ, id)]
+	return s.batch.cache.c.recs[cacheKey(typ, id)].rec
 }

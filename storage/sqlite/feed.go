@@ -16,16 +16,6 @@ var (
 	_ storage.Counters           = (*Store)(nil)
 )
 
-// appendFeed adds ev of the record to the feed inside the writing
-// transaction tx.
-func appendFeed(tx *wtx, typ, id string, ev storage.Event, changes any) error {
-	if _, err := tx.exec(sqlInsertFeed,
-		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
-		return fmt.Errorf("storage/sqlite: feed event %d of %s %q: %w", ev.Version, typ, id, err)
-	}
-	return nil
-}
-
 // DeleteIf implements storage.ConditionalDeleter: the check and the
 // deletion run in one write transaction.
 func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expect, ev storage.Event) error {
@@ -39,8 +29,9 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 		var (
 			version          int64
 			created, updated string
+			last             sql.NullInt64
 		)
-		err := tx.queryRow(sqlStamp, typ, id).Scan(&version, &created, &updated)
+		err := tx.queryRow(sqlStamp, typ, id).Scan(&version, &created, &updated, &last)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, storage.ErrNotFound)
 		}
@@ -57,12 +48,24 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 		if !want.Holds(&rec) {
 			return fmt.Errorf("storage/sqlite: delete %s %q: record is at version %d: %w", typ, id, version, storage.ErrConflict)
 		}
+		// The entry comes first: it takes its position while every row
+		// below it is still there, so no position is handed out twice.
+		del := storage.Event{Version: rec.Version + 1, Time: ev.Time, Kind: storage.DeleteKind, Actor: ev.Actor, Client: ev.Client}
+		if _, err := appendEvent(tx, typ, id, del, nil, nil); err != nil {
+			return err
+		}
+		// The record's events stay as feed entries; those whose entries
+		// were trimmed were kept only as its history, which goes with it.
+		if last.Valid {
+			if _, err := tx.exec(sqlDropTrimmedHistory, last.Int64); err != nil {
+				return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
+			}
+		}
 		if _, err := tx.exec(sqlDeleteRecord, typ, id); err != nil {
 			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
 		}
-		tx.cache.wrote(typ, id, nil)
-		del := storage.Event{Version: rec.Version + 1, Time: ev.Time, Kind: storage.DeleteKind, Actor: ev.Actor, Client: ev.Client}
-		return appendFeed(tx, typ, id, del, nil)
+		tx.cache.wrote(typ, id, nil, 0)
+		return nil
 	})
 }
 
@@ -159,16 +162,34 @@ func (s *Store) SetBookmark(ctx context.Context, name string, pos uint64) error 
 
 var _ storage.FeedTrimmer = (*Store)(nil)
 
-// sqlTrim deletes the entries among the oldest ?5 at or below the position
-// bound ?1 (the newest entry of all excluded) that are at or below the
-// lowest bookmark unless ?2, and older than ?4 when ?3. The primary key
-// gives the oldest in order, so one call reads at most ?5 entries.
-const sqlTrim = `DELETE FROM feed WHERE pos IN (
-	SELECT pos FROM (SELECT pos, time FROM feed WHERE pos < (SELECT max(pos) FROM feed) AND pos <= ?1 ORDER BY pos LIMIT ?5)
-	WHERE (?2 OR pos <= COALESCE((SELECT min(pos) FROM bookmarks), ?1))
-	AND (NOT ?3 OR time < ?4))`
+// Trimming the feed (TrimChanges) runs these in one write transaction.
+// The oldest ?n feed entries above the floor, the newest of all excluded,
+// are those at or below a window end; of them, the entries Trim allows
+// stop being feed entries: an entry that is still history of a live
+// record (of its type and id, at or above the record's first position)
+// is marked trimmed, any other is deleted. The floor then rises to just
+// below the oldest entry left.
+const (
+	sqlTrimWindow = `SELECT max(pos) FROM (SELECT pos FROM events
+		WHERE pos > (SELECT pos FROM feed_floor) AND trimmed IS NULL
+			AND pos < (SELECT max(pos) FROM events) AND pos <= ?1
+		ORDER BY pos LIMIT ?2)`
+	// trimAllows is the condition of sqlTrimKeep and sqlTrimDelete over
+	// the window ending at ?5: ?1 the position bound, ?2 Unacknowledged,
+	// ?3 whether Before is set, ?4 Before.
+	trimAllows = `pos > (SELECT pos FROM feed_floor) AND pos <= ?5 AND trimmed IS NULL
+		AND (?2 OR pos <= COALESCE((SELECT min(pos) FROM bookmarks), ?1))
+		AND (NOT ?3 OR time < ?4)`
+	sqlTrimKeep = `UPDATE events SET trimmed = 1 WHERE ` + trimAllows + `
+		AND EXISTS (SELECT 1 FROM records r WHERE r.type = events.type AND r.id = events.id AND events.pos >= r.first)`
+	sqlTrimDelete = `DELETE FROM events WHERE ` + trimAllows
+	sqlRaiseFloor = `UPDATE feed_floor SET pos = COALESCE((SELECT min(e.pos) - 1 FROM events e
+		WHERE e.pos > feed_floor.pos AND e.trimmed IS NULL), pos)`
+)
 
 // TrimChanges implements storage.FeedTrimmer, in one write transaction.
+// It returns how many entries left the feed, whether deleted or kept as
+// history.
 func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -177,14 +198,29 @@ func (s *Store) TrimChanges(ctx context.Context, t storage.Trim) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var deleted int64
+	var trimmed int64
 	err = s.write(ctx, func(tx *wtx) error {
-		var err error
-		deleted, err = tx.exec(sqlTrim, upTo, t.Unacknowledged, !t.Before.IsZero(), formatTime(t.Before), n)
-		return err
+		var end sql.NullInt64
+		if err := tx.queryRow(sqlTrimWindow, upTo, n).Scan(&end); err != nil || !end.Valid {
+			return err
+		}
+		args := []any{upTo, t.Unacknowledged, !t.Before.IsZero(), formatTime(t.Before), end.Int64}
+		kept, err := tx.exec(sqlTrimKeep, args...)
+		if err != nil {
+			return err
+		}
+		deleted, err := tx.exec(sqlTrimDelete, args...)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(sqlRaiseFloor); err != nil {
+			return err
+		}
+		trimmed = kept + deleted
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage/sqlite: trim feed: %w", err)
 	}
-	return int(deleted), nil
+	return int(trimmed), nil
 }

@@ -106,12 +106,6 @@ func openRaw(b *testing.B, path string, opts ...sqlite.Option) (db *sql.DB, read
 }
 
 func rawUpdate(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string) error {
-	return rawUpdateAnd(ctx, db, read, write, id, nil)
-}
-
-// rawUpdateAnd is rawUpdate running also, when it is not nil, more before
-// the COMMIT.
-func rawUpdateAnd(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id string, more func(tx *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -123,11 +117,6 @@ func rawUpdateAnd(ctx context.Context, db *sql.DB, read, write *sql.Stmt, id str
 	}
 	if _, err := tx.Stmt(write).ExecContext(ctx, doc, "user", id); err != nil {
 		return err
-	}
-	if more != nil {
-		if err := more(tx); err != nil {
-			return err
-		}
 	}
 	return tx.Commit()
 }

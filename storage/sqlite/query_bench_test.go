@@ -125,7 +125,7 @@ func BenchmarkRawFeedRead(b *testing.B) {
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = db.Close() })
 	for b.Loop() {
-		rows, err := db.Query(`SELECT pos, type, id, version, time, kind, actor, client, changes FROM feed ORDER BY pos`)
+		rows, err := db.Query(`SELECT pos, type, id, version, time, kind, actor, client, changes FROM events WHERE trimmed IS NULL ORDER BY pos`)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func feedFile(b *testing.B, n int) (*sqlite.Store, string) {
 	tx, err := db.Begin()
 	require.NoError(b, err)
 	defer tx.Rollback()
-	ins, err := tx.Prepare(`INSERT INTO feed (type, id, version, time, kind, actor, client, changes) VALUES ('user', ?, ?, ?, 'update', 'bench', 'app', ?)`)
+	ins, err := tx.Prepare(`INSERT INTO events (type, id, version, time, kind, actor, client, changes) VALUES ('user', ?, ?, ?, 'update', 'bench', 'app', ?)`)
 	require.NoError(b, err)
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
 	for i := range n {

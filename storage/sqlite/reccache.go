@@ -20,12 +20,19 @@ import (
 // batch, see batch.go), so it has no lock of its own.
 type recordCache struct {
 	max         int
-	recs        map[string]*storage.Record
+	recs        map[string]cacheEntry
 	dataVersion int64 // data_version at the end of the last transaction
 }
 
 func newRecordCache(max int) *recordCache {
-	return &recordCache{max: max, recs: make(map[string]*storage.Record, max), dataVersion: -1}
+	return &recordCache{max: max, recs: make(map[string]cacheEntry, max), dataVersion: -1}
+}
+
+// cacheEntry is a cached record and the position of its newest event
+// (records.last), which the record's next event links to.
+type cacheEntry struct {
+	rec  *storage.Record
+	last int64
 }
 
 // sync empties the cache if another connection has committed since the
@@ -56,15 +63,16 @@ func (c *recordCache) apply(writes []stagedWrite) {
 		if _, held := c.recs[w.key]; !held && len(c.recs) >= c.max {
 			clear(c.recs)
 		}
-		c.recs[w.key] = w.rec
+		c.recs[w.key] = cacheEntry{rec: w.rec, last: w.last}
 	}
 }
 
 // stagedWrite is a record a transaction wrote (nil: deleted), to enter
 // the cache once the transaction commits.
 type stagedWrite struct {
-	key string
-	rec *storage.Record
+	key  string
+	rec  *storage.Record
+	last int64
 }
 
 // txCache is a write transaction's view of the record cache: the writes of
@@ -89,21 +97,27 @@ func (t *txCache) begin(dataVersion int64) {
 	t.member, t.kept = t.member[:0], t.kept[:0]
 }
 
-// get returns the committed record, if cached and not written in this
-// transaction. The record is shared: treat it as read-only.
-func (t *txCache) get(typ, id string) *storage.Record {
+// get returns the committed record and the position of its newest event,
+// if cached and not written in this transaction; a nil record otherwise.
+// The record is shared: treat it as read-only.
+func (t *txCache) get(typ, id string) (*storage.Record, sql.NullInt64) {
 	key := cacheKey(typ, id)
 	if t.dirty[key] {
-		return nil
+		return nil, sql.NullInt64{}
 	}
-	return t.c.recs[key]
+	e, ok := t.c.recs[key]
+	if !ok {
+		return nil, sql.NullInt64{}
+	}
+	return e.rec, sql.NullInt64{Int64: e.last, Valid: true}
 }
 
-// wrote notes that the running member wrote rec (nil: deleted it).
-func (t *txCache) wrote(typ, id string, rec *storage.Record) {
+// wrote notes that the running member wrote rec, whose newest event is at
+// position last (rec nil: deleted it).
+func (t *txCache) wrote(typ, id string, rec *storage.Record, last int64) {
 	key := cacheKey(typ, id)
 	t.dirty[key] = true
-	t.member = append(t.member, stagedWrite{key: key, rec: rec})
+	t.member = append(t.member, stagedWrite{key: key, rec: rec, last: last})
 }
 
 // endMember closes the running member's writes: kept if its work stands,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -39,9 +40,15 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 	}
 
 	return s.write(ctx, func(tx *wtx) error {
-		_, err := tx.exec(sqlInsertRecord,
+		// The create event comes first, for the record to point at; a
+		// record that exists already rolls it back with the rest.
+		pos, err := appendEvent(tx, stored.Type, stored.ID, ev, changes, nil)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(sqlInsertRecord,
 			stored.Type, stored.ID, 1, formatTime(stored.Created), formatTime(stored.Updated),
-			string(stored.State), enc.doc, enc.secrets, enc.pending)
+			string(stored.State), enc.doc, enc.secrets, enc.pending, pos)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 			return fmt.Errorf("storage/sqlite: create %s %q: %w", stored.Type, stored.ID, storage.ErrExists)
 		}
@@ -54,10 +61,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		if err := changeTerms(tx, stored.Type, stored.ID, nil, stored.Terms); err != nil {
 			return err
 		}
-		if err := appendEvent(tx, stored.Type, stored.ID, ev, changes); err != nil {
-			return err
-		}
-		return tx.remember(&stored, enc)
+		return tx.remember(&stored, enc, pos)
 	})
 }
 
@@ -111,10 +115,10 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 // enters the record in the cache (tx.remember) only as its last step,
 // once everything is written: a write it refuses leaves nothing staged.
 func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, error) {
-	old := tx.cache.get(typ, id)
+	old, last := tx.cache.get(typ, id)
 	if old == nil {
 		var err error
-		old, err = scanRecord(tx.queryRow(sqlGet, typ, id))
+		old, err = scanRecord(withLast{tx.queryRow(sqlGetLast, typ, id), &last})
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("storage/sqlite: update %s %q: %w", typ, id, storage.ErrNotFound)
 		}
@@ -141,7 +145,7 @@ func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, err
 	}
 	event := *ev
 	event.Version = next.Version
-	if err := store(tx, old, &next, event); err != nil {
+	if err := store(tx, old, last, &next, event); err != nil {
 		return nil, err
 	}
 	return &next, nil
@@ -151,9 +155,10 @@ func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, err
 // returned no event.
 var errNothingToWrite = errors.New("nothing to write")
 
-// store writes next over old: the row, the difference between their key
-// sets, and the event.
-func store(tx *wtx, old, next *storage.Record, ev storage.Event) error {
+// store writes next over old, whose newest event is at position last:
+// the difference between their key and term sets, the event, linked to
+// last, and the row, pointing at the event.
+func store(tx *wtx, old *storage.Record, last sql.NullInt64, next *storage.Record, ev storage.Event) error {
 	enc, err := encodeRecord(next)
 	if err != nil {
 		return err
@@ -161,11 +166,6 @@ func store(tx *wtx, old, next *storage.Record, ev storage.Event) error {
 	changes, err := encodeJSON(ev.Changes, len(ev.Changes) == 0)
 	if err != nil {
 		return err
-	}
-	if _, err := tx.exec(sqlUpdateRecord,
-		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc, enc.secrets, enc.pending,
-		next.Type, next.ID); err != nil {
-		return fmt.Errorf("storage/sqlite: update %s %q: %w", next.Type, next.ID, err)
 	}
 	added, removed := diffKeys(old.Keys, next.Keys)
 	for _, k := range removed {
@@ -179,10 +179,20 @@ func store(tx *wtx, old, next *storage.Record, ev storage.Event) error {
 	if err := changeTerms(tx, next.Type, next.ID, old.Terms, next.Terms); err != nil {
 		return err
 	}
-	if err := appendEvent(tx, next.Type, next.ID, ev, changes); err != nil {
+	var prev any
+	if last.Valid {
+		prev = last.Int64
+	}
+	pos, err := appendEvent(tx, next.Type, next.ID, ev, changes, prev)
+	if err != nil {
 		return err
 	}
-	return tx.remember(next, enc)
+	if _, err := tx.exec(sqlUpdateRecord,
+		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc, enc.secrets, enc.pending, pos,
+		next.Type, next.ID); err != nil {
+		return fmt.Errorf("storage/sqlite: update %s %q: %w", next.Type, next.ID, err)
+	}
+	return tx.remember(next, enc, pos)
 }
 
 // diffKeys returns the keys of next that old lacks and those of old that
@@ -247,22 +257,27 @@ func notUnique(tx *wtx, typ string, k storage.Key) error {
 	return &storage.NotUniqueError{Key: k, HolderID: holder, HolderState: storage.RecordState(state)}
 }
 
-func appendEvent(tx *wtx, typ, id string, ev storage.Event, changes any) error {
-	if _, err := tx.exec(sqlInsertEvent,
-		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes); err != nil {
-		return fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
+// appendEvent appends ev of the record, linked to the record's previous
+// event at prev (nil: none), and returns its position.
+func appendEvent(tx *wtx, typ, id string, ev storage.Event, changes, prev any) (int64, error) {
+	pos, err := tx.insert(sqlInsertEvent,
+		typ, id, int64(ev.Version), formatTime(ev.Time), ev.Kind, ev.Actor, ev.Client, changes, prev)
+	if err != nil {
+		return 0, fmt.Errorf("storage/sqlite: append event %d of %s %q: %w", ev.Version, typ, id, err)
 	}
-	return nil
+	return pos, nil
 }
 
-// Delete implements storage.Store. Keys and history go with the record
-// through ON DELETE CASCADE; the feed gets an entry of Kind
-// storage.DeleteKind.
+// Delete implements storage.Store. Keys and terms go with the record
+// through ON DELETE CASCADE, and its history with it (see DeleteIf); the
+// feed gets an entry of Kind storage.DeleteKind.
 func (s *Store) Delete(ctx context.Context, typ, id string) error {
 	return s.DeleteIf(ctx, typ, id, storage.Expect{}, storage.Event{})
 }
 
-// History implements storage.Store.
+// History implements storage.Store. It walks the record's events from
+// its newest back to its create event, in one statement and so one
+// snapshot, and returns them oldest first.
 func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, error) {
 	rows, err := s.stmt.history.QueryContext(ctx, typ, id)
 	if err != nil {
@@ -298,6 +313,7 @@ func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Event, e
 	if len(out) == 0 {
 		return nil, fmt.Errorf("storage/sqlite: history %s %q: %w", typ, id, storage.ErrNotFound)
 	}
+	slices.Reverse(out)
 	return out, nil
 }
 

@@ -73,19 +73,33 @@ func (w *writerConn) prepare(query string) (driver.Stmt, error) {
 
 // exec runs query with args and returns how many rows it changed.
 func (w *writerConn) exec(query string, args ...any) (int64, error) {
-	st, err := w.prepare(query)
-	if err != nil {
-		return 0, err
-	}
-	named, err := namedValues(args)
-	if err != nil {
-		return 0, err
-	}
-	res, err := st.(driver.StmtExecContext).ExecContext(context.Background(), named)
+	res, err := w.run(query, args)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// insert runs the INSERT query with args and returns the rowid of the row
+// it added.
+func (w *writerConn) insert(query string, args ...any) (int64, error) {
+	res, err := w.run(query, args)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func (w *writerConn) run(query string, args []any) (driver.Result, error) {
+	st, err := w.prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	named, err := namedValues(args)
+	if err != nil {
+		return nil, err
+	}
+	return st.(driver.StmtExecContext).ExecContext(context.Background(), named)
 }
 
 // queryRow runs query with args and returns its first row, whose Scan
@@ -195,6 +209,15 @@ func assign(dest any, v driver.Value) error {
 			*d = v
 			return nil
 		}
+	case *sql.NullInt64:
+		switch v := v.(type) {
+		case nil:
+			*d = sql.NullInt64{}
+			return nil
+		case int64:
+			*d = sql.NullInt64{Int64: v, Valid: true}
+			return nil
+		}
 	case *float64:
 		switch v := v.(type) {
 		case float64:
@@ -237,17 +260,20 @@ type wtx struct {
 // changed.
 func (tx *wtx) exec(query string, args ...any) (int64, error) { return tx.w.exec(query, args...) }
 
+// insert runs an INSERT of the transaction and returns the new rowid.
+func (tx *wtx) insert(query string, args ...any) (int64, error) { return tx.w.insert(query, args...) }
+
 // queryRow runs a query of the transaction; see writerConn.queryRow.
 func (tx *wtx) queryRow(query string, args ...any) *row { return tx.w.queryRow(query, args...) }
 
-// remember notes rec, just written with the column values enc, for the
-// record cache.
-func (tx *wtx) remember(rec *storage.Record, enc encodedRecord) error {
+// remember notes rec, just written with the column values enc and its
+// newest event at position last, for the record cache.
+func (tx *wtx) remember(rec *storage.Record, enc encodedRecord, last int64) error {
 	c, err := cachedRecord(rec, enc)
 	if err != nil {
 		return err
 	}
-	tx.cache.wrote(rec.Type, rec.ID, c)
+	tx.cache.wrote(rec.Type, rec.ID, c, last)
 	return nil
 }
 
