@@ -76,8 +76,8 @@
 //	records            one row per record; doc, secrets and pending as JSON text
 //	keys               (type, name, value) → id, the unique index behind Find
 //	terms              (type, name, value, id), the index terms (storage.Record.Terms)
-//	events             the history, one row per version
-//	feed               every committed event in commit order (storage.Feed)
+//	events             every event: the history and the feed (storage.Feed)
+//	feed_floor         the position below which the feed holds no entry
 //	counters           named sequences (storage.Counters)
 //	bookmarks          named feed positions (storage.Bookmarks)
 //	tokens, quotas     single-use tokens and quota windows (storage.Ephemeral)
@@ -86,6 +86,34 @@
 //
 // Times are RFC 3339 text in UTC with nine fraction digits, exact to the
 // nanosecond.
+//
+// # History and feed
+//
+// One table, events, is both the records' history and the change feed, so
+// that an update writes two pages: the record's, and the last page of
+// events, where its event is appended. An event's rowid is its feed
+// position, one more than the largest in the table, taken inside the
+// writing transaction, so positions are commit order; the newest event is
+// never deleted, so no position is handed out twice. Each event holds the
+// position of the same record's previous event (prev), and the record's
+// row holds the position of its newest event (last), written by the same
+// UPDATE that writes the record: History follows that chain back to the
+// create event, one lookup by rowid per event, and returns it oldest
+// first. Nothing indexes events by record. The record's row also holds
+// first, where its current life began: a record deleted and created again
+// starts a new chain, and every event of an earlier record of the same
+// type and id lies below first.
+//
+// Deleting a record removes its row, so its history can no longer be
+// reached; its events stay feed entries, and the deletion adds an entry of
+// its own. Trimming the feed (TrimChanges) deletes the entries it may,
+// except those still history of a live record (of its type and id, at or
+// above its first): those are marked trimmed, which the feed skips, and
+// stay history until their record is deleted. feed_floor holds a position
+// below which no entry is left, so reading the feed from its start does not
+// walk the history kept below it. The feed is read above the floor in
+// position order; an entry marked trimmed above the floor (trimming by age
+// can take entries out of position order) is skipped.
 //
 // List and Count (storage.Querier) evaluate a filter's structure in SQL
 // (json_each for the elements of an array, the keys and terms tables for
