@@ -55,7 +55,13 @@ func (e *Encoder) Append(dst []byte, v any) ([]byte, error) {
 		if v == nil {
 			return append(dst, "null"...), nil
 		}
-		names := make([]string, 0, len(v))
+		// Most objects have few members: their names are sorted on the
+		// stack, without an allocation per object.
+		var stack [32]string
+		names := stack[:0]
+		if len(v) > len(stack) {
+			names = make([]string, 0, len(v))
+		}
 		for name := range v {
 			names = append(names, name)
 		}
