@@ -137,13 +137,16 @@ func decodePairs(text sql.NullString) ([]storage.Key, error) {
 
 // encodedRecord holds the column values of a record ready to be written.
 type encodedRecord struct {
-	doc, secrets, pending any
+	doc              docText
+	secrets, pending any
 }
 
-func encodeRecord(rec *storage.Record) (encodedRecord, error) {
+// encodeRecord encodes rec's columns; prev, if not nil, is the text of the
+// stored version rec replaces (see encodeDoc).
+func encodeRecord(rec *storage.Record, prev *docText) (encodedRecord, error) {
 	var e encodedRecord
 	var err error
-	if e.doc, err = encodeJSON(rec.Doc, false); err != nil {
+	if e.doc, err = encodeDoc(rec.Doc, prev); err != nil {
 		return e, err
 	}
 	if e.secrets, err = encodeJSON(rec.Secrets, len(rec.Secrets) == 0); err != nil {

@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/idupdate/idupdate/internal/jsontext"
@@ -70,3 +73,98 @@ func appendChange(e *jsontext.Encoder, dst []byte, c storage.Change) ([]byte, er
 var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledBuffer = 64 << 10
+
+// docText is a document's stored JSON text and where each of its
+// top-level members' values lies in it, so that encoding the record's
+// next version can copy the text of the members the two share.
+type docText struct {
+	text    string
+	members []docMember // in name order, as written
+}
+
+// docMember is a top-level member of a document as encoded: its value and
+// where that value's text is.
+type docMember struct {
+	name       string
+	value      any
+	start, end int
+}
+
+// encodeDoc returns the stored text of doc: exactly encodeJSON(doc,
+// false). Where prev, the text of the record's previous version, has a
+// top-level member of the same name whose value is the very same object or
+// array (the same memory, not equal contents), it copies that member's
+// text instead of encoding it again. Documents are never modified in place
+// (storage.Updater: values shared between versions are read-only, and
+// package merge builds new versions copy-on-write), so the same memory
+// holds the same contents, and an update that changes a few fields encodes
+// only the top level and what changed.
+func encodeDoc(doc map[string]any, prev *docText) (docText, error) {
+	if doc == nil {
+		text, err := encodeJSON(doc, false)
+		s, _ := text.(string)
+		return docText{text: s}, err
+	}
+	var stack [32]string
+	names := stack[:0]
+	if len(doc) > len(stack) {
+		names = make([]string, 0, len(doc))
+	}
+	for name := range doc {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+
+	buf := encodeBuffers.Get().(*[]byte)
+	out := append((*buf)[:0], '{')
+	members := make([]docMember, len(names))
+	var old []docMember
+	if prev != nil {
+		old = prev.members
+	}
+	var err error
+	for i, name := range names {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(docJSON.AppendString(out, name), ':')
+		v := doc[name]
+		m := docMember{name: name, value: v, start: len(out)}
+		// Both lists are in name order: skip the old members before name.
+		for len(old) > 0 && old[0].name < name {
+			old = old[1:]
+		}
+		if len(old) > 0 && old[0].name == name && sameMemory(v, old[0].value) {
+			out = append(out, prev.text[old[0].start:old[0].end]...)
+		} else if out, err = appendJSON(out, v); err != nil {
+			break
+		}
+		m.end = len(out)
+		members[i] = m
+	}
+	out = append(out, '}')
+	text := string(out) // copied before the buffer goes back to the pool
+	if cap(out) <= maxPooledBuffer {
+		*buf = out
+		encodeBuffers.Put(buf)
+	}
+	if err != nil {
+		return docText{}, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
+	}
+	return docText{text: text, members: members}, nil
+}
+
+// sameMemory reports whether a and b are the same non-empty object or
+// array: the same map, or slices of one length starting at one element.
+func sameMemory(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && len(x) > 0 && len(x) == len(y) &&
+			reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) > 0 && len(x) == len(y) && &x[0] == &y[0]
+	}
+	return false
+}

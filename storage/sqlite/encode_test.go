@@ -3,7 +3,10 @@ package sqlite
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,6 +103,20 @@ func BenchmarkEncodeDoc(b *testing.B) {
 			}
 		}
 	})
+	// The next version of the document, three top-level fields changed,
+	// encoded with the text of the one before, as an update does.
+	b.Run("encodeDoc-next", func(b *testing.B) {
+		prev, err := encodeDoc(doc, nil)
+		require.NoError(b, err)
+		next := maps.Clone(doc)
+		next["displayName"], next["givenName"], next["loginCount"] = "Ada King", "Augusta", json.Number("43")
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := encodeDoc(next, &prev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // TestEncodeJSONConcurrent encodes different documents at once: each text
@@ -125,4 +142,73 @@ func TestEncodeJSONConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestEncodeDocReusesSharedMembers builds versions of a document copy on
+// write, as package merge does, and checks that encoding each with the
+// text of the one before gives exactly what encoding it afresh gives, and
+// that members shared with the version before are copied, not encoded.
+func TestEncodeDocReusesSharedMembers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	doc := storagetest.UserDoc2K()
+	prev, err := encodeDoc(doc, nil)
+	require.NoError(t, err)
+	copied := 0
+	for round := range 2000 {
+		next := maps.Clone(doc)
+		names := slices.Sorted(maps.Keys(next))
+		name := names[rng.IntN(len(names))]
+		switch rng.IntN(7) {
+		case 0: // a new scalar
+			next[name] = json.Number(strconv.Itoa(round))
+		case 1: // a changed copy of an object, or a new one
+			m, _ := next[name].(map[string]any)
+			m = maps.Clone(m)
+			if m == nil {
+				m = map[string]any{}
+			}
+			m["r"+strconv.Itoa(round%5)] = "<&>\u2028" + strconv.Itoa(round)
+			next[name] = m
+		case 2: // removed
+			if len(next) > 3 {
+				delete(next, name)
+			}
+		case 3: // added
+			next["added"+strconv.Itoa(round%40)] = map[string]any{"n": json.Number(strconv.Itoa(round))}
+		case 4: // an array in new memory, as long as the one it replaces
+			if a, ok := next[name].([]any); ok && len(a) > 0 {
+				b := slices.Clone(a)
+				b[0] = "changed" + strconv.Itoa(round)
+				next[name] = b
+			} else {
+				next[name] = []any{"a", json.Number("1"), map[string]any{"b": true}}
+			}
+		case 5: // a shorter array over the same memory
+			if a, ok := next[name].([]any); ok && len(a) > 1 {
+				next[name] = a[:len(a)-1]
+			}
+		case 6: // an empty object or array in place of anything
+			if round%2 == 0 {
+				next[name] = map[string]any{}
+			} else {
+				next[name] = []any{}
+			}
+		}
+		got, err := encodeDoc(next, &prev)
+		require.NoError(t, err)
+		want, err := encodeJSON(next, false)
+		require.NoError(t, err)
+		require.Equal(t, want, got.text, "round %d", round)
+		for _, m := range got.members {
+			if sameMemory(m.value, doc[m.name]) {
+				copied++
+			}
+			assertSameAsStd(t, m.value)
+			v, err := encodeJSON(m.value, false)
+			require.NoError(t, err)
+			require.Equal(t, v, got.text[m.start:m.end], "round %d, member %q", round, m.name)
+		}
+		doc, prev = next, got
+	}
+	assert.Greater(t, copied, 2000, "most members were shared and copied")
 }

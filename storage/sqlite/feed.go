@@ -64,7 +64,7 @@ func (s *Store) DeleteIf(ctx context.Context, typ, id string, want storage.Expec
 		if _, err := tx.exec(sqlDeleteRecord, typ, id); err != nil {
 			return fmt.Errorf("storage/sqlite: delete %s %q: %w", typ, id, err)
 		}
-		tx.cache.wrote(typ, id, nil, 0)
+		tx.cache.wrote(typ, id, cacheEntry{})
 		return nil
 	})
 }

@@ -28,11 +28,13 @@ func newRecordCache(max int) *recordCache {
 	return &recordCache{max: max, recs: make(map[string]cacheEntry, max), dataVersion: -1}
 }
 
-// cacheEntry is a cached record and the position of its newest event
-// (records.last), which the record's next event links to.
+// cacheEntry is a cached record, the position of its newest event
+// (records.last), which the record's next event links to, and its
+// document's stored text, from which the next version's is built.
 type cacheEntry struct {
 	rec  *storage.Record
 	last int64
+	doc  docText
 }
 
 // sync empties the cache if another connection has committed since the
@@ -63,16 +65,15 @@ func (c *recordCache) apply(writes []stagedWrite) {
 		if _, held := c.recs[w.key]; !held && len(c.recs) >= c.max {
 			clear(c.recs)
 		}
-		c.recs[w.key] = cacheEntry{rec: w.rec, last: w.last}
+		c.recs[w.key] = w.cacheEntry
 	}
 }
 
 // stagedWrite is a record a transaction wrote (nil: deleted), to enter
 // the cache once the transaction commits.
 type stagedWrite struct {
-	key  string
-	rec  *storage.Record
-	last int64
+	key string
+	cacheEntry
 }
 
 // txCache is a write transaction's view of the record cache: the writes of
@@ -97,27 +98,28 @@ func (t *txCache) begin(dataVersion int64) {
 	t.member, t.kept = t.member[:0], t.kept[:0]
 }
 
-// get returns the committed record and the position of its newest event,
-// if cached and not written in this transaction; a nil record otherwise.
-// The record is shared: treat it as read-only.
-func (t *txCache) get(typ, id string) (*storage.Record, sql.NullInt64) {
+// get returns the committed record, the position of its newest event and
+// its document's text, if cached and not written in this transaction; a
+// nil record otherwise. Record and text are shared: treat them as
+// read-only.
+func (t *txCache) get(typ, id string) (*storage.Record, sql.NullInt64, *docText) {
 	key := cacheKey(typ, id)
 	if t.dirty[key] {
-		return nil, sql.NullInt64{}
+		return nil, sql.NullInt64{}, nil
 	}
 	e, ok := t.c.recs[key]
 	if !ok {
-		return nil, sql.NullInt64{}
+		return nil, sql.NullInt64{}, nil
 	}
-	return e.rec, sql.NullInt64{Int64: e.last, Valid: true}
+	return e.rec, sql.NullInt64{Int64: e.last, Valid: true}, &e.doc
 }
 
-// wrote notes that the running member wrote rec, whose newest event is at
-// position last (rec nil: deleted it).
-func (t *txCache) wrote(typ, id string, rec *storage.Record, last int64) {
+// wrote notes that the running member wrote e.rec, with its newest event
+// at e.last and its document's text e.doc (e.rec nil: deleted it).
+func (t *txCache) wrote(typ, id string, e cacheEntry) {
 	key := cacheKey(typ, id)
 	t.dirty[key] = true
-	t.member = append(t.member, stagedWrite{key: key, rec: rec, last: last})
+	t.member = append(t.member, stagedWrite{key: key, cacheEntry: e})
 }
 
 // endMember closes the running member's writes: kept if its work stands,

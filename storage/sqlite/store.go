@@ -30,7 +30,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		stored.Created = ev.Time
 	}
 	ev.Version = 1
-	enc, err := encodeRecord(&stored)
+	enc, err := encodeRecord(&stored, nil)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (s *Store) Create(ctx context.Context, rec *storage.Record, ev storage.Even
 		}
 		_, err = tx.exec(sqlInsertRecord,
 			stored.Type, stored.ID, 1, formatTime(stored.Created), formatTime(stored.Updated),
-			string(stored.State), enc.doc, enc.secrets, enc.pending, pos)
+			string(stored.State), enc.doc.text, enc.secrets, enc.pending, pos)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 			return fmt.Errorf("storage/sqlite: create %s %q: %w", stored.Type, stored.ID, storage.ErrExists)
 		}
@@ -115,7 +115,7 @@ func (s *Store) Update(ctx context.Context, typ, id string, fn storage.Updater) 
 // enters the record in the cache (tx.remember) only as its last step,
 // once everything is written: a write it refuses leaves nothing staged.
 func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, error) {
-	old, last := tx.cache.get(typ, id)
+	old, last, prev := tx.cache.get(typ, id)
 	if old == nil {
 		var err error
 		old, err = scanRecord(withLast{tx.queryRow(sqlGetLast, typ, id), &last})
@@ -145,7 +145,7 @@ func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, err
 	}
 	event := *ev
 	event.Version = next.Version
-	if err := store(tx, old, last, &next, event); err != nil {
+	if err := store(tx, old, last, prev, &next, event); err != nil {
 		return nil, err
 	}
 	return &next, nil
@@ -155,11 +155,12 @@ func updateTx(tx *wtx, typ, id string, fn storage.Updater) (*storage.Record, err
 // returned no event.
 var errNothingToWrite = errors.New("nothing to write")
 
-// store writes next over old, whose newest event is at position last:
-// the difference between their key and term sets, the event, linked to
-// last, and the row, pointing at the event.
-func store(tx *wtx, old *storage.Record, last sql.NullInt64, next *storage.Record, ev storage.Event) error {
-	enc, err := encodeRecord(next)
+// store writes next over old, whose newest event is at position last and
+// whose document's text is prev (nil: not at hand): the difference
+// between their key and term sets, the event, linked to last, and the
+// row, pointing at the event.
+func store(tx *wtx, old *storage.Record, last sql.NullInt64, prev *docText, next *storage.Record, ev storage.Event) error {
+	enc, err := encodeRecord(next, prev)
 	if err != nil {
 		return err
 	}
@@ -179,16 +180,16 @@ func store(tx *wtx, old *storage.Record, last sql.NullInt64, next *storage.Recor
 	if err := changeTerms(tx, next.Type, next.ID, old.Terms, next.Terms); err != nil {
 		return err
 	}
-	var prev any
+	var link any // NULL when the record has no event to link to
 	if last.Valid {
-		prev = last.Int64
+		link = last.Int64
 	}
-	pos, err := appendEvent(tx, next.Type, next.ID, ev, changes, prev)
+	pos, err := appendEvent(tx, next.Type, next.ID, ev, changes, link)
 	if err != nil {
 		return err
 	}
 	if _, err := tx.exec(sqlUpdateRecord,
-		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc, enc.secrets, enc.pending, pos,
+		int64(next.Version), formatTime(next.Updated), string(next.State), enc.doc.text, enc.secrets, enc.pending, pos,
 		next.Type, next.ID); err != nil {
 		return fmt.Errorf("storage/sqlite: update %s %q: %w", next.Type, next.ID, err)
 	}

@@ -273,7 +273,7 @@ func (tx *wtx) remember(rec *storage.Record, enc encodedRecord, last int64) erro
 	if err != nil {
 		return err
 	}
-	tx.cache.wrote(rec.Type, rec.ID, c, last)
+	tx.cache.wrote(rec.Type, rec.ID, cacheEntry{rec: c, last: last, doc: enc.doc})
 	return nil
 }
 
