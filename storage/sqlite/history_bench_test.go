@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/internal/cputime"
 	"github.com/idupdate/idupdate/storage"
 )
 
@@ -35,6 +37,7 @@ func BenchmarkHistory(b *testing.B) {
 					require.NoError(b, err)
 				}
 			}
+			defer threadCPU(b)()
 			for b.Loop() {
 				h, err := s.History(ctx, "user", idOf(50))
 				if err != nil || len(h) != n {
@@ -42,5 +45,20 @@ func BenchmarkHistory(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// threadCPU locks the benchmark's goroutine to its thread and returns a
+// function, to defer, that reports the thread's CPU time per iteration
+// (cpu-ns/op) where it can be read: on a busy machine it leaves out the
+// time spent waiting for a CPU.
+func threadCPU(b *testing.B) func() {
+	runtime.LockOSThread()
+	start, ok := cputime.Thread()
+	return func() {
+		if end, _ := cputime.Thread(); ok && b.N > 0 {
+			b.ReportMetric(float64((end-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		}
+		runtime.UnlockOSThread()
 	}
 }

@@ -96,6 +96,7 @@ func BenchmarkChanges(b *testing.B) {
 	const events = 10_000
 	s, _ := feedFile(b, events)
 	ctx := context.Background()
+	defer threadCPU(b)()
 	for b.Loop() {
 		var after uint64
 		got := 0
