@@ -66,6 +66,10 @@
 // Store on the same path) changes SQLite's data_version, which the writer
 // reads at the start of every transaction; it then forgets every record it
 // kept. A write rolled back, alone or inside a batch, never enters it.
+// With each record it keeps the document's stored text, so that an update
+// encodes only what changed: the text of every top-level member whose
+// value is the very object or array of the version before (documents are
+// replaced, never modified in place) is copied from it.
 //
 // # File layout
 //
