@@ -58,14 +58,7 @@ func (e *Encoder) Append(dst []byte, v any) ([]byte, error) {
 		// Most objects have few members: their names are sorted on the
 		// stack, without an allocation per object.
 		var stack [32]string
-		names := stack[:0]
-		if len(v) > len(stack) {
-			names = make([]string, 0, len(v))
-		}
-		for name := range v {
-			names = append(names, name)
-		}
-		slices.Sort(names)
+		names := SortedNames(stack[:0], v)
 		dst = append(dst, '{')
 		for i, name := range names {
 			if i > 0 {
@@ -113,6 +106,20 @@ func (e *Encoder) Append(dst []byte, v any) ([]byte, error) {
 		return dst, err
 	}
 	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
+
+// SortedNames returns the member names of m in the order Append writes
+// them, in names' memory when it has room for them all.
+func SortedNames(names []string, m map[string]any) []string {
+	names = names[:0]
+	if cap(names) < len(m) {
+		names = make([]string, 0, len(m))
+	}
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // AppendStrings appends ss as a JSON array of strings.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"sync"
 
 	"github.com/idupdate/idupdate/internal/jsontext"
@@ -106,14 +105,7 @@ func encodeDoc(doc map[string]any, prev *docText) (docText, error) {
 		return docText{text: s}, err
 	}
 	var stack [32]string
-	names := stack[:0]
-	if len(doc) > len(stack) {
-		names = make([]string, 0, len(doc))
-	}
-	for name := range doc {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := jsontext.SortedNames(stack[:0], doc)
 
 	buf := encodeBuffers.Get().(*[]byte)
 	out := append((*buf)[:0], '{')
