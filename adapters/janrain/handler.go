@@ -113,20 +113,32 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("clients of class %s may not call %s", class, op)))
 		return
 	}
-	form, err := h.readForm(r)
+	b, err := h.readForm(r)
 	if err != nil {
 		h.fail(w, r, op, client, err)
 		return
 	}
 	if op.searches() {
+		form, err := parseForm(string(b))
+		if err != nil {
+			h.fail(w, r, op, client, err)
+			return
+		}
 		h.serveSearch(w, r, op, form, client)
 		return
 	}
-	// The call lives on this function's stack: nothing keeps it after
-	// the answer is written.
-	var c Call
+	// The call and its parameters live on this function's stack: nothing
+	// keeps them after the answer is written.
+	var (
+		c    Call
+		form args
+	)
 	call := &c
-	if err := decodeForm(call, op, form, h.schema, h.cfg.MaxDepth); err != nil {
+	if err := parseArgs(&form, op, b); err != nil {
+		h.fail(w, r, op, client, err)
+		return
+	}
+	if err := decodeArgs(call, op, &form, h.schema, h.cfg.MaxDepth); err != nil {
 		h.fail(w, r, op, client, err)
 		return
 	}
@@ -180,10 +192,10 @@ func (h *Handler) limit(ctx context.Context, bucket string) (wait time.Duration,
 // states it.
 func retrySeconds(wait time.Duration) int64 { return int64((wait + time.Second - 1) / time.Second) }
 
-// readForm reads the bounded body as a form. Capture's parameters travel
+// readForm reads the bounded body of a form. Capture's parameters travel
 // in the body; one sent in the query string is refused by name, as an
 // unknown one in the body is (DecodeForm).
-func (h *Handler) readForm(r *http.Request) (url.Values, error) {
+func (h *Handler) readForm(r *http.Request) ([]byte, error) {
 	if r.URL.RawQuery != "" {
 		q, err := httpx.ParseQuery(r.URL.RawQuery)
 		if err != nil {
@@ -200,7 +212,7 @@ func (h *Handler) readForm(r *http.Request) (url.Values, error) {
 	if err != nil {
 		return nil, newArgError(update.ErrorCode(err), "", "", update.ErrorMessage(err))
 	}
-	return parseForm(string(b))
+	return b, nil
 }
 
 // parseForm parses a form body like url.ParseQuery, but names the
