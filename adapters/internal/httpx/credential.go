@@ -54,7 +54,8 @@ func (h SecretHash) Equal(got string) bool {
 	if !valid {
 		got = "" // never matches; not worth hashing at any length
 	}
-	return h.matches(sha256.Sum256([]byte(got)), valid)
+	hg := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
 }
 
 // EqualBytes is Equal for a secret held as bytes (one decoded into a
@@ -64,13 +65,8 @@ func (h SecretHash) EqualBytes(got []byte) bool {
 	if !valid {
 		got = nil
 	}
-	return h.matches(sha256.Sum256(got), valid)
-}
-
-// matches compares the hash of what a client sent with h in constant
-// time; valid says whether what was sent could match at all.
-func (h SecretHash) matches(got [sha256.Size]byte, valid bool) bool {
-	return subtle.ConstantTimeCompare(got[:], h[:]) == 1 && valid
+	hg := sha256.Sum256(got)
+	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
 }
 
 // Credentials finds the one of a fixed list of items, each with its own

@@ -121,30 +121,6 @@ func TestMatch(t *testing.T) {
 	assert.True(t, httpx.SecretEqual("s3cret", "s3cret"))
 }
 
-func TestSecretHash(t *testing.T) {
-	h := httpx.HashSecret("s3cret")
-	long := strings.Repeat("a", httpx.MaxCredential+1)
-	for _, tt := range []struct {
-		got  string
-		want bool
-	}{
-		{"s3cret", true},
-		{"s3cre", false},
-		{"s3cret ", false},
-		{"", false},
-		{long, false},
-	} {
-		assert.Equal(t, tt.want, h.Equal(tt.got), "%.16q", tt.got)
-		assert.Equal(t, tt.want, h.EqualBytes([]byte(tt.got)), "%.16q as bytes", tt.got)
-	}
-	var zero httpx.SecretHash
-	assert.False(t, zero.Equal(""), "the zero hash matches nothing, not even the empty secret")
-	assert.False(t, zero.EqualBytes(nil))
-	assert.False(t, zero.Equal("anything"))
-	assert.False(t, httpx.HashSecret(long).Equal(long), "an over-long secret never matches, even itself")
-	assert.False(t, httpx.HashSecret("").EqualBytes([]byte{}), "an empty secret never matches")
-}
-
 func TestUnknown(t *testing.T) {
 	_, ok := httpx.Unknown(url.Values{"a": {"1"}, "b": {"2"}}, "a", "b")
 	assert.False(t, ok)
@@ -240,4 +216,25 @@ func TestRequestIDFresh(t *testing.T) {
 	assert.Equal(t, "abc-1", httpx.RequestID(w, r))
 	assert.Equal(t, "abc-1", w.Header().Get(httpx.RequestIDHeader))
 	assert.Equal(t, "abc-1", httpx.RequestID(w, httptest.NewRequest(http.MethodGet, "/", nil)), "the id already set is kept")
+}
+
+func TestSecretHash(t *testing.T) {
+	h := httpx.HashSecret("s3cret")
+	assert.True(t, h.Equal("s3cret"))
+	assert.False(t, h.Equal("s3cre"))
+	assert.False(t, h.Equal(""))
+	assert.False(t, httpx.HashSecret("").Equal(""), "an empty secret never matches")
+	assert.False(t, httpx.SecretHash{}.Equal("anything"), "the zero hash matches nothing")
+	long := strings.Repeat("a", httpx.MaxCredential+1)
+	assert.False(t, httpx.HashSecret(long).Equal(long))
+
+	// EqualBytes answers as Equal does, for every kind of secret sent.
+	for _, got := range []string{"s3cret", "s3cre", "s3cret ", "", long} {
+		assert.Equal(t, h.Equal(got), h.EqualBytes([]byte(got)), "%.16q", got)
+	}
+	assert.True(t, h.EqualBytes([]byte("s3cret")))
+	assert.False(t, h.EqualBytes(nil))
+	assert.False(t, httpx.HashSecret("").EqualBytes([]byte{}), "an empty secret never matches")
+	assert.False(t, httpx.SecretHash{}.EqualBytes([]byte("anything")), "the zero hash matches nothing")
+	assert.False(t, httpx.HashSecret(long).EqualBytes([]byte(long)))
 }
