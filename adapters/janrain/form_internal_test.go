@@ -1,6 +1,8 @@
 package janrain
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -192,4 +194,15 @@ func FuzzParseArgs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string, op uint8) {
 		checkSameDecode(t, recordOps[int(op)%len(recordOps)], body, sch)
 	})
+}
+
+// TestHeaderNamesAreCanonical checks the names the handler reads with
+// header, which looks them up as given.
+func TestHeaderNamesAreCanonical(t *testing.T) {
+	for _, name := range []string{"Authorization", "Content-Type"} {
+		require.Equal(t, http.CanonicalHeaderKey(name), name)
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.Header.Set(strings.ToLower(name), "x")
+		require.Equal(t, "x", header(r, name))
+	}
 }
