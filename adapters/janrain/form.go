@@ -200,7 +200,15 @@ func parseArgs(a *args, op Op, b []byte) error {
 // unescaping never lengthens text, so nothing is written over bytes still
 // to be read.
 func unescapeAt(b []byte, w, from, to int) (end int, ok bool) {
-	for i := from; i < to; {
+	i := from
+	if w == from {
+		// Until the first escape, the text stays where it is.
+		for i < to && b[i] != '%' && b[i] != '+' {
+			i++
+		}
+		w = i
+	}
+	for i < to {
 		c := b[i]
 		switch c {
 		case '%':
