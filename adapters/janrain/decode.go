@@ -240,6 +240,7 @@ func canonicalUUID(u string) (string, bool) {
 	if len(u) != 36 {
 		return "", false
 	}
+	upper := false
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		switch {
@@ -247,12 +248,17 @@ func canonicalUUID(u string) (string, bool) {
 			if c != '-' {
 				return "", false
 			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			upper = true
 		default:
 			return "", false
 		}
 	}
-	return strings.ToLower(u), true
+	if upper {
+		u = strings.ToLower(u)
+	}
+	return u, true
 }
 
 func decodeKey(c *Call, form *args, sch *Schema, maxDepth int) error {
