@@ -64,12 +64,31 @@ type Call struct {
 
 // reserved reports whether name is one of the server-owned attributes no
 // request may write.
-func reserved(name string) bool {
-	switch name {
-	case "id", "uuid", "created", "lastUpdated":
-		return true
+func reserved(name string) bool { return slices.Contains(reservedNames[:], name) }
+
+// reservedNames are the names reserved reports, in the order a value
+// holding several is refused by (firstReserved).
+var reservedNames = [...]string{"id", "uuid", "created", "lastUpdated"}
+
+// firstReserved returns the first of reservedNames that obj holds, so a
+// value holding several is refused for the same one every time, not for
+// whichever the map's order met first.
+func firstReserved(obj map[string]any) (string, bool) {
+	var held [len(reservedNames)]bool
+	found := false
+	for name := range obj {
+		if i := slices.Index(reservedNames[:], name); i >= 0 {
+			held[i], found = true, true
+		}
 	}
-	return false
+	if found {
+		for i, ok := range held {
+			if ok {
+				return reservedNames[i], true
+			}
+		}
+	}
+	return "", false
 }
 
 // params lists the parameters op takes. Any other is refused before
@@ -355,10 +374,7 @@ func decodeValue(c *Call, form *args, maxDepth int) error {
 		if !ok {
 			return newArgError(update.Invalid, update.RuleType, c.ValueArg, c.ValueArg+" must be a JSON object when attribute_name is the root")
 		}
-		for name := range obj {
-			if !reserved(name) {
-				continue
-			}
+		if name, ok := firstReserved(obj); ok {
 			if c.Op == OpCreate && (name == "id" || name == "uuid") {
 				return newArgError(update.Malformed, ruleNewID, c.ValueArg, name+" is assigned by entity.create and may not be sent")
 			}

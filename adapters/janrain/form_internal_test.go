@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/update"
 )
 
 // recordOps are the operations whose forms parseArgs parses.
@@ -204,5 +206,32 @@ func TestHeaderNamesAreCanonical(t *testing.T) {
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
 		r.Header.Set(strings.ToLower(name), "x")
 		require.Equal(t, "x", header(r, name))
+	}
+}
+
+// TestReservedRefusedInOneOrder checks that a value holding several
+// reserved attributes is refused for the same one on every call, whatever
+// order the decoded map is walked in.
+func TestReservedRefusedInOneOrder(t *testing.T) {
+	sch, err := NewSchema(Policy(DemoConfig()))
+	require.NoError(t, err)
+	value := "%7B%22lastUpdated%22%3A1%2C%22created%22%3A1%2C%22uuid%22%3A1%2C%22id%22%3A1%2C%22givenName%22%3A%22A%22%7D"
+	tests := []struct {
+		op   Op
+		body string
+		want error
+	}{
+		{OpCreate, "type_name=user&attributes=" + value,
+			newArgError(update.Malformed, ruleNewID, "attributes", "id is assigned by entity.create and may not be sent")},
+		{OpUpdate, "type_name=user&id=5252&value=" + value,
+			newArgError(update.Invalid, update.RuleReadOnly, "value", "id is a reserved attribute and cannot be written")},
+		{OpUpdate, "type_name=user&id=5252&value=%7B%22lastUpdated%22%3A1%2C%22created%22%3A1%7D",
+			newArgError(update.Invalid, update.RuleReadOnly, "value", "created is a reserved attribute and cannot be written")},
+	}
+	for _, tt := range tests {
+		for range 50 {
+			_, err := decodeBody(tt.op, tt.body, sch)
+			require.Equal(t, tt.want, err, "%s %s", tt.op, tt.body)
+		}
 	}
 }
