@@ -30,21 +30,21 @@ func RequestID(w http.ResponseWriter, r *http.Request) string {
 	// from the system's, per thread) costs nanoseconds where crypto/rand
 	// costs a system call. The id's text and the header value holding it
 	// are one allocation.
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], rand.Uint64())
 	f := new(freshID)
-	binary.BigEndian.PutUint64(f.raw[:], rand.Uint64())
-	hex.Encode(f.text[:], f.raw[:])
+	hex.Encode(f.text[:], raw[:])
 	f.value[0] = unsafe.String(&f.text[0], len(f.text))
 	h[RequestIDHeader] = f.value[:]
 	return f.value[0]
 }
 
-// freshID holds a fresh request id: its random bytes, their hex text, and
-// the header value naming that text. Nothing writes the text after the
-// id is made, so the string over it stays immutable.
+// freshID holds a fresh request id: its hex text and the header value
+// naming that text. Nothing writes the text after the id is made, so the
+// string over it stays immutable.
 type freshID struct {
 	value [1]string
 	text  [16]byte
-	raw   [8]byte
 }
 
 func isPlain(s string) bool {
