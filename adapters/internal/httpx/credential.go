@@ -63,14 +63,6 @@ func (h SecretHash) Equal(got string) bool {
 	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
 }
 
-// hashString returns the SHA-256 of s. A credential of common length is
-// copied to the stack for hashing, not to a heap buffer that would keep
-// it until collected.
-func hashString(s string) [sha256.Size]byte {
-	var buf [128]byte
-	return sha256.Sum256(append(buf[:0], s...))
-}
-
 // Credentials finds the one of a fixed list of items, each with its own
 // secret, whose secret a client sent. The secrets are hashed once, when
 // the list is made; each lookup hashes what was sent once and compares it
@@ -123,4 +115,12 @@ func (c *Credentials[T]) Bearer(r *http.Request) (T, bool) {
 		return zero, false
 	}
 	return c.Match(tok)
+}
+
+// hashString returns the SHA-256 of s. A credential of common length is
+// copied to the stack for hashing, not to a heap buffer that would keep
+// it until collected.
+func hashString(s string) [sha256.Size]byte {
+	var buf [128]byte
+	return sha256.Sum256(append(buf[:0], s...))
 }
