@@ -14,6 +14,7 @@ import (
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/internal/jsonfile"
 	"github.com/idupdate/idupdate/internal/tracelog"
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -178,6 +179,12 @@ func DemoConfig() Config {
 			DefaultContract: "default",
 		},
 	}}
+}
+
+// decodeLimits returns the limits a request body's JSON is decoded
+// within.
+func (c Config) decodeLimits() merge.DecodeLimits {
+	return merge.DecodeLimits{MaxBytes: c.MaxBodyBytes, MaxDepth: c.MaxDepth}
 }
 
 // withDefaults returns c with every zero limit set to its default.

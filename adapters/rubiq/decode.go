@@ -122,8 +122,12 @@ func Contract(app App, id string) ([]string, error) {
 // or city; email and mobile are changed, never removed, so a null for them
 // is Invalid. Types, formats and uniqueness are left to the engine.
 func DecodeUpdate(app App, t Target, contract []string, body []byte, cfg Config) (update.Request, error) {
-	cfg = cfg.withDefaults()
-	v, err := decodeJSON(body, cfg)
+	return decodeUpdate(app, t, contract, body, cfg.withDefaults().decodeLimits())
+}
+
+// decodeUpdate is DecodeUpdate within the limits lim.
+func decodeUpdate(app App, t Target, contract []string, body []byte, lim merge.DecodeLimits) (update.Request, error) {
+	v, err := decodeJSON(body, lim)
 	if err != nil {
 		return update.Request{}, err
 	}
@@ -197,8 +201,7 @@ func acceptable(obj map[string]any, contract []string) bool {
 // anything else is Malformed and never reaches the engine, so it costs the
 // entity no attempt.
 func DecodeVerify(app App, t Target, body []byte, cfg Config) (update.ConfirmRequest, error) {
-	cfg = cfg.withDefaults()
-	v, err := decodeJSON(body, cfg)
+	v, err := decodeJSON(body, cfg.withDefaults().decodeLimits())
 	if err != nil {
 		return update.ConfirmRequest{}, err
 	}
@@ -259,8 +262,8 @@ func unknownParameter(name, kind string) error {
 
 // decodeJSON decodes one bounded JSON value and translates merge's errors
 // into the engine's codes.
-func decodeJSON(body []byte, cfg Config) (any, error) {
-	v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth})
+func decodeJSON(body []byte, lim merge.DecodeLimits) (any, error) {
+	v, err := merge.Decode(body, lim)
 	switch {
 	case err == nil:
 		return v, nil

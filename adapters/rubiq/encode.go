@@ -46,35 +46,48 @@ func EncodeUpdate(res *update.Result) (Status, *Body) {
 }
 
 // updateStatus returns the status of EncodeUpdate's answer to res.
-func updateStatus(res *update.Result) Status {
-	code := codeUpdated
-	rank := func(code string) int {
-		switch code {
-		case codeDispatched:
-			return 1
-		case codeCooldown:
-			return 2
-		case codeWindow:
-			return 3
-		}
-		return 0
+func updateStatus(res *update.Result) Status { return updateAnswers[updateRank(res)].status }
+
+// The outcomes of a successful 1003 call, by rank: the higher wins when
+// an update opens several verifications.
+const (
+	rankUpdated = iota
+	rankDispatched
+	rankCooldown
+	rankWindow
+)
+
+// updateAnswers holds the answer of each outcome of a successful 1003
+// call, by rank, encoded once as encodedStatus holds them.
+var updateAnswers = func() (a [rankWindow + 1]struct {
+	status  Status
+	encoded [2][]byte
+}) {
+	for rank, code := range [...]string{rankUpdated: codeUpdated, rankDispatched: codeDispatched, rankCooldown: codeCooldown, rankWindow: codeWindow} {
+		a[rank].status = lookup(code)
+		a[rank].encoded = encodedStatus[a[rank].status]
 	}
+	return a
+}()
+
+// updateRank returns the rank of the outcome of res, as updateStatus
+// describes.
+func updateRank(res *update.Result) int {
+	rank := rankUpdated
 	for _, p := range res.Pending {
 		if p.State != verify.Pending {
 			continue
 		}
-		c := codeCooldown
+		r := rankCooldown
 		switch {
 		case p.Throttled == string(verify.WindowLimit):
-			c = codeWindow
+			r = rankWindow
 		case p.Throttled == "" && p.DispatchError == "" && p.Dispatched:
-			c = codeDispatched
+			r = rankDispatched
 		}
-		if rank(c) > rank(code) {
-			code = c
-		}
+		rank = max(rank, r)
 	}
-	return lookup(code)
+	return rank
 }
 
 // encodedStatus holds the answer of every status in errorTable whose body

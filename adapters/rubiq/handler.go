@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -22,6 +23,8 @@ type Handler struct {
 	mux *http.ServeMux
 	// apps finds the app of a request's token.
 	apps *httpx.Credentials[App]
+	// lim bounds a request body's JSON (cfg's limits).
+	lim merge.DecodeLimits
 }
 
 // route is one endpoint: its method, its paths and what serves it.
@@ -66,7 +69,7 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 		return nil, fmt.Errorf("rubiq: %w", err)
 	}
 	h := &Handler{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(),
-		apps: httpx.NewCredentials(cfg.Apps, func(a App) string { return a.Token })}
+		apps: httpx.NewCredentials(cfg.Apps, func(a App) string { return a.Token }), lim: cfg.decodeLimits()}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -146,7 +149,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op Op, app App,
 		h.fail(w, r, op, err)
 		return
 	}
-	req, err := DecodeUpdate(app, t, contract, body, h.cfg)
+	req, err := decodeUpdate(app, t, contract, body, h.lim)
 	if err != nil {
 		h.fail(w, r, op, err)
 		return
@@ -156,7 +159,13 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op Op, app App,
 		h.fail(w, r, op, err)
 		return
 	}
-	h.writeStatus(w, r, app.Format, updateStatus(res))
+	a := &updateAnswers[updateRank(res)]
+	h.logAnswer(w, r, a.status)
+	if app.Format.envelope() {
+		httpx.WriteBody(w, a.status.enveloped(), a.encoded[1])
+	} else {
+		httpx.WriteBody(w, a.status.HTTP, a.encoded[0])
+	}
 }
 
 // read serves endpoint 1002: the entity as the app's grant lets it see
@@ -241,15 +250,6 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, f Format, s Stat
 		return
 	}
 	writeAnswer(w, f, s, b, account)
-}
-
-// writeStatus writes the answer s with the body that names only s, as
-// write does, without building the body when it is encoded already.
-func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, f Format, s Status) {
-	h.logAnswer(w, r, s)
-	if !writeEncoded(w, f, s, true) {
-		writeAnswer(w, f, s, &Body{Status: BodyStatus{Code: s.Code, Text: s.Text}}, nil)
-	}
 }
 
 // logAnswer sets the request id on the answer and logs the answer s.

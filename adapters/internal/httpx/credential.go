@@ -16,7 +16,12 @@ const MaxCredential = 4096
 // an empty token, one longer than MaxCredential, or one holding spaces is
 // no token.
 func Bearer(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	// Indexed by its canonical name, as Header.Get would look it up.
+	var auth string
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		auth = v[0]
+	}
+	scheme, token, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}
@@ -32,10 +37,10 @@ func Bearer(r *http.Request) (string, bool) {
 func SecretEqual(got, want string) bool {
 	if got == "" || len(got) > MaxCredential {
 		// Hash anyway, so a refused length costs what a comparison does.
-		_ = sha256.Sum256([]byte(want))
+		_ = hashString(want)
 		return false
 	}
-	hg, hw := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	hg, hw := hashString(got), hashString(want)
 	return subtle.ConstantTimeCompare(hg[:], hw[:]) == 1
 }
 
@@ -54,7 +59,7 @@ func (h SecretHash) Equal(got string) bool {
 	if !valid {
 		got = "" // never matches; not worth hashing at any length
 	}
-	hg := sha256.Sum256([]byte(got))
+	hg := hashString(got)
 	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
 }
 
@@ -98,7 +103,7 @@ func (c *Credentials[T]) Match(got string) (T, bool) {
 	if !valid {
 		got = "" // never matches; not worth hashing at any length
 	}
-	hg := sha256.Sum256([]byte(got))
+	hg := hashString(got)
 	found, n := -1, 0
 	for i := range c.hashes {
 		if subtle.ConstantTimeCompare(hg[:], c.hashes[i][:]) == 1 && valid {
@@ -121,4 +126,12 @@ func (c *Credentials[T]) Bearer(r *http.Request) (T, bool) {
 		return zero, false
 	}
 	return c.Match(tok)
+}
+
+// hashString returns the SHA-256 of s. A credential of common length is
+// copied to the stack for hashing, not to a heap buffer that would keep
+// it until collected.
+func hashString(s string) [sha256.Size]byte {
+	var buf [128]byte
+	return sha256.Sum256(append(buf[:0], s...))
 }

@@ -117,6 +117,17 @@ func TestMatch(t *testing.T) {
 	r.Header.Set("Authorization", "Basic alpha")
 	_, ok = creds.Bearer(r)
 	assert.False(t, ok)
+	// Secrets longer than what is hashed on the stack match as any other.
+	long := strings.Repeat("x", 200)
+	creds = httpx.NewCredentials([]client{{"a", "alpha"}, {"l", long}}, func(c client) string { return c.secret })
+	c, ok = creds.Match(long)
+	assert.True(t, ok)
+	assert.Equal(t, "l", c.id)
+	_, ok = creds.Match(long[:199])
+	assert.False(t, ok)
+	assert.True(t, httpx.SecretEqual(long, long))
+	assert.False(t, httpx.SecretEqual(long, long[:199]))
+	assert.True(t, httpx.HashSecret(long).Equal(long))
 	assert.False(t, httpx.SecretEqual(strings.Repeat("a", httpx.MaxCredential+1), strings.Repeat("a", httpx.MaxCredential+1)))
 	assert.True(t, httpx.SecretEqual("s3cret", "s3cret"))
 }

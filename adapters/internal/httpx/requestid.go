@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
+	"unsafe"
 )
 
 // RequestIDHeader carries the request id in both directions.
@@ -20,19 +21,30 @@ func RequestID(w http.ResponseWriter, r *http.Request) string {
 	if v := h[RequestIDHeader]; len(v) > 0 && v[0] != "" {
 		return v[0]
 	}
-	id := r.Header.Get(RequestIDHeader)
-	if id == "" || len(id) > 64 || !isPlain(id) {
-		// An id must be unique, not secret: the runtime's generator
-		// (seeded from the system's, per thread) costs nanoseconds where
-		// crypto/rand costs a system call.
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], rand.Uint64())
-		var x [16]byte
-		hex.Encode(x[:], b[:])
-		id = string(x[:])
+	// Indexed by its canonical name, as Header.Get would look it up.
+	if v := r.Header[RequestIDHeader]; len(v) > 0 && v[0] != "" && len(v[0]) <= 64 && isPlain(v[0]) {
+		h[RequestIDHeader] = v[:1:1]
+		return v[0]
 	}
-	h[RequestIDHeader] = []string{id}
-	return id
+	// An id must be unique, not secret: the runtime's generator (seeded
+	// from the system's, per thread) costs nanoseconds where crypto/rand
+	// costs a system call. The id's text and the header value holding it
+	// are one allocation.
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], rand.Uint64())
+	f := new(freshID)
+	hex.Encode(f.text[:], raw[:])
+	f.value[0] = unsafe.String(&f.text[0], len(f.text))
+	h[RequestIDHeader] = f.value[:]
+	return f.value[0]
+}
+
+// freshID holds a fresh request id: its hex text and the header value
+// naming that text. Nothing writes the text after the id is made, so the
+// string over it stays immutable.
+type freshID struct {
+	value [1]string
+	text  [16]byte
 }
 
 func isPlain(s string) bool {
