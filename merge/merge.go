@@ -123,8 +123,14 @@ type merger struct {
 func (m *merger) record(c Change) {
 	if m.quiet == 0 {
 		if m.changes == nil {
-			// Most merges change a few members: one allocation for them.
-			m.changes = make([]Change, 0, min(max(m.hint, 4), 64))
+			// Most merges change a few members: one allocation for them,
+			// sized for a flat patch exactly, since the list is kept (in
+			// a record's history) as long as the record.
+			n := 4
+			if m.hint > 0 {
+				n = min(m.hint, 64)
+			}
+			m.changes = make([]Change, 0, n)
 		}
 		m.changes = append(m.changes, c)
 	}
