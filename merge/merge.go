@@ -15,7 +15,8 @@ import (
 func Merge(doc, patch any, opt Options) (any, []Change, error) {
 	m := merger{opt: opt}
 	if p, ok := patch.(map[string]any); ok {
-		m.hint = len(p) // a flat patch changes at most one member per member
+		m.hint = len(p) // the members of a flat patch (object reports flat)
+		m.flat = true
 	}
 	out, changed, err := m.value("", doc, true, patch)
 	if err != nil {
@@ -117,14 +118,22 @@ type merger struct {
 	opt     Options
 	changes []Change
 	quiet   int
-	hint    int // how many changes to make room for at first
+	hint    int  // how many changes to make room for at first
+	flat    bool // the patch is an object of scalars and nulls only
 }
 
 func (m *merger) record(c Change) {
 	if m.quiet == 0 {
 		if m.changes == nil {
 			// Most merges change a few members: one allocation for them.
-			m.changes = make([]Change, 0, min(max(m.hint, 4), 64))
+			// A flat patch changes at most one member per member, and its
+			// list is sized exactly, since it is kept (in a record's
+			// history) as long as the record.
+			n := max(m.hint, 4)
+			if m.flat && m.hint > 0 {
+				n = m.hint
+			}
+			m.changes = make([]Change, 0, min(n, 64))
 		}
 		m.changes = append(m.changes, c)
 	}
@@ -179,8 +188,12 @@ func (m *merger) object(path string, cur, patch map[string]any) (map[string]any,
 	}
 	var small [8]string // the member names of most patches, without allocating
 	keys := small[:0]
-	for k := range patch {
+	for k, v := range patch {
 		keys = append(keys, k)
+		switch v.(type) {
+		case map[string]any, []any:
+			m.flat = false
+		}
 	}
 	slices.Sort(keys)
 	for _, k := range keys {

@@ -112,6 +112,11 @@ type Event struct {
 // An updater may run more than once (a backend retries on serialization
 // failures) and must have no side effects outside the record it returns.
 // An error it returns aborts the update and is returned unchanged.
+//
+// The store copies the Event an updater returns before Update returns,
+// and keeps no pointer to it or to the updater: the caller may reuse
+// both once Update has returned. The event's Changes, and the values in
+// them, may be kept as they are.
 type Updater func(rec *Record) (*Event, error)
 
 // Store keeps records. Implementations are safe for concurrent use.

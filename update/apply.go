@@ -2,6 +2,7 @@ package update
 
 import (
 	"context"
+	"sync"
 
 	"github.com/idupdate/idupdate/storage"
 )
@@ -35,6 +36,14 @@ func (e *Engine) Apply(ctx context.Context, req Request) (*Result, error) {
 
 // apply is Apply without its telemetry.
 func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
+	tx := applyTxs.Get().(*applyTx)
+	res, err := e.applyWith(ctx, tx, req)
+	tx.release()
+	return res, err
+}
+
+// applyWith is apply with its transaction step taken from the pool.
+func (e *Engine) applyWith(ctx context.Context, tx *applyTx, req Request) (*Result, error) {
 	s, g, err := e.authorizeFor(req.Type, req.Client, req.Subject, func(g Grant) bool { return g.Write })
 	if err != nil {
 		return nil, err
@@ -49,7 +58,7 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	tx := &applyTx{e: e, s: s, req: req}
+	tx.e, tx.s, tx.req = e, s, req
 	p := &tx.p
 	if err := e.prepareInto(p, s, g, &tx.req); err != nil {
 		return nil, err
@@ -76,14 +85,14 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 	tx.g = g
 	var rec *storage.Record
 	if req.DryRun {
-		rec, err = e.dryRun(ctx, req.Type, id, tx.plan)
+		rec, err = e.dryRun(ctx, req.Type, id, tx.planFn)
 	} else {
 		start := e.tel.storeStart(ctx)
 		if req.Spend == nil {
-			rec, err = e.store.Update(ctx, req.Type, id, tx.commit)
+			rec, err = e.store.Update(ctx, req.Type, id, tx.commitFn)
 		} else {
 			// updateSpending adds the index terms as commit does.
-			rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, tx.plan)
+			rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, tx.planFn)
 		}
 		e.tel.storeDone(ctx, "update", start, err)
 	}
@@ -97,9 +106,20 @@ func (e *Engine) apply(ctx context.Context, req Request) (*Result, error) {
 }
 
 // applyTx is the part of one Apply that runs inside the store
-// transaction, with what its last run decided. One allocation holds it
-// all, the request and its prepared input included.
+// transaction, with what its last run decided. One value holds it all,
+// the request and its prepared input included, and it is reused from
+// applyTxs: nothing an Apply returns or a store keeps points into it
+// (every store copies the event it is given, and finish copies out what
+// the result needs).
 type applyTx struct {
+	applyState
+	// commitFn and planFn are the bound methods commit and plan, made
+	// once per applyTx rather than once per call.
+	commitFn, planFn storage.Updater
+}
+
+// applyState is what one Apply puts in its applyTx.
+type applyState struct {
 	e   *Engine
 	s   *schema
 	g   Grant
@@ -107,6 +127,20 @@ type applyTx struct {
 	p   prepared
 	out *outcome
 	o   outcome // where plan writes its outcome, saving it an allocation
+}
+
+// applyTxs holds applyTx values between Apply calls.
+var applyTxs = sync.Pool{New: func() any {
+	tx := new(applyTx)
+	tx.commitFn, tx.planFn = tx.commit, tx.plan
+	return tx
+}}
+
+// release clears tx, so it holds on to nothing of its last Apply, and
+// returns it to applyTxs.
+func (tx *applyTx) release() {
+	tx.applyState = applyState{}
+	applyTxs.Put(tx)
 }
 
 // plan is the updater of a dry run: it plans the change on the record.

@@ -3,6 +3,7 @@ package update
 import (
 	"context"
 	"errors"
+	"unsafe"
 
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
@@ -91,10 +92,15 @@ func pendingInfo(ch verify.Challenge, throttled string) PendingInfo {
 		Held: ch.Held, Throttled: throttled}
 }
 
+// toStorage returns cs as storage changes, without copying: the slice is
+// reinterpreted in place. That is sound because merge.Change and
+// storage.Change have identical underlying types (the conversion below
+// compiles only while they do), and so identical layouts. cs belongs to
+// the caller, which must not use it as merge changes any more.
 func toStorage(cs []merge.Change) []storage.Change {
-	out := make([]storage.Change, len(cs))
-	for i, c := range cs {
-		out[i] = storage.Change(c)
+	_ = storage.Change(merge.Change{})
+	if len(cs) == 0 {
+		return []storage.Change{} // empty, not nil, as a copy would be
 	}
-	return out
+	return unsafe.Slice((*storage.Change)(unsafe.Pointer(unsafe.SliceData(cs))), len(cs))
 }

@@ -193,6 +193,27 @@ func runUpdate(t *testing.T, newStore NewStore) {
 		assert.Equal(t, want, canonicalEvents(hist))
 	})
 
+	t.Run("EventIsCopiedBeforeUpdateReturns", func(t *testing.T) {
+		// The engine reuses the Event value an updater returns once Update
+		// has returned, so a store must not keep a pointer to it.
+		s := newStore(t)
+		mustCreate(t, s, newRecord("u1"))
+		changes := []storage.Change{{Path: "/name", Op: "add", New: "Ada"}}
+		ev := &storage.Event{Time: at(3), Kind: "update", Actor: "user:u1", Client: "web", Changes: changes}
+		_, err := s.Update(ctx, userType, "u1", func(rec *storage.Record) (*storage.Event, error) {
+			rec.Doc = withDoc(rec.Doc, "name", "Ada")
+			return ev, nil
+		})
+		require.NoError(t, err)
+		*ev = storage.Event{Version: 77, Time: at(9), Kind: "reused", Actor: "someone else"}
+
+		hist, err := s.History(ctx, userType, "u1")
+		require.NoError(t, err)
+		require.Len(t, hist, 2)
+		want := storage.Event{Version: 2, Time: at(3), Kind: "update", Actor: "user:u1", Client: "web", Changes: changes}
+		assert.Equal(t, want, canonicalEvents(hist)[1])
+	})
+
 	t.Run("EarlierReadsDoNotChangeWithLaterUpdates", func(t *testing.T) {
 		s := newStore(t)
 		mustCreate(t, s, newRecord("u1", key("/email", "a@example.com")))
