@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -27,16 +26,6 @@ const (
 	kindVerifier = "druid.verifier"
 	quotaPrefix  = "druid.token/"
 )
-
-// grant is what the adapter keeps of one issued token, as the token's
-// storage.Token Data. The token itself is never kept, only its SHA-256,
-// so the store cannot be read for tokens to replay.
-type grant struct {
-	Client    string   `json:"client"`
-	Scopes    []string `json:"scopes"`
-	Method    string   `json:"method"`
-	Challenge string   `json:"challenge"`
-}
 
 // tokens keeps challenge-code tokens and used code verifiers in a
 // storage.Ephemeral, so that every process on one store honours the
@@ -76,10 +65,8 @@ func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString([]byte(client)) + "." + base64.RawURLEncoding.EncodeToString(raw)
-	data, err := json.Marshal(grant{Client: client, Scopes: slices.Clone(scopes), Method: method, Challenge: challenge})
-	if err != nil {
-		return "", failureWrap(update.Internal, "cannot issue a token now", err)
-	}
+	g := grant{Client: client, Scopes: scopes, Method: method, Challenge: challenge}
+	data := g.appendJSON(nil)
 	// The quota's count and the token go in one store step: a refused
 	// request stores nothing, and an allowed one costs one round trip.
 	ok, err := t.store.PutTokenHit(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)},
@@ -129,8 +116,8 @@ func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) (stor
 		sp.Claim = storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}
 	}
 	sp.Check = func(st *storage.Token, claimed bool) error {
-		var g grant
-		if err := json.Unmarshal(st.Data, &g); err != nil {
+		g, err := decodeGrant(st.Data)
+		if err != nil {
 			return failureWrap(update.Internal, "cannot check the token now", err)
 		}
 		if client != "" && g.Client != client {
