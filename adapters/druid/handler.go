@@ -1,6 +1,7 @@
 package druid
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,9 @@ type Handler struct {
 	// spendInUpdate says the tokens live in the records' store and it
 	// can spend a token in the transaction of an update.
 	spendInUpdate bool
+	// tokenNames maps each configured client's name as tokens carry it
+	// (tokenClient) to the client.
+	tokenNames map[string]string
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -69,7 +73,10 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	_, spender := store.(storage.Spender)
 	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux(),
 		userTokens:    httpx.NewCredentials(cfg.UserTokens, func(ut UserToken) string { return ut.Token }),
-		spendInUpdate: cfg.Tokens == nil && spender}
+		spendInUpdate: cfg.Tokens == nil && spender, tokenNames: make(map[string]string, len(cfg.Clients))}
+	for _, cl := range cfg.Clients {
+		h.tokenNames[base64.RawURLEncoding.EncodeToString([]byte(cl.ID))] = cl.ID
+	}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -357,12 +364,23 @@ func (h *Handler) challengeCaller(r *http.Request, verifier string) (Caller, err
 	if !ok {
 		return Caller{}, failure(codeUnauthorized, "Authorization: Bearer token required")
 	}
-	if client, named := tokenClient(tok); named && h.spendInUpdate {
-		sp, _ := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
-		return Caller{Client: client, spend: &sp}, nil
+	if client, named := h.tokenClient(tok); named && h.spendInUpdate {
+		s := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
+		return Caller{Client: client, spend: &s.sp}, nil
 	}
 	client, err := h.redeem(r, verifier)
 	return Caller{Client: client}, err
+}
+
+// tokenClient is the package's tokenClient, answered without decoding for
+// the names of configured clients.
+func (h *Handler) tokenClient(tok string) (string, bool) {
+	if name, _, ok := strings.Cut(tok, "."); ok {
+		if client, known := h.tokenNames[name]; known {
+			return client, true
+		}
+	}
+	return tokenClient(tok)
 }
 
 // userToken reports whether r carries a user's own access token: a

@@ -101,44 +101,64 @@ func tokenClient(tok string) (string, bool) {
 // verifier claimed in the same store step and checked against the
 // token's challenge by the spend's Check. client, when not empty, is who
 // the caller was taken for: Check refuses a token issued to another.
+// Once Check has passed, the spending's granted holds the client the
+// token was issued to.
 //
 // The token is spent by the first call that presents it, whatever that
 // call's outcome, so neither the token nor a verifier can be tried twice:
 // a verifier sent with a live token is used up even when the call is
 // then refused. It could only have served a token issued for its
 // challenge, and a client makes a new verifier for each token.
-func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) (storage.Spend, *string) {
-	granted := new(string)
-	sp := storage.Spend{Kind: kindToken, Hash: hashOf(tok), Now: now}
+func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) *spending {
+	s := &spending{scope: scope, verifier: verifier, client: client}
+	s.tokenHash = sha256.Sum256([]byte(tok))
+	s.sp = storage.Spend{Kind: kindToken, Hash: s.tokenHash[:], Now: now, Check: s.check}
 	if verifier != "" {
+		// The verifier is stored under its SHA-256, which is also what
+		// an S256 challenge is made of: one digest serves both.
+		s.verifierHash = sha256.Sum256([]byte(verifier))
 		// The verifier is remembered as long as a token issued now could
 		// live, so no token alive can be answered with it again.
-		sp.Claim = storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}
+		s.sp.Claim = storage.Token{Kind: kindVerifier, Hash: s.verifierHash[:], Expires: now.Add(t.ttl)}
 	}
-	sp.Check = func(st *storage.Token, claimed bool) error {
-		g, err := decodeGrant(st.Data)
-		if err != nil {
-			return failureWrap(update.Internal, "cannot check the token now", err)
-		}
-		if client != "" && g.Client != client {
-			return failure(update.Internal, "cannot check the token now")
-		}
-		if !slices.Contains(g.Scopes, scope) {
-			return failure(codeNoScope, "token lacks the "+scope+" scope")
-		}
-		if verifier == "" {
-			return failure(codeUnauthorized, "code_verifier required")
-		}
-		if !verifierMatches(g.Method, g.Challenge, verifier) {
-			return failure(codeUnauthorized, "code_verifier does not match the code challenge")
-		}
-		if !claimed {
-			return failure(codeUnauthorized, "code_verifier already used")
-		}
-		*granted = g.Client
-		return nil
+	return s
+}
+
+// spending is one call's spend of a token (tokens.spend), kept in one
+// allocation: the spend, the hashes it names and what its Check needs.
+type spending struct {
+	sp                      storage.Spend
+	tokenHash, verifierHash [sha256.Size]byte
+	scope, verifier, client string
+	// granted is the client the token was issued to, once check passed.
+	granted string
+}
+
+// check is the spend's Check: the grant the spent token was stored with
+// must name the caller's client (when known), hold the scope and have
+// the challenge the verifier answers, and the verifier must be new.
+func (s *spending) check(st *storage.Token, claimed bool) error {
+	g, err := decodeGrant(st.Data)
+	if err != nil {
+		return failureWrap(update.Internal, "cannot check the token now", err)
 	}
-	return sp, granted
+	if s.client != "" && g.Client != s.client {
+		return failure(update.Internal, "cannot check the token now")
+	}
+	if !slices.Contains(g.Scopes, s.scope) {
+		return failure(codeNoScope, "token lacks the "+s.scope+" scope")
+	}
+	if s.verifier == "" {
+		return failure(codeUnauthorized, "code_verifier required")
+	}
+	if !verifierMatches(g.Method, g.Challenge, s.verifier, &s.verifierHash) {
+		return failure(codeUnauthorized, "code_verifier does not match the code challenge")
+	}
+	if !claimed {
+		return failure(codeUnauthorized, "code_verifier already used")
+	}
+	s.granted = g.Client
+	return nil
 }
 
 // redeem spends the token for one call needing scope by itself (see
@@ -147,11 +167,11 @@ func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier
 	if tok == "" {
 		return "", failure(codeUnauthorized, "bearer token required")
 	}
-	sp, granted := t.spend(now, tok, scope, verifier, "")
-	if err := storage.SpendAlone(ctx, t.store, sp); err != nil {
+	s := t.spend(now, tok, scope, verifier, "")
+	if err := storage.SpendAlone(ctx, t.store, s.sp); err != nil {
 		return "", tokenError(err)
 	}
-	return *granted, nil
+	return s.granted, nil
 }
 
 // tokenError returns DRUID's answer to a token that could not be spent
