@@ -240,11 +240,19 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	var u *Update
-	if by.Subject != "" {
-		u, err = DecodeSelfUpdate(body)
-	} else {
-		u, err = DecodeUpdate(body)
+	self := by.Subject != ""
+	u, ok := decodeUpdateBody(body, int(h.cfg.MaxBodyBytes), h.cfg.MaxDepth, self)
+	if !ok {
+		// The checked path, which says what is wrong.
+		var v any
+		v, err = h.decodeJSON(body, int(h.cfg.MaxBodyBytes))
+		switch {
+		case err != nil:
+		case self:
+			u, err = DecodeSelfUpdate(v)
+		default:
+			u, err = DecodeUpdate(v)
+		}
 	}
 	if err == nil {
 		err = by.checkActor(u.Actor)
@@ -265,7 +273,12 @@ func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	p, err := DecodePatch(body, by.Subject != "")
+	v, err := h.decodeJSON(body, int(h.cfg.MaxBodyBytes))
+	if err != nil {
+		fail(err)
+		return
+	}
+	p, err := DecodePatch(v, by.Subject != "")
 	if err == nil {
 		err = by.checkActor(p.Actor)
 	}
@@ -303,14 +316,14 @@ func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *updat
 }
 
 // updateRequest authenticates an update (POST or PATCH) and reads its
-// JSON body. A caller whose token is still to be spent comes back with
-// the error too: see unspent.
-func (h *Handler) updateRequest(r *http.Request) (Caller, any, error) {
+// JSON body, still to be decoded. A caller whose token is still to be
+// spent comes back with the error too: see unspent.
+func (h *Handler) updateRequest(r *http.Request) (Caller, []byte, error) {
 	by, err := h.authorize(r)
 	if err != nil {
 		return by, nil, err
 	}
-	body, err := h.readJSON(r)
+	body, err := h.readBody(r)
 	return by, body, err
 }
 
@@ -446,14 +459,20 @@ func (h *Handler) entryPoint(r *http.Request, client string) (string, error) {
 
 // readJSON reads a bounded JSON body with bounded nesting.
 func (h *Handler) readJSON(r *http.Request) (any, error) {
-	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/json") {
-		return nil, failure(update.Malformed, "Content-Type must be application/json")
-	}
-	b, err := httpx.ReadBody(r, h.cfg.MaxBodyBytes)
+	b, err := h.readBody(r)
 	if err != nil {
 		return nil, err
 	}
 	return h.decodeJSON(b, int(h.cfg.MaxBodyBytes))
+}
+
+// readBody reads a bounded JSON body (UTF-8, at most MaxBodyBytes) without
+// decoding it.
+func (h *Handler) readBody(r *http.Request) ([]byte, error) {
+	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/json") {
+		return nil, failure(update.Malformed, "Content-Type must be application/json")
+	}
+	return httpx.ReadBody(r, h.cfg.MaxBodyBytes)
 }
 
 // decodeJSON decodes b, of at most max bytes, with bounded nesting.
