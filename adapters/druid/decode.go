@@ -409,6 +409,12 @@ func DecodeUpdateQuery(rawQuery string) (verifier string, err error) {
 	if v, ok := strings.CutPrefix(rawQuery, "code_verifier="); ok && unreserved(v) {
 		return v, nil
 	}
+	return parseUpdateQuery(rawQuery)
+}
+
+// parseUpdateQuery is DecodeUpdateQuery for any query: parsed, then
+// checked.
+func parseUpdateQuery(rawQuery string) (verifier string, err error) {
 	q, err := decodeQuery(rawQuery, "code_verifier")
 	if err != nil {
 		return "", err

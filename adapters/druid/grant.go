@@ -2,10 +2,10 @@ package druid
 
 import (
 	"errors"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/merge"
 )
 
 // grant is what the adapter keeps of one issued token, as the token's
@@ -47,8 +47,9 @@ var errGrant = errors.New("druid: the stored token grant is malformed")
 // writes for a grant (appendJSON), members in that order, no space
 // between tokens, any JSON string escape. What it accepts, json.Unmarshal
 // accepts and reads to the same grant; what json.Unmarshal refuses, it
-// refuses. Anything else, such as whitespace, other member orders or
-// unknown members, which the adapter has never written, is refused too.
+// refuses. Anything else, such as whitespace, other member orders,
+// unknown members or invalid UTF-8, which the adapter has never written,
+// is refused too.
 //
 // The method and a scope of this adapter's own are returned as the
 // adapter's constants, so reading them allocates nothing.
@@ -125,9 +126,10 @@ func (r *grantReader) strs() []string {
 // and challenge, returned without allocating.
 var known = [...]string{methodPlain, methodS256, scopeUpdate}
 
-// str reads a JSON string as json.Unmarshal reads it: escapes resolved,
-// a lone or mismatched surrogate escape and each byte of invalid UTF-8
-// read as U+FFFD, control characters refused.
+// str reads a JSON string as json.Unmarshal reads it: a string without
+// escapes as it is, one with escapes by merge.Decode, which resolves them
+// as encoding/json does. Control characters and invalid UTF-8, which
+// json.Marshal never writes, are refused.
 func (r *grantReader) str() string {
 	if !r.ok || r.i >= len(r.data) || r.data[r.i] != '"' {
 		r.ok = false
@@ -135,111 +137,33 @@ func (r *grantReader) str() string {
 	}
 	d := r.data
 	start := r.i + 1
-	j := start
-	for ; j < len(d); j++ {
-		c := d[j]
-		if c == '"' {
+	escaped := false
+	for j := start; j < len(d); j++ {
+		switch c := d[j]; {
+		case c == '\\':
+			escaped = true
+			j++ // the escaped byte cannot end the string
+		case c < 0x20:
+			r.ok = false
+			return ""
+		case c == '"':
 			r.i = j + 1
 			raw := d[start:j]
+			if escaped {
+				v, err := merge.Decode(d[start-1:j+1], merge.DecodeLimits{})
+				s, isStr := v.(string)
+				r.ok = err == nil && isStr
+				return s
+			}
 			for _, s := range known {
 				if string(raw) == s {
 					return s
 				}
 			}
-			if utf8.Valid(raw) {
-				return string(raw)
-			}
-			break // invalid UTF-8: the slow way below
+			r.ok = utf8.Valid(raw)
+			return string(raw)
 		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-	}
-	buf := make([]byte, 0, j-start+8)
-	for j = start; j < len(d); {
-		c := d[j]
-		switch {
-		case c == '"':
-			r.i = j + 1
-			return string(buf)
-		case c < 0x20:
-			r.ok = false
-			return ""
-		case c >= utf8.RuneSelf:
-			rn, size := utf8.DecodeRune(d[j:])
-			buf = utf8.AppendRune(buf, rn) // U+FFFD for an invalid byte
-			j += size
-			continue
-		case c != '\\':
-			buf = append(buf, c)
-			j++
-			continue
-		}
-		if j+1 >= len(d) {
-			break
-		}
-		switch e := d[j+1]; e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			rn, ok := hex4(d[j+2:])
-			if !ok {
-				r.ok = false
-				return ""
-			}
-			j += 6
-			if utf16.IsSurrogate(rn) {
-				if j+1 < len(d) && d[j] == '\\' && d[j+1] == 'u' {
-					if rn2, ok := hex4(d[j+2:]); ok {
-						if dec := utf16.DecodeRune(rn, rn2); dec != utf8.RuneError {
-							buf = utf8.AppendRune(buf, dec)
-							j += 6
-							continue
-						}
-					}
-				}
-				rn = utf8.RuneError
-			}
-			buf = utf8.AppendRune(buf, rn)
-			continue
-		default:
-			r.ok = false
-			return ""
-		}
-		j += 2
 	}
 	r.ok = false
 	return ""
-}
-
-// hex4 reads the four hex digits of a \u escape.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var rn rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		rn = rn*16 + rune(c)
-	}
-	return rn, true
 }
