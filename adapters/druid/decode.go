@@ -210,17 +210,16 @@ func decodePatchUser(fe *fieldErrors, obj map[string]any, p *Patch, self bool) {
 	}
 	if ids := object(fe, obj, "object.", "ids", false); ids != nil {
 		for name, v := range ids {
-			at := "object.ids." + clip(name)
 			f, known := idByName(name)
 			if !known {
-				fe.add(at, update.RuleUnknown, "is not a user id (email, phone_number, screen_name, national_id)")
+				fe.add(idPath(name), update.RuleUnknown, "is not a user id (email, phone_number, screen_name, national_id)")
 				continue
 			}
 			if v == nil {
 				p.Doc[f.path[1:]] = nil
 				continue
 			}
-			if id, ok := decodeID(fe, at, v); ok {
+			if id, ok := decodeID(fe, name, v); ok {
 				p.Doc[f.path[1:]] = id.Value
 				if id.Confirmed && f.confirmPath != "" {
 					p.Confirmed = append(p.Confirmed, f.path)
@@ -251,24 +250,33 @@ func decodePatchUser(fe *fieldErrors, obj map[string]any, p *Patch, self bool) {
 func decodeIDs(fe *fieldErrors, ids map[string]any) map[string]ID {
 	out := make(map[string]ID, len(ids))
 	for name, v := range ids {
-		at := "object.ids." + clip(name)
 		if _, known := idByName(name); !known {
-			fe.add(at, update.RuleUnknown, "is not a user id (email, phone_number, screen_name, national_id)")
+			fe.add(idPath(name), update.RuleUnknown, "is not a user id (email, phone_number, screen_name, national_id)")
 			continue
 		}
 		if v == nil {
 			continue // null is the same as leaving the id out
 		}
-		if id, ok := decodeID(fe, at, v); ok {
+		if id, ok := decodeID(fe, name, v); ok {
 			out[name] = id
 		}
 	}
 	return out
 }
 
-// decodeID reads one user_id object at the vendor path at.
-func decodeID(fe *fieldErrors, at string, v any) (ID, bool) {
+// idPath is the vendor path of the id named name, for its errors.
+func idPath(name string) string { return "object.ids." + clip(name) }
+
+// decodeID reads one user_id object, the id named name.
+func decodeID(fe *fieldErrors, name string, v any) (ID, bool) {
 	m, ok := v.(map[string]any)
+	if ok {
+		if id, clean := cleanID(m); clean {
+			return id, true
+		}
+	}
+	// Something to report: the checks again, naming the members.
+	at := idPath(name)
 	if !ok {
 		fe.add(at, update.RuleType, "must be a user_id object")
 		return ID{}, false
@@ -284,6 +292,34 @@ func decodeID(fe *fieldErrors, at string, v any) (ID, bool) {
 		id.Confirmed = c
 	default:
 		fe.add(at+".confirmed", update.RuleType, "must be a boolean")
+	}
+	return id, true
+}
+
+// cleanID reads a user_id object that decodeID finds nothing wrong with,
+// without building the paths its errors would name, and reports false
+// for any other.
+func cleanID(m map[string]any) (ID, bool) {
+	for k := range m {
+		if k != "objectType" && k != "value" && k != "confirmed" {
+			return ID{}, false
+		}
+	}
+	if t, sent := m["objectType"]; sent && t != "user_id" {
+		return ID{}, false
+	}
+	id := ID{}
+	if v, _ := m["value"].(string); v != "" {
+		id.Value = v
+	} else {
+		return ID{}, false
+	}
+	switch c := m["confirmed"].(type) {
+	case nil:
+	case bool:
+		id.Confirmed = c
+	default:
+		return ID{}, false
 	}
 	return id, true
 }
@@ -304,17 +340,16 @@ func named(fe *fieldErrors, obj map[string]any, key string) map[string]any {
 // (an error when required), another type an error. prefix is the vendor
 // path of obj, for the error.
 func object(fe *fieldErrors, obj map[string]any, prefix, key string, required bool) map[string]any {
-	at := prefix + key
 	v, ok := obj[key]
 	if !ok || v == nil {
 		if required {
-			fe.add(at, update.RuleRequired, "is required")
+			fe.add(prefix+key, update.RuleRequired, "is required")
 		}
 		return nil
 	}
 	m, isObj := v.(map[string]any)
 	if !isObj {
-		fe.add(at, update.RuleType, "must be an object")
+		fe.add(prefix+key, update.RuleType, "must be an object")
 		return nil
 	}
 	return m
@@ -369,6 +404,17 @@ func DecodeQuery(rawQuery string) error {
 // DecodeUpdateQuery reads the update's query: code_verifier, once, and
 // nothing else.
 func DecodeUpdateQuery(rawQuery string) (verifier string, err error) {
+	// The query as clients send it, a verifier of the characters RFC
+	// 7636 allows, needs no unescaping and says the same parsed.
+	if v, ok := strings.CutPrefix(rawQuery, "code_verifier="); ok && unreserved(v) {
+		return v, nil
+	}
+	return parseUpdateQuery(rawQuery)
+}
+
+// parseUpdateQuery is DecodeUpdateQuery for any query: parsed, then
+// checked.
+func parseUpdateQuery(rawQuery string) (verifier string, err error) {
 	q, err := decodeQuery(rawQuery, "code_verifier")
 	if err != nil {
 		return "", err

@@ -54,7 +54,7 @@ func EncodeUser(v *update.View) *User {
 	u := &User{
 		ObjectType: "user",
 		ID:         v.ID,
-		IDs:        map[string]UserID{},
+		IDs:        make(map[string]UserID, len(idFields)),
 		CreatedOn:  v.Created.UTC().Format(time.RFC3339),
 		UpdatedOn:  v.Updated.UTC().Format(time.RFC3339),
 	}
@@ -144,11 +144,20 @@ func (u *User) appendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, "null"...)
 	} else {
 		dst = append(dst, '{')
-		for i, name := range slices.Sorted(maps.Keys(u.IDs)) {
-			if i > 0 {
+		names := idNamesSorted
+		if !onlyKnownIDs(u.IDs) {
+			names = slices.Sorted(maps.Keys(u.IDs))
+		}
+		first := true
+		for _, name := range names {
+			id, ok := u.IDs[name]
+			if !ok {
+				continue
+			}
+			if !first {
 				dst = append(dst, ',')
 			}
-			id := u.IDs[name]
+			first = false
 			dst = httpx.AppendString(dst, name)
 			dst = append(dst, `:{"objectType":`...)
 			dst = httpx.AppendString(dst, id.ObjectType)
@@ -185,4 +194,26 @@ func (u *User) appendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `,"updatedOn":`...)
 	dst = httpx.AppendString(dst, u.UpdatedOn)
 	return append(dst, '}'), nil
+}
+
+// idNamesSorted are the names of idFields in the order json.Marshal
+// writes map keys.
+var idNamesSorted = func() []string {
+	names := make([]string, len(idFields))
+	for i, f := range idFields {
+		names[i] = f.name
+	}
+	slices.Sort(names)
+	return names
+}()
+
+// onlyKnownIDs reports whether every id in ids is one of idFields, as
+// every id EncodeUser makes is.
+func onlyKnownIDs(ids map[string]UserID) bool {
+	for name := range ids {
+		if _, known := idByName(name); !known {
+			return false
+		}
+	}
+	return true
 }

@@ -42,6 +42,21 @@ func TestBodyAppendJSON(t *testing.T) {
 			assert.Equal(t, string(want), string(got))
 		}
 	}
+	// Users built by hand, with ids EncodeUser never makes, keep
+	// json.Marshal's key order too.
+	yes := true
+	for _, ids := range []map[string]druid.UserID{
+		nil, {},
+		{"zeta": {ObjectType: "user_id", Value: "z"}, "email": {ObjectType: "user_id", Value: "e", Confirmed: &yes}, "a<b": {Value: "a"}},
+		{"screen_name": {Value: "s"}, "national_id": {Value: "n"}},
+	} {
+		body := &druid.Body{Result: druid.Outcome{Status: 200}, Object: &druid.User{ObjectType: "user", ID: "u", IDs: ids}}
+		want, err := json.Marshal(body)
+		require.NoError(t, err)
+		got, err := body.AppendJSON(nil)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got))
+	}
 	// A value json.Marshal refuses is refused here too.
 	_, body := druid.EncodeResult(&update.Result{Record: &update.View{ID: "u", Doc: map[string]any{"datas": map[string]any{"f": math.NaN()}}}})
 	_, wantErr := json.Marshal(body)

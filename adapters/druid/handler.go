@@ -1,6 +1,7 @@
 package druid
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,9 @@ type Handler struct {
 	// spendInUpdate says the tokens live in the records' store and it
 	// can spend a token in the transaction of an update.
 	spendInUpdate bool
+	// tokenNames maps each configured client's name as tokens carry it
+	// (tokenClient) to the client.
+	tokenNames map[string]string
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -69,7 +73,10 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 	_, spender := store.(storage.Spender)
 	h := &Handler{eng: eng, cfg: cfg, tokens: newTokens(eph, cfg.TokenTTL, cfg.TokenQuota), mux: http.NewServeMux(),
 		userTokens:    httpx.NewCredentials(cfg.UserTokens, func(ut UserToken) string { return ut.Token }),
-		spendInUpdate: cfg.Tokens == nil && spender}
+		spendInUpdate: cfg.Tokens == nil && spender, tokenNames: make(map[string]string, len(cfg.Clients))}
+	for _, cl := range cfg.Clients {
+		h.tokenNames[base64.RawURLEncoding.EncodeToString([]byte(cl.ID))] = cl.ID
+	}
 	h.Register(h.mux)
 	return h, nil
 }
@@ -233,11 +240,19 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	var u *Update
-	if by.Subject != "" {
-		u, err = DecodeSelfUpdate(body)
-	} else {
-		u, err = DecodeUpdate(body)
+	self := by.Subject != ""
+	u, ok := decodeUpdateBody(body, int(h.cfg.MaxBodyBytes), h.cfg.MaxDepth, self)
+	if !ok {
+		// The checked path, which says what is wrong.
+		var v any
+		v, err = h.decodeJSON(body, int(h.cfg.MaxBodyBytes))
+		switch {
+		case err != nil:
+		case self:
+			u, err = DecodeSelfUpdate(v)
+		default:
+			u, err = DecodeUpdate(v)
+		}
 	}
 	if err == nil {
 		err = by.checkActor(u.Actor)
@@ -258,7 +273,12 @@ func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	p, err := DecodePatch(body, by.Subject != "")
+	v, err := h.decodeJSON(body, int(h.cfg.MaxBodyBytes))
+	if err != nil {
+		fail(err)
+		return
+	}
+	p, err := DecodePatch(v, by.Subject != "")
 	if err == nil {
 		err = by.checkActor(p.Actor)
 	}
@@ -296,14 +316,14 @@ func (h *Handler) logDispatch(w http.ResponseWriter, r *http.Request, res *updat
 }
 
 // updateRequest authenticates an update (POST or PATCH) and reads its
-// JSON body. A caller whose token is still to be spent comes back with
-// the error too: see unspent.
-func (h *Handler) updateRequest(r *http.Request) (Caller, any, error) {
+// JSON body, still to be decoded. A caller whose token is still to be
+// spent comes back with the error too: see unspent.
+func (h *Handler) updateRequest(r *http.Request) (Caller, []byte, error) {
 	by, err := h.authorize(r)
 	if err != nil {
 		return by, nil, err
 	}
-	body, err := h.readJSON(r)
+	body, err := h.readBody(r)
 	return by, body, err
 }
 
@@ -357,12 +377,23 @@ func (h *Handler) challengeCaller(r *http.Request, verifier string) (Caller, err
 	if !ok {
 		return Caller{}, failure(codeUnauthorized, "Authorization: Bearer token required")
 	}
-	if client, named := tokenClient(tok); named && h.spendInUpdate {
-		sp, _ := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
-		return Caller{Client: client, spend: &sp}, nil
+	if client, named := h.tokenClient(tok); named && h.spendInUpdate {
+		s := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
+		return Caller{Client: client, spend: &s.sp}, nil
 	}
 	client, err := h.redeem(r, verifier)
 	return Caller{Client: client}, err
+}
+
+// tokenClient is the package's tokenClient, answered without decoding for
+// the names of configured clients.
+func (h *Handler) tokenClient(tok string) (string, bool) {
+	if name, _, ok := strings.Cut(tok, "."); ok {
+		if client, known := h.tokenNames[name]; known {
+			return client, true
+		}
+	}
+	return tokenClient(tok)
 }
 
 // userToken reports whether r carries a user's own access token: a
@@ -428,14 +459,20 @@ func (h *Handler) entryPoint(r *http.Request, client string) (string, error) {
 
 // readJSON reads a bounded JSON body with bounded nesting.
 func (h *Handler) readJSON(r *http.Request) (any, error) {
-	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/json") {
-		return nil, failure(update.Malformed, "Content-Type must be application/json")
-	}
-	b, err := httpx.ReadBody(r, h.cfg.MaxBodyBytes)
+	b, err := h.readBody(r)
 	if err != nil {
 		return nil, err
 	}
 	return h.decodeJSON(b, int(h.cfg.MaxBodyBytes))
+}
+
+// readBody reads a bounded JSON body (UTF-8, at most MaxBodyBytes) without
+// decoding it.
+func (h *Handler) readBody(r *http.Request) ([]byte, error) {
+	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/json") {
+		return nil, failure(update.Malformed, "Content-Type must be application/json")
+	}
+	return httpx.ReadBody(r, h.cfg.MaxBodyBytes)
 }
 
 // decodeJSON decodes b, of at most max bytes, with bounded nesting.

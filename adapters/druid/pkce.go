@@ -17,9 +17,12 @@ const (
 // code verifier (and, for plain, a challenge): 43 to 128 characters of
 // A-Z a-z 0-9 - . _ ~.
 func validPKCE(s string) bool {
-	if len(s) < 43 || len(s) > 128 {
-		return false
-	}
+	return len(s) >= 43 && len(s) <= 128 && unreserved(s)
+}
+
+// unreserved reports whether s holds only characters a query value
+// carries unescaped: A-Z a-z 0-9 - . _ ~.
+func unreserved(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
@@ -60,19 +63,33 @@ func S256Challenge(verifier string) string {
 }
 
 // verifierMatches reports whether verifier answers challenge under method,
-// comparing in constant time.
-func verifierMatches(method, challenge, verifier string) bool {
+// comparing in constant time. digest is verifier's SHA-256, which the
+// caller has already taken to store the verifier under.
+func verifierMatches(method, challenge, verifier string, digest *[sha256.Size]byte) bool {
 	if !validPKCE(verifier) {
 		return false
 	}
-	var got string
 	switch method {
 	case methodPlain:
-		got = verifier
+		return constantTimeEqual(verifier, challenge)
 	case methodS256:
-		got = S256Challenge(verifier)
-	default:
+		var got [43]byte // base64url of 32 bytes, unpadded
+		base64.RawURLEncoding.Encode(got[:], digest[:])
+		return constantTimeEqual(got[:], challenge)
+	}
+	return false
+}
+
+// constantTimeEqual reports whether a and b hold the same bytes, taking a
+// time that depends on their lengths only, as subtle.ConstantTimeCompare
+// does, without copying either.
+func constantTimeEqual[A, B ~string | ~[]byte](a A, b B) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
 }

@@ -94,8 +94,8 @@ func (p *Patch) Request(by Caller) update.Request {
 // already has, in any spelling, as a restated fact that needs no
 // permission.
 func (u *Update) Request(by Caller) update.Request {
-	doc := map[string]any{}
-	delivery := map[string]update.Delivery{}
+	doc := make(map[string]any, len(u.IDs)+3)
+	var delivery map[string]update.Delivery
 	for _, f := range idFields {
 		id, sent := u.IDs[f.name]
 		if !sent {
@@ -103,6 +103,9 @@ func (u *Update) Request(by Caller) update.Request {
 		}
 		doc[f.path[1:]] = id.Value
 		if f.confirmPath != "" && id.Confirmed {
+			if delivery == nil {
+				delivery = make(map[string]update.Delivery, 2)
+			}
 			delivery[f.path] = update.Delivery{Kind: update.AlreadyVerified}
 		}
 	}
@@ -126,9 +129,7 @@ func (u *Update) Request(by Caller) update.Request {
 		Doc:           doc,
 		IncludeRecord: true,
 	}
-	if len(delivery) > 0 {
-		req.Delivery = delivery
-	}
+	req.Delivery = delivery // nil when no id is sent confirmed
 	if u.Password != nil {
 		req.Secrets = map[string]update.SecretValue{pathPassword: {Plain: *u.Password}}
 	}

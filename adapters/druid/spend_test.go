@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -144,6 +145,69 @@ func TestTokenWithoutClientName(t *testing.T) {
 			r = e.update(t, updateHeader(tok, druid.DemoEntryPoint), verifier, fixture(t, "update_datas.json"))
 			assert.Equal(t, http.StatusUnauthorized, r.status)
 			assert.Equal(t, "token already used", messages(errorBody(t, r)))
+		})
+	}
+}
+
+// TestGrantStoredByEncodingJSON checks that tokens whose grant was stored
+// by json.Marshal, as earlier versions stored every grant, are honoured
+// when spent in the update's transaction, escapes and all, and that a
+// grant that cannot be read refuses the update as before: the token is
+// spent, nothing changes, and the answer is an internal error.
+func TestGrantStoredByEncodingJSON(t *testing.T) {
+	type storedGrant struct {
+		Client    string   `json:"client"`
+		Scopes    []string `json:"scopes"`
+		Method    string   `json:"method"`
+		Challenge string   `json:"challenge"`
+	}
+	for _, be := range adaptertest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			e, store := storeEnv(t, be, false)
+			put := func(data []byte) string {
+				tok := base64.RawURLEncoding.EncodeToString([]byte(druid.DemoClientID)) + "." + base64.RawURLEncoding.EncodeToString([]byte(newVerifier(t)[:32]))
+				h := sha256.Sum256([]byte(tok))
+				require.NoError(t, store.(storage.Ephemeral).PutToken(context.Background(),
+					storage.Token{Kind: "druid.token", Hash: h[:], Data: data, Expires: e.clk.Now().Add(time.Minute)}, e.clk.Now()))
+				return tok
+			}
+			datas := fixture(t, "update_datas.json")
+			for i, g := range []storedGrant{
+				{Client: druid.DemoClientID, Scopes: []string{"update"}, Method: "S256"},
+				{Client: druid.DemoClientID, Scopes: []string{"read<&>", "update"}, Method: "S256"},
+				{Client: druid.DemoClientID, Scopes: []string{"update"}, Method: "plain"},
+			} {
+				verifier := newVerifier(t)
+				g.Challenge = verifier
+				if g.Method == "S256" {
+					g.Challenge = druid.S256Challenge(verifier)
+				}
+				data, err := json.Marshal(g)
+				require.NoError(t, err)
+				tok := put(data)
+				body := datas
+				if i%2 == 1 {
+					body = bytes.Replace(datas, []byte(`"Janet"`), []byte(`"Jana"`), 1)
+				}
+				r := e.update(t, updateHeader(tok, druid.DemoEntryPoint), verifier, body)
+				assert.Equal(t, http.StatusOK, r.status, "%s: %s", data, r.body)
+				r = e.update(t, updateHeader(tok, druid.DemoEntryPoint), verifier, body)
+				assert.Equal(t, http.StatusUnauthorized, r.status, "%s", data)
+			}
+			before, err := store.Get(context.Background(), druid.EntityType, druid.DemoUserID)
+			require.NoError(t, err)
+			for _, data := range []string{`{"client":"demo-app","scopes":["update"],"method":"S256","challenge":"x"`, `not json`, ``} {
+				verifier := newVerifier(t)
+				tok := put([]byte(data))
+				r := e.update(t, updateHeader(tok, druid.DemoEntryPoint), verifier, bytes.Replace(datas, []byte(`"Janet"`), []byte(`"Jolene"`), 1))
+				assert.Equal(t, http.StatusInternalServerError, r.status, "%q", data)
+				assert.Equal(t, "internal error", messages(errorBody(t, r)), "the cause is logged, not answered")
+				r = e.update(t, updateHeader(tok, druid.DemoEntryPoint), verifier, datas)
+				assert.Equal(t, "token already used", messages(errorBody(t, r)), "%q", data)
+			}
+			after, err := store.Get(context.Background(), druid.EntityType, druid.DemoUserID)
+			require.NoError(t, err)
+			assert.Equal(t, before.Version, after.Version)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -28,16 +27,6 @@ const (
 	quotaPrefix  = "druid.token/"
 )
 
-// grant is what the adapter keeps of one issued token, as the token's
-// storage.Token Data. The token itself is never kept, only its SHA-256,
-// so the store cannot be read for tokens to replay.
-type grant struct {
-	Client    string   `json:"client"`
-	Scopes    []string `json:"scopes"`
-	Method    string   `json:"method"`
-	Challenge string   `json:"challenge"`
-}
-
 // tokens keeps challenge-code tokens and used code verifiers in a
 // storage.Ephemeral, so that every process on one store honours the
 // tokens any of them issued and refuses a verifier any of them saw. A
@@ -57,8 +46,18 @@ func newTokens(store storage.Ephemeral, ttl time.Duration, quota storage.Quota) 
 
 // hashOf is the key a token or verifier is stored under.
 func hashOf(s string) []byte {
-	h := sha256.Sum256([]byte(s))
+	h := sum256(s)
 	return h[:]
+}
+
+// sum256 is the SHA-256 of s, taken without a copy of s on the heap for
+// a token or verifier of the usual sizes.
+func sum256(s string) [sha256.Size]byte {
+	var buf [256]byte
+	if len(s) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], s...))
+	}
+	return sha256.Sum256([]byte(s))
 }
 
 // issue stores a token for client bound to the challenge and returns it.
@@ -76,10 +75,8 @@ func (t *tokens) issue(ctx context.Context, now time.Time, client string, scopes
 		return "", failureWrap(update.Internal, "cannot issue a token now", err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString([]byte(client)) + "." + base64.RawURLEncoding.EncodeToString(raw)
-	data, err := json.Marshal(grant{Client: client, Scopes: slices.Clone(scopes), Method: method, Challenge: challenge})
-	if err != nil {
-		return "", failureWrap(update.Internal, "cannot issue a token now", err)
-	}
+	g := grant{Client: client, Scopes: scopes, Method: method, Challenge: challenge}
+	data := g.appendJSON(nil)
 	// The quota's count and the token go in one store step: a refused
 	// request stores nothing, and an allowed one costs one round trip.
 	ok, err := t.store.PutTokenHit(ctx, storage.Token{Kind: kindToken, Hash: hashOf(tok), Data: data, Expires: now.Add(t.ttl)},
@@ -114,44 +111,64 @@ func tokenClient(tok string) (string, bool) {
 // verifier claimed in the same store step and checked against the
 // token's challenge by the spend's Check. client, when not empty, is who
 // the caller was taken for: Check refuses a token issued to another.
+// Once Check has passed, the spending's granted holds the client the
+// token was issued to.
 //
 // The token is spent by the first call that presents it, whatever that
 // call's outcome, so neither the token nor a verifier can be tried twice:
 // a verifier sent with a live token is used up even when the call is
 // then refused. It could only have served a token issued for its
 // challenge, and a client makes a new verifier for each token.
-func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) (storage.Spend, *string) {
-	granted := new(string)
-	sp := storage.Spend{Kind: kindToken, Hash: hashOf(tok), Now: now}
+func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) *spending {
+	s := &spending{scope: scope, verifier: verifier, client: client}
+	s.tokenHash = sum256(tok)
+	s.sp = storage.Spend{Kind: kindToken, Hash: s.tokenHash[:], Now: now, Check: s.check}
 	if verifier != "" {
+		// The verifier is stored under its SHA-256, which is also what
+		// an S256 challenge is made of: one digest serves both.
+		s.verifierHash = sum256(verifier)
 		// The verifier is remembered as long as a token issued now could
 		// live, so no token alive can be answered with it again.
-		sp.Claim = storage.Token{Kind: kindVerifier, Hash: hashOf(verifier), Expires: now.Add(t.ttl)}
+		s.sp.Claim = storage.Token{Kind: kindVerifier, Hash: s.verifierHash[:], Expires: now.Add(t.ttl)}
 	}
-	sp.Check = func(st *storage.Token, claimed bool) error {
-		var g grant
-		if err := json.Unmarshal(st.Data, &g); err != nil {
-			return failureWrap(update.Internal, "cannot check the token now", err)
-		}
-		if client != "" && g.Client != client {
-			return failure(update.Internal, "cannot check the token now")
-		}
-		if !slices.Contains(g.Scopes, scope) {
-			return failure(codeNoScope, "token lacks the "+scope+" scope")
-		}
-		if verifier == "" {
-			return failure(codeUnauthorized, "code_verifier required")
-		}
-		if !verifierMatches(g.Method, g.Challenge, verifier) {
-			return failure(codeUnauthorized, "code_verifier does not match the code challenge")
-		}
-		if !claimed {
-			return failure(codeUnauthorized, "code_verifier already used")
-		}
-		*granted = g.Client
-		return nil
+	return s
+}
+
+// spending is one call's spend of a token (tokens.spend), kept in one
+// allocation: the spend, the hashes it names and what its Check needs.
+type spending struct {
+	sp                      storage.Spend
+	tokenHash, verifierHash [sha256.Size]byte
+	scope, verifier, client string
+	// granted is the client the token was issued to, once check passed.
+	granted string
+}
+
+// check is the spend's Check: the grant the spent token was stored with
+// must name the caller's client (when known), hold the scope and have
+// the challenge the verifier answers, and the verifier must be new.
+func (s *spending) check(st *storage.Token, claimed bool) error {
+	g, err := decodeGrant(st.Data)
+	if err != nil {
+		return failureWrap(update.Internal, "cannot check the token now", err)
 	}
-	return sp, granted
+	if s.client != "" && g.Client != s.client {
+		return failure(update.Internal, "cannot check the token now")
+	}
+	if !slices.Contains(g.Scopes, s.scope) {
+		return failure(codeNoScope, "token lacks the "+s.scope+" scope")
+	}
+	if s.verifier == "" {
+		return failure(codeUnauthorized, "code_verifier required")
+	}
+	if !verifierMatches(g.Method, g.Challenge, s.verifier, &s.verifierHash) {
+		return failure(codeUnauthorized, "code_verifier does not match the code challenge")
+	}
+	if !claimed {
+		return failure(codeUnauthorized, "code_verifier already used")
+	}
+	s.granted = g.Client
+	return nil
 }
 
 // redeem spends the token for one call needing scope by itself (see
@@ -160,11 +177,11 @@ func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier
 	if tok == "" {
 		return "", failure(codeUnauthorized, "bearer token required")
 	}
-	sp, granted := t.spend(now, tok, scope, verifier, "")
-	if err := storage.SpendAlone(ctx, t.store, sp); err != nil {
+	s := t.spend(now, tok, scope, verifier, "")
+	if err := storage.SpendAlone(ctx, t.store, s.sp); err != nil {
 		return "", tokenError(err)
 	}
-	return *granted, nil
+	return s.granted, nil
 }
 
 // tokenError returns DRUID's answer to a token that could not be spent
