@@ -44,9 +44,10 @@ type grpcFast struct {
 	on       bool // false serves every call through connect-go (tests compare both)
 }
 
-// fastMethod decodes payload (one uncompressed message) and serves it. It
-// reports false, having run nothing, when payload does not decode.
-type fastMethod func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload []byte) (ok bool, out proto.Message, err *connect.Error)
+// fastMethod decodes payload (one uncompressed message), serves it and
+// appends its answer, marshalled, to frame. It reports false, having run
+// nothing, when payload does not decode.
+type fastMethod func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload, frame []byte) (ok bool, answer []byte, err *connect.Error)
 
 // fast adapts m to the fast path, decoding with the codec connect-go uses.
 func fast[Req, Res any, PReq interface {
@@ -56,7 +57,7 @@ func fast[Req, Res any, PReq interface {
 	*Res
 	proto.Message
 }](m rpcMethod[Req, Res]) fastMethod {
-	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload []byte) (bool, proto.Message, *connect.Error) {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload, frame []byte) (bool, []byte, *connect.Error) {
 		msg := PReq(new(Req))
 		// connect-go leaves an empty message at its zero value without
 		// calling the codec.
@@ -69,15 +70,49 @@ func fast[Req, Res any, PReq interface {
 		if err != nil {
 			return true, nil, err
 		}
-		return true, PRes(out), nil
+		frame, merr := proto.MarshalOptions{}.MarshalAppend(frame, PRes(out))
+		if merr != nil {
+			return true, nil, marshalError(merr)
+		}
+		return true, frame, nil
 	}
+}
+
+// fastUpdateHumanUser serves UpdateHumanUser from the message
+// readUpdatePB reads and writes its answer without building a message,
+// running what updateHumanUserRPC runs; a message readUpdatePB does not
+// take goes to checked, the path of every other method.
+func fastUpdateHumanUser(checked fastMethod) fastMethod {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload, frame []byte) (bool, []byte, *connect.Error) {
+		id, b, ok := readUpdatePB(payload)
+		if !ok {
+			return checked(h, w, r, ctx, payload, frame)
+		}
+		ch, err := serveRPC(h, w, r, ctx, updateHumanUserRPC.op, func(r *http.Request, c Client) (change, error) {
+			return updateHumanUser(h, w, r, c, id, b)
+		})
+		if err != nil {
+			return true, nil, err
+		}
+		frame, merr := ch.appendUpdateHumanUserPB(frame)
+		if merr != nil {
+			return true, nil, marshalError(merr)
+		}
+		return true, frame, nil
+	}
+}
+
+// marshalError is connect-go's error for an answer that does not
+// marshal.
+func marshalError(err error) *connect.Error {
+	return connect.NewError(connect.CodeInternal, fmt.Errorf("marshal message: %w", err))
 }
 
 // fastMethods are the methods rpcService serves, by path.
 func fastMethods() map[string]fastMethod {
 	return map[string]fastMethod{
 		userpbconnect.UserServiceAddHumanUserProcedure:    fast(addHumanUserRPC),
-		userpbconnect.UserServiceUpdateHumanUserProcedure: fast(updateHumanUserRPC),
+		userpbconnect.UserServiceUpdateHumanUserProcedure: fastUpdateHumanUser(fast(updateHumanUserRPC)),
 		userpbconnect.UserServiceUpdateUserProcedure:      fast(updateUserRPC),
 		userpbconnect.UserServiceGetUserByIDProcedure:     fast(getUserByIDRPC),
 		userpbconnect.UserServiceVerifyEmailProcedure:     fast(verifyEmailRPC),
@@ -135,10 +170,15 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 		*zp, ok = gunzip((*zp)[:0], payload, f.readMax)
 		payload = *zp
 	}
-	var out proto.Message
+	ap := bufPool.Get().(*[]byte)
+	defer putBuf(ap)
 	var callErr *connect.Error
 	if ok {
-		ok, out, callErr = call(f.h, w, r, ctx, payload)
+		var frame []byte
+		ok, frame, callErr = call(f.h, w, r, ctx, payload, append((*ap)[:0], 0, 0, 0, 0, 0))
+		if frame != nil {
+			*ap = frame
+		}
 	}
 	if !ok {
 		// Nothing ran: connect-go reads the same bytes and answers.
@@ -161,7 +201,7 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 		header["Grpc-Encoding"] = values[2:3:3]
 	}
 	if callErr == nil {
-		callErr = f.send(w, out, respGzip)
+		callErr = f.send(w, *ap, respGzip)
 	}
 	if callErr == nil && header[grpcStatusTrailer] == nil {
 		header[grpcStatusTrailer] = values[3:4:4]
@@ -191,17 +231,11 @@ func (f *grpcFast) message(body []byte, gzipped bool, readErr error) (payload []
 	return body[5:], flags, true
 }
 
-// send writes out as one envelope, gzipped if asked and at least
-// compressMinBytes long, as connect-go does: an answer over sendMax, or
-// one that does not marshal, is an error.
-func (f *grpcFast) send(w http.ResponseWriter, out proto.Message, gzipped bool) *connect.Error {
-	bp := bufPool.Get().(*[]byte)
-	defer putBuf(bp)
-	frame, err := proto.MarshalOptions{}.MarshalAppend(append((*bp)[:0], 0, 0, 0, 0, 0), out)
-	if err != nil {
-		return connect.NewError(connect.CodeInternal, fmt.Errorf("marshal message: %w", err))
-	}
-	*bp = frame
+// send writes frame, 5 bytes for the envelope's prefix and the
+// marshalled answer, as one envelope, gzipped if asked and at least
+// compressMinBytes long, as connect-go does: an answer over sendMax is an
+// error.
+func (f *grpcFast) send(w http.ResponseWriter, frame []byte, gzipped bool) *connect.Error {
 	size := len(frame) - 5
 	if gzipped && size >= compressMinBytes {
 		zp := bufPool.Get().(*[]byte)
