@@ -21,8 +21,7 @@ import (
 // what it accepts.
 func readUpdatePB(data []byte) (userID string, b *UpdateHumanUserRequest, ok bool) {
 	u := new(updatePB)
-	b = &u.req
-	m := pbMessage{data: data}
+	m := pbMessage{data: data, text: &pbText{whole: data, shared: sharedText(data)}}
 	for len(m.data) > 0 {
 		num, typ, ok := m.field()
 		if !ok || typ != protowire.BytesType {
@@ -33,15 +32,19 @@ func readUpdatePB(data []byte) (userID string, b *UpdateHumanUserRequest, ok boo
 			userID, ok = m.str()
 		case 2:
 			u.username, ok = m.str()
-			b.Username = &u.username
+			u.req.Username = &u.username
 		case 3:
-			b.Profile, ok = readProfilePB(m.bytes())
+			u.req.Profile = &u.profile.body
+			ok = u.profile.read(m.message())
 		case 4:
-			b.Email, ok = readEmailPB(m.bytes())
+			u.req.Email = &u.email.body
+			ok = u.email.read(m.message())
 		case 5:
-			b.Phone, ok = readPhonePB(m.bytes())
+			u.req.Phone = &u.phone.body
+			ok = u.phone.read(m.message())
 		case 6:
-			b.Password, ok = readPasswordPB(m.bytes())
+			u.req.Password = &u.password.body
+			ok = u.password.read(m.message())
 		default:
 			ok = false
 		}
@@ -49,16 +52,23 @@ func readUpdatePB(data []byte) (userID string, b *UpdateHumanUserRequest, ok boo
 			return "", nil, false
 		}
 	}
-	return userID, b, true
+	return userID, &u.req, true
 }
 
-// The typed sections readUpdatePB builds, each in one allocation with the
-// values its pointers point to.
+// updatePB is what readUpdatePB builds, in one allocation: the typed
+// request and the values its pointers point to.
+type updatePB struct {
+	req      UpdateHumanUserRequest
+	username string
+	profile  profilePB
+	email    emailPB
+	phone    phonePB
+	password passwordPB
+}
+
+// The sections of updatePB, each read by its read method from the
+// section's message, as updateBodyPB's converters convert them.
 type (
-	updatePB struct {
-		req      UpdateHumanUserRequest
-		username string
-	}
 	profilePB struct {
 		body                                   ProfileBody
 		given, family, nick, display, language string
@@ -88,18 +98,15 @@ type (
 // method gives them.
 var genderNames = [...]string{"GENDER_UNSPECIFIED", "GENDER_FEMALE", "GENDER_MALE", "GENDER_DIVERSE"}
 
-// readProfilePB reads SetHumanProfile, as profileBody converts it: given
-// and family name are always set (proto3 scalars without presence).
-func readProfilePB(data []byte, ok bool) (*ProfileBody, bool) {
-	if !ok {
-		return nil, false
-	}
-	p := new(profilePB)
+// read reads SetHumanProfile: given and family name are always set
+// (proto3 scalars without presence), as profileBody sets them.
+func (p *profilePB) read(m pbMessage, ok bool) bool {
 	b := &p.body
 	b.GivenName, b.FamilyName = &p.given, &p.family
-	m := pbMessage{data: data}
-	for len(m.data) > 0 {
-		num, typ, ok := m.field()
+	for ok && len(m.data) > 0 {
+		var num protowire.Number
+		var typ protowire.Type
+		num, typ, ok = m.field()
 		switch {
 		case !ok:
 		case num == 1 && typ == protowire.BytesType:
@@ -125,103 +132,79 @@ func readProfilePB(data []byte, ok bool) (*ProfileBody, bool) {
 		default:
 			ok = false
 		}
-		if !ok {
-			return nil, false
-		}
 	}
-	return b, true
+	return ok
 }
 
 // verificationOneof is the field numbers of the verification oneof of
 // SetHumanEmail and SetHumanPhone: send_code, return_code, is_verified.
 const verificationOneof = 1<<2 | 1<<3 | 1<<4
 
-// readEmailPB reads SetHumanEmail, as emailBody converts it.
-func readEmailPB(data []byte, ok bool) (*EmailBody, bool) {
-	if !ok {
-		return nil, false
-	}
-	e := new(emailPB)
+// read reads SetHumanEmail, as emailBody converts it.
+func (e *emailPB) read(m pbMessage, ok bool) bool {
 	b := &e.body
 	b.Email = &e.email
-	m := pbMessage{data: data}
-	for len(m.data) > 0 {
-		num, typ, ok := m.field()
+	for ok && len(m.data) > 0 {
+		var num protowire.Number
+		var typ protowire.Type
+		num, typ, ok = m.field()
 		switch {
 		case !ok:
 		case num == 1 && typ == protowire.BytesType:
 			e.email, ok = m.str()
 		case num == 2 && typ == protowire.BytesType:
-			var sent bool
-			e.url, sent, ok = readSendEmailCodePB(m.bytes())
-			if b.SendCode = &e.send; sent {
-				e.send.URLTemplate = &e.url
-			}
+			b.SendCode = &e.send
+			ok = e.readSendCode(m.message())
 		case num == 3 && typ == protowire.BytesType:
-			b.ReturnCode, ok = readEmptyPB(m.bytes())
+			b.ReturnCode, ok = empty(m.message())
 		case num == 4 && typ == protowire.VarintType:
 			e.verified, ok = m.boolean()
 			b.IsVerified = &e.verified
 		default:
 			ok = false
 		}
-		if !ok {
-			return nil, false
-		}
 	}
-	return b, m.oneOf(verificationOneof)
+	return ok && m.oneOf(verificationOneof)
 }
 
-// readSendEmailCodePB reads SendEmailVerificationCode: its URL template,
-// and whether it was sent.
-func readSendEmailCodePB(data []byte, ok bool) (url string, sent, _ bool) {
-	if !ok {
-		return "", false, false
-	}
-	m := pbMessage{data: data}
-	for len(m.data) > 0 {
-		num, typ, ok := m.field()
-		if !ok || num != 1 || typ != protowire.BytesType {
-			return "", false, false
+// readSendCode reads SendEmailVerificationCode.
+func (e *emailPB) readSendCode(m pbMessage, ok bool) bool {
+	for ok && len(m.data) > 0 {
+		var num protowire.Number
+		var typ protowire.Type
+		if num, typ, ok = m.field(); !ok || num != 1 || typ != protowire.BytesType {
+			return false
 		}
-		if url, ok = m.str(); !ok {
-			return "", false, false
-		}
-		sent = true
+		e.url, ok = m.str()
+		e.send.URLTemplate = &e.url
 	}
-	return url, sent, true
+	return ok
 }
 
-// readPhonePB reads SetHumanPhone, as phoneBody converts it.
-func readPhonePB(data []byte, ok bool) (*PhoneBody, bool) {
-	if !ok {
-		return nil, false
-	}
-	p := new(phonePB)
+// read reads SetHumanPhone, as phoneBody converts it.
+func (p *phonePB) read(m pbMessage, ok bool) bool {
 	b := &p.body
 	b.Phone = &p.phone
-	m := pbMessage{data: data}
-	for len(m.data) > 0 {
-		num, typ, ok := m.field()
+	for ok && len(m.data) > 0 {
+		var num protowire.Number
+		var typ protowire.Type
+		num, typ, ok = m.field()
 		switch {
 		case !ok:
 		case num == 1 && typ == protowire.BytesType:
 			p.phone, ok = m.str()
 		case num == 2 && typ == protowire.BytesType:
-			b.SendCode, ok = readEmptyPB(m.bytes())
+			b.SendCode, ok = empty(m.message())
 		case num == 3 && typ == protowire.BytesType:
-			b.ReturnCode, ok = readEmptyPB(m.bytes())
+			b.ReturnCode, ok = empty(m.message())
 		case num == 4 && typ == protowire.VarintType:
 			p.verified, ok = m.boolean()
 			b.IsVerified = &p.verified
 		default:
 			ok = false
 		}
-		if !ok {
-			return nil, false
-		}
 	}
-	return b, m.oneOf(verificationOneof)
+	return ok && m.oneOf(verificationOneof)
 }
 
 // The oneofs of SetPassword: password_type (password, hashed_password)
@@ -231,51 +214,49 @@ const (
 	passwordVerificationOneof = 1<<3 | 1<<4
 )
 
-// readPasswordPB reads SetPassword, as passwordBody converts it.
-func readPasswordPB(data []byte, ok bool) (*PasswordBody, bool) {
-	if !ok {
-		return nil, false
-	}
-	p := new(passwordPB)
+// read reads SetPassword, as passwordBody converts it.
+func (p *passwordPB) read(m pbMessage, ok bool) bool {
 	b := &p.body
-	m := pbMessage{data: data}
-	for len(m.data) > 0 {
-		num, typ, ok := m.field()
-		if !ok || typ != protowire.BytesType {
-			return nil, false
-		}
-		switch num {
-		case 1:
+	for ok && len(m.data) > 0 {
+		var num protowire.Number
+		var typ protowire.Type
+		num, typ, ok = m.field()
+		switch {
+		case !ok || typ != protowire.BytesType:
+			ok = false
+		case num == 1:
 			b.Password = &p.plain
-			p.plain.Password, p.plain.ChangeRequired, ok = readSecretPB(m.bytes())
-		case 2:
+			var c pbMessage
+			if c, ok = m.message(); ok {
+				p.plain.Password, p.plain.ChangeRequired, ok = readSecret(c)
+			}
+		case num == 2:
 			b.HashedPassword = &p.hashed
-			p.hashed.Hash, p.hashed.ChangeRequired, ok = readSecretPB(m.bytes())
-		case 3:
+			var c pbMessage
+			if c, ok = m.message(); ok {
+				p.hashed.Hash, p.hashed.ChangeRequired, ok = readSecret(c)
+			}
+		case num == 3:
 			p.current, ok = m.str()
 			b.CurrentPassword = &p.current
-		case 4:
+		case num == 4:
 			p.code, ok = m.str()
 			b.VerificationCode = &p.code
 		default:
 			ok = false
 		}
-		if !ok {
-			return nil, false
-		}
 	}
-	return b, m.oneOf(passwordTypeOneof) && m.oneOf(passwordVerificationOneof)
+	return ok && m.oneOf(passwordTypeOneof) && m.oneOf(passwordVerificationOneof)
 }
 
-// readSecretPB reads Password or HashedPassword: a string (field 1) and
+// readSecret reads Password or HashedPassword: a string (field 1) and
 // change_required (field 2).
-func readSecretPB(data []byte, ok bool) (value string, changeRequired, _ bool) {
-	if !ok {
-		return "", false, false
-	}
-	m := pbMessage{data: data}
-	for len(m.data) > 0 {
-		num, typ, ok := m.field()
+func readSecret(m pbMessage) (value string, changeRequired, ok bool) {
+	ok = true
+	for ok && len(m.data) > 0 {
+		var num protowire.Number
+		var typ protowire.Type
+		num, typ, ok = m.field()
 		switch {
 		case !ok:
 		case num == 1 && typ == protowire.BytesType:
@@ -285,17 +266,14 @@ func readSecretPB(data []byte, ok bool) (value string, changeRequired, _ bool) {
 		default:
 			ok = false
 		}
-		if !ok {
-			return "", false, false
-		}
 	}
-	return value, changeRequired, true
+	return value, changeRequired, ok
 }
 
-// readEmptyPB reads a message without fields, as the oneof members
+// empty reads a message without fields, as the oneof members
 // return_code and send_code are; any content is an unknown field.
-func readEmptyPB(data []byte, ok bool) (*struct{}, bool) {
-	if !ok || len(data) > 0 {
+func empty(m pbMessage, ok bool) (*struct{}, bool) {
+	if !ok || len(m.data) > 0 {
 		return nil, false
 	}
 	return &struct{}{}, true
@@ -304,7 +282,37 @@ func readEmptyPB(data []byte, ok bool) (*struct{}, bool) {
 // pbMessage is the fields of one message still to read, and those read.
 type pbMessage struct {
 	data []byte
+	at   int    // the offset of data in text.whole
 	seen uint32 // bit n: field n was read
+	text *pbText
+}
+
+// pbText is the whole message readUpdatePB reads and, unless it carries
+// a secret, the whole message as one string of which the request's
+// strings are parts: one allocation rather than one per string.
+type pbText struct {
+	whole  []byte
+	shared string
+}
+
+// sharedText is data as one string for pbText, or "" when data has a
+// password section, whose secrets get strings of their own so that no
+// value kept from the request (a name in a stored record) holds a
+// secret's bytes alive, or when data does not parse (readUpdatePB then
+// refuses it).
+func sharedText(data []byte) string {
+	for b := data; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || num == 6 {
+			return ""
+		}
+		v := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if v < 0 {
+			return ""
+		}
+		b = b[n+v:]
+	}
+	return string(data)
 }
 
 // field reads the next tag and returns its field number, under 32, and
@@ -316,26 +324,42 @@ func (m *pbMessage) field() (protowire.Number, protowire.Type, bool) {
 		return 0, 0, false
 	}
 	m.seen |= 1 << num
-	m.data = m.data[n:]
+	m.skip(n)
 	return num, typ, true
 }
 
-// bytes reads a length-delimited value.
-func (m *pbMessage) bytes() ([]byte, bool) {
+func (m *pbMessage) skip(n int) {
+	m.data = m.data[n:]
+	m.at += n
+}
+
+// bytes reads a length-delimited value and returns it with its offset
+// in the whole message.
+func (m *pbMessage) bytes() ([]byte, int, bool) {
 	v, n := protowire.ConsumeBytes(m.data)
 	if n < 0 {
-		return nil, false
+		return nil, 0, false
 	}
-	m.data = m.data[n:]
-	return v, true
+	at := m.at + n - len(v)
+	m.skip(n)
+	return v, at, true
+}
+
+// message reads a length-delimited value as a message.
+func (m *pbMessage) message() (pbMessage, bool) {
+	v, at, ok := m.bytes()
+	return pbMessage{data: v, at: at, text: m.text}, ok
 }
 
 // str reads a string, which must be UTF-8 as protobuf's proto3 strings
 // are.
 func (m *pbMessage) str() (string, bool) {
-	v, ok := m.bytes()
+	v, at, ok := m.bytes()
 	if !ok || !utf8.Valid(v) {
 		return "", false
+	}
+	if s := m.text.shared; s != "" {
+		return s[at : at+len(v)], true
 	}
 	return string(v), true
 }
@@ -345,7 +369,7 @@ func (m *pbMessage) varint() (uint64, bool) {
 	if n < 0 {
 		return 0, false
 	}
-	m.data = m.data[n:]
+	m.skip(n)
 	return v, true
 }
 

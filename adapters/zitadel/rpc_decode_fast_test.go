@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -314,4 +315,29 @@ func TestTimestampOfMatchesFormat(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A message's strings share one allocation only when it carries no
+// secret: the password, and the names beside it, get strings of their
+// own, so a stored name never holds a password's bytes alive.
+func TestReadUpdatePBSecretsOwnStrings(t *testing.T) {
+	profile := &userpb.SetHumanProfile{GivenName: "Minnie", FamilyName: "Mouse"}
+	// apart is the distance in memory between the given and family name,
+	// set in the typed request read from msg.
+	apart := func(msg *userpb.UpdateHumanUserRequest) (uintptr, *UpdateHumanUserRequest) {
+		payload, err := proto.Marshal(msg)
+		require.NoError(t, err)
+		_, b, ok := readUpdatePB(payload)
+		require.True(t, ok)
+		return uintptr(unsafe.Pointer(unsafe.StringData(*b.Profile.FamilyName))) - uintptr(unsafe.Pointer(unsafe.StringData(*b.Profile.GivenName))), b
+	}
+	// In the wire form, the family name follows the given name's six
+	// bytes and its own tag and length.
+	const wireApart = len("Minnie") + 2
+	d, _ := apart(&userpb.UpdateHumanUserRequest{UserId: "u", Profile: profile})
+	assert.Equal(t, uintptr(wireApart), d, "strings of a message without secrets are parts of one")
+	d, b := apart(&userpb.UpdateHumanUserRequest{UserId: "u", Profile: profile,
+		Password: &userpb.SetPassword{PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "Secr3t!pass"}}}})
+	assert.NotEqual(t, uintptr(wireApart), d, "strings of a message with a password share its allocation")
+	assert.Equal(t, "Secr3t!pass", b.Password.Password.Password)
 }

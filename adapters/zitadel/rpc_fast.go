@@ -126,14 +126,27 @@ func fastMethods() map[string]fastMethod {
 	}
 }
 
+// handler serves the calls of one method's path: through the fast path
+// when it takes them, else through connect-go.
+func (f *grpcFast) handler(call fastMethod) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.on && f.serveCall(call, w, r) {
+			return
+		}
+		f.fallback(w, r, r.Body)
+	})
+}
+
 // serve serves r if it has the fast path's shape and reports whether it
 // did; when it did not, nothing was read or written.
 func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		return false
-	}
 	call, ok := f.methods[r.URL.Path]
-	if !ok {
+	return ok && f.serveCall(call, w, r)
+}
+
+// serveCall serves r, a call of the method call serves, as serve does.
+func (f *grpcFast) serveCall(call fastMethod, w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
 		return false
 	}
 	contentType := firstHeader(r.Header, "Content-Type")
@@ -159,6 +172,8 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 		defer cancel()
 	}
 
+	// One buffer holds the request body and, after it, the answer's
+	// envelope.
 	bp := bufPool.Get().(*[]byte)
 	defer putBuf(bp)
 	body, readErr := readBounded(r.Body, (*bp)[:0], f.bodyMax)
@@ -170,14 +185,12 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 		*zp, ok = gunzip((*zp)[:0], payload, f.readMax)
 		payload = *zp
 	}
-	ap := bufPool.Get().(*[]byte)
-	defer putBuf(ap)
+	var frame []byte
 	var callErr *connect.Error
 	if ok {
-		var frame []byte
-		ok, frame, callErr = call(f.h, w, r, ctx, payload, append((*ap)[:0], 0, 0, 0, 0, 0))
-		if frame != nil {
-			*ap = frame
+		ok, frame, callErr = call(f.h, w, r, ctx, payload, append(body[len(body):], 0, 0, 0, 0, 0))
+		if cap(frame) > cap(body)-len(body) {
+			*bp = frame // grown past the buffer: keep the larger one
 		}
 	}
 	if !ok {
@@ -191,20 +204,21 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 	}
 
 	respGzip := gzipped || acceptsGzip(r.Header["Grpc-Accept-Encoding"])
-	// The header values share one array, each slice capped so that an
-	// append elsewhere copies rather than overwrites its neighbour.
-	values := []string{contentType, "gzip", "gzip", "0"}
 	header := w.Header()
-	header["Content-Type"] = values[0:1:1]
-	header["Grpc-Accept-Encoding"] = values[1:2:2]
+	if contentType == "application/grpc" {
+		header["Content-Type"] = grpcContentType
+	} else {
+		header["Content-Type"] = grpcProtoContentType
+	}
+	header["Grpc-Accept-Encoding"] = gzipValue
 	if respGzip {
-		header["Grpc-Encoding"] = values[2:3:3]
+		header["Grpc-Encoding"] = gzipValue
 	}
 	if callErr == nil {
-		callErr = f.send(w, *ap, respGzip)
+		callErr = f.send(w, frame, respGzip)
 	}
 	if callErr == nil && header[grpcStatusTrailer] == nil {
-		header[grpcStatusTrailer] = values[3:4:4]
+		header[grpcStatusTrailer] = statusOKValue
 	} else {
 		writeGRPCStatus(header, callErr)
 	}
@@ -256,6 +270,16 @@ func (f *grpcFast) send(w http.ResponseWriter, frame []byte, gzipped bool) *conn
 	flush(w)
 	return nil
 }
+
+// The header values the fast path writes, shared by every answer as
+// httpx shares its own: each slice is full (len == cap), so an append
+// copies it, and nothing writes into a header's values in place.
+var (
+	grpcContentType      = []string{"application/grpc"}
+	grpcProtoContentType = []string{"application/grpc+proto"}
+	gzipValue            = []string{"gzip"}
+	statusOKValue        = []string{"0"}
+)
 
 // grpcStatusTrailer is the header key that sends grpc-status as a
 // trailer.
