@@ -321,7 +321,10 @@ func TestTimestampOfMatchesFormat(t *testing.T) {
 // secret: the password, and the names beside it, get strings of their
 // own, so a stored name never holds a password's bytes alive.
 func TestReadUpdatePBSecretsOwnStrings(t *testing.T) {
-	profile := &userpb.SetHumanProfile{GivenName: "Minnie", FamilyName: "Mouse"}
+	// Names longer than the allocator's tiny objects, whose distance in
+	// the message is no multiple of 8: strings allocated apart cannot lie
+	// that far apart by chance.
+	profile := &userpb.SetHumanProfile{GivenName: "Minnie-Rose Ophelia!", FamilyName: "Mouse of Duckburg Town"}
 	// apart is the distance in memory between the given and family name,
 	// set in the typed request read from msg.
 	apart := func(msg *userpb.UpdateHumanUserRequest) (uintptr, *UpdateHumanUserRequest) {
@@ -331,9 +334,9 @@ func TestReadUpdatePBSecretsOwnStrings(t *testing.T) {
 		require.True(t, ok)
 		return uintptr(unsafe.Pointer(unsafe.StringData(*b.Profile.FamilyName))) - uintptr(unsafe.Pointer(unsafe.StringData(*b.Profile.GivenName))), b
 	}
-	// In the wire form, the family name follows the given name's six
-	// bytes and its own tag and length.
-	const wireApart = len("Minnie") + 2
+	// In the wire form, the family name follows the given name and its
+	// own tag and length.
+	wireApart := len(profile.GivenName) + 2
 	d, _ := apart(&userpb.UpdateHumanUserRequest{UserId: "u", Profile: profile})
 	assert.Equal(t, uintptr(wireApart), d, "strings of a message without secrets are parts of one")
 	d, b := apart(&userpb.UpdateHumanUserRequest{UserId: "u", Profile: profile,
