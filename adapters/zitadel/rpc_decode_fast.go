@@ -37,14 +37,17 @@ func readUpdatePB(data []byte) (userID string, b *UpdateHumanUserRequest, ok boo
 			u.req.Profile = &u.profile.body
 			ok = u.profile.read(m.message())
 		case 4:
-			u.req.Email = &u.email.body
-			ok = u.email.read(m.message())
+			e := new(emailPB)
+			u.req.Email = &e.body
+			ok = e.read(m.message())
 		case 5:
-			u.req.Phone = &u.phone.body
-			ok = u.phone.read(m.message())
+			p := new(phonePB)
+			u.req.Phone = &p.body
+			ok = p.read(m.message())
 		case 6:
-			u.req.Password = &u.password.body
-			ok = u.password.read(m.message())
+			p := new(passwordPB)
+			u.req.Password = &p.body
+			ok = p.read(m.message())
 		default:
 			ok = false
 		}
@@ -55,18 +58,16 @@ func readUpdatePB(data []byte) (userID string, b *UpdateHumanUserRequest, ok boo
 	return userID, &u.req, true
 }
 
-// updatePB is what readUpdatePB builds, in one allocation: the typed
-// request and the values its pointers point to.
+// updatePB is what readUpdatePB builds: the typed request and the values
+// its pointers point to, in one allocation with the profile, the section
+// most updates carry; each other section is allocated when it is sent.
 type updatePB struct {
 	req      UpdateHumanUserRequest
 	username string
 	profile  profilePB
-	email    emailPB
-	phone    phonePB
-	password passwordPB
 }
 
-// The sections of updatePB, each read by its read method from the
+// The sections of UpdateHumanUser, each read by its read method from the
 // section's message, as updateBodyPB's converters convert them.
 type (
 	profilePB struct {
