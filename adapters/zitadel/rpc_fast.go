@@ -31,7 +31,9 @@ import (
 // http.ResponseWriter calls. Every other request goes to connect-go as
 // before; so does every request whose framing, compression or payload the
 // fast path does not accept, replayed byte for byte before any call runs,
-// so connect-go gives every protocol error its own answer.
+// so connect-go gives every protocol error its own answer. UpdateHumanUser
+// reads its message and writes its answer without protobuf messages
+// (fastUpdateHumanUser), running the same call and error mapping.
 
 // grpcFast is the fast path of one Handler.
 type grpcFast struct {
