@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
@@ -65,12 +64,31 @@ type Call struct {
 
 // reserved reports whether name is one of the server-owned attributes no
 // request may write.
-func reserved(name string) bool {
-	switch name {
-	case "id", "uuid", "created", "lastUpdated":
-		return true
+func reserved(name string) bool { return slices.Contains(reservedNames[:], name) }
+
+// reservedNames are the names reserved reports, in the order a value
+// holding several is refused by (firstReserved).
+var reservedNames = [...]string{"id", "uuid", "created", "lastUpdated"}
+
+// firstReserved returns the first of reservedNames that obj holds, so a
+// value holding several is refused for the same one every time, not for
+// whichever the map's order met first.
+func firstReserved(obj map[string]any) (string, bool) {
+	var held [len(reservedNames)]bool
+	found := false
+	for name := range obj {
+		if i := slices.Index(reservedNames[:], name); i >= 0 {
+			held[i], found = true, true
+		}
 	}
-	return false
+	if found {
+		for i, ok := range held {
+			if ok {
+				return reservedNames[i], true
+			}
+		}
+	}
+	return "", false
 }
 
 // params lists the parameters op takes. Any other is refused before
@@ -96,7 +114,9 @@ var (
 	// answers (320 id_in_new_record for the first two).
 	createParams = []string{"type_name", "id", "uuid", "attribute_name", "value", "attributes", "include_record"}
 	deleteParams = []string{"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name", "created", "lastUpdated", "include_record"}
-	writeParams  = []string{"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name", "value", "attributes", "created", "lastUpdated", "include_record"}
+	// writeParams lists every parameter of the record operations, in the
+	// order of the param constants.
+	writeParams = []string{"type_name", "uuid", "id", "key_attribute", "key_value", "attribute_name", "value", "attributes", "created", "lastUpdated", "include_record"}
 )
 
 // DecodeForm turns a Capture form into a Call. It reads every parameter
@@ -104,21 +124,22 @@ var (
 // values within maxDepth levels of nesting. It never reads a record.
 // Errors are classified for the error table and name the parameter.
 func DecodeForm(op Op, form url.Values, sch *Schema, maxDepth int) (*Call, error) {
+	if err := checkParams(op, form, op.params()); err != nil {
+		return nil, err
+	}
+	a := argsOf(form)
 	c := new(Call)
-	if err := decodeForm(c, op, form, sch, maxDepth); err != nil {
+	if err := decodeArgs(c, op, &a, sch, maxDepth); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// decodeForm is DecodeForm writing into c, which the handler keeps on its
-// stack.
-func decodeForm(c *Call, op Op, form url.Values, sch *Schema, maxDepth int) error {
-	if err := checkParams(op, form, op.params()); err != nil {
-		return err
-	}
+// decodeArgs is DecodeForm after its parameter check, writing into c,
+// which the handler keeps on its stack.
+func decodeArgs(c *Call, op Op, form *args, sch *Schema, maxDepth int) error {
 	c.Op = op
-	if err := decodeType(c, form, sch); err != nil {
+	if err := decodeType(c, form.get(pTypeName), sch); err != nil {
 		return err
 	}
 	var err error
@@ -133,12 +154,12 @@ func decodeForm(c *Call, op Op, form url.Values, sch *Schema, maxDepth int) erro
 	if err := decodePath(c, form, sch); err != nil {
 		return err
 	}
-	if op == OpRead && form.Has("attributes") {
-		if form.Has("attribute_name") {
+	if op == OpRead && form.has(pAttributes) {
+		if form.has(pAttributeName) {
 			return newArgError(update.Malformed, ruleDuplicate, "attributes", "send attribute_name or attributes, not both")
 		}
 		var err error
-		if c.Attributes, err = decodeAttributes(form.Get("attributes"), sch); err != nil {
+		if c.Attributes, err = decodeAttributes(form.get(pAttributes), sch); err != nil {
 			return err
 		}
 	} else if err := decodeValue(c, form, maxDepth); err != nil {
@@ -147,7 +168,7 @@ func decodeForm(c *Call, op Op, form url.Values, sch *Schema, maxDepth int) erro
 	if err := decodePreconditions(c, form); err != nil {
 		return err
 	}
-	switch v := form.Get("include_record"); v {
+	switch v := form.get(pIncludeRecord); v {
 	case "", "false":
 	case "true":
 		c.IncludeRecord = true
@@ -174,19 +195,14 @@ func checkParams(op Op, form url.Values, params []string) error {
 			dup = i
 		}
 	}
-	if hasUnknown {
-		name := httpx.Clip(unknown, httpx.MaxNameEcho)
-		return newArgError(update.Malformed, ruleUnknownArg, name, name+" is not a parameter of "+op.String())
-	}
 	if dup < len(params) {
-		p := params[dup]
-		return newArgError(update.Malformed, ruleDuplicate, p, p+" was given more than once")
+		return refuseParams(op, unknown, hasUnknown, params[dup])
 	}
-	return nil
+	return refuseParams(op, unknown, hasUnknown, "")
 }
 
-func decodeType(c *Call, form url.Values, sch *Schema) error {
-	name := form.Get("type_name")
+// decodeType reads type_name, name.
+func decodeType(c *Call, name string, sch *Schema) error {
 	if name == "" {
 		return newArgError(update.Malformed, ruleMissing, "type_name", "type_name is required")
 	}
@@ -198,31 +214,32 @@ func decodeType(c *Call, form url.Values, sch *Schema) error {
 	return nil
 }
 
-func rejectLocator(form url.Values) error {
-	for _, p := range []string{"id", "uuid"} {
-		if form.Has(p) {
-			return newArgError(update.Malformed, ruleNewID, p, p+" is assigned by entity.create and may not be sent")
+func rejectLocator(form *args) error {
+	for _, p := range []param{pID, pUUID} {
+		if form.has(p) {
+			name := writeParams[p]
+			return newArgError(update.Malformed, ruleNewID, name, name+" is assigned by entity.create and may not be sent")
 		}
 	}
 	return nil
 }
 
-func decodeLocator(c *Call, form url.Values, sch *Schema, maxDepth int) error {
-	hasUUID, hasID := form.Has("uuid"), form.Has("id")
-	hasKey := form.Has("key_attribute") || form.Has("key_value")
+func decodeLocator(c *Call, form *args, sch *Schema, maxDepth int) error {
+	hasUUID, hasID := form.has(pUUID), form.has(pID)
+	hasKey := form.has(pKeyAttribute) || form.has(pKeyValue)
 	switch {
 	case hasUUID && hasID:
 		return newArgError(update.Malformed, ruleDuplicate, "uuid", "send either id or uuid, not both")
 	case hasKey && (hasUUID || hasID):
 		return newArgError(update.Malformed, ruleDuplicate, "key_attribute", "send key_attribute and key_value, or id, or uuid, not several")
 	case hasUUID:
-		u, ok := canonicalUUID(form.Get("uuid"))
+		u, ok := canonicalUUID(form.get(pUUID))
 		if !ok {
 			return newArgError(update.Malformed, "", "uuid", "uuid was not valid: it must be a UUID like 6bbe7e58-bede-41b8-940b-5614c7607a4e")
 		}
 		c.Locator, c.LocatorArg = update.ByKey(uuidKey, u), "uuid"
 	case hasID:
-		id, err := strconv.ParseUint(form.Get("id"), 10, 63)
+		id, err := strconv.ParseUint(form.get(pID), 10, 63)
 		if err != nil || id == 0 {
 			return newArgError(update.Malformed, "", "id", "id was not valid: it must be a positive integer")
 		}
@@ -242,6 +259,7 @@ func canonicalUUID(u string) (string, bool) {
 	if len(u) != 36 {
 		return "", false
 	}
+	upper := false
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		switch {
@@ -249,20 +267,25 @@ func canonicalUUID(u string) (string, bool) {
 			if c != '-' {
 				return "", false
 			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			upper = true
 		default:
 			return "", false
 		}
 	}
-	return strings.ToLower(u), true
+	if upper {
+		u = strings.ToLower(u)
+	}
+	return u, true
 }
 
-func decodeKey(c *Call, form url.Values, sch *Schema, maxDepth int) error {
-	attr := form.Get("key_attribute")
-	if !form.Has("key_attribute") || attr == "" {
+func decodeKey(c *Call, form *args, sch *Schema, maxDepth int) error {
+	attr := form.get(pKeyAttribute)
+	if !form.has(pKeyAttribute) || attr == "" {
 		return newArgError(update.Malformed, ruleMissing, "key_attribute", "key_attribute is required with key_value")
 	}
-	if !form.Has("key_value") {
+	if !form.has(pKeyValue) {
 		return newArgError(update.Malformed, ruleMissing, "key_value", "key_value is required with key_attribute")
 	}
 	ptr := "/" + attr
@@ -274,7 +297,7 @@ func decodeKey(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 		return newArgError(update.Malformed, "", "key_attribute", fmt.Sprintf("%s is not a unique attribute", attr))
 	}
 	const hint = `key_value must be JSON: a string is sent in double quotes, e.g. key_value="gjack@example.com"`
-	v, err := merge.Decode([]byte(form.Get("key_value")), merge.DecodeLimits{MaxDepth: maxDepth})
+	v, err := merge.Decode(form.bytes(pKeyValue), merge.DecodeLimits{MaxDepth: maxDepth})
 	if err != nil {
 		return newArgError(update.Malformed, "", "key_value", hint)
 	}
@@ -291,14 +314,14 @@ func decodeKey(c *Call, form url.Values, sch *Schema, maxDepth int) error {
 	return nil
 }
 
-func decodePath(c *Call, form url.Values, sch *Schema) error {
-	if !form.Has("attribute_name") {
+func decodePath(c *Call, form *args, sch *Schema) error {
+	if !form.has(pAttributeName) {
 		return nil
 	}
 	if c.Op == OpCreate {
 		return newArgError(update.Malformed, "", "attribute_name", "entity.create takes no attribute_name")
 	}
-	p, err := ParsePath(form.Get("attribute_name"))
+	p, err := ParsePath(form.get(pAttributeName))
 	if err != nil {
 		return newArgError(update.Malformed, "", "attribute_name", "attribute_name "+err.Error())
 	}
@@ -323,15 +346,16 @@ func decodePath(c *Call, form url.Values, sch *Schema) error {
 	return nil
 }
 
-func decodeValue(c *Call, form url.Values, maxDepth int) error {
-	hasValue, hasAttrs := form.Has("value"), form.Has("attributes")
+func decodeValue(c *Call, form *args, maxDepth int) error {
+	hasValue, hasAttrs := form.has(pValue), form.has(pAttributes)
+	var arg param
 	switch {
 	case hasValue && hasAttrs:
 		return newArgError(update.Malformed, ruleDuplicate, "attributes", "send value or attributes, not both")
 	case hasValue:
-		c.ValueArg = "value"
+		c.ValueArg, arg = "value", pValue
 	case hasAttrs:
-		c.ValueArg = "attributes"
+		c.ValueArg, arg = "attributes", pAttributes
 	}
 	needs := c.Op == OpCreate || c.Op == OpUpdate || c.Op == OpReplace
 	if c.ValueArg == "" || !needs {
@@ -341,20 +365,16 @@ func decodeValue(c *Call, form url.Values, maxDepth int) error {
 		c.ValueArg = ""
 		return nil
 	}
-	raw := form.Get(c.ValueArg)
-	v, err := merge.Decode([]byte(raw), merge.DecodeLimits{MaxDepth: maxDepth})
+	v, err := merge.Decode(form.bytes(arg), merge.DecodeLimits{MaxDepth: maxDepth})
 	if err != nil {
-		return valueError(c.ValueArg, raw, err, maxDepth)
+		return valueError(c.ValueArg, form.get(arg), err, maxDepth)
 	}
 	if len(c.Path) == 0 {
 		obj, ok := v.(map[string]any)
 		if !ok {
 			return newArgError(update.Invalid, update.RuleType, c.ValueArg, c.ValueArg+" must be a JSON object when attribute_name is the root")
 		}
-		for name := range obj {
-			if !reserved(name) {
-				continue
-			}
+		if name, ok := firstReserved(obj); ok {
 			if c.Op == OpCreate && (name == "id" || name == "uuid") {
 				return newArgError(update.Malformed, ruleNewID, c.ValueArg, name+" is assigned by entity.create and may not be sent")
 			}
@@ -410,26 +430,27 @@ func valueError(arg, raw string, err error, maxDepth int) error {
 	return newArgError(update.Malformed, "", arg, msg)
 }
 
-func decodePreconditions(c *Call, form url.Values) error {
+func decodePreconditions(c *Call, form *args) error {
 	if !c.Op.writes() || c.Op == OpCreate {
 		return nil
 	}
 	var err error
-	if c.Created, err = decodeTimestamp(form, "created"); err != nil {
+	if c.Created, err = decodeTimestamp(form, pCreated); err != nil {
 		return err
 	}
-	c.LastUpdated, err = decodeTimestamp(form, "lastUpdated")
+	c.LastUpdated, err = decodeTimestamp(form, pLastUpdated)
 	return err
 }
 
-// decodeTimestamp returns the timestamp parameter name, nil when it was
-// not sent.
-func decodeTimestamp(form url.Values, name string) (*time.Time, error) {
-	if !form.Has(name) {
+// decodeTimestamp returns the timestamp parameter p, nil when it was not
+// sent.
+func decodeTimestamp(form *args, p param) (*time.Time, error) {
+	if !form.has(p) {
 		return nil, nil
 	}
-	t, err := ParseTime(form.Get(name))
+	t, err := ParseTime(form.get(p))
 	if err != nil {
+		name := writeParams[p]
 		return nil, newArgError(update.Malformed, "", name, name+" must be a timestamp like 2014-11-15 01:58:01.862312 +0000")
 	}
 	return &t, nil
@@ -499,7 +520,7 @@ func DecodeSearch(op Op, form url.Values, sch *Schema) (*Search, error) {
 		return nil, err
 	}
 	var c Call
-	if err := decodeType(&c, form, sch); err != nil {
+	if err := decodeType(&c, form.Get("type_name"), sch); err != nil {
 		return nil, err
 	}
 	s := &Search{Op: op, Type: c.Type, Limit: DefaultResults}

@@ -95,7 +95,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
-	client, entry, err := h.clients.authenticate(r.Header.Get("Authorization"))
+	client, entry, err := h.clients.authenticate(header(r, "Authorization"))
 	class := entry.class
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
@@ -113,20 +113,32 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
 		h.fail(w, r, op, client, newArgError(update.Forbidden, "", "", fmt.Sprintf("clients of class %s may not call %s", class, op)))
 		return
 	}
-	form, err := h.readForm(r)
+	b, err := h.readForm(r)
 	if err != nil {
 		h.fail(w, r, op, client, err)
 		return
 	}
 	if op.searches() {
+		form, err := parseForm(string(b))
+		if err != nil {
+			h.fail(w, r, op, client, err)
+			return
+		}
 		h.serveSearch(w, r, op, form, client)
 		return
 	}
-	// The call lives on this function's stack: nothing keeps it after
-	// the answer is written.
-	var c Call
+	// The call and its parameters live on this function's stack: nothing
+	// keeps them after the answer is written.
+	var (
+		c    Call
+		form args
+	)
 	call := &c
-	if err := decodeForm(call, op, form, h.schema, h.cfg.MaxDepth); err != nil {
+	if err := parseArgs(&form, op, b); err != nil {
+		h.fail(w, r, op, client, err)
+		return
+	}
+	if err := decodeArgs(call, op, &form, h.schema, h.cfg.MaxDepth); err != nil {
 		h.fail(w, r, op, client, err)
 		return
 	}
@@ -180,10 +192,10 @@ func (h *Handler) limit(ctx context.Context, bucket string) (wait time.Duration,
 // states it.
 func retrySeconds(wait time.Duration) int64 { return int64((wait + time.Second - 1) / time.Second) }
 
-// readForm reads the bounded body as a form. Capture's parameters travel
+// readForm reads the bounded body of a form. Capture's parameters travel
 // in the body; one sent in the query string is refused by name, as an
 // unknown one in the body is (DecodeForm).
-func (h *Handler) readForm(r *http.Request) (url.Values, error) {
+func (h *Handler) readForm(r *http.Request) ([]byte, error) {
 	if r.URL.RawQuery != "" {
 		q, err := httpx.ParseQuery(r.URL.RawQuery)
 		if err != nil {
@@ -193,14 +205,24 @@ func (h *Handler) readForm(r *http.Request) (url.Values, error) {
 			return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not accepted in the query string; send the parameters in the form body")
 		}
 	}
-	if !httpx.IsMediaType(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	if !httpx.IsMediaType(header(r, "Content-Type"), "application/x-www-form-urlencoded") {
 		return nil, newArgError(update.Malformed, "", "", "send the parameters as an application/x-www-form-urlencoded body")
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBody)
 	if err != nil {
 		return nil, newArgError(update.ErrorCode(err), "", "", update.ErrorMessage(err))
 	}
-	return parseForm(string(b))
+	return b, nil
+}
+
+// header returns the first value of r's header name, given in its
+// canonical form: what r.Header.Get(name) returns, without canonicalizing
+// name again on every call.
+func header(r *http.Request, name string) string {
+	if v := r.Header[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // parseForm parses a form body like url.ParseQuery, but names the

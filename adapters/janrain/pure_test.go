@@ -1,9 +1,11 @@
 package janrain_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +116,10 @@ func TestParseBasic(t *testing.T) {
 		{"EmptyID", "Basic OnBhc3M=", "", "", false},
 		{"NotBase64", "Basic !!!", "", "", false},
 		{"Empty", "", "", "", false},
+		// Longer than the buffer a credential is decoded in on the stack.
+		{"Long", "Basic " + base64.StdEncoding.EncodeToString([]byte("user:"+strings.Repeat("s", 1000))), "user", strings.Repeat("s", 1000), true},
+		{"LongNotBase64", "Basic " + strings.Repeat("!", 1000), "", "", false},
+		{"TooLong", "Basic " + base64.StdEncoding.EncodeToString([]byte("user:"+strings.Repeat("s", 4000))), "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,6 +58,17 @@ func (h SecretHash) Equal(got string) bool {
 	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
 }
 
+// EqualBytes is Equal for a secret held as bytes (one decoded into a
+// buffer of the caller's), so that checking it needs no copy.
+func (h SecretHash) EqualBytes(got []byte) bool {
+	valid := len(got) != 0 && len(got) <= MaxCredential
+	if !valid {
+		got = nil
+	}
+	hg := sha256.Sum256(got)
+	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
+}
+
 // Credentials finds the one of a fixed list of items, each with its own
 // secret, whose secret a client sent. The secrets are hashed once, when
 // the list is made; each lookup hashes what was sent once and compares it

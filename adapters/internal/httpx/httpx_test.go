@@ -227,4 +227,14 @@ func TestSecretHash(t *testing.T) {
 	assert.False(t, httpx.SecretHash{}.Equal("anything"), "the zero hash matches nothing")
 	long := strings.Repeat("a", httpx.MaxCredential+1)
 	assert.False(t, httpx.HashSecret(long).Equal(long))
+
+	// EqualBytes answers as Equal does, for every kind of secret sent.
+	for _, got := range []string{"s3cret", "s3cre", "s3cret ", "", long} {
+		assert.Equal(t, h.Equal(got), h.EqualBytes([]byte(got)), "%.16q", got)
+	}
+	assert.True(t, h.EqualBytes([]byte("s3cret")))
+	assert.False(t, h.EqualBytes(nil))
+	assert.False(t, httpx.HashSecret("").EqualBytes([]byte{}), "an empty secret never matches")
+	assert.False(t, httpx.SecretHash{}.EqualBytes([]byte("anything")), "the zero hash matches nothing")
+	assert.False(t, httpx.HashSecret(long).EqualBytes([]byte(long)))
 }
