@@ -48,15 +48,25 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request, c Client, id st
 
 // updateUser serves UpdateHumanUser.
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (ChangeResponse, error) {
-	res, t, err := h.change(w, r, c, id, b.Request)
+	ch, err := h.updateUserChange(w, r, c, id, b)
 	if err != nil {
 		return ChangeResponse{}, err
 	}
+	return ch.response(), nil
+}
+
+// updateUserChange serves UpdateHumanUser, returning its answer before
+// a wire format writes it.
+func (h *Handler) updateUserChange(w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (change, error) {
+	res, t, err := h.change(w, r, c, id, b.Request)
+	if err != nil {
+		return change{}, err
+	}
 	// The answer names the user's creation date, which the result
 	// carries: asking for the whole record would copy it for one field.
-	out := EncodeChange(res, t.OrgID)
-	out.Details.CreationDate = formatTime(res.Created)
-	return out, nil
+	ch := changeOf(res, t.OrgID)
+	ch.created = res.Created
+	return ch, nil
 }
 
 // addUser serves AddHumanUser: admin tokens only, in their own

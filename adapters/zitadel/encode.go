@@ -35,28 +35,53 @@ func ViewDetails(v *update.View) Details {
 // have returned. orgID is the user's organisation, used when res carries
 // no record.
 func EncodeChange(res *update.Result, orgID string) ChangeResponse {
-	d := Details{
-		Sequence:      strconv.FormatUint(res.Version, 10),
-		ChangeDate:    formatTime(res.Updated),
-		ResourceOwner: orgID,
-	}
+	return changeOf(res, orgID).response()
+}
+
+// change is the answer to a change before a wire format writes it: REST
+// as ChangeResponse, the RPC formats as protobuf, each from the same
+// values.
+type change struct {
+	version          uint64
+	updated, created time.Time // zero: none
+	resourceOwner    string
+	emailCode        string // "" unless the request asked for it
+	phoneCode        string
+}
+
+// changeOf reads the answer to a change from its result; see EncodeChange.
+func changeOf(res *update.Result, orgID string) change {
+	ch := change{version: res.Version, updated: res.Updated, resourceOwner: orgID}
 	if res.Record != nil {
-		d.CreationDate = formatTime(res.Record.Created)
+		ch.created = res.Record.Created
 		if org := str(res.Record.Doc, "orgId"); org != "" {
-			d.ResourceOwner = org
+			ch.resourceOwner = org
 		}
 	}
-	out := ChangeResponse{Details: d}
 	for _, p := range res.Pending {
 		switch {
 		case p.Code == "":
 		case p.Path == emailPath:
-			out.EmailCode = p.Code
+			ch.emailCode = p.Code
 		case p.Path == phonePath:
-			out.PhoneCode = p.Code
+			ch.phoneCode = p.Code
 		}
 	}
-	return out
+	return ch
+}
+
+// response is ch as the REST answer.
+func (ch change) response() ChangeResponse {
+	return ChangeResponse{
+		Details: Details{
+			Sequence:      strconv.FormatUint(ch.version, 10),
+			ChangeDate:    formatTime(ch.updated),
+			ResourceOwner: ch.resourceOwner,
+			CreationDate:  formatTime(ch.created),
+		},
+		EmailCode: ch.emailCode,
+		PhoneCode: ch.phoneCode,
+	}
 }
 
 // EncodeAdd returns the answer to a create.

@@ -98,10 +98,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("/v2/users/{rest...}", h.fallback)
 	mux.Handle(RPCPath, h.rpc)
-	// Each served method by its exact path too: an exact pattern matches
-	// without the allocations of the prefix pattern's wildcard.
-	for path := range h.fast.methods {
-		mux.Handle(path, h.rpc)
+	// Each served method by its exact path too, straight to its fast
+	// path: an exact pattern matches without the allocations of the
+	// prefix pattern's wildcard, and the method needs no lookup by path.
+	for path, call := range h.fast.methods {
+		mux.Handle(path, h.fast.handler(call))
 	}
 }
 

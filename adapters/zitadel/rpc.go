@@ -103,19 +103,29 @@ type rpcMethod[Req, Res any] struct {
 // is the call's context: r's, or one with the deadline of grpc-timeout or
 // connect-timeout-ms.
 func (m rpcMethod[Req, Res]) serve(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, msg *Req) (*Res, *connect.Error) {
+	return serveRPC(h, w, r, ctx, m.op, func(r *http.Request, c Client) (*Res, error) {
+		return m.call(h, w, r, c, msg)
+	})
+}
+
+// serveRPC serves one call as rpcMethod.serve does, call running it for
+// the authenticated client on the exchange's request with the call's
+// context.
+func serveRPC[Res any](h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, op Op, call func(r *http.Request, c Client) (Res, error)) (Res, *connect.Error) {
+	var none Res
 	if ctx != r.Context() {
 		r = r.WithContext(ctx)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, h.rpcError(w, r, err, m.op)
+		return none, h.rpcError(w, r, err, op)
 	}
 	c, err := h.authenticate(r)
 	if err != nil {
-		return nil, h.rpcError(w, r, err, OpRead)
+		return none, h.rpcError(w, r, err, OpRead)
 	}
-	out, err := m.call(h, w, r, c, msg)
+	out, err := call(r, c)
 	if err != nil {
-		return nil, h.rpcError(w, r, err, m.op)
+		return none, h.rpcError(w, r, err, op)
 	}
 	return out, nil
 }
@@ -175,18 +185,11 @@ var (
 		}}
 	updateHumanUserRPC = rpcMethod[userpb.UpdateHumanUserRequest, userpb.UpdateHumanUserResponse]{OpUpdate,
 		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.UpdateHumanUserRequest) (*userpb.UpdateHumanUserResponse, error) {
-			b, err := decodeUpdatePB(m)
+			ch, err := updateHumanUser(h, w, r, c, m.GetUserId(), updateBodyPB(m))
 			if err != nil {
 				return nil, err
 			}
-			out, err := h.updateUser(w, r, c, m.GetUserId(), b)
-			if err != nil {
-				return nil, err
-			}
-			return &userpb.UpdateHumanUserResponse{
-				Details:   detailsPB(out.Details),
-				EmailCode: optional(out.EmailCode), PhoneCode: optional(out.PhoneCode),
-			}, nil
+			return ch.updateHumanUserPB(), nil
 		}}
 	updateUserRPC = rpcMethod[userpb.UpdateUserRequest, userpb.UpdateUserResponse]{OpUpdate,
 		func(h *Handler, w http.ResponseWriter, r *http.Request, c Client, m *userpb.UpdateUserRequest) (*userpb.UpdateUserResponse, error) {
@@ -300,6 +303,16 @@ var (
 			return res, nil
 		}}
 )
+
+// updateHumanUser serves UpdateHumanUser on its typed request, however
+// the RPC path decoded it: updateHumanUserRPC's call, and the gRPC fast
+// path's reader (rpc_decode_fast.go) run it.
+func updateHumanUser(h *Handler, w http.ResponseWriter, r *http.Request, c Client, id string, b *UpdateHumanUserRequest) (change, error) {
+	if err := b.Check(); err != nil {
+		return change{}, err
+	}
+	return h.updateUserChange(w, r, c, id, b)
+}
 
 // AddHumanUser implements the RPC of POST /v2/users/human.
 func (s rpcService) AddHumanUser(ctx context.Context, req *connect.Request[userpb.AddHumanUserRequest]) (*connect.Response[userpb.AddHumanUserResponse], error) {

@@ -14,14 +14,19 @@ import (
 
 // decodeUpdatePB decodes UpdateHumanUser.
 func decodeUpdatePB(m *userpb.UpdateHumanUserRequest) (*UpdateHumanUserRequest, error) {
-	b := &UpdateHumanUserRequest{
+	b := updateBodyPB(m)
+	return b, b.Check()
+}
+
+// updateBodyPB is the typed request of UpdateHumanUser, not yet checked.
+func updateBodyPB(m *userpb.UpdateHumanUserRequest) *UpdateHumanUserRequest {
+	return &UpdateHumanUserRequest{
 		Username: m.Username,
 		Profile:  profileBody(m.GetProfile()),
 		Email:    emailBody(m.GetEmail()),
 		Phone:    phoneBody(m.GetPhone()),
+		Password: passwordBody(m.GetPassword()),
 	}
-	b.Password = passwordBody(m.GetPassword())
-	return b, b.Check()
 }
 
 // decodeUpdateUserPB decodes UpdateUser. Its profile's fields carry

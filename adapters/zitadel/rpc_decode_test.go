@@ -12,7 +12,8 @@ import (
 // BenchmarkDecodeWire compares decoding one UpdateHumanUser into the
 // engine request on each wire format: the REST JSON decoder (the
 // baseline), and the RPC path of the binary codec (unmarshal, the
-// unknown-field check, the typed request) and of the JSON codec.
+// unknown-field check, the typed request), of the gRPC fast path's
+// one-pass reader and of the JSON codec.
 func BenchmarkDecodeWire(b *testing.B) {
 	rest := []byte(`{"profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Mini"},"email":{"email":"mini@mouse.com","returnCode":{}}}`)
 	connectJSON := []byte(`{"userId":"` + DemoUserID + `","profile":{"givenName":"Minnie","familyName":"Mouse","nickName":"Mini"},"email":{"email":"mini@mouse.com","returnCode":{}}}`)
@@ -59,6 +60,21 @@ func BenchmarkDecodeWire(b *testing.B) {
 		}
 	}
 	b.Run("rpc-proto", rpc(protoCodec{}, bin))
+	b.Run("rpc-proto-one-pass", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, p, ok := readUpdatePB(bin)
+			if !ok {
+				b.Fatal("not read")
+			}
+			if err := p.Check(); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Request(t); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("rpc-json", rpc(jsonCodec{}, connectJSON))
 }
 

@@ -3,7 +3,10 @@ package zitadel
 import (
 	"strconv"
 	"time"
+	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/objectpb"
@@ -96,4 +99,133 @@ func userPB(r UserResponse) *userpb.GetUserByIDResponse {
 			}},
 		},
 	}
+}
+
+// The bounds of the times formatTime writes in four-digit years and
+// timePB reads back: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+const (
+	minTimestampSeconds = -62167219200
+	maxTimestampSeconds = 253402300799
+)
+
+// timestampOf is t as timePB(formatTime(t)) reads it back, without the
+// text between: UTC seconds and nanoseconds cut to milliseconds. ok is
+// false where that is no time: a zero t, or one whose year has not four
+// digits.
+func timestampOf(t time.Time) (seconds int64, nanos int32, ok bool) {
+	if t.IsZero() {
+		return 0, 0, false
+	}
+	seconds = t.Unix()
+	if seconds < minTimestampSeconds || seconds > maxTimestampSeconds {
+		return 0, 0, false
+	}
+	return seconds, int32(t.Nanosecond() / int(time.Millisecond) * int(time.Millisecond)), true
+}
+
+// timestampPB is timePB(formatTime(t)).
+func timestampPB(t time.Time) *timestamppb.Timestamp {
+	s, n, ok := timestampOf(t)
+	if !ok {
+		return nil
+	}
+	return &timestamppb.Timestamp{Seconds: s, Nanos: n}
+}
+
+// detailsPB is detailsPB(ch.response().Details).
+func (ch change) detailsPB() *objectpb.Details {
+	return &objectpb.Details{
+		Sequence: ch.version, ChangeDate: timestampPB(ch.updated),
+		ResourceOwner: ch.resourceOwner, CreationDate: timestampPB(ch.created),
+	}
+}
+
+// updateHumanUserPB is UpdateHumanUser's answer.
+func (ch change) updateHumanUserPB() *userpb.UpdateHumanUserResponse {
+	return &userpb.UpdateHumanUserResponse{
+		Details:   ch.detailsPB(),
+		EmailCode: optional(ch.emailCode), PhoneCode: optional(ch.phoneCode),
+	}
+}
+
+// appendUpdateHumanUserPB appends UpdateHumanUser's answer to b as
+// proto.Marshal writes updateHumanUserPB: fields in number order, zero
+// scalars and absent messages left out. A string that is not UTF-8,
+// which the protobuf runtime refuses to write, is left to proto.Marshal
+// for its error.
+func (ch change) appendUpdateHumanUserPB(b []byte) ([]byte, error) {
+	if !utf8.ValidString(ch.resourceOwner) || !utf8.ValidString(ch.emailCode) || !utf8.ValidString(ch.phoneCode) {
+		return proto.MarshalOptions{}.MarshalAppend(b, ch.updateHumanUserPB())
+	}
+	b = appendDetailsPB(b, 1, ch)
+	if ch.emailCode != "" {
+		b = protowire.AppendString(protowire.AppendTag(b, 2, protowire.BytesType), ch.emailCode)
+	}
+	if ch.phoneCode != "" {
+		b = protowire.AppendString(protowire.AppendTag(b, 3, protowire.BytesType), ch.phoneCode)
+	}
+	return b, nil
+}
+
+// appendDetailsPB appends field num holding ch.detailsPB() to b.
+func appendDetailsPB(b []byte, num protowire.Number, ch change) []byte {
+	updated, updatedOK := timestampSize(ch.updated)
+	created, createdOK := timestampSize(ch.created)
+	size := 0
+	if ch.version != 0 {
+		size += 1 + protowire.SizeVarint(ch.version)
+	}
+	if updatedOK {
+		size += 1 + protowire.SizeBytes(updated)
+	}
+	if ch.resourceOwner != "" {
+		size += 1 + protowire.SizeBytes(len(ch.resourceOwner))
+	}
+	if createdOK {
+		size += 1 + protowire.SizeBytes(created)
+	}
+	b = protowire.AppendVarint(protowire.AppendTag(b, num, protowire.BytesType), uint64(size))
+	if ch.version != 0 {
+		b = protowire.AppendVarint(protowire.AppendTag(b, 1, protowire.VarintType), ch.version)
+	}
+	b = appendTimestampPB(b, 2, ch.updated)
+	if ch.resourceOwner != "" {
+		b = protowire.AppendString(protowire.AppendTag(b, 3, protowire.BytesType), ch.resourceOwner)
+	}
+	return appendTimestampPB(b, 4, ch.created)
+}
+
+// timestampSize is the encoded size of timestampPB(t), and whether it is
+// a message at all.
+func timestampSize(t time.Time) (int, bool) {
+	s, n, ok := timestampOf(t)
+	if !ok {
+		return 0, false
+	}
+	size := 0
+	if s != 0 {
+		size += 1 + protowire.SizeVarint(uint64(s))
+	}
+	if n != 0 {
+		size += 1 + protowire.SizeVarint(uint64(int64(n)))
+	}
+	return size, true
+}
+
+// appendTimestampPB appends field num holding timestampPB(t) to b, or
+// nothing when that is nil.
+func appendTimestampPB(b []byte, num protowire.Number, t time.Time) []byte {
+	s, n, ok := timestampOf(t)
+	if !ok {
+		return b
+	}
+	size, _ := timestampSize(t)
+	b = protowire.AppendVarint(protowire.AppendTag(b, num, protowire.BytesType), uint64(size))
+	if s != 0 {
+		b = protowire.AppendVarint(protowire.AppendTag(b, 1, protowire.VarintType), uint64(s))
+	}
+	if n != 0 {
+		b = protowire.AppendVarint(protowire.AppendTag(b, 2, protowire.VarintType), uint64(int64(n)))
+	}
+	return b
 }

@@ -31,7 +31,9 @@ import (
 // http.ResponseWriter calls. Every other request goes to connect-go as
 // before; so does every request whose framing, compression or payload the
 // fast path does not accept, replayed byte for byte before any call runs,
-// so connect-go gives every protocol error its own answer.
+// so connect-go gives every protocol error its own answer. UpdateHumanUser
+// reads its message and writes its answer without protobuf messages
+// (fastUpdateHumanUser), running the same call and error mapping.
 
 // grpcFast is the fast path of one Handler.
 type grpcFast struct {
@@ -44,9 +46,10 @@ type grpcFast struct {
 	on       bool // false serves every call through connect-go (tests compare both)
 }
 
-// fastMethod decodes payload (one uncompressed message) and serves it. It
-// reports false, having run nothing, when payload does not decode.
-type fastMethod func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload []byte) (ok bool, out proto.Message, err *connect.Error)
+// fastMethod decodes payload (one uncompressed message), serves it and
+// appends its answer, marshalled, to frame. It reports false, having run
+// nothing, when payload does not decode.
+type fastMethod func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload, frame []byte) (ok bool, answer []byte, err *connect.Error)
 
 // fast adapts m to the fast path, decoding with the codec connect-go uses.
 func fast[Req, Res any, PReq interface {
@@ -56,7 +59,7 @@ func fast[Req, Res any, PReq interface {
 	*Res
 	proto.Message
 }](m rpcMethod[Req, Res]) fastMethod {
-	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload []byte) (bool, proto.Message, *connect.Error) {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload, frame []byte) (bool, []byte, *connect.Error) {
 		msg := PReq(new(Req))
 		// connect-go leaves an empty message at its zero value without
 		// calling the codec.
@@ -69,15 +72,49 @@ func fast[Req, Res any, PReq interface {
 		if err != nil {
 			return true, nil, err
 		}
-		return true, PRes(out), nil
+		frame, merr := proto.MarshalOptions{}.MarshalAppend(frame, PRes(out))
+		if merr != nil {
+			return true, nil, marshalError(merr)
+		}
+		return true, frame, nil
 	}
+}
+
+// fastUpdateHumanUser serves UpdateHumanUser from the message
+// readUpdatePB reads and writes its answer without building a message,
+// running what updateHumanUserRPC runs; a message readUpdatePB does not
+// take goes to checked, the path of every other method.
+func fastUpdateHumanUser(checked fastMethod) fastMethod {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, payload, frame []byte) (bool, []byte, *connect.Error) {
+		id, b, ok := readUpdatePB(payload)
+		if !ok {
+			return checked(h, w, r, ctx, payload, frame)
+		}
+		ch, err := serveRPC(h, w, r, ctx, updateHumanUserRPC.op, func(r *http.Request, c Client) (change, error) {
+			return updateHumanUser(h, w, r, c, id, b)
+		})
+		if err != nil {
+			return true, nil, err
+		}
+		frame, merr := ch.appendUpdateHumanUserPB(frame)
+		if merr != nil {
+			return true, nil, marshalError(merr)
+		}
+		return true, frame, nil
+	}
+}
+
+// marshalError is connect-go's error for an answer that does not
+// marshal.
+func marshalError(err error) *connect.Error {
+	return connect.NewError(connect.CodeInternal, fmt.Errorf("marshal message: %w", err))
 }
 
 // fastMethods are the methods rpcService serves, by path.
 func fastMethods() map[string]fastMethod {
 	return map[string]fastMethod{
 		userpbconnect.UserServiceAddHumanUserProcedure:    fast(addHumanUserRPC),
-		userpbconnect.UserServiceUpdateHumanUserProcedure: fast(updateHumanUserRPC),
+		userpbconnect.UserServiceUpdateHumanUserProcedure: fastUpdateHumanUser(fast(updateHumanUserRPC)),
 		userpbconnect.UserServiceUpdateUserProcedure:      fast(updateUserRPC),
 		userpbconnect.UserServiceGetUserByIDProcedure:     fast(getUserByIDRPC),
 		userpbconnect.UserServiceVerifyEmailProcedure:     fast(verifyEmailRPC),
@@ -91,14 +128,27 @@ func fastMethods() map[string]fastMethod {
 	}
 }
 
+// handler serves the calls of one method's path: through the fast path
+// when it takes them, else through connect-go.
+func (f *grpcFast) handler(call fastMethod) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.on && f.serveCall(call, w, r) {
+			return
+		}
+		f.fallback(w, r, r.Body)
+	})
+}
+
 // serve serves r if it has the fast path's shape and reports whether it
 // did; when it did not, nothing was read or written.
 func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		return false
-	}
 	call, ok := f.methods[r.URL.Path]
-	if !ok {
+	return ok && f.serveCall(call, w, r)
+}
+
+// serveCall serves r, a call of the method call serves, as serve does.
+func (f *grpcFast) serveCall(call fastMethod, w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
 		return false
 	}
 	contentType := firstHeader(r.Header, "Content-Type")
@@ -124,6 +174,8 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 		defer cancel()
 	}
 
+	// One buffer holds the request body and, after it, the answer's
+	// envelope.
 	bp := bufPool.Get().(*[]byte)
 	defer putBuf(bp)
 	body, readErr := readBounded(r.Body, (*bp)[:0], f.bodyMax)
@@ -135,10 +187,13 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 		*zp, ok = gunzip((*zp)[:0], payload, f.readMax)
 		payload = *zp
 	}
-	var out proto.Message
+	var frame []byte
 	var callErr *connect.Error
 	if ok {
-		ok, out, callErr = call(f.h, w, r, ctx, payload)
+		ok, frame, callErr = call(f.h, w, r, ctx, payload, append(body[len(body):], 0, 0, 0, 0, 0))
+		if cap(frame) > cap(body)-len(body) {
+			*bp = frame // grown past the buffer: keep the larger one
+		}
 	}
 	if !ok {
 		// Nothing ran: connect-go reads the same bytes and answers.
@@ -151,20 +206,21 @@ func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
 	}
 
 	respGzip := gzipped || acceptsGzip(r.Header["Grpc-Accept-Encoding"])
-	// The header values share one array, each slice capped so that an
-	// append elsewhere copies rather than overwrites its neighbour.
-	values := []string{contentType, "gzip", "gzip", "0"}
 	header := w.Header()
-	header["Content-Type"] = values[0:1:1]
-	header["Grpc-Accept-Encoding"] = values[1:2:2]
+	if contentType == "application/grpc" {
+		header["Content-Type"] = grpcContentType
+	} else {
+		header["Content-Type"] = grpcProtoContentType
+	}
+	header["Grpc-Accept-Encoding"] = gzipValue
 	if respGzip {
-		header["Grpc-Encoding"] = values[2:3:3]
+		header["Grpc-Encoding"] = gzipValue
 	}
 	if callErr == nil {
-		callErr = f.send(w, out, respGzip)
+		callErr = f.send(w, frame, respGzip)
 	}
 	if callErr == nil && header[grpcStatusTrailer] == nil {
-		header[grpcStatusTrailer] = values[3:4:4]
+		header[grpcStatusTrailer] = statusOKValue
 	} else {
 		writeGRPCStatus(header, callErr)
 	}
@@ -191,17 +247,11 @@ func (f *grpcFast) message(body []byte, gzipped bool, readErr error) (payload []
 	return body[5:], flags, true
 }
 
-// send writes out as one envelope, gzipped if asked and at least
-// compressMinBytes long, as connect-go does: an answer over sendMax, or
-// one that does not marshal, is an error.
-func (f *grpcFast) send(w http.ResponseWriter, out proto.Message, gzipped bool) *connect.Error {
-	bp := bufPool.Get().(*[]byte)
-	defer putBuf(bp)
-	frame, err := proto.MarshalOptions{}.MarshalAppend(append((*bp)[:0], 0, 0, 0, 0, 0), out)
-	if err != nil {
-		return connect.NewError(connect.CodeInternal, fmt.Errorf("marshal message: %w", err))
-	}
-	*bp = frame
+// send writes frame, 5 bytes for the envelope's prefix and the
+// marshalled answer, as one envelope, gzipped if asked and at least
+// compressMinBytes long, as connect-go does: an answer over sendMax is an
+// error.
+func (f *grpcFast) send(w http.ResponseWriter, frame []byte, gzipped bool) *connect.Error {
 	size := len(frame) - 5
 	if gzipped && size >= compressMinBytes {
 		zp := bufPool.Get().(*[]byte)
@@ -222,6 +272,16 @@ func (f *grpcFast) send(w http.ResponseWriter, out proto.Message, gzipped bool) 
 	flush(w)
 	return nil
 }
+
+// The header values the fast path writes, shared by every answer as
+// httpx shares its own: each slice is full (len == cap), so an append
+// copies it, and nothing writes into a header's values in place.
+var (
+	grpcContentType      = []string{"application/grpc"}
+	grpcProtoContentType = []string{"application/grpc+proto"}
+	gzipValue            = []string{"gzip"}
+	statusOKValue        = []string{"0"}
+)
 
 // grpcStatusTrailer is the header key that sends grpc-status as a
 // trailer.

@@ -267,3 +267,113 @@ func TestParseGRPCTimeout(t *testing.T) {
 		assert.False(t, ok, "%q", in)
 	}
 }
+
+// UpdateHumanUser's one-pass reader and direct encoder answer as
+// connect-go does over every section, with codes returned, and hand
+// messages they do not take to the checked path: each request goes to a
+// handler with the fast path and to one without, each on its own store.
+// Codes are random, so they are compared by presence; the rest of each
+// answer byte for byte.
+func TestGRPCUpdateHumanUserOnePassMatchesConnect(t *testing.T) {
+	newHandler := func(fast bool) *zitadel.Handler {
+		cfg := zitadel.DemoConfig()
+		cfg.Now = adaptertest.NewClock(time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC)).Now
+		h, err := zitadel.New(cfg, memory.New())
+		require.NoError(t, err)
+		require.NoError(t, zitadel.SeedDemo(context.Background(), h.Engine()))
+		if !fast {
+			zitadel.WithoutGRPCFastPath(h)
+		}
+		return h
+	}
+	fast, slow := newHandler(true), newHandler(false)
+	viaConnect := zitadel.CountConnectCalls(fast)
+	msg := func(m *userpb.UpdateHumanUserRequest) []byte {
+		m.UserId = zitadel.DemoUserID
+		return frame(t, m)
+	}
+	repeated := protowire.AppendString(protowire.AppendTag([]byte{0x0a, 0x01, 'x', 0x1a, 0x00}, 1, protowire.BytesType), zitadel.DemoUserID)
+	returnEmail := &userpb.SetHumanEmail_ReturnCode{ReturnCode: &userpb.ReturnEmailVerificationCode{}}
+	returnPhone := &userpb.SetHumanPhone_ReturnCode{ReturnCode: &userpb.ReturnPhoneVerificationCode{}}
+	cases := []struct {
+		name       string
+		body       []byte
+		viaConnect bool
+		status     string
+	}{
+		{"username", msg(&userpb.UpdateHumanUserRequest{Username: str("minnie.m")}), false, "0"},
+		{"whole profile", msg(&userpb.UpdateHumanUserRequest{Profile: &userpb.SetHumanProfile{GivenName: "Mînnie", FamilyName: "Mouse",
+			NickName: str("M"), DisplayName: str("Minnie M."), PreferredLanguage: str("de"), Gender: userpb.Gender_GENDER_FEMALE.Enum()}}), false, "0"},
+		{"email, code returned", msg(&userpb.UpdateHumanUserRequest{Email: &userpb.SetHumanEmail{Email: "mini@mouse.example", Verification: returnEmail}}), false, "0"},
+		{"phone, code returned", msg(&userpb.UpdateHumanUserRequest{Phone: &userpb.SetHumanPhone{Phone: "+41791234567", Verification: returnPhone}}), false, "0"},
+		{"email and phone, both codes", msg(&userpb.UpdateHumanUserRequest{
+			Email: &userpb.SetHumanEmail{Email: "m2@mouse.example", Verification: returnEmail},
+			Phone: &userpb.SetHumanPhone{Phone: "+41791234568", Verification: returnPhone}}), false, "0"},
+		{"email verified", msg(&userpb.UpdateHumanUserRequest{Email: &userpb.SetHumanEmail{Email: "m3@mouse.example", Verification: &userpb.SetHumanEmail_IsVerified{IsVerified: true}}}), false, "0"},
+		{"email sent with a template", msg(&userpb.UpdateHumanUserRequest{Email: &userpb.SetHumanEmail{Email: "m4@mouse.example",
+			Verification: &userpb.SetHumanEmail_SendCode{SendCode: &userpb.SendEmailVerificationCode{UrlTemplate: str("https://x.example/{{.Code}}")}}}}), false, "0"},
+		{"password", msg(&userpb.UpdateHumanUserRequest{Password: &userpb.SetPassword{PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "N3w-Secret!pass", ChangeRequired: true}}}}), false, "0"},
+		{"password too short", msg(&userpb.UpdateHumanUserRequest{Password: &userpb.SetPassword{PasswordType: &userpb.SetPassword_Password{Password: &userpb.Password{Password: "x"}}}}), false, "3"},
+		{"unknown gender", msg(&userpb.UpdateHumanUserRequest{Profile: &userpb.SetHumanProfile{GivenName: "A", FamilyName: "B", Gender: userpb.Gender(9).Enum()}}), false, "3"},
+		// The checked path reads this one without connect-go: the second
+		// user id wins.
+		{"field repeated, last wins", envelope(false, uint32(len(repeated)), repeated), false, "0"},
+		{"unknown field", envelope(false, 2, []byte{0x78, 0x01}), true, "3"},
+		{"string not UTF-8", envelope(false, 5, []byte{0x12, 0x01, 0xff, 0x0a, 0x00}), true, "3"},
+	}
+	for _, tc := range cases {
+		send := func(h http.Handler) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodPost, zitadel.RPCPath+"UpdateHumanUser", bytes.NewReader(tc.body))
+			req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
+			req.Header.Set("Content-Type", "application/grpc+proto")
+			req.Header.Set("Te", "trailers")
+			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		before := *viaConnect
+		want, got := send(slow), send(fast)
+		assert.Equal(t, tc.viaConnect, *viaConnect > before, "%s: served by connect-go", tc.name)
+		if tc.status != "" {
+			assert.Equal(t, tc.status, got.Header().Get(http.TrailerPrefix+"Grpc-Status"), "%s: grpc-status", tc.name)
+		}
+		assert.Equal(t, want.Code, got.Code, tc.name)
+		assert.Equal(t, want.Header(), got.Header(), tc.name)
+		wantBody, gotBody := want.Body.Bytes(), got.Body.Bytes()
+		if len(wantBody) > 5 && len(gotBody) > 5 {
+			var w, g userpb.UpdateHumanUserResponse
+			require.NoError(t, proto.Unmarshal(wantBody[5:], &w), tc.name)
+			require.NoError(t, proto.Unmarshal(gotBody[5:], &g), tc.name)
+			assert.Equal(t, w.EmailCode != nil, g.EmailCode != nil, "%s: email code", tc.name)
+			assert.Equal(t, w.PhoneCode != nil, g.PhoneCode != nil, "%s: phone code", tc.name)
+			if w.EmailCode != nil || w.PhoneCode != nil {
+				// Each code is as long in both answers, so blanking them
+				// keeps the envelopes' lengths comparable.
+				blank := func(s *string) {
+					if s != nil {
+						*s = strings.Repeat("x", len(*s))
+					}
+				}
+				blank(w.EmailCode)
+				blank(w.PhoneCode)
+				blank(g.EmailCode)
+				blank(g.PhoneCode)
+				wb, err := proto.Marshal(&w)
+				require.NoError(t, err)
+				gb, err := proto.Marshal(&g)
+				require.NoError(t, err)
+				wantBody, gotBody = append(wantBody[:5:5], wb...), append(gotBody[:5:5], gb...)
+			}
+		}
+		assert.Equal(t, wantBody, gotBody, tc.name)
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+	w, err := slow.Engine().Get(context.Background(), zitadel.EntityType, update.ByID(zitadel.DemoUserID))
+	require.NoError(t, err)
+	g, err := fast.Engine().Get(context.Background(), zitadel.EntityType, update.ByID(zitadel.DemoUserID))
+	require.NoError(t, err)
+	assert.Equal(t, w.Version, g.Version)
+}
