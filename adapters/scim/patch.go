@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/merge"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -43,9 +44,11 @@ type PatchRequest struct {
 // multi-valued attribute removes the elements whose value sub-attribute
 // equals one of those sent.
 func DecodePatch(rt *resourceType, body []byte) ([]update.Modification, error) {
-	var pr PatchRequest
-	if err := httpx.DecodeStrict(body, &pr); err != nil {
-		return nil, update.Errorf(codeSyntax, "the body is not a PatchOp: %s", clip(err.Error()))
+	pr, ok := decodePatchRequest(body)
+	if !ok {
+		if err := httpx.DecodeStrict(body, &pr); err != nil {
+			return nil, update.Errorf(codeSyntax, "the body is not a PatchOp: %s", clip(err.Error()))
+		}
 	}
 	if !slices.Equal(pr.Schemas, []string{MessagePatch}) {
 		return nil, update.Errorf(codeSyntax, "schemas must be [%q]", MessagePatch)
@@ -53,7 +56,7 @@ func DecodePatch(rt *resourceType, body []byte) ([]update.Modification, error) {
 	if len(pr.Operations) == 0 || len(pr.Operations) > maxPatchOps {
 		return nil, update.Errorf(codeValue, "a PATCH holds 1 to %d operations", maxPatchOps)
 	}
-	var mods []update.Modification
+	mods := make([]update.Modification, 0, len(pr.Operations))
 	for _, op := range pr.Operations {
 		ms, err := decodePatchOp(rt, op)
 		if err != nil {
@@ -62,6 +65,81 @@ func DecodePatch(rt *resourceType, body []byte) ([]update.Modification, error) {
 		mods = append(mods, ms...)
 	}
 	return mods, nil
+}
+
+// decodePatchRequest decodes body as httpx.DecodeStrict decodes it into a
+// PatchRequest, in one pass without reflection, for bodies spelled as
+// RFC 7644 spells them: members named exactly "schemas", "Operations",
+// "op", "path" and "value", each once, with string schemas, op and path.
+// It reports false for anything else (another spelling of a member name,
+// which encoding/json matches without regard to case, an unknown or
+// repeated member, a null, a type mismatch, bad JSON), and the caller
+// then decodes with DecodeStrict, which gives the same value or the
+// error to answer.
+func decodePatchRequest(body []byte) (PatchRequest, bool) {
+	var pr PatchRequest
+	v, err := merge.Decode(body, merge.DecodeLimits{})
+	if err != nil {
+		return pr, false
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return pr, false
+	}
+	for k, v := range obj {
+		switch k {
+		case "schemas":
+			list, ok := v.([]any)
+			if !ok {
+				return pr, false
+			}
+			pr.Schemas = make([]string, len(list))
+			for i, e := range list {
+				if pr.Schemas[i], ok = e.(string); !ok {
+					return pr, false
+				}
+			}
+		case "Operations":
+			list, ok := v.([]any)
+			if !ok {
+				return pr, false
+			}
+			pr.Operations = make([]PatchOp, len(list))
+			for i, e := range list {
+				if pr.Operations[i], ok = patchOp(e); !ok {
+					return pr, false
+				}
+			}
+		default:
+			return pr, false
+		}
+	}
+	return pr, true
+}
+
+// patchOp is decodePatchRequest's reading of one operation.
+func patchOp(v any) (PatchOp, bool) {
+	var op PatchOp
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return op, false
+	}
+	for k, v := range obj {
+		switch k {
+		case "op":
+			op.Op, ok = v.(string)
+		case "path":
+			op.Path, ok = v.(string)
+		case "value":
+			op.Value = v
+		default:
+			ok = false
+		}
+		if !ok {
+			return op, false
+		}
+	}
+	return op, true
 }
 
 func decodePatchOp(rt *resourceType, op PatchOp) ([]update.Modification, error) {

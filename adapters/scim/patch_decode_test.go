@@ -1,0 +1,91 @@
+package scim
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
+)
+
+// patchBodies are PATCH bodies the one-pass decoder must read as
+// DecodeStrict does, or leave to it.
+var patchBodies = []string{
+	`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"a@example.com"}]}`,
+	`{"Operations":[{"value":{"active":"False","name":{"givenName":"A"}},"op":"Replace"}],"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}`,
+	`{"schemas":[],"Operations":[]}`,
+	`{}`,
+	`{"schemas":null,"Operations":null}`,
+	`{"schemas":["a","b"],"Operations":[{"op":"add","path":"members","value":[{"value":"1","n":1.50e3}]}]}`,
+	`{"schemas":["x"],"Operations":[{"op":null}]}`,
+	`{"schemas":["x"],"Operations":[{"op":1}]}`,
+	`{"schemas":["x"],"Operations":[{"op":"add","path":null,"value":null}]}`,
+	`{"schemas":["x"],"Operations":[{"op":"add","Path":"a","value":1}]}`,
+	`{"Schemas":["x"],"operations":[]}`,
+	`{"schemas":["x"],"Operations":[{"op":"add","extra":1}]}`,
+	`{"schemas":["x"],"schemas":["y"]}`,
+	`{"schemas":["x"],"Operations":[{"op":"add","op":"remove"}]}`,
+	`{"schemas":["x"],"unknown":1}`,
+	`{"schemas":[1]}`,
+	`{"schemas":"x"}`,
+	`{"Operations":{"op":"add"}}`,
+	`{"Operations":["add"]}`,
+	`{"schemas":["x"]} {}`,
+	`{"schemas":["x"]`,
+	`[]`,
+	`null`,
+	`"x"`,
+	``,
+	`{"schemas":["\ud800\u00e9\"\\"],"Operations":[{"op":"add","value":"\ud83d\ude00"}]}`,
+	"{\"schemas\":[\"\xff\"]}",
+	`{"schemas":["x"],"Operations":[{"op":"add","value":[[[[{"a":[1,2,{"b":null}]}]]]]}]}`,
+}
+
+// TestDecodePatchRequest checks the one-pass decoding of a PATCH body
+// against DecodeStrict's: where it accepts a body, the request is the one
+// DecodeStrict decodes; where DecodeStrict fails, it declines.
+func TestDecodePatchRequest(t *testing.T) {
+	bodies := append([]string(nil), patchBodies...)
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		bodies = append(bodies, string(b))
+	}
+	accepted := 0
+	for _, body := range bodies {
+		checkPatchRequest(t, []byte(body))
+		if _, ok := decodePatchRequest([]byte(body)); ok {
+			accepted++
+		}
+	}
+	assert.Greater(t, accepted, 5, "the one-pass decoder reads the usual bodies")
+	_, ok := decodePatchRequest([]byte(patchBodies[0]))
+	assert.True(t, ok, "the benchmark's body is read in one pass")
+}
+
+// FuzzDecodePatchRequest is TestDecodePatchRequest over arbitrary bodies.
+func FuzzDecodePatchRequest(f *testing.F) {
+	for _, b := range patchBodies {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkPatchRequest(t, body) })
+}
+
+func checkPatchRequest(t *testing.T, body []byte) {
+	t.Helper()
+	fast, ok := decodePatchRequest(body)
+	var want PatchRequest
+	err := httpx.DecodeStrict(body, &want)
+	if !ok {
+		return
+	}
+	name := strings.ToValidUTF8(string(body), "?")
+	require.NoError(t, err, "accepted what DecodeStrict refuses: %s", name)
+	require.Equal(t, want, fast, "%s", name)
+}
