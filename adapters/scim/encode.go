@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -18,6 +19,21 @@ type Meta struct {
 	LastModified string `json:"lastModified"`
 	Location     string `json:"location"`
 	Version      string `json:"version"`
+}
+
+// AppendJSON appends m as json.Marshal writes it, without reflection.
+func (m Meta) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"resourceType":`...)
+	dst = httpx.AppendString(dst, m.ResourceType)
+	dst = append(dst, `,"created":`...)
+	dst = httpx.AppendString(dst, m.Created)
+	dst = append(dst, `,"lastModified":`...)
+	dst = httpx.AppendString(dst, m.LastModified)
+	dst = append(dst, `,"location":`...)
+	dst = httpx.AppendString(dst, m.Location)
+	dst = append(dst, `,"version":`...)
+	dst = httpx.AppendString(dst, m.Version)
+	return append(dst, '}'), nil
 }
 
 // EncodeResource returns the SCIM representation of v, a record of rt,

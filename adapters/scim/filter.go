@@ -46,7 +46,7 @@ func lex(s string) ([]token, error) {
 		case c == ' ' || c == '\t':
 			i++
 		case c == '(' || c == ')' || c == '[' || c == ']':
-			out = append(out, token{kind: map[byte]int{'(': tokOpen, ')': tokClose, '[': tokLBrack, ']': tokRBrack}[c], text: string(c), pos: i})
+			out = append(out, token{kind: bracketKind(c), text: s[i : i+1], pos: i})
 			i++
 		case c == '"':
 			j := i + 1
@@ -59,9 +59,11 @@ func lex(s string) ([]token, error) {
 			if j >= len(s) {
 				return nil, filterError("unterminated string at %d", i)
 			}
-			var v string
-			if err := json.Unmarshal([]byte(s[i:j+1]), &v); err != nil {
-				return nil, filterError("bad string at %d", i)
+			v, ok := plainString(s[i+1 : j])
+			if !ok {
+				if err := json.Unmarshal([]byte(s[i:j+1]), &v); err != nil {
+					return nil, filterError("bad string at %d", i)
+				}
 			}
 			out = append(out, token{kind: tokString, text: v, pos: i})
 			i = j + 1
@@ -78,6 +80,31 @@ func lex(s string) ([]token, error) {
 		}
 	}
 	return append(out, token{kind: tokEOF, pos: len(s)}), nil
+}
+
+// bracketKind is the token kind of a parenthesis or bracket.
+func bracketKind(c byte) int {
+	switch c {
+	case '(':
+		return tokOpen
+	case ')':
+		return tokClose
+	case '[':
+		return tokLBrack
+	}
+	return tokRBrack
+}
+
+// plainString returns the body of a JSON string that needs no decoding
+// (printable ASCII without escapes) as it is, or reports false for one
+// json.Unmarshal must decode.
+func plainString(body string) (string, bool) {
+	for i := 0; i < len(body); i++ {
+		if c := body[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return "", false
+		}
+	}
+	return body, true
 }
 
 func isWordByte(c byte) bool {

@@ -58,11 +58,10 @@ func DecodePatch(rt *resourceType, body []byte) ([]update.Modification, error) {
 	}
 	mods := make([]update.Modification, 0, len(pr.Operations))
 	for _, op := range pr.Operations {
-		ms, err := decodePatchOp(rt, op)
-		if err != nil {
+		var err error
+		if mods, err = decodePatchOp(rt, op, mods); err != nil {
 			return nil, err
 		}
-		mods = append(mods, ms...)
 	}
 	return mods, nil
 }
@@ -142,7 +141,8 @@ func patchOp(v any) (PatchOp, bool) {
 	return op, true
 }
 
-func decodePatchOp(rt *resourceType, op PatchOp) ([]update.Modification, error) {
+// decodePatchOp appends the modifications of op to mods.
+func decodePatchOp(rt *resourceType, op PatchOp, mods []update.Modification) ([]update.Modification, error) {
 	name := strings.ToLower(op.Op)
 	if name != "add" && name != "replace" && name != "remove" {
 		return nil, update.Errorf(codeSyntax, "op %q is not add, replace or remove", clip(op.Op))
@@ -155,21 +155,20 @@ func decodePatchOp(rt *resourceType, op PatchOp) ([]update.Modification, error) 
 		if !ok {
 			return nil, update.Errorf(codeValue, "%s without a path takes an object", name)
 		}
-		var out []update.Modification
 		for _, k := range sortedKeys(obj) {
 			m, err := decodeTarget(rt, name, k, obj[k])
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, m)
+			mods = append(mods, m)
 		}
-		return out, nil
+		return mods, nil
 	}
 	m, err := decodeTarget(rt, name, op.Path, op.Value)
 	if err != nil {
 		return nil, err
 	}
-	return []update.Modification{m}, nil
+	return append(mods, m), nil
 }
 
 // decodeTarget decodes one path (a PATCH path, or a member name of a

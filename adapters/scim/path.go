@@ -32,6 +32,9 @@ var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // pointer returns the JSON Pointer of p's segments.
 func pointer(segs []string) string {
+	if len(segs) == 1 && !strings.ContainsAny(segs[0], "~/") {
+		return "/" + segs[0]
+	}
 	var b strings.Builder
 	for _, s := range segs {
 		b.WriteByte('/')

@@ -194,13 +194,15 @@ func (rt *resourceType) extension(urn string) (*SchemaDef, bool) {
 // top returns the top-level attribute named name in rt's core schema (or
 // the common attributes).
 func (rt *resourceType) top(name string) (*Attribute, bool) {
-	for _, list := range [][]Attribute{commonAttributes(), rt.Schema.Attributes} {
-		if a, ok := find(list, name); ok {
-			return a, true
-		}
+	if a, ok := find(commonAttrs, name); ok {
+		return a, true
 	}
-	return nil, false
+	return find(rt.Schema.Attributes, name)
 }
+
+// commonAttrs are the common attributes, built once for resolving paths;
+// nothing writes to them.
+var commonAttrs = commonAttributes()
 
 // find returns the attribute named name in list, without regard to case.
 func find(list []Attribute, name string) (*Attribute, bool) {

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,4 +89,21 @@ func checkPatchRequest(t *testing.T, body []byte) {
 	name := strings.ToValidUTF8(string(body), "?")
 	require.NoError(t, err, "accepted what DecodeStrict refuses: %s", name)
 	require.Equal(t, want, fast, "%s", name)
+}
+
+// TestMetaAppendJSON checks Meta's own JSON against json.Marshal's,
+// HTML characters and invalid UTF-8 included.
+func TestMetaAppendJSON(t *testing.T) {
+	for _, m := range []Meta{
+		{},
+		{ResourceType: "User", Created: "2024-01-02T03:04:05.123Z", LastModified: "2024-01-02T03:04:05Z",
+			Location: "https://example.com/scim/v2/Users/2819c223", Version: `W/"3"`},
+		{ResourceType: "<a&b>", Location: "http://h\u2028/\xff\"\\\n", Version: "\x01"},
+	} {
+		want, err := json.Marshal(m)
+		require.NoError(t, err)
+		got, err := httpx.AppendJSON(nil, m)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got))
+	}
 }
