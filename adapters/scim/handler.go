@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
@@ -505,17 +506,34 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, v an
 		w.WriteHeader(status)
 		return
 	}
-	// json.Marshal's bytes, appended without reflection.
-	b, err := httpx.AppendJSON(make([]byte, 0, 1024), v)
+	// json.Marshal's bytes, appended without reflection into a buffer
+	// kept between answers: Write copies what it is given.
+	buf := answerBuffers.Get().(*[]byte)
+	b, err := httpx.AppendJSON((*buf)[:0], v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"schemas":["`+MessageError+`"],"status":"500"}`)
+		status, b = http.StatusInternalServerError, append(b[:0], `{"schemas":["`+MessageError+`"],"status":"500"}`...)
 	}
+	b = append(b, '\n')
 	hd := w.Header()
 	hd["Content-Type"] = scimContentType
 	hd["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
+	if cap(b) <= maxPooledAnswer {
+		*buf = b
+		answerBuffers.Put(buf)
+	}
 }
+
+// answerBuffers keep the buffers answers are appended into; one grown
+// past maxPooledAnswer for a large answer is left to the garbage
+// collector.
+var answerBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4096)
+	return &b
+}}
+
+const maxPooledAnswer = 64 << 10
 
 // The header values of every answer with a body, shared by all of them:
 // nothing writes into a header value in place.
