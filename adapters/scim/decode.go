@@ -20,6 +20,9 @@ var (
 // DecodeParams refuses a query string that is badly escaped or names a
 // parameter not in known (invalidValue, naming it).
 func DecodeParams(raw string, known ...string) (url.Values, error) {
+	if raw == "" {
+		return nil, nil // no parameters: nothing to parse or refuse
+	}
 	q, err := httpx.ParseQuery(raw)
 	if err != nil {
 		return nil, err

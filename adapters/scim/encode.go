@@ -43,19 +43,27 @@ func (m Meta) AppendJSON(dst []byte) ([]byte, error) {
 // schemas, meta) are never left out; write-only ones never reach v.
 func EncodeResource(rt *resourceType, v *update.View, base string, p Projection) map[string]any {
 	out := make(map[string]any, len(v.Doc)+3)
-	schemas := []string{rt.Schema.ID}
+	schemas := make([]string, 1, 2+len(rt.Extensions))
+	schemas[0] = rt.Schema.ID
+	all := len(p.Include) == 0 && len(p.Exclude) == 0 // project keeps every value
 	for k, val := range v.Doc {
 		if k == "id" || k == metaName {
 			continue // written below, meta from the record itself
 		}
 		if x, ok := rt.extension(k); ok {
-			if m := project(p, []string{x.ID}, val); m != nil {
-				out[k] = m
+			if !all {
+				val = project(p, []string{x.ID}, val)
+			}
+			if val != nil {
+				out[k] = val
 				schemas = append(schemas, x.ID)
 			}
 			continue
 		}
-		if val = project(p, []string{k}, val); val != nil {
+		if !all {
+			val = project(p, []string{k}, val)
+		}
+		if val != nil {
 			out[k] = val
 		}
 	}

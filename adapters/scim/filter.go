@@ -39,7 +39,7 @@ type token struct {
 // lex splits a filter into tokens. Strings are JSON strings (RFC 7644
 // section 3.4.2.2 says so), decoded with JSON's escapes.
 func lex(s string) ([]token, error) {
-	var out []token
+	out := make([]token, 0, 8) // a comparison and its EOF fit
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
