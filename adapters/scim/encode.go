@@ -10,7 +10,11 @@ import (
 )
 
 // ETag returns the weak entity tag of a record version: W/"3".
-func ETag(version uint64) string { return `W/"` + strconv.FormatUint(version, 10) + `"` }
+func ETag(version uint64) string {
+	var buf [24]byte // W/" 20 digits "
+	b := strconv.AppendUint(append(buf[:0], `W/"`...), version, 10)
+	return string(append(b, '"'))
+}
 
 // Meta is the meta attribute of RFC 7643 section 3.1.
 type Meta struct {

@@ -243,7 +243,7 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, op Op, rt *resour
 		return
 	}
 	tag := ETag(v.Version)
-	w.Header().Set("ETag", tag)
+	setETag(w, tag)
 	if noneMatch(r.Header.Get("If-None-Match"), tag) {
 		h.write(w, r, http.StatusNotModified, nil)
 		return
@@ -289,7 +289,7 @@ func (h *Handler) create(rt *resourceType) endpointFunc {
 		}
 		body := EncodeResource(rt, res.Record, h.base(r), proj)
 		w.Header().Set("Location", body["meta"].(Meta).Location)
-		w.Header().Set("ETag", ETag(res.Version))
+		setETag(w, ETag(res.Version))
 		h.write(w, r, http.StatusCreated, body)
 	}
 }
@@ -324,7 +324,7 @@ func (h *Handler) replace(rt *resourceType) endpointFunc {
 			h.fail(w, r, OpReplace, err)
 			return
 		}
-		w.Header().Set("ETag", ETag(res.Version))
+		setETag(w, ETag(res.Version))
 		h.write(w, r, http.StatusOK, EncodeResource(rt, res.Record, h.base(r), proj))
 	}
 }
@@ -365,7 +365,7 @@ func (h *Handler) patch(rt *resourceType) endpointFunc {
 			h.fail(w, r, OpPatch, err)
 			return
 		}
-		w.Header().Set("ETag", ETag(res.Version))
+		setETag(w, ETag(res.Version))
 		h.write(w, r, http.StatusOK, EncodeResource(rt, res.Record, h.base(r), proj))
 	}
 }
@@ -534,6 +534,10 @@ var answerBuffers = sync.Pool{New: func() any {
 }}
 
 const maxPooledAnswer = 64 << 10
+
+// setETag sets the ETag header under its canonical key ("Etag", as
+// Header.Set files it), without canonicalizing the key on every answer.
+func setETag(w http.ResponseWriter, tag string) { w.Header()["Etag"] = []string{tag} }
 
 // The header values of every answer with a body, shared by all of them:
 // nothing writes into a header value in place.

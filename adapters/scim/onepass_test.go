@@ -2,6 +2,8 @@ package scim
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,4 +108,14 @@ func TestMetaAppendJSON(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(want), string(got))
 	}
+}
+
+// TestETag checks the entity tag and the header key it is filed under.
+func TestETag(t *testing.T) {
+	assert.Equal(t, `W/"1"`, ETag(1))
+	assert.Equal(t, `W/"18446744073709551615"`, ETag(1<<64-1))
+	w := httptest.NewRecorder()
+	setETag(w, ETag(3))
+	assert.Equal(t, `W/"3"`, w.Header().Get("ETag"))
+	assert.Equal(t, http.CanonicalHeaderKey("ETag"), "Etag")
 }
