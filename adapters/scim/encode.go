@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,14 +80,20 @@ func EncodeResource(rt *resourceType, v *update.View, base string, p Projection)
 	}
 	out["schemas"] = schemas
 	out["id"] = v.ID
-	out["meta"] = Meta{
+	out["meta"] = resourceMeta(rt, v, base)
+	return out
+}
+
+// resourceMeta is the meta attribute of v, a record of rt, with its
+// location below base.
+func resourceMeta(rt *resourceType, v *update.View, base string) Meta {
+	return Meta{
 		ResourceType: rt.Name,
 		Created:      v.Created.UTC().Format(time.RFC3339Nano),
 		LastModified: v.Updated.UTC().Format(time.RFC3339Nano),
 		Location:     base + rt.Endpoint + "/" + v.ID,
 		Version:      ETag(v.Version),
 	}
-	return out
 }
 
 // project returns the part of val, found at segs, that p keeps, or nil.
@@ -271,3 +278,70 @@ func EncodeResourceType(rt *resourceType, base string) map[string]any {
 func encodeDiscoveryList(items []map[string]any) *ListResponse {
 	return &ListResponse{Schemas: []string{MessageList}, TotalResults: len(items), ItemsPerPage: len(items), StartIndex: 1, Resources: items}
 }
+
+// encodeAnswer returns what an answer holding one resource writes:
+// EncodeResource's map, or, when p selects everything and the record has
+// nothing pending, a resourceAnswer, which appends the same bytes without
+// building the map.
+func encodeAnswer(rt *resourceType, v *update.View, base string, p Projection) any {
+	if len(p.Include) == 0 && len(p.Exclude) == 0 && len(v.Pending) == 0 {
+		return &resourceAnswer{rt: rt, v: v, base: base}
+	}
+	return EncodeResource(rt, v, base, p)
+}
+
+// resourceAnswer is EncodeResource without a projection for a record
+// with nothing pending, written as an httpx.Appender.
+type resourceAnswer struct {
+	rt   *resourceType
+	v    *update.View
+	base string
+}
+
+// AppendJSON appends the answer as json.Marshal writes EncodeResource's
+// map: members sorted by name, the document's own (but id, meta and
+// schemas, which EncodeResource writes itself) beside schemas, id and
+// meta.
+func (a *resourceAnswer) AppendJSON(dst []byte) ([]byte, error) {
+	var stack [40]string
+	names := stack[:0]
+	schemas := make([]string, 1, 1+len(a.rt.Extensions))
+	schemas[0] = a.rt.Schema.ID
+	for k, val := range a.v.Doc {
+		switch {
+		case k == "id" || k == metaName || k == "schemas" || val == nil:
+			continue
+		}
+		if x, ok := a.rt.extension(k); ok {
+			schemas = append(schemas, x.ID)
+		}
+		names = append(names, k)
+	}
+	names = append(names, "schemas", "id", metaName)
+	slices.Sort(names)
+	slices.Sort(schemas[1:]) // one order for the extensions, whatever the map's
+	dst = append(dst, '{')
+	for i, k := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(httpx.AppendString(dst, k), ':')
+		switch k {
+		case "schemas":
+			dst = httpx.AppendStrings(dst, schemas)
+		case "id":
+			dst = httpx.AppendString(dst, a.v.ID)
+		case metaName:
+			dst, _ = a.meta().AppendJSON(dst)
+		default:
+			var err error
+			if dst, err = httpx.AppendJSON(dst, a.v.Doc[k]); err != nil {
+				return dst, err
+			}
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// meta is the meta attribute of the answer.
+func (a *resourceAnswer) meta() Meta { return resourceMeta(a.rt, a.v, a.base) }

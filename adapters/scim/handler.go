@@ -248,7 +248,7 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, op Op, rt *resour
 		h.write(w, r, http.StatusNotModified, nil)
 		return
 	}
-	h.write(w, r, http.StatusOK, EncodeResource(rt, v, h.base(r), proj))
+	h.write(w, r, http.StatusOK, encodeAnswer(rt, v, h.base(r), proj))
 }
 
 // noneMatch reports whether an If-None-Match header names tag (weak
@@ -325,7 +325,7 @@ func (h *Handler) replace(rt *resourceType) endpointFunc {
 			return
 		}
 		setETag(w, ETag(res.Version))
-		h.write(w, r, http.StatusOK, EncodeResource(rt, res.Record, h.base(r), proj))
+		h.write(w, r, http.StatusOK, encodeAnswer(rt, res.Record, h.base(r), proj))
 	}
 }
 
@@ -366,7 +366,7 @@ func (h *Handler) patch(rt *resourceType) endpointFunc {
 			return
 		}
 		setETag(w, ETag(res.Version))
-		h.write(w, r, http.StatusOK, EncodeResource(rt, res.Record, h.base(r), proj))
+		h.write(w, r, http.StatusOK, encodeAnswer(rt, res.Record, h.base(r), proj))
 	}
 }
 

@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
+	"github.com/idupdate/idupdate/update"
 )
 
 // patchBodies are PATCH bodies the one-pass decoder must read as
@@ -118,4 +120,31 @@ func TestETag(t *testing.T) {
 	setETag(w, ETag(3))
 	assert.Equal(t, `W/"3"`, w.Header().Get("ETag"))
 	assert.Equal(t, http.CanonicalHeaderKey("ETag"), "Etag")
+}
+
+// TestResourceAnswer checks the resource answer appended without a map
+// against EncodeResource's map written by httpx.AppendJSON.
+func TestResourceAnswer(t *testing.T) {
+	cfg := DemoConfig().withDefaults()
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.FixedZone("x", 3600))
+	for _, rt := range resourceTypes(cfg) {
+		for _, doc := range []map[string]any{
+			{},
+			{"id": "ignored", "meta": map[string]any{"x": 1}, "schemas": []any{"x"}},
+			{"userName": "<b>&amp;\u2028", "active": true, "nothing": nil, "displayName": "\xff",
+				"emails": []any{map[string]any{"value": "a@example.com", "type": "work", "primary": true}},
+				"name":   map[string]any{"givenName": "A", "familyName": "B"}, "n": json.Number("1.5e3"),
+				SchemaEnterprise: map[string]any{"department": "X", "manager": map[string]any{"value": "m"}}},
+			{"A": 1, "Z": "z", "a": "a", "ida": "x", "metb": "y", "schemat": "s", "schemar": "r"},
+		} {
+			v := &update.View{Type: rt.Entity, ID: "2819c223-7f76", Version: 12, Created: at, Updated: at.Add(time.Second), Doc: doc}
+			want, err := httpx.AppendJSON(nil, EncodeResource(rt, v, "https://h.example/scim/v2", Projection{}))
+			require.NoError(t, err)
+			ans := encodeAnswer(rt, v, "https://h.example/scim/v2", Projection{})
+			require.IsType(t, &resourceAnswer{}, ans)
+			got, err := httpx.AppendJSON(nil, ans)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		}
+	}
 }
