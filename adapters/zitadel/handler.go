@@ -21,6 +21,9 @@ type Handler struct {
 	fast *grpcFast    // rpc's gRPC fast path
 	// clients finds the client of a request's token.
 	clients *httpx.Credentials[Client]
+	// actors are the engine actors of admin clients by id, built once
+	// rather than on every request.
+	actors map[string]string
 }
 
 // New returns a Handler over an engine of its own: the profile
@@ -37,7 +40,11 @@ func New(cfg Config, store storage.Store, opts ...update.Option) (*Handler, erro
 		return nil, fmt.Errorf("zitadel: %w", err)
 	}
 	h := &Handler{eng: eng, cfg: cfg, mux: http.NewServeMux(),
-		clients: httpx.NewCredentials(cfg.Clients, func(c Client) string { return c.Token })}
+		clients: httpx.NewCredentials(cfg.Clients, func(c Client) string { return c.Token }),
+		actors:  make(map[string]string, len(cfg.Clients))}
+	for _, c := range cfg.Clients {
+		h.actors[c.ID] = "client:" + c.ID
+	}
 	h.rpc = h.newRPC()
 	h.Register(h.mux)
 	return h, nil
@@ -154,7 +161,10 @@ func (h *Handler) authenticate(r *http.Request) (Client, error) {
 func (h *Handler) target(c Client, userID, orgID string) Target {
 	actor := c.UserID
 	if actor == "" {
-		actor = "client:" + c.ID
+		var ok bool
+		if actor, ok = h.actors[c.ID]; !ok {
+			actor = "client:" + c.ID
+		}
 	}
 	return Target{
 		UserID: userID, OrgID: orgID, Client: c.ID, Actor: actor,
