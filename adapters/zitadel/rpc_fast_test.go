@@ -161,12 +161,11 @@ func fastCases(tb testing.TB) (own, left []fastCase) {
 	return own, left
 }
 
-// TestGRPCFastPathMatchesConnect sends the same requests, in the same
-// order, to a handler with the gRPC fast path and to one serving every
-// call through connect-go, each on its own store and clock: every answer
-// (status, headers, trailers, body bytes) and every resulting record must
-// be the same.
-func TestGRPCFastPathMatchesConnect(t *testing.T) {
+// fastAndSlow returns two demo handlers, each on its own store and clock
+// starting at the same instant: fast with the gRPC fast path, slow serving
+// every call through connect-go.
+func fastAndSlow(t *testing.T) (fast, slow *zitadel.Handler) {
+	t.Helper()
 	newHandler := func(fast bool) *zitadel.Handler {
 		cfg := zitadel.DemoConfig()
 		cfg.Now = adaptertest.NewClock(time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC)).Now
@@ -178,7 +177,16 @@ func TestGRPCFastPathMatchesConnect(t *testing.T) {
 		}
 		return h
 	}
-	fast, slow := newHandler(true), newHandler(false)
+	return newHandler(true), newHandler(false)
+}
+
+// TestGRPCFastPathMatchesConnect sends the same requests, in the same
+// order, to a handler with the gRPC fast path and to one serving every
+// call through connect-go, each on its own store and clock: every answer
+// (status, headers, trailers, body bytes) and every resulting record must
+// be the same.
+func TestGRPCFastPathMatchesConnect(t *testing.T) {
+	fast, slow := fastAndSlow(t)
 	viaConnect := zitadel.CountConnectCalls(fast)
 	own, left := fastCases(t)
 	for i, tc := range append(own, left...) {
@@ -275,18 +283,7 @@ func TestParseGRPCTimeout(t *testing.T) {
 // Codes are random, so they are compared by presence; the rest of each
 // answer byte for byte.
 func TestGRPCUpdateHumanUserOnePassMatchesConnect(t *testing.T) {
-	newHandler := func(fast bool) *zitadel.Handler {
-		cfg := zitadel.DemoConfig()
-		cfg.Now = adaptertest.NewClock(time.Date(2025, 3, 25, 16, 0, 34, 438_000_000, time.UTC)).Now
-		h, err := zitadel.New(cfg, memory.New())
-		require.NoError(t, err)
-		require.NoError(t, zitadel.SeedDemo(context.Background(), h.Engine()))
-		if !fast {
-			zitadel.WithoutGRPCFastPath(h)
-		}
-		return h
-	}
-	fast, slow := newHandler(true), newHandler(false)
+	fast, slow := fastAndSlow(t)
 	viaConnect := zitadel.CountConnectCalls(fast)
 	msg := func(m *userpb.UpdateHumanUserRequest) []byte {
 		m.UserId = zitadel.DemoUserID
