@@ -50,7 +50,7 @@ func EncodeResource(rt *resourceType, v *update.View, base string, p Projection)
 	out := make(map[string]any, len(v.Doc)+3)
 	schemas := make([]string, 1, 2+len(rt.Extensions))
 	schemas[0] = rt.Schema.ID
-	all := len(p.Include) == 0 && len(p.Exclude) == 0 // project keeps every value
+	all := p.keepsAll()
 	for k, val := range v.Doc {
 		if k == "id" || k == metaName {
 			continue // written below, meta from the record itself
@@ -96,9 +96,12 @@ func resourceMeta(rt *resourceType, v *update.View, base string) Meta {
 	}
 }
 
+// keepsAll reports whether p names no attribute, and so keeps every value.
+func (p Projection) keepsAll() bool { return len(p.Include) == 0 && len(p.Exclude) == 0 }
+
 // project returns the part of val, found at segs, that p keeps, or nil.
 func project(p Projection, segs []string, val any) any {
-	if len(p.Include) == 0 && len(p.Exclude) == 0 {
+	if p.keepsAll() {
 		return val
 	}
 	ptr := pointer(segs)
@@ -284,7 +287,7 @@ func encodeDiscoveryList(items []map[string]any) *ListResponse {
 // nothing pending, a resourceAnswer, which appends the same bytes without
 // building the map.
 func encodeAnswer(rt *resourceType, v *update.View, base string, p Projection) any {
-	if len(p.Include) == 0 && len(p.Exclude) == 0 && len(v.Pending) == 0 {
+	if p.keepsAll() && len(v.Pending) == 0 {
 		return &resourceAnswer{rt: rt, v: v, base: base}
 	}
 	return EncodeResource(rt, v, base, p)

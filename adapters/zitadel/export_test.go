@@ -36,3 +36,11 @@ func DecodeUpdateChecked(body []byte, maxDepth int) (*UpdateHumanUserRequest, er
 	var b UpdateHumanUserRequest
 	return &b, decodeChecked(body, maxDepth, &b)
 }
+
+// ReadUpdatePBOK reports whether the one-pass reader reads msg, an
+// UpdateHumanUser message, itself rather than leaving it to the checked
+// path.
+func ReadUpdatePBOK(msg []byte) bool {
+	_, _, ok := readUpdatePB(msg)
+	return ok
+}

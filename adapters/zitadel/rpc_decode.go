@@ -12,12 +12,6 @@ import (
 // the gateway's JSON "" (givenName "" leaves the name as it is, email ""
 // is "Email is empty", phone "" changes nothing).
 
-// decodeUpdatePB decodes UpdateHumanUser.
-func decodeUpdatePB(m *userpb.UpdateHumanUserRequest) (*UpdateHumanUserRequest, error) {
-	b := updateBodyPB(m)
-	return b, b.Check()
-}
-
 // updateBodyPB is the typed request of UpdateHumanUser, not yet checked.
 func updateBodyPB(m *userpb.UpdateHumanUserRequest) *UpdateHumanUserRequest {
 	return &UpdateHumanUserRequest{

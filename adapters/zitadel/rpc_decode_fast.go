@@ -21,7 +21,7 @@ import (
 // what it accepts.
 func readUpdatePB(data []byte) (userID string, b *UpdateHumanUserRequest, ok bool) {
 	u := new(updatePB)
-	m := pbMessage{data: data, text: &pbText{whole: data, shared: sharedText(data)}}
+	m := pbMessage{data: data, text: &pbText{shared: sharedText(data)}}
 	for len(m.data) > 0 {
 		num, typ, ok := m.field()
 		if !ok || typ != protowire.BytesType {
@@ -283,16 +283,15 @@ func empty(m pbMessage, ok bool) (*struct{}, bool) {
 // pbMessage is the fields of one message still to read, and those read.
 type pbMessage struct {
 	data []byte
-	at   int    // the offset of data in text.whole
+	at   int    // the offset of data in the whole message
 	seen uint32 // bit n: field n was read
 	text *pbText
 }
 
-// pbText is the whole message readUpdatePB reads and, unless it carries
-// a secret, the whole message as one string of which the request's
-// strings are parts: one allocation rather than one per string.
+// pbText is, unless it carries a secret, the whole message readUpdatePB
+// reads as one string of which the request's strings are parts: one
+// allocation rather than one per string.
 type pbText struct {
-	whole  []byte
 	shared string
 }
 

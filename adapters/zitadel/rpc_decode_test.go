@@ -49,8 +49,8 @@ func BenchmarkDecodeWire(b *testing.B) {
 				if err := codec.Unmarshal(body, &m); err != nil {
 					b.Fatal(err)
 				}
-				p, err := decodeUpdatePB(&m)
-				if err != nil {
+				p := updateBodyPB(&m)
+				if err := p.Check(); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := p.Request(t); err != nil {
