@@ -91,20 +91,8 @@ func CheckSpend(sp Spend) error {
 // *SpendError when the token cannot be spent and Check's error when Check
 // refuses; the spend stands then.
 func SpendAlone(ctx context.Context, e Ephemeral, sp Spend) error {
-	t, claimed, err := consume(ctx, e, sp)
-	if err != nil {
-		return err
-	}
-	if sp.Check != nil {
-		return sp.Check(t, claimed)
-	}
-	return nil
-}
-
-// consume is the spend of SpendAlone without the check.
-func consume(ctx context.Context, e Ephemeral, sp Spend) (*Token, bool, error) {
 	if err := CheckSpend(sp); err != nil {
-		return nil, false, err
+		return err
 	}
 	var (
 		t       *Token
@@ -117,9 +105,12 @@ func consume(ctx context.Context, e Ephemeral, sp Spend) (*Token, bool, error) {
 		t, claimed, err = e.ConsumeTokenPut(ctx, sp.Kind, sp.Hash, sp.Claim, sp.Now)
 	}
 	if err != nil {
-		return nil, false, AsSpendError(err)
+		return AsSpendError(err)
 	}
-	return t, claimed, nil
+	if sp.Check != nil {
+		return sp.Check(t, claimed)
+	}
+	return nil
 }
 
 // AsSpendError returns err as a *SpendError when it says why a token
@@ -134,21 +125,15 @@ func AsSpendError(err error) error {
 }
 
 // SpendThenUpdate implements Spender.UpdateSpend for a store whose
-// tokens and records share no transaction: the spend (SpendAlone, without
-// the check), then Check and s.Update. It satisfies UpdateSpend's
-// contract because the spend stands whatever becomes of the update.
+// tokens and records share no transaction: SpendAlone, then s.Update. It
+// satisfies UpdateSpend's contract because the spend stands whatever
+// becomes of the update.
 func SpendThenUpdate(ctx context.Context, s interface {
 	Ephemeral
 	Update(ctx context.Context, typ, id string, fn Updater) (*Record, error)
 }, typ, id string, sp Spend, fn Updater) (*Record, error) {
-	t, claimed, err := consume(ctx, s, sp)
-	if err != nil {
+	if err := SpendAlone(ctx, s, sp); err != nil {
 		return nil, err
-	}
-	if sp.Check != nil {
-		if err := sp.Check(t, claimed); err != nil {
-			return nil, err
-		}
 	}
 	return s.Update(ctx, typ, id, fn)
 }

@@ -91,8 +91,8 @@ func (e *Engine) applyWith(ctx context.Context, tx *applyTx, req Request) (*Resu
 		if req.Spend == nil {
 			rec, err = e.store.Update(ctx, req.Type, id, tx.commitFn)
 		} else {
-			// updateSpending adds the index terms as commit does.
-			rec, err = e.updateSpending(ctx, s, req.Type, id, req.Spend, tx.planFn)
+			// applySpending has refused a store that is no Spender.
+			rec, err = e.store.(storage.Spender).UpdateSpend(ctx, req.Type, id, *req.Spend, tx.commitFn)
 		}
 		e.tel.storeDone(ctx, "update", start, err)
 	}

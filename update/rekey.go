@@ -80,7 +80,7 @@ func (e *Engine) Rekey(ctx context.Context, typ string, dryRun bool) (*RekeyRepo
 			for _, k := range keys {
 				holders[k] = append(holders[k], rec.ID)
 			}
-			if !slices.Equal(keys, sortedKeys(rec.Keys)) || !slices.Equal(s.computeTerms(rec.Doc), sortedKeys(rec.Terms)) {
+			if !slices.Equal(keys, storage.SortedKeys(rec.Keys)) || !slices.Equal(s.computeTerms(rec.Doc), storage.SortedKeys(rec.Terms)) {
 				changed = append(changed, rec.ID)
 			}
 		}
@@ -158,7 +158,7 @@ func (e *Engine) rekeyOne(ctx context.Context, s *schema, typ, id string) error 
 		if err != nil {
 			return nil, err
 		}
-		if slices.Equal(keys, sortedKeys(rec.Keys)) && slices.Equal(s.computeTerms(rec.Doc), sortedKeys(rec.Terms)) {
+		if slices.Equal(keys, storage.SortedKeys(rec.Keys)) && slices.Equal(s.computeTerms(rec.Doc), storage.SortedKeys(rec.Terms)) {
 			return nil, nil
 		}
 		rec.Keys = keys
@@ -176,18 +176,6 @@ func (e *Engine) rekeyOne(ctx context.Context, s *schema, typ, id string) error 
 		return fmt.Errorf("rekey %s %s: %w", typ, id, e.storeError(err))
 	}
 	return nil
-}
-
-// sortedKeys returns keys in computeKeys' order.
-func sortedKeys(keys []storage.Key) []storage.Key {
-	out := slices.Clone(keys)
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].Value < out[j].Value
-	})
-	return out
 }
 
 // Types returns the entity types of the engine's policy, sorted.

@@ -43,15 +43,3 @@ func (e *Engine) applySpending(ctx context.Context, req Request) (*Result, error
 	}
 	return res, err
 }
-
-// updateSpending is update that also spends sp, when set, in the same store call (storage.Spender).
-func (e *Engine) updateSpending(ctx context.Context, s *schema, typ, id string, sp *storage.Spend, fn storage.Updater) (*storage.Record, error) {
-	if sp == nil {
-		return e.update(ctx, s, typ, id, fn)
-	}
-	spender, ok := e.store.(storage.Spender)
-	if !ok {
-		return nil, errNoSpender
-	}
-	return spender.UpdateSpend(ctx, typ, id, *sp, s.withTerms(fn))
-}

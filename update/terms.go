@@ -40,7 +40,7 @@ func (s *schema) computeTerms(doc map[string]any) []storage.Key {
 			}
 		})
 	}
-	terms = sortedKeys(terms)
+	terms = storage.SortedKeys(terms)
 	return slices.Compact(terms)
 }
 

@@ -194,15 +194,35 @@ func TestEncodeDocReusesSharedMembers(t *testing.T) {
 				next[name] = []any{}
 			}
 		}
+		// With every member's text of prev overwritten by marks, the
+		// members shared with prev must come out as marks: copied, not
+		// encoded. The others must come out encoded.
+		marked := prev
+		b := []byte(prev.text)
+		for _, m := range prev.members {
+			copy(b[m.start:m.end], strings.Repeat("#", m.end-m.start))
+		}
+		marked.text = string(b)
+		mg, err := encodeDoc(next, &marked)
+		require.NoError(t, err)
+		for _, m := range mg.members {
+			span := mg.text[m.start:m.end]
+			if sameMemory(m.value, doc[m.name]) {
+				require.Equal(t, strings.Repeat("#", len(span)), span, "round %d, member %q copied", round, m.name)
+				copied++
+				continue
+			}
+			v, err := encodeJSON(m.value, false)
+			require.NoError(t, err)
+			require.Equal(t, v, span, "round %d, member %q encoded", round, m.name)
+		}
+
 		got, err := encodeDoc(next, &prev)
 		require.NoError(t, err)
 		want, err := encodeJSON(next, false)
 		require.NoError(t, err)
 		require.Equal(t, want, got.text, "round %d", round)
 		for _, m := range got.members {
-			if sameMemory(m.value, doc[m.name]) {
-				copied++
-			}
 			assertSameAsStd(t, m.value)
 			v, err := encodeJSON(m.value, false)
 			require.NoError(t, err)

@@ -41,7 +41,8 @@ func (st *statements) close() {
 	}
 }
 
-// The writer's statements (see writerConn), each prepared on first use.
+// The statements: sqlGet and sqlHistory are the reader's (statements.prepare);
+// the rest are the writer's (see writerConn), each prepared on first use.
 const (
 	sqlGet = `SELECT ` + recordColumns + ` FROM records r WHERE r.type = ? AND r.id = ?`
 	// sqlGetLast is sqlGet with the position of the record's newest
