@@ -50,7 +50,8 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // decodeRequest is the engine request the update body makes for caller,
-// decoded as the handler decodes it.
+// decoded by the handler's checked path (the one-pass reader gives the
+// same Update; TestDecodeUpdateBodyAgreesWithCheckedPath).
 func decodeRequest(tb testing.TB, body []byte, caller druid.Caller) update.Request {
 	v, err := merge.Decode(body, merge.DecodeLimits{MaxBytes: 64 << 10, MaxDepth: 12})
 	if err != nil {

@@ -240,13 +240,9 @@ func (d *fastDecoder) user(u *Update, self bool) bool {
 func (d *fastDecoder) ids(u *Update) bool {
 	u.IDs = make(map[string]ID, len(idFields))
 	return d.object(func(raw []byte) bool {
-		name := ""
-		for _, f := range idFields {
-			if string(raw) == f.name {
-				name = f.name
-			}
-		}
-		if _, repeated := u.IDs[name]; name == "" || repeated {
+		f, known := idByName(string(raw))
+		name := f.name
+		if _, repeated := u.IDs[name]; !known || repeated {
 			return false
 		}
 		var (

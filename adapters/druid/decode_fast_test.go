@@ -20,10 +20,7 @@ func checkedUpdate(b []byte, maxBytes, maxDepth int, self bool) (*Update, error)
 	if err != nil {
 		return nil, err
 	}
-	if self {
-		return DecodeSelfUpdate(v)
-	}
-	return DecodeUpdate(v)
+	return decodeUpdate(v, self)
 }
 
 // checkFastUpdate requires decodeUpdateBody to agree with the checked

@@ -245,13 +245,8 @@ func (h *Handler) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		// The checked path, which says what is wrong.
 		var v any
-		v, err = h.decodeJSON(body, int(h.cfg.MaxBodyBytes))
-		switch {
-		case err != nil:
-		case self:
-			u, err = DecodeSelfUpdate(v)
-		default:
-			u, err = DecodeUpdate(v)
+		if v, err = h.decodeJSON(body, int(h.cfg.MaxBodyBytes)); err == nil {
+			u, err = decodeUpdate(v, self)
 		}
 	}
 	if err == nil {
@@ -377,9 +372,11 @@ func (h *Handler) challengeCaller(r *http.Request, verifier string) (Caller, err
 	if !ok {
 		return Caller{}, failure(codeUnauthorized, "Authorization: Bearer token required")
 	}
-	if client, named := h.tokenClient(tok); named && h.spendInUpdate {
-		s := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
-		return Caller{Client: client, spend: &s.sp}, nil
+	if h.spendInUpdate {
+		if client, named := h.tokenClient(tok); named {
+			s := h.tokens.spend(h.cfg.Now(), tok, scopeUpdate, verifier, client)
+			return Caller{Client: client, spend: &s.sp}, nil
+		}
 	}
 	client, err := h.redeem(r, verifier)
 	return Caller{Client: client}, err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 )
@@ -46,18 +47,8 @@ func newTokens(store storage.Ephemeral, ttl time.Duration, quota storage.Quota) 
 
 // hashOf is the key a token or verifier is stored under.
 func hashOf(s string) []byte {
-	h := sum256(s)
+	h := httpx.Sum256(s)
 	return h[:]
-}
-
-// sum256 is the SHA-256 of s, taken without a copy of s on the heap for
-// a token or verifier of the usual sizes.
-func sum256(s string) [sha256.Size]byte {
-	var buf [256]byte
-	if len(s) <= len(buf) {
-		return sha256.Sum256(append(buf[:0], s...))
-	}
-	return sha256.Sum256([]byte(s))
 }
 
 // issue stores a token for client bound to the challenge and returns it.
@@ -121,12 +112,12 @@ func tokenClient(tok string) (string, bool) {
 // challenge, and a client makes a new verifier for each token.
 func (t *tokens) spend(now time.Time, tok, scope, verifier, client string) *spending {
 	s := &spending{scope: scope, verifier: verifier, client: client}
-	s.tokenHash = sum256(tok)
+	s.tokenHash = httpx.Sum256(tok)
 	s.sp = storage.Spend{Kind: kindToken, Hash: s.tokenHash[:], Now: now, Check: s.check}
 	if verifier != "" {
 		// The verifier is stored under its SHA-256, which is also what
 		// an S256 challenge is made of: one digest serves both.
-		s.verifierHash = sum256(verifier)
+		s.verifierHash = httpx.Sum256(verifier)
 		// The verifier is remembered as long as a token issued now could
 		// live, so no token alive can be answered with it again.
 		s.sp.Claim = storage.Token{Kind: kindVerifier, Hash: s.verifierHash[:], Expires: now.Add(t.ttl)}

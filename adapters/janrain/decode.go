@@ -74,18 +74,9 @@ var reservedNames = [...]string{"id", "uuid", "created", "lastUpdated"}
 // value holding several is refused for the same one every time, not for
 // whichever the map's order met first.
 func firstReserved(obj map[string]any) (string, bool) {
-	var held [len(reservedNames)]bool
-	found := false
-	for name := range obj {
-		if i := slices.Index(reservedNames[:], name); i >= 0 {
-			held[i], found = true, true
-		}
-	}
-	if found {
-		for i, ok := range held {
-			if ok {
-				return reservedNames[i], true
-			}
+	for _, name := range reservedNames {
+		if _, ok := obj[name]; ok {
+			return name, true
 		}
 	}
 	return "", false

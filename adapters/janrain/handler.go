@@ -227,12 +227,14 @@ func header(r *http.Request, name string) string {
 
 // parseForm parses a form body like url.ParseQuery, but names the
 // parameter whose value is badly escaped, so the error can say which
-// argument is at fault. It is one pass over the body: the map is sized
-// for the parameters a call takes, and the values of distinct names share
-// one backing array, so a form costs a few allocations, not one per name.
+// argument is at fault. Record calls are parsed by parseArgs instead;
+// this serves entity.find and entity.count. It is one pass over the body:
+// the map is sized for the parameters a call takes, and the values of
+// distinct names share one backing array, so a form costs a few
+// allocations, not one per name.
 func parseForm(body string) (url.Values, error) {
 	// A call takes at most len(writeParams) parameters; a body with more
-	// is refused by DecodeForm, and only grows the map as it would anyway.
+	// is refused by DecodeSearch, and only grows the map as it would anyway.
 	n := min(strings.Count(body, "&")+1, len(writeParams))
 	form := make(url.Values, n)
 	values := make([]string, 0, n)

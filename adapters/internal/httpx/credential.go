@@ -43,7 +43,7 @@ func SecretEqual(got, want string) bool {
 type SecretHash [sha256.Size]byte
 
 // HashSecret returns the SecretHash of secret.
-func HashSecret(secret string) SecretHash { return hashString(secret) }
+func HashSecret(secret string) SecretHash { return Sum256(secret) }
 
 // Equal reports whether got is the secret h was made of, as SecretEqual
 // does: in time that depends on neither, and false for an empty got or
@@ -53,7 +53,7 @@ func (h SecretHash) Equal(got string) bool {
 	if !valid {
 		got = "" // never matches; not worth hashing at any length
 	}
-	hg := hashString(got)
+	hg := Sum256(got)
 	return subtle.ConstantTimeCompare(hg[:], h[:]) == 1 && valid
 }
 
@@ -97,7 +97,7 @@ func (c *Credentials[T]) Match(got string) (T, bool) {
 	if !valid {
 		got = "" // never matches; not worth hashing at any length
 	}
-	hg := hashString(got)
+	hg := Sum256(got)
 	found, n := -1, 0
 	for i := range c.hashes {
 		if subtle.ConstantTimeCompare(hg[:], c.hashes[i][:]) == 1 && valid {
@@ -122,10 +122,10 @@ func (c *Credentials[T]) Bearer(r *http.Request) (T, bool) {
 	return c.Match(tok)
 }
 
-// hashString returns the SHA-256 of s. A credential of common length is
-// copied to the stack for hashing, not to a heap buffer that would keep
-// it until collected.
-func hashString(s string) [sha256.Size]byte {
-	var buf [128]byte
+// Sum256 returns the SHA-256 of s, a credential. One of common length
+// (up to 256 bytes) is copied to the stack for hashing, not to a heap
+// buffer that would keep it until collected.
+func Sum256(s string) [sha256.Size]byte {
+	var buf [256]byte
 	return sha256.Sum256(append(buf[:0], s...))
 }
