@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/update"
 )
 
@@ -205,7 +206,7 @@ func TestHeaderNamesAreCanonical(t *testing.T) {
 		require.Equal(t, http.CanonicalHeaderKey(name), name)
 		r := httptest.NewRequest(http.MethodPost, "/", nil)
 		r.Header.Set(strings.ToLower(name), "x")
-		require.Equal(t, "x", header(r, name))
+		require.Equal(t, "x", httpx.Header(r.Header, name))
 	}
 }
 

@@ -95,7 +95,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
-	client, entry, err := h.clients.authenticate(header(r, "Authorization"))
+	client, entry, err := h.clients.authenticate(httpx.Header(r.Header, "Authorization"))
 	class := entry.class
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
@@ -205,7 +205,7 @@ func (h *Handler) readForm(r *http.Request) ([]byte, error) {
 			return nil, newArgError(update.Malformed, ruleUnknownArg, name, name+" is not accepted in the query string; send the parameters in the form body")
 		}
 	}
-	if !httpx.IsMediaType(header(r, "Content-Type"), "application/x-www-form-urlencoded") {
+	if !httpx.IsMediaType(httpx.Header(r.Header, "Content-Type"), "application/x-www-form-urlencoded") {
 		return nil, newArgError(update.Malformed, "", "", "send the parameters as an application/x-www-form-urlencoded body")
 	}
 	b, err := httpx.ReadBody(r, h.cfg.MaxBody)
@@ -218,13 +218,6 @@ func (h *Handler) readForm(r *http.Request) ([]byte, error) {
 // header returns the first value of r's header name, given in its
 // canonical form: what r.Header.Get(name) returns, without canonicalizing
 // name again on every call.
-func header(r *http.Request, name string) string {
-	if v := r.Header[name]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
 // parseForm parses a form body like url.ParseQuery, but names the
 // parameter whose value is badly escaped, so the error can say which
 // argument is at fault. Record calls are parsed by parseArgs instead;

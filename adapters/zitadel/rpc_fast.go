@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb/userpbconnect"
 )
 
@@ -151,19 +152,19 @@ func (f *grpcFast) serveCall(call fastMethod, w http.ResponseWriter, r *http.Req
 	if r.Method != http.MethodPost {
 		return false
 	}
-	contentType := firstHeader(r.Header, "Content-Type")
+	contentType := httpx.Header(r.Header, "Content-Type")
 	if contentType != "application/grpc" && contentType != "application/grpc+proto" {
 		return false
 	}
 	var gzipped bool
-	switch firstHeader(r.Header, "Grpc-Encoding") {
+	switch httpx.Header(r.Header, "Grpc-Encoding") {
 	case "", "identity":
 	case "gzip":
 		gzipped = true
 	default:
 		return false
 	}
-	timeout, ok := parseGRPCTimeout(firstHeader(r.Header, "Grpc-Timeout"))
+	timeout, ok := parseGRPCTimeout(httpx.Header(r.Header, "Grpc-Timeout"))
 	if !ok {
 		return false
 	}
@@ -408,13 +409,6 @@ func acceptsGzip(values []string) bool {
 
 // firstHeader is h's first value of the canonical key, as connect-go
 // reads protocol headers.
-func firstHeader(h http.Header, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
 func flush(w http.ResponseWriter) {
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()

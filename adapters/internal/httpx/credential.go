@@ -16,12 +16,7 @@ const MaxCredential = 4096
 // an empty token, one longer than MaxCredential, or one holding spaces is
 // no token.
 func Bearer(r *http.Request) (string, bool) {
-	// Indexed by its canonical name, as Header.Get would look it up.
-	var auth string
-	if v := r.Header["Authorization"]; len(v) > 0 {
-		auth = v[0]
-	}
-	scheme, token, ok := strings.Cut(auth, " ")
+	scheme, token, ok := strings.Cut(Header(r.Header, "Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}
@@ -29,6 +24,16 @@ func Bearer(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return token, true
+}
+
+// Header is h.Get(key) for a key already in canonical form ("Content-Type",
+// not "content-type"): the value is looked up as is, without
+// canonicalizing the key again on every call.
+func Header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // SecretEqual reports whether got equals want, in time that depends on
