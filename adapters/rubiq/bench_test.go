@@ -119,20 +119,22 @@ func BenchmarkUpdate(b *testing.B) {
 			if err != nil || !res.Modified {
 				tb.Fatalf("apply: %v", err)
 			}
-		}}, adaptertest.Step{Name: "http", Run: func(tb testing.TB, i int) {
-			req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[(i+1)%2]))
-			req.Header.Set("Authorization", "Bearer "+appToken)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				tb.Fatalf("status %d: %s", w.Code, w.Body)
-			}
-		}})
+		}}, adaptertest.Serve("http", h, updateRequest(bodies), adaptertest.Status200))
 	})
 }
 
+// updateRequest builds the i-th 1003 profile update of the client app,
+// sending the body the engine baseline did not send last.
+func updateRequest(bodies [][]byte) func(testing.TB, int) *http.Request {
+	return func(_ testing.TB, i int) *http.Request {
+		req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[(i+1)%2]))
+		req.Header.Set("Authorization", "Bearer "+appToken)
+		return req
+	}
+}
+
 // BenchmarkUpdateHarness is the floor under BenchmarkUpdate/interleaved:
-// the same request built with httptest.NewRequest and answered into a
+// the same request, built ahead with httptest.NewRequest, answered into a
 // ResponseRecorder by a handler that only writes the 200 answer, beside the
 // same Apply, alternating in one loop. What the interleaved benchmark
 // measures above this is the adapter (routing, authentication, decoding,
@@ -156,15 +158,7 @@ func BenchmarkUpdateHarness(b *testing.B) {
 		if err != nil || !res.Modified {
 			tb.Fatalf("apply: %v", err)
 		}
-	}}, adaptertest.Step{Name: "harness", Run: func(tb testing.TB, i int) {
-		req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[(i+1)%2]))
-		req.Header.Set("Authorization", "Bearer "+appToken)
-		w := httptest.NewRecorder()
-		noop.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			tb.Fatalf("status %d", w.Code)
-		}
-	}})
+	}}, adaptertest.Serve("harness", noop, updateRequest(bodies), adaptertest.Status200))
 }
 
 // BenchmarkRead compares a 1002 read through the handler, in plain and in

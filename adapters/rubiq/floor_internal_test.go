@@ -49,9 +49,10 @@ func BenchmarkUpdateFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	next := 0 // the request the routed handler applies
+	calls := 0 // the routed handler is called once per iteration
 	floor := func(w http.ResponseWriter, r *http.Request) {
-		res, err := eng.Apply(r.Context(), reqs[next])
+		calls++
+		res, err := eng.Apply(r.Context(), reqs[calls%2]) // (i+1)%2 for the i-th iteration
 		if err != nil || !res.Modified {
 			b.Errorf("apply: %v", err)
 			return
@@ -71,14 +72,9 @@ func BenchmarkUpdateFloor(b *testing.B) {
 		if err != nil || !res.Modified {
 			tb.Fatalf("apply: %v", err)
 		}
-	}}, adaptertest.Step{Name: "floor", Run: func(tb testing.TB, i int) {
-		next = (i + 1) % 2
-		req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[next]))
+	}}, adaptertest.Serve("floor", mux, func(_ testing.TB, i int) *http.Request {
+		req := httptest.NewRequest(http.MethodPut, "/userentity/ext-key/crm-42/crm/data/profile", bytes.NewReader(bodies[(i+1)%2]))
 		req.Header.Set("Authorization", "Bearer demo-rubiq-app")
-		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			tb.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}})
+		return req
+	}, adaptertest.Status200))
 }
