@@ -19,6 +19,9 @@ type Handler struct {
 	mux  *http.ServeMux
 	rpc  http.Handler // the RPC formats, under RPCPath
 	fast *grpcFast    // rpc's gRPC fast path
+	// rpcRoutes serve each served method by its exact path (RPCPath +
+	// method name), as rpc does.
+	rpcRoutes map[string]http.Handler
 	// clients finds the client of a request's token.
 	clients *httpx.Credentials[Client]
 	// actors are the engine actors of admin clients by id, built once
@@ -56,7 +59,19 @@ func (h *Handler) Engine() *update.Engine { return h.eng }
 
 // ServeHTTP serves the adapter's paths, REST and RPC (see Register); any
 // other path is answered with ZITADEL's not-found body.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A served method's exact path, sent as is (nothing escaped, so
+	// nothing for the mux to clean or redirect), goes straight to the
+	// handler the mux would pick for it, the pattern of that exact path,
+	// without the mux's routing.
+	if p := r.URL.Path; strings.HasPrefix(p, RPCPath) && r.URL.RawPath == "" {
+		if rt, ok := h.rpcRoutes[p]; ok {
+			rt.ServeHTTP(w, r)
+			return
+		}
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // route is one served call.
 type route struct {
@@ -108,8 +123,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	// Each served method by its exact path too, straight to its fast
 	// path: an exact pattern matches without the allocations of the
 	// prefix pattern's wildcard, and the method needs no lookup by path.
-	for path, call := range h.fast.methods {
-		mux.Handle(path, h.fast.handler(call))
+	for path, rt := range h.rpcRoutes {
+		mux.Handle(path, rt)
 	}
 }
 

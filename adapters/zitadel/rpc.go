@@ -62,11 +62,12 @@ func (h *Handler) newRPC() http.Handler {
 		readMax: limit, sendMax: 4 * limit, bodyMax: maxBytes,
 		fallback: viaConnect,
 	}
+	h.rpcRoutes = make(map[string]http.Handler, len(h.fast.methods))
+	for path, call := range h.fast.methods {
+		h.rpcRoutes[path] = h.fast.handler(call)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.fast.on && h.fast.serve(w, r) {
-			return
-		}
-		h.fast.fallback(w, r, r.Body)
+		h.fast.serveHTTP(h.fast.methods[r.URL.Path], w, r)
 	})
 }
 

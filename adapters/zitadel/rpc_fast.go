@@ -132,19 +132,17 @@ func fastMethods() map[string]fastMethod {
 // handler serves the calls of one method's path: through the fast path
 // when it takes them, else through connect-go.
 func (f *grpcFast) handler(call fastMethod) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.on && f.serveCall(call, w, r) {
-			return
-		}
-		f.fallback(w, r, r.Body)
-	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serveHTTP(call, w, r) })
 }
 
-// serve serves r if it has the fast path's shape and reports whether it
-// did; when it did not, nothing was read or written.
-func (f *grpcFast) serve(w http.ResponseWriter, r *http.Request) bool {
-	call, ok := f.methods[r.URL.Path]
-	return ok && f.serveCall(call, w, r)
+// serveHTTP serves r, a call of the method call serves (nil: none the
+// fast path knows), through the fast path when it takes it, else through
+// connect-go.
+func (f *grpcFast) serveHTTP(call fastMethod, w http.ResponseWriter, r *http.Request) {
+	if call != nil && f.on && f.serveCall(call, w, r) {
+		return
+	}
+	f.fallback(w, r, r.Body)
 }
 
 // serveCall serves r, a call of the method call serves, as serve does.
@@ -407,8 +405,7 @@ func acceptsGzip(values []string) bool {
 	return false
 }
 
-// firstHeader is h's first value of the canonical key, as connect-go
-// reads protocol headers.
+// flush flushes w, if it can be flushed.
 func flush(w http.ResponseWriter) {
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()

@@ -379,3 +379,50 @@ func TestGRPCUpdateHumanUserOnePassMatchesConnect(t *testing.T) {
 	assert.Equal(t, w.Version, g.Version)
 	assert.Equal(t, w.Doc, g.Doc)
 }
+
+// TestRPCRoutesMatchMux sends the same requests to a Handler, which
+// serves a served method's exact path without its mux, and to a mux the
+// other handler registered its patterns on, each on its own store: every
+// answer must be the same, for exact method paths and for paths the mux
+// cleans, redirects or does not know.
+func TestRPCRoutesMatchMux(t *testing.T) {
+	direct, _ := fastAndSlow(t)
+	other, _ := fastAndSlow(t)
+	mux := http.NewServeMux()
+	other.Register(mux)
+	get := frame(t, &userpb.GetUserByIDRequest{UserId: zitadel.DemoUserID})
+	update := frame(t, &userpb.UpdateHumanUserRequest{UserId: zitadel.DemoUserID, Profile: &userpb.SetHumanProfile{GivenName: "Route", FamilyName: "Mouse"}})
+	for _, tc := range []struct {
+		verb, target string
+		body         []byte
+	}{
+		{http.MethodPost, zitadel.RPCPath + "GetUserByID", get},
+		{http.MethodPost, zitadel.RPCPath + "UpdateHumanUser", update},
+		{http.MethodPost, zitadel.RPCPath + "Update%48umanUser", update},
+		{http.MethodPost, zitadel.RPCPath + "UpdateHumanUser/", update},
+		{http.MethodPost, zitadel.RPCPath + "./UpdateHumanUser", update},
+		{http.MethodPost, "/zitadel.user.v2.UserService//UpdateHumanUser", update},
+		{http.MethodPost, zitadel.RPCPath + "UpdateHumanUser?x=1", update},
+		{http.MethodPost, zitadel.RPCPath + "DeleteUser", get},
+		{http.MethodPost, zitadel.RPCPath, get},
+		{http.MethodGet, zitadel.RPCPath + "GetUserByID", nil},
+		{http.MethodPut, zitadel.RPCPath + "UpdateHumanUser", update},
+		{http.MethodGet, "/v2/users/" + zitadel.DemoUserID, nil},
+	} {
+		send := func(h http.Handler) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(tc.verb, tc.target, bytes.NewReader(tc.body))
+			req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
+			req.Header.Set("Content-Type", "application/grpc+proto")
+			req.Header.Set("Te", "trailers")
+			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		want, got := send(mux), send(direct)
+		name := tc.verb + " " + tc.target
+		assert.Equal(t, want.Code, got.Code, name)
+		assert.Equal(t, want.Header(), got.Header(), name)
+		assert.Equal(t, want.Body.Bytes(), got.Body.Bytes(), name)
+	}
+}
