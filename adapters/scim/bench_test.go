@@ -76,14 +76,10 @@ func BenchmarkPatchValuePath(b *testing.B) {
 			if err != nil || !res.Modified {
 				tb.Fatalf("apply: %v", err)
 			}
-		}}, adaptertest.Step{Name: "http", Run: func(tb testing.TB, i int) {
+		}}, adaptertest.Serve("http", h, func(_ testing.TB, i int) *http.Request {
 			r := httptest.NewRequest(http.MethodPatch, "/scim/v2/Users/"+scim.DemoUserID, bytes.NewReader(bodies[(i+1)%2]))
 			r.Header.Set("Authorization", "Bearer demo-scim-admin")
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code != http.StatusOK {
-				tb.Fatalf("%d %s", w.Code, w.Body)
-			}
-		}})
+			return r
+		}, adaptertest.Status200))
 	})
 }

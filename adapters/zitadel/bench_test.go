@@ -120,14 +120,10 @@ func BenchmarkUpdate(b *testing.B) {
 			if err != nil || !res.Modified {
 				tb.Fatalf("apply: %v", err)
 			}
-		}}, adaptertest.Step{Name: "http", Run: func(tb testing.TB, i int) {
+		}}, adaptertest.Serve("http", h, func(_ testing.TB, i int) *http.Request {
 			req := httptest.NewRequest(http.MethodPut, "/v2/users/human/"+zitadel.DemoUserID, bytes.NewReader(bodies[(i+1)%2]))
 			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				tb.Fatal(rec.Body.String())
-			}
-		}})
+			return req
+		}, adaptertest.Status200))
 	})
 }
