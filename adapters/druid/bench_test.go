@@ -69,7 +69,8 @@ func decodeRequest(tb testing.TB, body []byte, caller druid.Caller) update.Reque
 // ResponseRecorder, the tokens (one per update, as DRUID spends a token
 // on each) issued ahead with the timer stopped; and over a loopback
 // server with the token request included. Each iteration changes datas,
-// so every update writes.
+// so every update writes. interleaved, the figure the adapter is judged
+// by, builds its requests ahead too (adaptertest.Serve).
 func BenchmarkUpdate(b *testing.B) {
 	names := [][]byte{[]byte(`"Janet"`), []byte(`"Jana"`)}
 	base := fixture(b, "update_datas.json")

@@ -93,7 +93,9 @@ func BenchmarkEntityRead(b *testing.B) {
 // BenchmarkEntityUpdate alternating in one loop on one handler's engine
 // and record, each setting the name the other set last, so both always
 // change it. The baseline's request is the one the handler decodes from
-// the same form for the same client.
+// the same form for the same client. Unlike BenchmarkEntityUpdate, it
+// builds the HTTP requests ahead (adaptertest.Serve), as the baseline's
+// request is decoded ahead.
 func BenchmarkUpdateInterleaved(b *testing.B) {
 	h, eng := benchEnv(b)
 	cfg := benchConfig()
