@@ -169,63 +169,71 @@ func (ch change) appendUpdateHumanUserPB(b []byte) ([]byte, error) {
 
 // appendDetailsPB appends field num holding ch.detailsPB() to b.
 func appendDetailsPB(b []byte, num protowire.Number, ch change) []byte {
-	updated, updatedOK := timestampSize(ch.updated)
-	created, createdOK := timestampSize(ch.created)
-	size := 0
+	updated, created := pbTimestampOf(ch.updated), pbTimestampOf(ch.created)
+	size := updated.fieldSize() + created.fieldSize()
 	if ch.version != 0 {
 		size += 1 + protowire.SizeVarint(ch.version)
 	}
-	if updatedOK {
-		size += 1 + protowire.SizeBytes(updated)
-	}
 	if ch.resourceOwner != "" {
 		size += 1 + protowire.SizeBytes(len(ch.resourceOwner))
-	}
-	if createdOK {
-		size += 1 + protowire.SizeBytes(created)
 	}
 	b = protowire.AppendVarint(protowire.AppendTag(b, num, protowire.BytesType), uint64(size))
 	if ch.version != 0 {
 		b = protowire.AppendVarint(protowire.AppendTag(b, 1, protowire.VarintType), ch.version)
 	}
-	b = appendTimestampPB(b, 2, ch.updated)
+	b = updated.appendField(b, 2)
 	if ch.resourceOwner != "" {
 		b = protowire.AppendString(protowire.AppendTag(b, 3, protowire.BytesType), ch.resourceOwner)
 	}
-	return appendTimestampPB(b, 4, ch.created)
+	return created.appendField(b, 4)
 }
 
-// timestampSize is the encoded size of timestampPB(t), and whether it is
-// a message at all.
-func timestampSize(t time.Time) (int, bool) {
+// pbTimestamp is timestampPB(t) as its encoder needs it: the message's
+// fields and its encoded size, worked out once; ok is false where the
+// message is nil.
+type pbTimestamp struct {
+	seconds int64
+	nanos   int32
+	size    int
+	ok      bool
+}
+
+// pbTimestampOf is timestampPB(t) for appendField.
+func pbTimestampOf(t time.Time) pbTimestamp {
 	s, n, ok := timestampOf(t)
 	if !ok {
-		return 0, false
+		return pbTimestamp{}
 	}
-	size := 0
+	p := pbTimestamp{seconds: s, nanos: n, ok: true}
 	if s != 0 {
-		size += 1 + protowire.SizeVarint(uint64(s))
+		p.size += 1 + protowire.SizeVarint(uint64(s))
 	}
 	if n != 0 {
-		size += 1 + protowire.SizeVarint(uint64(int64(n)))
+		p.size += 1 + protowire.SizeVarint(uint64(int64(n)))
 	}
-	return size, true
+	return p
 }
 
-// appendTimestampPB appends field num holding timestampPB(t) to b, or
-// nothing when that is nil.
-func appendTimestampPB(b []byte, num protowire.Number, t time.Time) []byte {
-	s, n, ok := timestampOf(t)
-	if !ok {
+// fieldSize is the encoded size of a field holding p: 0 when p is nil.
+func (p pbTimestamp) fieldSize() int {
+	if !p.ok {
+		return 0
+	}
+	return 1 + protowire.SizeBytes(p.size)
+}
+
+// appendField appends field num holding p to b, or nothing when p is
+// nil.
+func (p pbTimestamp) appendField(b []byte, num protowire.Number) []byte {
+	if !p.ok {
 		return b
 	}
-	size, _ := timestampSize(t)
-	b = protowire.AppendVarint(protowire.AppendTag(b, num, protowire.BytesType), uint64(size))
-	if s != 0 {
-		b = protowire.AppendVarint(protowire.AppendTag(b, 1, protowire.VarintType), uint64(s))
+	b = protowire.AppendVarint(protowire.AppendTag(b, num, protowire.BytesType), uint64(p.size))
+	if p.seconds != 0 {
+		b = protowire.AppendVarint(protowire.AppendTag(b, 1, protowire.VarintType), uint64(p.seconds))
 	}
-	if n != 0 {
-		b = protowire.AppendVarint(protowire.AppendTag(b, 2, protowire.VarintType), uint64(int64(n)))
+	if p.nanos != 0 {
+		b = protowire.AppendVarint(protowire.AppendTag(b, 2, protowire.VarintType), uint64(int64(p.nanos)))
 	}
 	return b
 }
