@@ -63,9 +63,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A served method's exact path, sent as is (nothing escaped, so
 	// nothing for the mux to clean or redirect), goes straight to the
 	// handler the mux would pick for it, the pattern of that exact path,
-	// without the mux's routing.
+	// without the mux's routing; r names the pattern as the mux would.
 	if p := r.URL.Path; strings.HasPrefix(p, RPCPath) && r.URL.RawPath == "" {
 		if rt, ok := h.rpcRoutes[p]; ok {
+			r.Pattern = p
 			rt.ServeHTTP(w, r)
 			return
 		}
