@@ -161,6 +161,17 @@ func fastCases(tb testing.TB) (own, left []fastCase) {
 	return own, left
 }
 
+// grpcRequest is a gRPC call as a client sends it: over HTTP/2, binary
+// protobuf, trailers accepted, with the admin token.
+func grpcRequest(verb, target string, body io.Reader) *http.Request {
+	req := httptest.NewRequest(verb, target, body)
+	req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
+	req.Header.Set("Content-Type", "application/grpc+proto")
+	req.Header.Set("Te", "trailers")
+	req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+	return req
+}
+
 // fastAndSlow returns two demo handlers, each on its own store and clock
 // starting at the same instant: fast with the gRPC fast path, slow serving
 // every call through connect-go.
@@ -200,11 +211,7 @@ func TestGRPCFastPathMatchesConnect(t *testing.T) {
 				// The client goes away after sending part of the body.
 				verb, body = http.MethodPost, io.MultiReader(body, iotest.ErrReader(errors.New("connection reset")))
 			}
-			req := httptest.NewRequest(verb, zitadel.RPCPath+tc.method, body)
-			req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
-			req.Header.Set("Content-Type", "application/grpc+proto")
-			req.Header.Set("Te", "trailers")
-			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			req := grpcRequest(verb, zitadel.RPCPath+tc.method, body)
 			for k, v := range tc.header {
 				if v == "" {
 					req.Header.Del(k)
@@ -323,11 +330,7 @@ func TestGRPCUpdateHumanUserOnePassMatchesConnect(t *testing.T) {
 	checked := map[string]bool{"unknown gender": true, "field repeated, last wins": true, "unknown field": true, "string not UTF-8": true}
 	for _, tc := range cases {
 		send := func(h http.Handler) *httptest.ResponseRecorder {
-			req := httptest.NewRequest(http.MethodPost, zitadel.RPCPath+"UpdateHumanUser", bytes.NewReader(tc.body))
-			req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
-			req.Header.Set("Content-Type", "application/grpc+proto")
-			req.Header.Set("Te", "trailers")
-			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			req := grpcRequest(http.MethodPost, zitadel.RPCPath+"UpdateHumanUser", bytes.NewReader(tc.body))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			return rec
@@ -411,11 +414,7 @@ func TestRPCRoutesMatchMux(t *testing.T) {
 		{http.MethodGet, "/v2/users/" + zitadel.DemoUserID, nil},
 	} {
 		send := func(h http.Handler) (*httptest.ResponseRecorder, string) {
-			req := httptest.NewRequest(tc.verb, tc.target, bytes.NewReader(tc.body))
-			req.ProtoMajor, req.ProtoMinor, req.Proto = 2, 0, "HTTP/2.0"
-			req.Header.Set("Content-Type", "application/grpc+proto")
-			req.Header.Set("Te", "trailers")
-			req.Header.Set("Authorization", "Bearer "+zitadel.DemoAdminToken)
+			req := grpcRequest(tc.verb, tc.target, bytes.NewReader(tc.body))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			return rec, req.Pattern
