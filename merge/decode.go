@@ -39,6 +39,30 @@ func Decode(data []byte, lim DecodeLimits) (any, error) {
 	if err := precheck(data, lim); err != nil {
 		return nil, err
 	}
+	if v, ok := parseOnce(data, lim); ok {
+		return v, nil
+	}
+	return decodeChecked(data, lim)
+}
+
+// DecodeQuick is Decode without its second look: the document and true
+// when Decode accepts data, and false, without saying why, when Decode
+// refuses it. Refused input costs one pass that stops where the input
+// goes wrong, not Decode's checks that find its error. It is for callers
+// that answer bad input with another decoder's error, which they would
+// get by parsing the input again anyway.
+func DecodeQuick(data []byte, lim DecodeLimits) (any, bool) {
+	if precheck(data, lim) == nil {
+		if v, ok := parseOnce(data, lim); ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// parseOnce is Decode's single pass, after precheck. On false, the value
+// is whatever the pass had built and is of no use.
+func parseOnce(data []byte, lim DecodeLimits) (any, bool) {
 	stack := memberStacks.Get().(*[]member)
 	p := parser{data: data, maxDepth: depthLimit(lim.MaxDepth), members: (*stack)[:0]}
 	v, ok := p.parse()
@@ -48,10 +72,7 @@ func Decode(data []byte, lim DecodeLimits) (any, error) {
 		clear(*stack)
 		memberStacks.Put(stack)
 	}
-	if ok {
-		return v, nil
-	}
-	return decodeChecked(data, lim)
+	return v, ok
 }
 
 // memberStacks keeps the parser's member stacks between calls of Decode,

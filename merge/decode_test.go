@@ -24,6 +24,9 @@ func readDecodeFixture(tb testing.TB, name string) []byte {
 func TestDecodeValid(t *testing.T) {
 	got, err := merge.Decode(readDecodeFixture(t, "valid.json"), merge.DecodeLimits{MaxBytes: 1 << 10, MaxDepth: 2})
 	require.NoError(t, err)
+	quick, ok := merge.DecodeQuick(readDecodeFixture(t, "valid.json"), merge.DecodeLimits{MaxBytes: 1 << 10, MaxDepth: 2})
+	require.True(t, ok)
+	assert.Equal(t, got, quick, "DecodeQuick gives Decode's document")
 	want := map[string]any{
 		"id": "u1", "age": json.Number("30"), "score": json.Number("1.50"),
 		"big":  json.Number("12345678901234567890123"),
@@ -56,6 +59,9 @@ func TestDecodeRejects(t *testing.T) {
 			got, err := merge.Decode(readDecodeFixture(t, tt.fixture), tt.lim)
 			assert.Nil(t, got)
 			require.ErrorIs(t, err, tt.kind)
+			q, ok := merge.DecodeQuick(readDecodeFixture(t, tt.fixture), tt.lim)
+			assert.False(t, ok, "DecodeQuick refuses it too")
+			assert.Nil(t, q)
 			var me *merge.Error
 			require.True(t, errors.As(err, &me))
 			assert.Equal(t, tt.path, me.Path)

@@ -103,6 +103,9 @@ func FuzzDecode(f *testing.F) {
 		if verr := merge.Validate(data, fuzzLimits); !reflect.DeepEqual(verr, err) {
 			t.Fatalf("Validate says %v where Decode says %v", verr, err)
 		}
+		if q, ok := merge.DecodeQuick(data, fuzzLimits); ok != (err == nil) || !identical(q, v) {
+			t.Fatalf("DecodeQuick gives %#v, %v where Decode gives %#v, %v", q, ok, v, err)
+		}
 		if err != nil {
 			explainRefusal(t, data, err)
 			return

@@ -162,7 +162,7 @@ func (tx *applyTx) plan(rec *storage.Record) (*storage.Event, error) {
 func (tx *applyTx) commit(rec *storage.Record) (*storage.Event, error) {
 	ev, err := tx.plan(rec)
 	if err == nil && ev != nil {
-		rec.Terms = tx.s.computeTerms(rec.Doc)
+		tx.s.setTerms(rec)
 	}
 	return ev, err
 }

@@ -1,6 +1,7 @@
 package update
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/idupdate/idupdate/merge"
@@ -189,6 +190,9 @@ func (e *Engine) plan(s *schema, g Grant, req *Request, p *prepared, rec *storag
 	if rt.dirty || s.touchesUnique(rt.changes) {
 		if keys, err = s.computeKeys(rec.Keys, rt.doc, rt.pending); err != nil {
 			return nil, err
+		}
+		if slices.Equal(keys, rec.Keys) {
+			keys = rec.Keys // the held slice, as setTerms keeps the terms'
 		}
 	}
 	kind := stateEvent(rec.State, state)

@@ -79,13 +79,23 @@ func termHint(r *rule, v any) *storage.Key {
 	return &storage.Key{Name: r.path, Value: t}
 }
 
+// setTerms gives rec the index terms of its document. When they are the
+// terms rec holds, rec keeps its slice: a store can tell from the same
+// slice that the record's term index needs no work (the memory store
+// does), as it can from Keys.
+func (s *schema) setTerms(rec *storage.Record) {
+	if terms := s.computeTerms(rec.Doc); !slices.Equal(terms, rec.Terms) {
+		rec.Terms = terms
+	}
+}
+
 // withTerms wraps fn so that the record it writes carries the index terms
 // of its new document.
 func (s *schema) withTerms(fn storage.Updater) storage.Updater {
 	return func(rec *storage.Record) (*storage.Event, error) {
 		ev, err := fn(rec)
 		if err == nil && ev != nil {
-			rec.Terms = s.computeTerms(rec.Doc)
+			s.setTerms(rec)
 		}
 		return ev, err
 	}

@@ -200,3 +200,69 @@ func TestIndexedDateTimeIsRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "indexed does not apply to a dateTime field")
 }
+
+// keptSpy remembers, for each Update, whether the record the updater
+// leaves holds the very keys and terms slices it was given.
+type keptSpy struct {
+	*memory.Store
+	keys, terms []bool
+}
+
+func (s *keptSpy) Update(ctx context.Context, typ, id string, fn storage.Updater) (*storage.Record, error) {
+	return s.Store.Update(ctx, typ, id, func(rec *storage.Record) (*storage.Event, error) {
+		keys, terms := rec.Keys, rec.Terms
+		ev, err := fn(rec)
+		same := func(a, b []storage.Key) bool { return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0] }
+		s.keys = append(s.keys, same(keys, rec.Keys))
+		s.terms = append(s.terms, same(terms, rec.Terms))
+		return ev, err
+	})
+}
+
+// TestUnchangedTermsKeepTheirSlice: an update that leaves the indexed
+// values as they were hands the store back the record's own terms slice,
+// which is how a store (the memory store) knows to skip its term index.
+// An update of an indexed value gives the record its new terms.
+func TestUnchangedTermsKeepTheirSlice(t *testing.T) {
+	ctx := context.Background()
+	spy := &keptSpy{Store: memory.New()}
+	f := newFixture(t, spy, indexedPolicy(true))
+	createIndexed(t, f.eng)
+	apply := func(patch string) {
+		t.Helper()
+		_, err := f.eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID("i1"), Client: "admin",
+			Mode: update.Merge, Doc: doc(t, patch)})
+		require.NoError(t, err)
+	}
+	apply(`{"familyName":"Ashby"}`)
+	apply(`{"primaryAddress":{"city":"zürich"}}`) // another value, the same folded term
+	apply(`{"primaryAddress":{"city":"Basel"}}`)
+	assert.Equal(t, []bool{true, true, false}, spy.terms)
+	rec, err := spy.Get(ctx, "user", "i1")
+	require.NoError(t, err)
+	assert.Contains(t, rec.Terms, storage.Key{Name: "/primaryAddress/city", Value: "sBASEL"})
+	assert.NotContains(t, rec.Terms, storage.Key{Name: "/primaryAddress/city", Value: "sZÜRICH"})
+	assert.Equal(t, []string{"i1", "i3"}, listed(t, f, update.ListRequest{Filter: eqFilter("/primaryAddress/city", "basel")}))
+	assert.Equal(t, []string{"i2"}, listed(t, f, update.ListRequest{Filter: eqFilter("/primaryAddress/city", "zürich")}))
+}
+
+// TestUnchangedKeysKeepTheirSlice: an update that makes the engine
+// recompute a record's unique keys (here a phone change, which adds a
+// pending verification) but leaves them as they were hands the store back
+// the record's own keys slice; a change of a unique value does not.
+func TestUnchangedKeysKeepTheirSlice(t *testing.T) {
+	ctx := context.Background()
+	spy := &keptSpy{Store: memory.New()}
+	f := newFixture(t, spy, nil)
+	f.seed(t)
+	spy.keys = nil
+	for _, patch := range []string{`{"phone":"+41791234568"}`, `{"email":"other@example.com"}`} {
+		_, err := f.eng.Apply(ctx, update.Request{Type: "user", Locator: update.ByID("u1"), Client: "app",
+			Mode: update.Merge, Doc: doc(t, patch)})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []bool{true, false}, spy.keys, "kept for the phone, new for the reserved email")
+	rec, err := spy.Get(ctx, "user", "u1")
+	require.NoError(t, err)
+	assert.Len(t, rec.Keys, 3, "username, email and the reserved pending email")
+}

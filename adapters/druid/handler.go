@@ -119,12 +119,17 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 // ServeHTTP serves the DRUID paths; any other path is 404 in DRUID's body.
+// The mux is asked once: its handler is called directly, with the
+// request's Pattern set as the mux's own ServeHTTP sets it. DRUID's
+// patterns have no wildcards, so there are no path values to set.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := h.mux.Handler(r); pattern == "" {
+	serve, pattern := h.mux.Handler(r)
+	if pattern == "" {
 		h.fail(w, r, OpUpdate, failure(codeRoute, "no such endpoint"))
 		return
 	}
-	h.mux.ServeHTTP(w, r)
+	r.Pattern = pattern
+	serve.ServeHTTP(w, r)
 }
 
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {

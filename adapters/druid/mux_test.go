@@ -16,6 +16,7 @@ import (
 
 	"github.com/idupdate/idupdate/adapters/druid"
 	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
+	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
 	"github.com/idupdate/idupdate/update"
 	"github.com/idupdate/idupdate/verify"
@@ -126,5 +127,48 @@ func TestSecretsStayOutOfLogsAndBodies(t *testing.T) {
 	for _, secret := range []string{"correct-horse-battery", "Zq9xK", code, tok, ver, url.QueryEscape(ver), tok2, ver2} {
 		assert.NotContains(t, logs.String(), secret)
 		assert.NotContains(t, written.String(), secret)
+	}
+}
+
+// TestServeHTTPRoutesAsTheMux: the Handler asks its mux once and calls
+// the handler it names; it answers exactly as the mux's own ServeHTTP
+// does (the way the Handler served before), with the same request
+// Pattern, for every route, method, redirect and unknown path.
+func TestServeHTTPRoutesAsTheMux(t *testing.T) {
+	h := newHandler(t, testConfig(adaptertest.NewClock(start)))
+	mux := http.NewServeMux()
+	h.Register(mux)
+	viaMux := func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			h.ServeHTTP(w, r) // the vendor 404, checked below
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}
+	paths := []string{druid.PathToken, druid.PathUpdate, druid.PathConfirm, druid.PathResend, druid.PathBulk,
+		druid.PathUpdate + "/", "/a/.." + druid.PathUpdate, "//" + strings.TrimPrefix(druid.PathToken, "/"),
+		druid.PathUpdate + "?x=1", "/", "/nothing/here", "/a/../nothing"}
+	methods := []string{http.MethodPost, http.MethodPatch, http.MethodGet, http.MethodHead, http.MethodDelete, http.MethodOptions}
+	for _, p := range paths {
+		for _, m := range methods {
+			serve := func(f http.HandlerFunc) (*httptest.ResponseRecorder, string) {
+				r := httptest.NewRequest(m, p, strings.NewReader(`{}`))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set(httpx.RequestIDHeader, "req-1")
+				w := httptest.NewRecorder()
+				f(w, r)
+				return w, r.Pattern
+			}
+			got, gotPattern := serve(h.ServeHTTP)
+			want, wantPattern := serve(viaMux)
+			assert.Equal(t, want.Code, got.Code, "%s %s", m, p)
+			assert.Equal(t, want.Header(), got.Header(), "%s %s", m, p)
+			assert.Equal(t, want.Body.String(), got.Body.String(), "%s %s", m, p)
+			assert.Equal(t, wantPattern, gotPattern, "%s %s", m, p)
+			if _, pattern := mux.Handler(httptest.NewRequest(m, p, nil)); pattern == "" {
+				assert.Equal(t, http.StatusNotFound, got.Code, "%s %s", m, p)
+				assert.Contains(t, got.Body.String(), "no such endpoint", "%s %s", m, p)
+			}
+		}
 	}
 }

@@ -175,25 +175,28 @@ func (t *tokens) redeem(ctx context.Context, now time.Time, tok, scope, verifier
 	return s.granted, nil
 }
 
-// tokenError returns DRUID's answer to a token that could not be spent
-// (a *storage.SpendError in err's chain, as the store or the engine
-// returns it), and any other error as it is.
+// tokenError returns DRUID's answer to a token that could not be spent:
+// for a *storage.SpendError in err's chain (as the store or the engine
+// returns it) the reason the token is refused, and otherwise err itself
+// when it is the engine's answer (an *update.Error). Anything else, a
+// spend error for another reason included, is internal.
 func tokenError(err error) error {
 	var (
 		se *storage.SpendError
 		ue *update.Error
 	)
 	switch {
-	case !errors.As(err, &se) && errors.As(err, &ue):
+	case errors.As(err, &se):
+		switch {
+		case errors.Is(se, storage.ErrTokenSpent):
+			return failure(codeUnauthorized, "token already used")
+		case errors.Is(se, storage.ErrTokenExpired):
+			return failure(codeUnauthorized, "token expired")
+		case errors.Is(se, storage.ErrNotFound):
+			return failure(codeUnauthorized, "invalid token")
+		}
+	case errors.As(err, &ue):
 		return err
-	case se == nil:
-		return failureWrap(update.Internal, "cannot check the token now", err)
-	case errors.Is(se, storage.ErrTokenSpent):
-		return failure(codeUnauthorized, "token already used")
-	case errors.Is(se, storage.ErrTokenExpired):
-		return failure(codeUnauthorized, "token expired")
-	case errors.Is(se, storage.ErrNotFound):
-		return failure(codeUnauthorized, "invalid token")
 	}
 	return failureWrap(update.Internal, "cannot check the token now", err)
 }

@@ -81,19 +81,19 @@ func newClients(cs []Client) clients {
 	return m
 }
 
-// authenticate returns the client id and entry of the credentials in an
-// Authorization header. The secret comparison runs in constant time and
+// authenticate returns the entry of the client whose credentials are in
+// an Authorization header. The secret comparison runs in constant time and
 // also for unknown ids, so timing does not tell which ids exist.
-func (cs clients) authenticate(header string) (string, clientEntry, error) {
+func (cs clients) authenticate(header string) (clientEntry, error) {
 	var buf [basicBuffer]byte
 	id, secret, ok := parseBasic(header, buf[:])
 	if !ok {
-		return "", clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
+		return clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "send the client_id and client_secret with HTTP Basic authentication")
 	}
 	// An unknown id's zero entry matches no secret, after the same work.
 	e, known := cs[string(id)]
 	if !e.secret.EqualBytes(secret) || !known {
-		return "", clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
+		return clientEntry{}, newArgError(update.Forbidden, ruleCredentials, "", "invalid client credentials")
 	}
-	return e.id, e, nil
+	return e, nil
 }

@@ -95,8 +95,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, op Op) {
-	client, entry, err := h.clients.authenticate(httpx.Header(r.Header, "Authorization"))
-	class := entry.class
+	entry, err := h.clients.authenticate(httpx.Header(r.Header, "Authorization"))
+	client, class := entry.id, entry.class
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Capture", charset="UTF-8"`)
 		h.fail(w, r, op, "", err)

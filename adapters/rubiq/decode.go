@@ -160,16 +160,16 @@ func contractMembers(obj map[string]any, contract []string) (map[string]any, err
 	for _, name := range sortedKeys(obj) {
 		val := obj[name]
 		path := "/" + escape(name)
-		switch {
-		case name == IgnoredMember:
+		switch memberFate(name, val, contract) {
+		case memberDropped:
 			continue
-		case !slices.Contains(contract, name):
+		case memberOutside:
 			bad = append(bad, update.FieldError{
 				Path: httpx.Clip(path, 128), Rule: RuleContract,
 				Message: fmt.Sprintf("field %q is not in the contract", httpx.Clip(name, 64)),
 			})
 			continue
-		case val == nil && (name == FieldEmail || name == FieldMobile):
+		case memberUnremovable:
 			bad = append(bad, update.FieldError{
 				Path: path, Rule: update.RuleRequired,
 				Message: fmt.Sprintf("%s cannot be removed, only changed", name),
@@ -184,15 +184,39 @@ func contractMembers(obj map[string]any, contract []string) (map[string]any, err
 	return doc, nil
 }
 
-// acceptable reports whether every member of obj is a field of contract
-// that DecodeUpdate takes as it is: none to drop, none to refuse.
+// acceptable reports whether DecodeUpdate takes every member of obj as it
+// is: none to drop, none to refuse.
 func acceptable(obj map[string]any, contract []string) bool {
 	for name, val := range obj {
-		if name == IgnoredMember || !slices.Contains(contract, name) || val == nil && (name == FieldEmail || name == FieldMobile) {
+		if memberFate(name, val, contract) != memberTaken {
 			return false
 		}
 	}
 	return true
+}
+
+// fate is what DecodeUpdate does with a member of an update body.
+type fate uint8
+
+const (
+	memberTaken       fate = iota // a field of the contract, taken as it is
+	memberDropped                 // IgnoredMember
+	memberOutside                 // refused: not a field of the contract
+	memberUnremovable             // refused: a null for email or mobile
+)
+
+// memberFate returns the fate of the member name, of value val, under
+// contract.
+func memberFate(name string, val any, contract []string) fate {
+	switch {
+	case name == IgnoredMember:
+		return memberDropped
+	case !slices.Contains(contract, name):
+		return memberOutside
+	case val == nil && (name == FieldEmail || name == FieldMobile):
+		return memberUnremovable
+	}
+	return memberTaken
 }
 
 // DecodeVerify turns the body of an endpoint 2004 call into a confirm

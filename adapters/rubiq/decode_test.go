@@ -62,6 +62,11 @@ func TestDecodeUpdate(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{"name": nil}, req.Doc)
 	})
+	t.Run("IgnoredMemberIsDropped", func(t *testing.T) {
+		req, err := rubiq.DecodeUpdate(app, byID, nameEmail, []byte(`{"id":"other","name":"x","email":"a@example.com"}`), cfg)
+		require.NoError(t, err)
+		assert.Equal(t, map[string]any{"name": "x", "email": "a@example.com"}, req.Doc)
+	})
 	t.Run("NumbersKeepPrecision", func(t *testing.T) {
 		req, err := rubiq.DecodeUpdate(app, byID, nameEmail, []byte(`{"name":12345678901234567890}`), cfg)
 		require.NoError(t, err)
@@ -80,6 +85,11 @@ func TestDecodeUpdate(t *testing.T) {
 		}},
 		{"Invalid/NullEmail", `{"email":null}`, update.Invalid, []update.FieldError{
 			{Path: "/email", Rule: update.RuleRequired, Message: "email cannot be removed, only changed"},
+		}},
+		{"Invalid/EachRefusalInNameOrder", `{"zip":"1","id":"x","email":null,"city":"Oslo"}`, update.Invalid, []update.FieldError{
+			{Path: "/city", Rule: rubiq.RuleContract, Message: `field "city" is not in the contract`},
+			{Path: "/email", Rule: update.RuleRequired, Message: "email cannot be removed, only changed"},
+			{Path: "/zip", Rule: rubiq.RuleContract, Message: `field "zip" is not in the contract`},
 		}},
 		{"Malformed/Array", `[{"name":"a"}]`, update.Malformed, nil},
 		{"Malformed/Scalar", `"name"`, update.Malformed, nil},

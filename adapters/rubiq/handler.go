@@ -161,11 +161,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op Op, app App,
 	}
 	a := &updateAnswers[updateRank(res)]
 	h.logAnswer(w, r, a.status)
-	if app.Format.envelope() {
-		httpx.WriteBody(w, a.status.enveloped(), a.encoded[1])
-	} else {
-		httpx.WriteBody(w, a.status.HTTP, a.encoded[0])
-	}
+	writePre(w, app.Format, a.status, &a.encoded)
 }
 
 // read serves endpoint 1002: the entity as the app's grant lets it see
@@ -266,17 +262,21 @@ func (h *Handler) logAnswer(w http.ResponseWriter, r *http.Request, s Status) {
 // s is not encoded ahead of time or is a plain answer without body.
 func writeEncoded(w http.ResponseWriter, f Format, s Status, body bool) bool {
 	pre, ok := encodedStatus[s]
-	switch {
-	case !ok:
-		return false
-	case f.envelope():
-		httpx.WriteBody(w, s.enveloped(), pre[1])
-	case body:
-		httpx.WriteBody(w, s.HTTP, pre[0])
-	default:
+	if !ok || !body && !f.envelope() {
 		return false
 	}
+	writePre(w, f, s, &pre)
 	return true
+}
+
+// writePre writes the answer s in format f from pre, its plain and its
+// enveloped encoding as encodedStatus holds them.
+func writePre(w http.ResponseWriter, f Format, s Status, pre *[2][]byte) {
+	if f.envelope() {
+		httpx.WriteBody(w, s.enveloped(), pre[1])
+	} else {
+		httpx.WriteBody(w, s.HTTP, pre[0])
+	}
 }
 
 // writeAnswer encodes and writes the answer s in format f, as write

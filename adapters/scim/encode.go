@@ -311,8 +311,7 @@ func (a *resourceAnswer) AppendJSON(dst []byte) ([]byte, error) {
 	schemas := make([]string, 1, 1+len(a.rt.Extensions))
 	schemas[0] = a.rt.Schema.ID
 	for k, val := range a.v.Doc {
-		switch {
-		case k == "id" || k == metaName || k == "schemas" || val == nil:
+		if k == "id" || k == metaName || k == "schemas" || val == nil {
 			continue
 		}
 		if x, ok := a.rt.extension(k); ok {
@@ -335,7 +334,7 @@ func (a *resourceAnswer) AppendJSON(dst []byte) ([]byte, error) {
 		case "id":
 			dst = httpx.AppendString(dst, a.v.ID)
 		case metaName:
-			dst, _ = a.meta().AppendJSON(dst)
+			dst, _ = resourceMeta(a.rt, a.v, a.base).AppendJSON(dst)
 		default:
 			var err error
 			if dst, err = httpx.AppendJSON(dst, a.v.Doc[k]); err != nil {
@@ -345,6 +344,3 @@ func (a *resourceAnswer) AppendJSON(dst []byte) ([]byte, error) {
 	}
 	return append(dst, '}'), nil
 }
-
-// meta is the meta attribute of the answer.
-func (a *resourceAnswer) meta() Meta { return resourceMeta(a.rt, a.v, a.base) }

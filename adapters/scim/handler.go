@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/idupdate/idupdate/adapters/internal/httpx"
 	"github.com/idupdate/idupdate/storage"
@@ -508,8 +507,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, v an
 	}
 	// json.Marshal's bytes, appended without reflection into a buffer
 	// kept between answers: Write copies what it is given.
-	buf := answerBuffers.Get().(*[]byte)
-	b, err := httpx.AppendJSON((*buf)[:0], v)
+	buf := httpx.Buffer()
+	b, err := httpx.AppendJSON(*buf, v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, append(b[:0], `{"schemas":["`+MessageError+`"],"status":"500"}`...)
 	}
@@ -519,21 +518,9 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, v an
 	hd["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-	if cap(b) <= maxPooledAnswer {
-		*buf = b
-		answerBuffers.Put(buf)
-	}
+	*buf = b
+	httpx.PutBuffer(buf)
 }
-
-// answerBuffers keep the buffers answers are appended into; one grown
-// past maxPooledAnswer for a large answer is left to the garbage
-// collector.
-var answerBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 0, 4096)
-	return &b
-}}
-
-const maxPooledAnswer = 64 << 10
 
 // setETag sets the ETag header under its canonical key ("Etag", as
 // Header.Set files it), without canonicalizing the key on every answer.

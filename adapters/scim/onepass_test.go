@@ -73,6 +73,27 @@ func TestDecodePatchRequest(t *testing.T) {
 	assert.True(t, ok, "the benchmark's body is read in one pass")
 }
 
+// TestDecodePatchMalformedAnswer: a body DecodeStrict refuses is
+// answered with DecodeStrict's error, whichever decoder saw it first.
+func TestDecodePatchMalformedAnswer(t *testing.T) {
+	rt := resourceTypes(DemoConfig().withDefaults())[0]
+	refused := 0
+	for _, body := range append([]string{`{"schemas":`, `{,}`, `{"schemas":["x"],}`, `[1,2] x`, "{\"a\":\"\xff\"}"}, patchBodies...) {
+		var pr PatchRequest
+		serr := httpx.DecodeStrict([]byte(body), &pr)
+		if serr == nil {
+			continue
+		}
+		refused++
+		_, err := DecodePatch(rt, []byte(body))
+		var ue *update.Error
+		require.ErrorAs(t, err, &ue, "%q", body)
+		assert.Equal(t, codeSyntax, ue.Code, "%q", body)
+		assert.Equal(t, "the body is not a PatchOp: "+clip(serr.Error()), ue.Message, "%q", body)
+	}
+	assert.Greater(t, refused, 10)
+}
+
 // FuzzDecodePatchRequest is TestDecodePatchRequest over arbitrary bodies.
 func FuzzDecodePatchRequest(f *testing.F) {
 	for _, b := range patchBodies {

@@ -77,8 +77,10 @@ func DecodePatch(rt *resourceType, body []byte) ([]update.Modification, error) {
 // error to answer.
 func decodePatchRequest(body []byte) (PatchRequest, bool) {
 	var pr PatchRequest
-	v, err := merge.Decode(body, merge.DecodeLimits{})
-	if err != nil {
+	// DecodeQuick: a body that is not JSON is answered with DecodeStrict's
+	// error, so finding merge's own would only parse it once more.
+	v, ok := merge.DecodeQuick(body, merge.DecodeLimits{})
+	if !ok {
 		return pr, false
 	}
 	obj, ok := v.(map[string]any)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/storage/internal/keyset"
 )
 
 // SQLSTATE codes the store acts on.
@@ -232,7 +233,7 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, sp *spending, fn
 		return nil, nil, sp.keep(ctx, tx, err)
 	}
 
-	added, removed := diffKeys(old.Keys, next.Keys)
+	added, removed := keyset.Diff(old.Keys, next.Keys)
 	b = &pgx.Batch{}
 	updated, updatedNanos := splitTime(next.Updated)
 	b.Queue(sqlUpdateRecord, typ, id, int64(next.Version), updated, updatedNanos, string(next.State),
@@ -251,7 +252,7 @@ func (s *Store) updateOnce(ctx context.Context, typ, id string, sp *spending, fn
 	}
 	// A term row carries the record's id, so writers of different records
 	// never meet on one.
-	termsAdded, termsRemoved := diffKeys(old.Terms, next.Terms)
+	termsAdded, termsRemoved := keyset.Diff(old.Terms, next.Terms)
 	if len(termsRemoved) > 0 {
 		names, values := unzipKeys(termsRemoved)
 		b.Queue(sqlDeleteTerms, typ, id, names, values)
@@ -448,26 +449,4 @@ func retryable(err error) bool {
 		return pgErr.Code == codeSerializationFailure || pgErr.Code == codeDeadlockDetected
 	}
 	return false
-}
-
-// diffKeys returns the keys in next but not in old, and those in old but
-// not in next.
-func diffKeys(old, next []storage.Key) (added, removed []storage.Key) {
-	inOld := make(map[storage.Key]bool, len(old))
-	for _, k := range old {
-		inOld[k] = true
-	}
-	inNext := make(map[storage.Key]bool, len(next))
-	for _, k := range next {
-		inNext[k] = true
-		if !inOld[k] {
-			added = append(added, k)
-		}
-	}
-	for _, k := range old {
-		if !inNext[k] {
-			removed = append(removed, k)
-		}
-	}
-	return added, removed
 }

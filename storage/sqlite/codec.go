@@ -32,19 +32,9 @@ func encodeJSON(v any, empty bool) (any, error) {
 	if empty {
 		return nil, nil
 	}
-	buf := encodeBuffers.Get().(*[]byte)
-	out, err := appendJSON((*buf)[:0], v)
-	// The text is copied out before the buffer goes back to the pool,
-	// where another goroutine may take it and write over it at once.
-	text := string(out)
-	if cap(out) <= maxPooledBuffer {
-		*buf = out
-		encodeBuffers.Put(buf)
-	}
+	text, err := encodeText(func(dst []byte) ([]byte, error) { return appendJSON(dst, v) })
 	if err != nil {
-		// Only a value outside the Doc contract (a malformed json.Number, a
-		// channel, a NaN) fails to encode: the caller's input, not the store.
-		return nil, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
+		return nil, err
 	}
 	return text, nil
 }

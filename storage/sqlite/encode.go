@@ -73,6 +73,26 @@ var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledBuffer = 64 << 10
 
+// encodeText returns the text fn appends to an empty buffer taken from
+// encodeBuffers. The text is copied out before the buffer goes back to
+// the pool, where another goroutine may take it and write over it at
+// once. Only a value outside the Doc contract (a malformed json.Number, a
+// channel, a NaN) fails to encode: the caller's input, not the store, so
+// fn's error is returned as storage.ErrInvalid.
+func encodeText(fn func(dst []byte) ([]byte, error)) (string, error) {
+	buf := encodeBuffers.Get().(*[]byte)
+	out, err := fn((*buf)[:0])
+	text := string(out)
+	if cap(out) <= maxPooledBuffer {
+		*buf = out
+		encodeBuffers.Put(buf)
+	}
+	if err != nil {
+		return "", fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
+	}
+	return text, nil
+}
+
 // docText is a document's stored JSON text and where each of its
 // top-level members' values lies in it, so that encoding the record's
 // next version can copy the text of the members the two share.
@@ -107,41 +127,39 @@ func encodeDoc(doc map[string]any, prev *docText) (docText, error) {
 	var stack [32]string
 	names := jsontext.SortedNames(stack[:0], doc)
 
-	buf := encodeBuffers.Get().(*[]byte)
-	out := append((*buf)[:0], '{')
 	members := make([]docMember, len(names))
 	var old []docMember
 	if prev != nil {
 		old = prev.members
 	}
-	var err error
-	for i, name := range names {
-		if i > 0 {
-			out = append(out, ',')
+	text, err := encodeText(func(out []byte) ([]byte, error) {
+		out = append(out, '{')
+		for i, name := range names {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(docJSON.AppendString(out, name), ':')
+			v := doc[name]
+			m := docMember{name: name, value: v, start: len(out)}
+			// Both lists are in name order: skip the old members before name.
+			for len(old) > 0 && old[0].name < name {
+				old = old[1:]
+			}
+			if len(old) > 0 && old[0].name == name && sameMemory(v, old[0].value) {
+				out = append(out, prev.text[old[0].start:old[0].end]...)
+			} else {
+				var err error
+				if out, err = appendJSON(out, v); err != nil {
+					return out, err
+				}
+			}
+			m.end = len(out)
+			members[i] = m
 		}
-		out = append(docJSON.AppendString(out, name), ':')
-		v := doc[name]
-		m := docMember{name: name, value: v, start: len(out)}
-		// Both lists are in name order: skip the old members before name.
-		for len(old) > 0 && old[0].name < name {
-			old = old[1:]
-		}
-		if len(old) > 0 && old[0].name == name && sameMemory(v, old[0].value) {
-			out = append(out, prev.text[old[0].start:old[0].end]...)
-		} else if out, err = appendJSON(out, v); err != nil {
-			break
-		}
-		m.end = len(out)
-		members[i] = m
-	}
-	out = append(out, '}')
-	text := string(out) // copied before the buffer goes back to the pool
-	if cap(out) <= maxPooledBuffer {
-		*buf = out
-		encodeBuffers.Put(buf)
-	}
+		return append(out, '}'), nil
+	})
 	if err != nil {
-		return docText{}, fmt.Errorf("storage/sqlite: encode: %w: %w", storage.ErrInvalid, err)
+		return docText{}, err
 	}
 	return docText{text: text, members: members}, nil
 }

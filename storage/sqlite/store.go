@@ -10,6 +10,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/idupdate/idupdate/storage"
+	"github.com/idupdate/idupdate/storage/internal/keyset"
 )
 
 // Create implements storage.Store. It stores Version 1 and sets Updated to
@@ -168,7 +169,7 @@ func store(tx *wtx, old *storage.Record, last sql.NullInt64, prev *docText, next
 	if err != nil {
 		return err
 	}
-	added, removed := diffKeys(old.Keys, next.Keys)
+	added, removed := keyset.Diff(old.Keys, next.Keys)
 	for _, k := range removed {
 		if _, err := tx.exec(sqlDeleteKey, next.Type, k.Name, k.Value); err != nil {
 			return fmt.Errorf("storage/sqlite: drop key %s: %w", k, err)
@@ -196,32 +197,10 @@ func store(tx *wtx, old *storage.Record, last sql.NullInt64, prev *docText, next
 	return tx.remember(next, enc, pos)
 }
 
-// diffKeys returns the keys of next that old lacks and those of old that
-// next lacks.
-func diffKeys(old, next []storage.Key) (added, removed []storage.Key) {
-	keep := make(map[storage.Key]bool, len(old))
-	for _, k := range old {
-		keep[k] = false
-	}
-	for _, k := range next {
-		if _, held := keep[k]; held {
-			keep[k] = true
-		} else {
-			added = append(added, k)
-		}
-	}
-	for _, k := range old {
-		if !keep[k] {
-			removed = append(removed, k)
-		}
-	}
-	return added, removed
-}
-
 // changeTerms moves the record's index terms from old to next, touching
 // only the terms that differ.
 func changeTerms(tx *wtx, typ, id string, old, next []storage.Key) error {
-	added, removed := diffKeys(old, next)
+	added, removed := keyset.Diff(old, next)
 	for _, k := range removed {
 		if _, err := tx.exec(sqlDeleteTerm, typ, k.Name, k.Value, id); err != nil {
 			return fmt.Errorf("storage/sqlite: drop term %s: %w", k, err)

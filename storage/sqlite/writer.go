@@ -90,12 +90,20 @@ func (w *writerConn) insert(query string, args ...any) (int64, error) {
 	return res.LastInsertId()
 }
 
-func (w *writerConn) run(query string, args []any) (driver.Result, error) {
+// bind returns the statement for query (see prepare) and args converted
+// for it (see namedValues).
+func (w *writerConn) bind(query string, args []any) (driver.Stmt, []driver.NamedValue, error) {
 	st, err := w.prepare(query)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	named, err := namedValues(args)
+	return st, named, err
+}
+
+// run executes the statement query with args.
+func (w *writerConn) run(query string, args []any) (driver.Result, error) {
+	st, named, err := w.bind(query, args)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +113,7 @@ func (w *writerConn) run(query string, args []any) (driver.Result, error) {
 // queryRow runs query with args and returns its first row, whose Scan
 // gives sql.ErrNoRows if there is none.
 func (w *writerConn) queryRow(query string, args ...any) *row {
-	st, err := w.prepare(query)
-	if err != nil {
-		return &row{err: err}
-	}
-	named, err := namedValues(args)
+	st, named, err := w.bind(query, args)
 	if err != nil {
 		return &row{err: err}
 	}

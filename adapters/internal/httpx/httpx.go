@@ -10,12 +10,34 @@ import (
 )
 
 // buffers holds the buffers answers are encoded into, so an answer costs
-// no buffer of its own once the pool is warm.
-var buffers = sync.Pool{New: func() any { return new([]byte) }}
+// no buffer of its own once the pool is warm. A new one has room for a
+// typical answer.
+var buffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4<<10)
+	return &b
+}}
 
 // maxPooled is the largest buffer kept for reuse; a rare large answer
 // does not pin its buffer.
 const maxPooled = 64 << 10
+
+// Buffer returns an empty buffer from the pool answers are encoded into.
+// Append the answer to *bp, store the result back in *bp, and hand bp to
+// PutBuffer once the bytes are written (ResponseWriter.Write copies
+// them); nothing may use the bytes after that.
+func Buffer() *[]byte {
+	bp := buffers.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
+}
+
+// PutBuffer returns bp, taken from Buffer, to the pool, unless it grew
+// past 64 KiB.
+func PutBuffer(bp *[]byte) {
+	if cap(*bp) <= maxPooled {
+		buffers.Put(bp)
+	}
+}
 
 // The header values every JSON answer carries. Each answer's header gets
 // these slices rather than fresh ones: nothing writes into a header value
@@ -30,13 +52,9 @@ var (
 // encodes it, and a newline. It is written by AppendJSON, without
 // reflection for the values AppendJSON knows.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	bp := buffers.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxPooled {
-			buffers.Put(bp)
-		}
-	}()
-	b, err := AppendJSON((*bp)[:0], v)
+	bp := Buffer()
+	defer PutBuffer(bp)
+	b, err := AppendJSON(*bp, v)
 	*bp = b
 	if err != nil {
 		http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)

@@ -249,3 +249,20 @@ func TestSecretHash(t *testing.T) {
 	assert.False(t, httpx.SecretHash{}.EqualBytes([]byte("anything")), "the zero hash matches nothing")
 	assert.False(t, httpx.HashSecret(long).EqualBytes([]byte(long)))
 }
+
+// TestBuffer: a buffer comes out of the pool empty whatever it held when
+// it went back, and one grown past 64 KiB does not go back.
+func TestBuffer(t *testing.T) {
+	bp := httpx.Buffer()
+	*bp = append(*bp, "an earlier answer"...)
+	httpx.PutBuffer(bp)
+	big := httpx.Buffer()
+	*big = append(*big, make([]byte, 64<<10+1)...)
+	httpx.PutBuffer(big)
+	for range 8 {
+		b := httpx.Buffer()
+		assert.Empty(t, *b)
+		assert.LessOrEqual(t, cap(*b), 64<<10)
+		defer httpx.PutBuffer(b)
+	}
+}
