@@ -247,9 +247,27 @@ func TestBulkCutOffHalfway(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 
-	// Send the head and about half the body, stopping inside a line, then
-	// close the sending half; answers are read while sending.
+	// Plan the cut: about half the body, stopping inside a line. The plan
+	// is fixed before sending, so the reader below checks answers against
+	// it while the writer sends, sharing nothing the writer changes.
 	var sent, complete, applied, lastApplied int
+	var cut string
+	for i := 1; sent < size/2; i++ {
+		l := line(i)
+		if sent+len(l) > size/2 {
+			cut = l[:len(l)/2]
+			sent += len(cut)
+			break
+		}
+		complete = i
+		if i%every == 0 {
+			applied, lastApplied = applied+1, i
+		}
+		sent += len(l)
+	}
+
+	// Send the head and the planned part of the body, then close the
+	// sending half; answers are read while sending.
 	var wg sync.WaitGroup
 	wg.Add(1)
 	var werr error
@@ -258,19 +276,10 @@ func TestBulkCutOffHalfway(t *testing.T) {
 		w := bufio.NewWriter(conn)
 		fmt.Fprintf(w, "POST %s?code_verifier=%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/x-ndjson\r\nFrom: %s\r\nContent-Length: %d\r\n\r\n",
 			druid.PathBulk, verifier, tok, druid.DemoEntryPoint, size)
-		for i := 1; sent < size/2; i++ {
-			l := line(i)
-			if sent+len(l) > size/2 {
-				l = l[:len(l)/2] // a cut line
-			} else {
-				complete = i
-				if i%every == 0 {
-					applied, lastApplied = applied+1, i
-				}
-			}
-			w.WriteString(l)
-			sent += len(l)
+		for i := 1; i <= complete; i++ {
+			w.WriteString(line(i))
 		}
+		w.WriteString(cut)
 		if werr = w.Flush(); werr == nil {
 			werr = conn.(*net.TCPConn).CloseWrite()
 		}
