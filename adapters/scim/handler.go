@@ -513,11 +513,7 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, v an
 		status, b = http.StatusInternalServerError, append(b[:0], `{"schemas":["`+MessageError+`"],"status":"500"}`...)
 	}
 	b = append(b, '\n')
-	hd := w.Header()
-	hd["Content-Type"] = scimContentType
-	hd["X-Content-Type-Options"] = noSniff
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	httpx.WriteTyped(w, status, scimContentType, b)
 	*buf = b
 	httpx.PutBuffer(buf)
 }
@@ -526,9 +522,6 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, v an
 // Header.Set files it), without canonicalizing the key on every answer.
 func setETag(w http.ResponseWriter, tag string) { w.Header()["Etag"] = []string{tag} }
 
-// The header values of every answer with a body, shared by all of them:
+// The content type of every answer with a body, shared by all of them:
 // nothing writes into a header value in place.
-var (
-	scimContentType = []string{MediaType}
-	noSniff         = []string{"nosniff"}
-)
+var scimContentType = []string{MediaType}

@@ -69,8 +69,17 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // are encoded ahead of time, or appended without reflection, go through
 // it.
 func WriteBody(w http.ResponseWriter, status int, b []byte) {
+	WriteTyped(w, status, jsonContentType, b)
+}
+
+// WriteTyped writes b as the body with the status, the content type
+// given as a header value slice the caller shares between answers (so it
+// must never be written into), and the nosniff header every answer here
+// carries. It is WriteBody for media types other than plain JSON, such
+// as SCIM's.
+func WriteTyped(w http.ResponseWriter, status int, contentType []string, b []byte) {
 	h := w.Header()
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = contentType
 	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
