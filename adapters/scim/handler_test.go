@@ -123,6 +123,7 @@ func TestCreateGetReplaceDelete(t *testing.T) {
 	assert.Equal(t, "User", meta["resourceType"])
 	assert.Equal(t, "Barbara", u["name"].(map[string]any)["givenName"])
 	assert.Equal(t, scim.MediaType, hdr.Get("Content-Type"))
+	assert.Equal(t, "nosniff", hdr.Get("X-Content-Type-Options"))
 
 	st, _, got := s.do("GET", "/scim/v2/Users/"+id, readonlyToken, nil)
 	require.Equal(t, http.StatusOK, st)
