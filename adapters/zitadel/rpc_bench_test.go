@@ -6,9 +6,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -16,7 +14,6 @@ import (
 	"github.com/idupdate/idupdate/adapters/internal/adaptertest"
 	"github.com/idupdate/idupdate/adapters/zitadel"
 	"github.com/idupdate/idupdate/adapters/zitadel/internal/zitadelpb/userpb"
-	"github.com/idupdate/idupdate/internal/cputime"
 	"github.com/idupdate/idupdate/storage/memory"
 )
 
@@ -105,16 +102,17 @@ func (a wireArm) step(h http.Handler) adaptertest.Step {
 func BenchmarkUpdateWire(b *testing.B) {
 	for _, a := range wireArms(b) {
 		b.Run(a.name, func(b *testing.B) {
-			runSteps(b, a.step(newWireHandler(b)))
+			adaptertest.Interleave(b, a.step(newWireHandler(b)))
 		})
 	}
 }
 
 // BenchmarkUpdateWireInterleaved runs the formats of BenchmarkUpdateWire
 // in turn within one loop, each on its own handler and store, so a busy
-// machine slows every format alike. Besides each format's wall time and,
-// where the platform has it, the CPU time of the benchmark's thread per
-// request, it reports each format's CPU time over REST's (ns/op is the
+// machine slows every format alike, in orders that change every
+// iteration (adaptertest.Interleave). Besides each format's wall time
+// and, where the platform has it, the CPU time of the benchmark's thread
+// per request, it reports each format's times over REST's (ns/op is the
 // sum over the formats).
 func BenchmarkUpdateWireInterleaved(b *testing.B) {
 	arms := wireArms(b)
@@ -122,93 +120,5 @@ func BenchmarkUpdateWireInterleaved(b *testing.B) {
 	for j, a := range arms {
 		steps[j] = a.step(newWireHandler(b))
 	}
-	runSteps(b, steps...)
-}
-
-// runSteps runs every step once per iteration of one benchmark loop on
-// one locked thread, in an order that changes from one iteration to the
-// next (orders), and reports each step's wall time per call
-// (<name>-ns/op) and, where the thread's CPU time can be read, its CPU
-// time per call (<name>-cpu-ns/op) and that over the first step's
-// (<name>/<first>-cpu). The steps' Prepare runs, with the timer stopped,
-// before the first iteration and every Batch iterations after it, all
-// steps at once so the world stops once per batch; every step's Batch
-// must be the same.
-func runSteps(b *testing.B, steps ...adaptertest.Step) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	batch := max(steps[0].Batch, 1)
-	for _, s := range steps {
-		if max(s.Batch, 1) != batch {
-			b.Fatalf("step %s prepares %d calls at a time, %s %d", s.Name, s.Batch, steps[0].Name, batch)
-		}
-	}
-	order := orders(len(steps))
-	wall := make([]time.Duration, len(steps))
-	cpu := make([]time.Duration, len(steps))
-	_, cpuOK := cputime.Thread()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if i%batch == 0 {
-			b.StopTimer()
-			for _, s := range steps {
-				if s.Prepare != nil {
-					s.Prepare(b, i)
-				}
-			}
-			b.StartTimer()
-		}
-		for _, j := range order[i%len(order)] {
-			start, startCPU := time.Now(), cpuNow()
-			steps[j].Run(b, i)
-			wall[j] += time.Since(start)
-			cpu[j] += cpuNow() - startCPU
-		}
-		i++
-	}
-	if len(steps) == 1 {
-		return // ns/op says it all
-	}
-	n := float64(b.N)
-	for j, s := range steps {
-		b.ReportMetric(float64(wall[j].Nanoseconds())/n, s.Name+"-ns/op")
-		if cpuOK {
-			b.ReportMetric(float64(cpu[j].Nanoseconds())/n, s.Name+"-cpu-ns/op")
-		}
-	}
-	if cpuOK {
-		for j, s := range steps[1:] {
-			b.ReportMetric(float64(cpu[j+1])/float64(cpu[0]), s.Name+"/"+steps[0].Name+"-cpu")
-		}
-	}
-}
-
-// orders are n orders of the steps 0..n-1 in which, for even n, every
-// step runs in every position once and follows every other step once (a
-// balanced Latin square): the first is 0, 1, n-1, 2, n-2, …, and each
-// next one adds 1 to every step, modulo n.
-func orders(n int) [][]int {
-	first := make([]int, n)
-	for k, lo, hi := 1, 1, n-1; k < n; k++ {
-		if k%2 == 1 {
-			first[k], lo = lo, lo+1
-		} else {
-			first[k], hi = hi, hi-1
-		}
-	}
-	out := make([][]int, n)
-	for r := range out {
-		out[r] = make([]int, n)
-		for k, s := range first {
-			out[r][k] = (s + r) % n
-		}
-	}
-	return out
-}
-
-// cpuNow is the benchmark thread's CPU time, or 0 where unknown.
-func cpuNow() time.Duration {
-	d, _ := cputime.Thread()
-	return d
+	adaptertest.Interleave(b, steps[0], steps[1:]...)
 }
